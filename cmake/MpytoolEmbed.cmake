@@ -1,0 +1,23 @@
+# mpytool_embed_helpers(TARGET <tgt> NAMESPACE <ns> FILES a.py b.py)
+# Embeds MicroPython helper sources into a generated .cpp that defines
+#   std::string_view <ns>::helper_source(std::string_view name)   (empty view if unknown)
+# The helper name is the file's stem. Regenerated whenever a .py file changes.
+set(MPYTOOL_EMBED_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/embed_files.cmake)
+
+function(mpytool_embed_helpers)
+  cmake_parse_arguments(ARG "" "TARGET;NAMESPACE" "FILES" ${ARGN})
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/${ARG_TARGET}_helpers.cpp)
+  set(abs_files)
+  foreach(f ${ARG_FILES})
+    get_filename_component(a ${f} ABSOLUTE)
+    list(APPEND abs_files ${a})
+  endforeach()
+  string(REPLACE ";" "|" files_arg "${abs_files}")
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNS=${ARG_NAMESPACE} "-DFILES=${files_arg}"
+            -P ${MPYTOOL_EMBED_SCRIPT}
+    DEPENDS ${abs_files} ${MPYTOOL_EMBED_SCRIPT}
+    COMMENT "Embedding MicroPython helpers for ${ARG_TARGET}")
+  target_sources(${ARG_TARGET} PRIVATE ${out})
+endfunction()

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// Layer 4: the board as a device. Module/helper caching, identity, memory, resets, working
+/// directory and sys.path. File, mount, flash and OTA operations live in the plugins' libraries
+/// (mpytool::fs and friends) and take an Mpy&; see docs/library-api.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mpytool/conn.hpp"
+#include "mpytool/mpy_comm.hpp"
+
+namespace mpytool {
+
+/// What `platform()` reports.
+struct PlatformInfo {
+  std::string platform;                 ///< sys.platform: "esp32", "rp2", "webassembly"
+  std::string version;                  ///< sys.version
+  std::string impl_name;                ///< sys.implementation.name: "micropython"
+  std::vector<std::int64_t> impl_version;  ///< sys.implementation.version numbers
+  std::string machine;                  ///< os.uname()[4], may be empty
+  std::optional<int> mpy_ver;           ///< .mpy version (sys.implementation._mpy & 0xff)
+  std::optional<int> mpy_sub;           ///< .mpy sub-version
+  std::optional<int> mpy_arch;          ///< native arch index
+};
+
+/// What `memory()` reports, in bytes.
+struct MemoryInfo {
+  std::int64_t free = 0;
+  std::int64_t alloc = 0;
+  std::int64_t total = 0;
+};
+
+/// One filesystem (`filesystems()`).
+struct FsInfo {
+  std::string mount;   ///< "/" or "/sd"
+  std::int64_t total = 0;
+  std::int64_t free = 0;
+};
+
+/// The board. Owns an MpyComm over a caller-owned Conn. Caches imported modules and injected
+/// helpers until reset_state(); not thread-safe.
+class MPYTOOL_CORE_API Mpy {
+ public:
+  /// Talks over \p conn, which must outlive this object.
+  explicit Mpy(Conn& conn);
+  ~Mpy();
+
+  /// The raw-REPL layer.
+  MpyComm& comm() noexcept { return comm_; }
+  /// The link.
+  Conn& conn() noexcept { return conn_; }
+
+  /// `import <module>` once per session ("os", "ubinascii as ub", "deflate as df").
+  void import_module(std::string_view module);
+
+  /// Sends the embedded helper \p name once per session (core helpers and helpers registered
+  /// by plugins with register_helper()). Throws MpyError for an unknown helper.
+  void load_helper(std::string_view name);
+
+  /// Makes a helper source available to load_helper() under \p name (plugins call this).
+  void register_helper(std::string name, std::string source);
+
+  /// Forgets imported modules, loaded helpers, cached platform and the REPL state.
+  void reset_state();
+
+  /// sys.platform, versions, machine and .mpy info; cached until reset_state().
+  const PlatformInfo& platform();
+  /// machine.unique_id() as hex, or nullopt when the board has none.
+  std::optional<std::string> unique_id();
+  /// Interface name ("WiFi", "WiFi AP", "LAN") to MAC "aa:bb:..", for the interfaces present.
+  std::vector<std::pair<std::string, std::string>> mac_addresses();
+  /// gc.collect(), then free/alloc/total heap.
+  MemoryInfo memory();
+  /// "/" and every distinct filesystem mounted in a root directory.
+  std::vector<FsInfo> filesystems();
+
+  /// Stops a running program: forgets the state and runs the Ctrl-C recovery.
+  void stop();
+  /// Friendly soft reset; boot.py/main.py run. Also reset_state().
+  void soft_reset();
+  /// Raw soft reset; boot.py/main.py skipped. Also reset_state().
+  void soft_reset_raw();
+  /// machine.reset(); with \p reconnect the link is re-opened within \p timeout seconds.
+  void machine_reset(bool reconnect = false, std::optional<double> timeout = std::nullopt);
+  /// machine.bootloader(); the link is usually lost afterwards.
+  void machine_bootloader();
+  /// RTS pulse reset (USB-UART only). Throws MpyError "Hardware reset failed: ...".
+  void hard_reset();
+  /// ESP32 ROM bootloader via DTR/RTS. Throws MpyError "Bootloader reset failed: ...".
+  void reset_to_bootloader();
+
+  /// os.getcwd().
+  std::string getcwd();
+  /// os.chdir(); throws DirNotFound.
+  void chdir(std::string_view path);
+
+  /// sys.path.
+  std::vector<std::string> get_sys_path();
+  /// Replaces sys.path.
+  void set_sys_path(const std::vector<std::string>& paths);
+  /// Puts \p paths first (moving existing entries).
+  void prepend_sys_path(const std::vector<std::string>& paths);
+  /// Appends \p paths that are not there yet.
+  void append_sys_path(const std::vector<std::string>& paths);
+  /// Removes \p paths.
+  void remove_from_sys_path(const std::vector<std::string>& paths);
+
+  /// Escapes \p path for a single-quoted Python literal ('\\' and '\'').
+  static std::string escape_path(std::string_view path);
+
+ private:
+  Conn& conn_;
+  MpyComm comm_;
+  std::set<std::string, std::less<>> modules_;
+  std::set<std::string, std::less<>> helpers_loaded_;
+  std::map<std::string, std::string, std::less<>> helper_sources_;
+  std::optional<PlatformInfo> platform_;
+};
+
+/// Source of a core helper embedded at build time (core/helpers/<name>.py), or "" if unknown.
+MPYTOOL_CORE_API std::string_view core_helper_source(std::string_view name);
+
+}  // namespace mpytool

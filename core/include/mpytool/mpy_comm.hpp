@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// Layer 3: the raw-REPL protocol. Gets the board into a known state from anything (idle
+/// friendly REPL, a running program, a stuck helper), runs code with or without raw-paste, soft
+/// resets and follows output. Not thread-safe.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mpytool/conn.hpp"
+#include "mpytool/py_value.hpp"
+
+namespace mpytool {
+
+/// Receives board output chunks as they arrive (raw bytes, possibly split inside a UTF-8
+/// sequence).
+using OutputCallback = std::function<void(std::string_view chunk)>;
+
+/// The raw-REPL state machine over a Conn. Timeouts: std::nullopt waits forever, 0 submits the
+/// code and returns at once without reading its output (fire and forget), a positive value is
+/// seconds of board silence tolerated (streaming modes: total run time).
+class MPYTOOL_CORE_API MpyComm {
+ public:
+  /// Uses \p conn, which must outlive this object.
+  explicit MpyComm(Conn& conn);
+  ~MpyComm();
+
+  /// The underlying link.
+  Conn& conn() noexcept { return conn_; }
+
+  /// Brings the board to the friendly REPL prompt: up to 15 probes of Ctrl-C / Ctrl-C / Ctrl-B,
+  /// from the 5th on also a 0x18 byte that releases a stale mount agent. Returns false (and
+  /// logs a warning) if the board never answered. No-op when the state is already known.
+  bool stop_current_operation();
+
+  /// Enters the raw REPL (no-op if already there). Throws MpyError "Could not establish REPL
+  /// connection" after \p max_retries failed recoveries.
+  void enter_raw_repl(int max_retries = 3);
+
+  /// Leaves the raw REPL (Ctrl-B) if in it.
+  void exit_raw_repl();
+
+  /// Forgets the known REPL state and the raw-paste support flag (after a reset).
+  void reset_state();
+
+  /// Runs \p code in the raw REPL and returns its stdout. Throws CmdError when the board
+  /// raised, Timeout on silence.
+  Bytes exec(std::string_view code, Seconds timeout = std::nullopt);
+
+  /// Runs \p code, streaming its stdout to \p out as it arrives; \p timeout is the total run
+  /// time ("Execution timeout"). Throws CmdError / Timeout.
+  void exec(std::string_view code, Seconds timeout, const OutputCallback& out);
+
+  /// Runs `print(expr)` and parses the printed literal. Throws CmdError / Timeout / MpyError.
+  PyValue exec_eval(std::string_view expr, Seconds timeout = 5.0);
+
+  /// Runs \p code through raw-paste mode (window flow control). Throws MpyError "Raw-paste mode
+  /// not supported by device" when the board answers R\x00 or does not know raw-paste.
+  Bytes exec_raw_paste(std::string_view code, Seconds timeout = 5.0,
+                       const OutputCallback* out = nullptr);
+
+  /// Raw-paste if the board supports it, plain exec otherwise; the answer is probed once and
+  /// cached until reset_state(). Works on boards that answer R\x00 and on old boards that do not
+  /// answer at all.
+  Bytes try_raw_paste(std::string_view code, Seconds timeout = 5.0,
+                      const OutputCallback* out = nullptr);
+
+  /// Friendly soft reset (Ctrl-D at `>>>`): boot.py and main.py run. State becomes unknown.
+  void soft_reset();
+
+  /// Soft reset inside the raw REPL: RAM cleared, boot.py/main.py skipped, stays in raw REPL.
+  void soft_reset_raw();
+
+  /// Sends Ctrl-C once (interrupting a running program) and forgets the state.
+  void interrupt();
+
+  /// Leaves the raw REPL and streams board output to \p out. Without \p follow it returns once
+  /// the friendly prompt `\r\n>>> ` appears; with it, until \p keep_going returns false.
+  void monitor(const OutputCallback& out, bool follow = false,
+               const std::function<bool()>& keep_going = {});
+
+  /// Known REPL state: nullopt unknown, false friendly, true raw.
+  std::optional<bool> repl_mode() const noexcept { return repl_mode_; }
+  /// Raw-paste support: nullopt not probed yet.
+  std::optional<bool> raw_paste_supported() const noexcept { return raw_paste_; }
+  /// Forces the raw-paste decision (e.g. from a board profile); nullopt re-enables probing.
+  void set_raw_paste_supported(std::optional<bool> v) noexcept { raw_paste_ = v; }
+
+ private:
+  Bytes finish_exec(std::string_view code, Seconds timeout, const OutputCallback* out);
+
+  Conn& conn_;
+  std::optional<bool> repl_mode_;
+  std::optional<bool> raw_paste_;
+};
+
+}  // namespace mpytool

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// Serial port enumeration and auto-detection (Linux sysfs), as in the seed's §1.9.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mpytool/export.hpp"
+
+namespace mpytool {
+
+/// One serial port and what USB says about it.
+struct PortInfo {
+  std::string device;        ///< "/dev/ttyACM0"
+  std::string description;   ///< "Raspberry Pi Pico [E66...]", "Silicon Labs CP210x", ...
+  int vid = -1;              ///< USB vendor id, -1 when not a USB device
+  int pid = -1;              ///< USB product id
+  std::string serial_number;
+  std::string product;
+  std::string manufacturer;
+  std::string type;          ///< "USB-CDC", "USB-UART", "USB (unknown)" or "unknown"
+  int priority = 3;          ///< 0 MicroPython-native, 1 USB-UART, 2 other USB, 3 none
+};
+
+/// USB serial ports (ports without a USB VID are dropped), sorted by priority then name.
+MPYTOOL_CORE_API std::vector<PortInfo> list_ports();
+
+/// Information about one port (symlinks such as /dev/serial/by-id/... are resolved).
+MPYTOOL_CORE_API PortInfo port_info(const std::string& device);
+
+/// The single candidate port. Throws ConnError "No serial port found. Use -p to specify port."
+/// or "Multiple serial ports found: a, b. Use -p to specify one."
+MPYTOOL_CORE_API std::string detect_port();
+
+}  // namespace mpytool
