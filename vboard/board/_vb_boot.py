@@ -1,0 +1,141 @@
+# Board bring-up, run once per (re)boot before the REPL starts.
+# It adapts the WebAssembly port so that it looks like the selected board:
+# platform strings, memory figures, time.sleep that the host can interrupt,
+# and a filesystem whose root is the board's flash (Emscripten's /dev, /tmp,
+# ... are not visible). Config comes from the JS module `_vboard`.
+import sys
+import _vboard as _cfg
+
+_real_sys = sys
+
+
+class _Impl:
+    # Mirrors sys.implementation of real firmware (attrtuple-like object).
+    name = 'micropython'
+    version = (1, 27, 0, '')
+    _machine = _cfg.machine
+    _mpy = _cfg.mpy
+    _build = _cfg.build
+
+    def __repr__(self):
+        return "(name='micropython', version=(1, 27, 0, ''), _machine=%r, _mpy=%d, _build=%r)" % (
+            self._machine, self._mpy, self._build)
+
+
+class _SysProxy:
+    # `sys` is built in and its `platform` is read-only, so `import sys`
+    # is redirected (via sys.modules) to this proxy, which overrides only the
+    # platform identity and forwards everything else, including assignment
+    # (mpytool does `sys.path = [...]`).
+    platform = _cfg.platform
+    implementation = _Impl()
+
+    def __getattr__(self, name):
+        return getattr(_real_sys, name)
+
+    def __setattr__(self, name, value):
+        setattr(_real_sys, name, value)
+
+
+class _GcProxy:
+    # The port's heap grows on demand; report a fixed board-sized heap.
+    def __getattr__(self, name):
+        return getattr(_real_gc, name)
+
+    def mem_alloc(self):
+        return _real_gc.mem_alloc()
+
+    def mem_free(self):
+        return max(0, _cfg.heap - _real_gc.mem_alloc())
+
+
+import gc as _real_gc
+import os
+import time
+import vfs
+
+sys.modules['sys'] = _SysProxy()
+sys.modules['gc'] = _GcProxy()
+
+
+class _Uname(tuple):
+    sysname = property(lambda s: s[0])
+    nodename = property(lambda s: s[1])
+    release = property(lambda s: s[2])
+    version = property(lambda s: s[3])
+    machine = property(lambda s: s[4])
+
+
+_UNAME = _Uname((_cfg.sysname, _cfg.sysname, '1.27.0', 'v1.27.0 on 2025-12-10', _cfg.machine))
+os.uname = lambda: _UNAME
+
+
+# time.sleep in the port busy-waits in wasm; route it to the board so that a
+# Ctrl-C from the host interrupts it and the CPU is not burned.
+def _sleep(s):
+    _cfg.sleep_ms(s * 1000)
+
+
+def _sleep_ms(ms):
+    _cfg.sleep_ms(ms)
+
+
+def _sleep_us(us):
+    _cfg.sleep_ms(us / 1000)
+
+
+time.sleep = _sleep
+time.sleep_ms = _sleep_ms
+time.sleep_us = _sleep_us
+
+# Board-support modules (imported now, while /vbsys is on sys.path; they stay
+# in sys.modules, which is where `import machine` finds them later).
+import machine  # noqa: E402,F401
+
+if _cfg.platform in ('esp32', 'rp2'):
+    import network  # noqa: F401
+if _cfg.platform == 'esp32':
+    import esp32  # noqa: F401
+if _cfg.platform == 'rp2':
+    import rp2  # noqa: F401
+if _cfg.no_deflate_compress:
+    import _vb_deflate  # noqa: F401
+
+# Mount the board flash as the VFS root; the JS side already chdir'd the
+# process into it so relative paths resolve there too.
+os.umount('/')
+vfs.mount(vfs.VfsPosix(_cfg.board_root), '/')
+os.chdir('/')
+
+
+# The port's built-in input() spins forever inside wasm (its stdin HAL is a
+# stub), so replace it with a UART-style line reader over the board's stdin:
+# echo, backspace, ends at CR or LF, Ctrl-D on an empty line -> EOFError.
+def _input(prompt=None):
+    out = _real_sys.stdout
+    if prompt is not None:
+        out.write(str(prompt))
+    rd = _real_sys.stdin.buffer.read
+    buf = bytearray()
+    while True:
+        c = rd(1)
+        if not c:
+            raise EOFError
+        b = c[0]
+        if b == 13 or b == 10:
+            out.write('\r\n')
+            return buf.decode()
+        if b == 4 and not buf:
+            raise EOFError
+        if b == 8 or b == 127:
+            if buf:
+                buf.pop()
+                out.write('\b \b')
+            continue
+        if b >= 32 or b >= 128:
+            buf.append(b)
+            out.buffer.write(c) if hasattr(out, 'buffer') else out.write(chr(b))
+
+
+import builtins  # noqa: E402
+builtins.input = _input

@@ -1,0 +1,356 @@
+// The board itself: runs in a worker thread so that running Python code can
+// block on "UART" reads (Atomics.wait on the shared input ring) without
+// freezing the links. Implements the REPL state machine of pyexec.c:
+// friendly REPL (delegated to the port's own readline/REPL), raw REPL and
+// raw-paste (implemented here, the port's event-driven REPL lacks raw-paste),
+// soft/hard reboots.
+import { parentPort, workerData } from 'node:worker_threads';
+import { C, OUT_CAP, views } from './shared.mjs';
+import { Engine, BoardEvent } from './engine.mjs';
+import { VERSION_LINE } from './platforms.mjs';
+
+const { ctl, inBuf, outBuf } = views(workerData.shared);
+const opts = workerData.opts;
+const IN_CAP = inBuf.length;
+
+// ---------------------------------------------------------------- output ----
+let muted = false;
+let prevOut = 0;
+
+function putByte(b) {
+  while (Atomics.load(ctl, C.OUT_COUNT) >= OUT_CAP) Atomics.wait(ctl, C.OUT_COUNT, OUT_CAP, 50);
+  const wi = ctl[C.OUT_WI];
+  outBuf[wi] = b;
+  ctl[C.OUT_WI] = wi + 1 === OUT_CAP ? 0 : wi + 1;
+  Atomics.add(ctl, C.OUT_COUNT, 1);
+  Atomics.notify(ctl, C.OUT_COUNT);
+}
+
+/** Board stdout: like mp_hal_stdout_tx_strn_cooked, a lone \n goes out as \r\n. */
+function cooked(b) {
+  if (muted) return;
+  if (b === 10 && prevOut !== 13) putByte(13);
+  putByte(b);
+  prevOut = b;
+}
+
+/** Protocol text written by the REPL itself (already has \r\n; latin1 so \x01.. pass through). */
+function emit(s) {
+  if (muted) return;
+  for (let i = 0; i < s.length; i++) putByte(s.charCodeAt(i) & 0xff);
+  prevOut = s.charCodeAt(s.length - 1) & 0xff;
+}
+
+function emitCookedText(s) {
+  for (const b of Buffer.from(s, 'utf8')) cooked(b);
+}
+
+// ----------------------------------------------------------------- input ----
+function takeByte() {
+  if (Atomics.load(ctl, C.IN_COUNT) === 0) return -1;
+  const ri = ctl[C.IN_RI];
+  const b = inBuf[ri];
+  ctl[C.IN_RI] = ri + 1 === IN_CAP ? 0 : ri + 1;
+  Atomics.sub(ctl, C.IN_COUNT, 1);
+  Atomics.notify(ctl, C.IN_COUNT); // lets the main thread refill a full ring
+  return b;
+}
+
+function waitByte(ms) {
+  const b = takeByte();
+  if (b >= 0) return b;
+  Atomics.wait(ctl, C.IN_COUNT, 0, ms);
+  return takeByte();
+}
+
+// ------------------------------------------------------ Ctrl-C plumbing ----
+// The main thread never puts the interrupt char into the ring while code
+// runs; it raises C.INTR instead (like a UART ISR calling
+// mp_sched_keyboard_interrupt). Every place where the port lets JS in while
+// Python runs (time functions, stdout, stdin, sleep) polls that flag.
+let intrScheduled = false;
+let tickCount = 0;
+
+function checkIntr() {
+  if (Atomics.load(ctl, C.INTR) === 0) return false;
+  Atomics.store(ctl, C.INTR, 0);
+  if (Atomics.load(ctl, C.RUNNING) === 0) return false;
+  engine.scheduleInterrupt();
+  intrScheduled = true;
+  return true;
+}
+
+function refreshKbdChar() {
+  Atomics.store(ctl, C.KBD_CHAR, engine.interruptChar());
+}
+
+function setRunning(on) {
+  if (on) {
+    Atomics.store(ctl, C.INTR, 0);
+    Atomics.store(ctl, C.KBD_CHAR, 3);
+    Atomics.store(ctl, C.RUNNING, 1);
+  } else {
+    Atomics.store(ctl, C.RUNNING, 0);
+    Atomics.store(ctl, C.INTR, 0); // a Ctrl-C that arrived too late is discarded, as pyexec does
+  }
+}
+
+const io = {
+  stdin() {
+    for (;;) {
+      if (checkIntr()) return null; // end the read; KeyboardInterrupt follows at the next bytecode check
+      refreshKbdChar();
+      const b = takeByte();
+      if (b >= 0) return b;
+      Atomics.wait(ctl, C.IN_COUNT, 0, 50);
+    }
+  },
+  stdinReady() {
+    if (Atomics.load(ctl, C.IN_COUNT) > 0) return true;
+    Atomics.wait(ctl, C.IN_COUNT, 0, 1); // poll loops spin in wasm: yield a little
+    return Atomics.load(ctl, C.IN_COUNT) > 0;
+  },
+  stdout(b) {
+    checkIntr();
+    cooked(b);
+  },
+  tick() {
+    checkIntr();
+    if ((++tickCount & 1023) === 0) refreshKbdChar();
+  },
+  sleepMs(ms) {
+    const end = performance.now() + (Number.isFinite(ms) ? ms : 0);
+    for (;;) {
+      if (checkIntr()) return;
+      const rem = end - performance.now();
+      if (rem <= 0) return;
+      refreshKbdChar();
+      Atomics.wait(ctl, C.INTR, 0, Math.min(rem, 50));
+    }
+  },
+};
+
+const engine = new Engine(opts, io);
+
+/** After an execution: drop a KeyboardInterrupt scheduled too late to be raised. */
+function afterRun(err) {
+  if (intrScheduled && !(err && err.type === 'KeyboardInterrupt')) {
+    try { engine.mp.runPython('for _vb in (0,):\n pass\ndel _vb'); } catch { /* discarded */ }
+  }
+  intrScheduled = false;
+}
+
+// ------------------------------------------------------------ REPL state ----
+const banner = () => `${VERSION_LINE}; ${opts.plat.machine}\r\nType "help()" for more information.\r\n`;
+const RAW_BANNER = 'raw REPL; CTRL-B to exit\r\n';
+
+let mode = 'friendly';       // friendly | raw | paste
+let line = [];               // raw REPL / raw-paste buffer
+let lineLen = 0;             // friendly: chars typed on the current line
+let pasteMode = false;       // friendly paste mode (Ctrl-E)
+let pasteCount = 0;
+
+function silentReplInit() {
+  muted = true;
+  try { engine.mp.replInit(); } finally { muted = false; }
+  lineLen = 0;
+  pasteMode = false;
+}
+
+function friendlyPrompt() {
+  silentReplInit();
+  mode = 'friendly';
+  emit(banner() + '>>> ');
+}
+
+function runFileIfExists(name) {
+  try { engine.mp.FS.stat(`/flash/${name}`); } catch { return null; }
+  setRunning(true);
+  let err;
+  try {
+    err = engine.exec(`exec(compile((lambda f: (f.read(), f.close())[0])(open('${name}')), '${name}', 'exec'))`);
+  } finally { setRunning(false); }
+  afterRun(err);
+  if (err && err.type !== 'SystemExit') emitCookedText(err.message);
+  return err;
+}
+
+/** Boot a fresh interpreter. friendly: run boot.py/main.py and show the banner. */
+async function reboot(cause, toMode) {
+  await engine.boot(cause);
+  line = [];
+  if (toMode === 'raw') {
+    silentReplInit();
+    mode = 'raw';
+    emit(RAW_BANNER + '>');
+    return;
+  }
+  runFileIfExists('boot.py');
+  runFileIfExists('main.py');
+  friendlyPrompt();
+}
+
+async function bootloader() {
+  parentPort.postMessage({ type: 'bootloader' });
+  Atomics.store(ctl, C.RUNNING, 0);
+  const until = opts.bootloaderMs > 0 ? performance.now() + opts.bootloaderMs : Infinity;
+  // In the ROM loader the board ignores the REPL: swallow input silently.
+  while (performance.now() < until) waitByte(Math.min(100, until - performance.now()));
+  parentPort.postMessage({ type: 'booted' });
+  await reboot(1, 'friendly');
+}
+
+async function handleEvent(e) {
+  if (e.kind === 'reset') {
+    setRunning(false);
+    await reboot(2, 'friendly');
+  } else if (e.kind === 'bootloader') {
+    setRunning(false);
+    await bootloader();
+  }
+}
+
+/** A reboot can itself hit machine.reset() (e.g. in main.py): loop until settled. */
+async function handleEvents(e) {
+  for (let ev = e; ev;) {
+    try { await handleEvent(ev); ev = null; } catch (e2) {
+      if (!(e2 instanceof BoardEvent)) throw e2;
+      ev = e2;
+    }
+  }
+}
+
+/** Raw REPL execution with EOF framing: stdout \x04 traceback \x04 (caller adds '>'). */
+function rawExec(src) {
+  setRunning(true);
+  let err;
+  try { err = engine.exec(src); } finally { setRunning(false); }
+  afterRun(err);
+  emit('\x04');
+  if (err && err.type === 'SystemExit') { emit('\x04'); return 'soft'; }
+  if (err) emitCookedText(err.message);
+  emit('\x04');
+  return null;
+}
+
+const decoder = new TextDecoder();
+
+async function rawByte(b) {
+  if (b === 0x01) {
+    if (line.length === 2 && line[0] === 0x05 && opts.rawPaste !== 'silent') {
+      const cmd = line[1];
+      line = [];
+      if (cmd === 0x41 && opts.rawPaste === 'yes') {
+        const w = opts.rawPasteWindow;
+        emit('R\x01' + String.fromCharCode(w & 0xff, w >> 8));
+        mode = 'paste';
+        pasteCount = 0;
+      } else {
+        emit('R\x00>');
+      }
+      return;
+    }
+    line = [];
+    emit(RAW_BANNER + '>');
+  } else if (b === 0x02) {
+    line = [];
+    emit('\r\n');
+    friendlyPrompt();
+  } else if (b === 0x03) {
+    line = [];
+  } else if (b === 0x04) {
+    emit('OK');
+    if (line.length === 0) {
+      emit('\r\nMPY: soft reboot\r\n');
+      await reboot(5, 'raw');
+      return;
+    }
+    const src = decoder.decode(Uint8Array.from(line));
+    line = [];
+    if (rawExec(src) === 'soft') {
+      emit('MPY: soft reboot\r\n');
+      await reboot(5, 'raw');
+      return;
+    }
+    emit('>');
+  } else {
+    line.push(b);
+  }
+}
+
+async function pasteByte(b) {
+  if (b === 0x04 || b === 0x03) {
+    emit('\x04'); // end of input acknowledged
+    const src = decoder.decode(Uint8Array.from(line));
+    line = [];
+    mode = 'raw';
+    if (b === 0x03) {
+      emit('\x04KeyboardInterrupt: \r\n\x04>');
+      return;
+    }
+    if (rawExec(src) === 'soft') {
+      emit('MPY: soft reboot\r\n');
+      await reboot(5, 'raw');
+      return;
+    }
+    emit('>');
+    return;
+  }
+  line.push(b);
+  if (++pasteCount % opts.rawPasteWindow === 0) emit('\x01'); // window consumed: host may send more
+}
+
+async function friendlyByte(b) {
+  if (!pasteMode && lineLen === 0 && b === 0x01) {
+    emit('\r\n');
+    mode = 'raw';
+    line = [];
+    emit(RAW_BANNER + '>');
+    return;
+  }
+  if (!pasteMode && lineLen === 0 && b === 0x02) {
+    emit('\r\n');
+    friendlyPrompt();
+    return;
+  }
+  const mayRun = b === 13 || b === 10 || (pasteMode && b === 4);
+  if (mayRun) setRunning(true);
+  let ret;
+  try {
+    ret = engine.mp.replProcessChar(b);
+  } finally {
+    if (mayRun) { setRunning(false); afterRun(null); }
+  }
+  if (b === 0x05 && lineLen === 0) pasteMode = true;
+  else if (b === 13 || b === 10 || b === 3) { lineLen = 0; if (b === 3) pasteMode = false; }
+  else if (b === 4 && pasteMode) pasteMode = false;
+  else if (b === 8 || b === 0x7f) lineLen = Math.max(0, lineLen - 1);
+  else if (b >= 0x20) lineLen++;
+  if (ret) {
+    // PYEXEC_FORCED_EXIT: Ctrl-D on an empty line, or SystemExit.
+    emit('MPY: soft reboot\r\n');
+    await reboot(5, 'friendly');
+  }
+}
+
+async function main() {
+  await reboot(1, 'friendly');
+  parentPort.postMessage({ type: 'ready' });
+  for (;;) {
+    const b = waitByte(1000);
+    if (b < 0) continue;
+    try {
+      if (mode === 'friendly') await friendlyByte(b);
+      else if (mode === 'raw') await rawByte(b);
+      else await pasteByte(b);
+    } catch (e) {
+      if (e instanceof BoardEvent) await handleEvents(e);
+      else {
+        console.error('vboard: internal error:', e);
+        await reboot(2, 'friendly');
+      }
+    }
+  }
+}
+
+main().catch((e) => { console.error('vboard: worker died:', e); process.exit(1); });

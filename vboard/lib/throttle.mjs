@@ -1,0 +1,57 @@
+// One direction of the serial line: limits throughput to baud/10 bytes/s and
+// adds a fixed latency. With neither set it forwards synchronously.
+const TICK_MS = 4;
+
+export class Throttle {
+  constructor(bytesPerSec, latencyMs, sink) {
+    this.rate = bytesPerSec;
+    this.latency = latencyMs;
+    this.sink = sink;
+    this.queue = [];        // [{ due, data }]
+    this.queued = 0;
+    this.budget = 0;
+    this.last = 0;
+    this.timer = null;
+  }
+
+  get passthrough() { return !this.rate && !this.latency; }
+
+  write(data) {
+    if (this.passthrough) { this.sink(data); return; }
+    this.queue.push({ due: performance.now() + this.latency, data });
+    this.queued += data.length;
+    this.#schedule();
+  }
+
+  clear() { this.queue = []; this.queued = 0; }
+
+  #schedule() {
+    if (!this.timer && this.queue.length) {
+      this.timer = setTimeout(() => { this.timer = null; this.#release(); }, TICK_MS);
+    }
+  }
+
+  #release() {
+    const now = performance.now();
+    if (this.rate) {
+      // Token bucket; at most one tick's worth of burst so pacing stays smooth.
+      this.budget = Math.min(this.budget + ((now - (this.last || now)) / 1000) * this.rate,
+        Math.max(1, (this.rate * TICK_MS * 2) / 1000));
+      this.last = now;
+    } else {
+      this.budget = Infinity;
+    }
+    while (this.queue.length && this.queue[0].due <= now && this.budget >= 1) {
+      const head = this.queue[0];
+      const n = Math.min(head.data.length, Math.floor(this.budget));
+      const part = head.data.subarray(0, n);
+      if (n === head.data.length) this.queue.shift();
+      else head.data = head.data.subarray(n);
+      this.budget -= n;
+      this.queued -= n;
+      this.sink(part);
+    }
+    if (!this.queue.length) this.last = 0;
+    this.#schedule();
+  }
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+// Virtual MicroPython board: see README.md. Prints exactly one line on stdout:
+//   READY pty=<path> tcp=127.0.0.1:<port>
+// and logs everything else to stderr.
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import fs from 'node:fs';
+import { parseOptions, USAGE } from './lib/options.mjs';
+import { C, createShared, views, ringTake } from './lib/shared.mjs';
+import { Throttle } from './lib/throttle.mjs';
+import { BoardInput } from './lib/board-input.mjs';
+import { TcpLink, PtyLink } from './lib/links.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const HIGH_WATER = 64 * 1024;
+const log = (...a) => console.error('vboard:', ...a);
+
+let opts;
+try {
+  opts = parseOptions(process.argv.slice(2));
+} catch (e) {
+  console.error(`vboard: ${e.message}\n${USAGE}`);
+  process.exit(2);
+}
+if (opts.help) { process.stderr.write(USAGE); process.exit(0); }
+
+const shared = createShared(opts.rxBuffer);
+const { ctl, outBuf } = views(shared);
+const bytesPerSec = opts.baud ? opts.baud / 10 : 0;
+
+// --- links ---------------------------------------------------------------
+let active = null; // link that receives board output
+let silent = false; // board in bootloader: link dropped, input ignored
+const sources = [];
+
+const boardInput = new BoardInput(ctl, views(shared).inBuf, opts.link, () => checkPressure());
+const inThrottle = new Throttle(bytesPerSec, opts.latency, (d) => { if (!silent) boardInput.push(d); });
+
+function fromHost(data, link) {
+  active = link;
+  inThrottle.write(new Uint8Array(data));
+  checkPressure();
+}
+
+let pausedIn = false;
+function checkPressure() {
+  const waiting = inThrottle.queued + boardInput.pendingBytes;
+  const want = waiting > HIGH_WATER;
+  if (want !== pausedIn) {
+    pausedIn = want;
+    for (const s of sources) s.pause(want);
+  }
+}
+
+const tcp = new TcpLink(fromHost, log);
+const pty = opts.noPty ? null : new PtyLink(fromHost, log);
+sources.push(tcp);
+if (pty) sources.push(pty);
+tcp.onConnect = () => { active = tcp; };
+tcp.onDisconnect = () => { if (active === tcp) active = pty; };
+
+// --- board -> host ---------------------------------------------------------
+const outThrottle = new Throttle(bytesPerSec, opts.latency, (d) => {
+  const link = active && (active !== tcp || tcp.connected) ? active : pty;
+  if (link && !silent) link.write(d);
+});
+
+async function drainOutput() {
+  for (;;) {
+    if (outThrottle.queued > HIGH_WATER) { await new Promise((r) => setTimeout(r, 5)); continue; }
+    const chunk = ringTake(ctl, outBuf, C.OUT_COUNT, C.OUT_RI, 16384);
+    if (chunk) { outThrottle.write(chunk); continue; }
+    const w = Atomics.waitAsync(ctl, C.OUT_COUNT, 0, 1000);
+    if (w.async) await w.value;
+  }
+}
+
+// --- start -----------------------------------------------------------------
+const worker = new Worker(path.join(HERE, 'lib', 'board-worker.mjs'), {
+  workerData: { shared, opts },
+});
+worker.on('error', (e) => { log('board worker error:', e); shutdown(1); });
+worker.on('exit', (code) => { if (!shuttingDown) { log(`board worker exited (${code})`); shutdown(1); } });
+
+let shuttingDown = false;
+function shutdown(code = 0) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  try { tcp.close(); } catch { /* ignore */ }
+  try { pty?.close(); } catch { /* ignore */ }
+  if (opts.ptyLink) { try { fs.unlinkSync(opts.ptyLink); } catch { /* ignore */ } }
+  worker.terminate().finally(() => process.exit(code));
+  setTimeout(() => process.exit(code), 1000).unref();
+}
+process.on('SIGTERM', () => shutdown(0));
+process.on('SIGINT', () => shutdown(0));
+
+const ready = new Promise((resolve) => {
+  worker.on('message', (m) => {
+    if (m.type === 'ready') resolve();
+    else if (m.type === 'bootloader') {
+      silent = true;
+      inThrottle.clear();
+      outThrottle.clear();
+      boardInput.clear();
+      tcp.dropClient();
+      log('board entered bootloader');
+    } else if (m.type === 'booted') {
+      silent = false;
+    }
+  });
+});
+
+try {
+  const port = await tcp.listen(opts.tcpPort);
+  let ptyPath = '';
+  if (pty) {
+    ptyPath = await pty.start();
+    active = pty;
+    if (opts.ptyLink) {
+      try { fs.unlinkSync(opts.ptyLink); } catch { /* none */ }
+      fs.symlinkSync(ptyPath, opts.ptyLink);
+    }
+  }
+  drainOutput();
+  await ready;
+  process.stdout.write(`READY pty=${ptyPath} tcp=127.0.0.1:${port}\n`);
+} catch (e) {
+  log('startup failed:', e.message);
+  shutdown(1);
+}
