@@ -6,7 +6,7 @@ function(mpytool_add_plugin)
   string(REPLACE "-" "_" id "${ARG_NAME}")
   set(tgt mpytool_plugin_${id})
   add_library(${tgt} MODULE ${ARG_SOURCES})
-  target_link_libraries(${tgt} PRIVATE mpytool::core mpytool_warnings ${ARG_LIBS})
+  target_link_libraries(${tgt} PRIVATE mpytool::core $<TARGET_NAME_IF_EXISTS:mpytool_warnings> ${ARG_LIBS})
   set_target_properties(${tgt} PROPERTIES
     PREFIX ""
     OUTPUT_NAME mpytool-${ARG_NAME}

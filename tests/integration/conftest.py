@@ -1,0 +1,95 @@
+"""Shared fixtures: start virtual boards (vboard/) and run the real mpytool binary against them.
+
+Environment (set by CTest, see tests/CMakeLists.txt):
+  MPYTOOL_BIN          the built mpytool executable
+  MPYTOOL_VBOARD       vboard/vboard.mjs
+  MPYTOOL_EXAMPLE_BIN  the built examples/quickstart program
+"""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+MPYTOOL = os.environ.get("MPYTOOL_BIN", "mpytool")
+VBOARD = os.environ.get("MPYTOOL_VBOARD", os.path.join(
+    os.path.dirname(__file__), "..", "..", "vboard", "vboard.mjs"))
+EXAMPLE = os.environ.get("MPYTOOL_EXAMPLE_BIN", "mpytool-quickstart")
+
+
+class Board:
+    """One virtual board process: a pty path and a TCP port on 127.0.0.1."""
+
+    def __init__(self, *options):
+        self.state_dir = tempfile.mkdtemp(prefix="vboard-")
+        self.options = list(options)
+        self.proc = subprocess.Popen(
+            ["node", VBOARD, "--state-dir", self.state_dir, *self.options],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        deadline = time.time() + 30
+        line = b""
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if line.startswith(b"READY") or not line:
+                break
+        if not line.startswith(b"READY"):
+            err = self.proc.stderr.read1(65536) if self.proc.poll() is not None else b""
+            self.stop()
+            raise RuntimeError(f"vboard did not start: {line!r} {err!r}")
+        fields = dict(f.split("=", 1) for f in line.decode().split()[1:])
+        self.pty = fields["pty"]
+        self.tcp = fields["tcp"]
+
+    def conn_args(self, link):
+        return ["-p", self.pty] if link == "pty" else ["-a", self.tcp]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.state_dir, ignore_errors=True)
+
+
+def run(*args, timeout=60, input=None, env=None):
+    """Runs mpytool with args; returns CompletedProcess with bytes stdout/stderr."""
+    full_env = dict(os.environ)
+    full_env["NO_COLOR"] = "1"
+    if env:
+        full_env.update(env)
+    return subprocess.run([MPYTOOL, *args], capture_output=True, timeout=timeout,
+                          input=input, env=full_env)
+
+
+@pytest.fixture(scope="module")
+def board():
+    """A generic virtual board shared by the tests of one module."""
+    b = Board()
+    yield b
+    b.stop()
+
+
+@pytest.fixture
+def make_board():
+    """Factory for boards with options; all are stopped after the test."""
+    boards = []
+
+    def factory(*options):
+        b = Board(*options)
+        boards.append(b)
+        return b
+    yield factory
+    for b in boards:
+        b.stop()
+
+
+@pytest.fixture(params=["pty", "tcp"])
+def link(request):
+    """Runs a test over the pseudo-terminal and over TCP."""
+    return request.param
