@@ -18,6 +18,7 @@ function(mpytool_embed_helpers)
     COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNS=${ARG_NAMESPACE} "-DFILES=${files_arg}"
             -P ${MPYTOOL_EMBED_SCRIPT}
     DEPENDS ${abs_files} ${MPYTOOL_EMBED_SCRIPT}
-    COMMENT "Embedding MicroPython helpers for ${ARG_TARGET}")
+    COMMENT "Embedding MicroPython helpers for ${ARG_TARGET}"
+    VERBATIM)
   target_sources(${ARG_TARGET} PRIVATE ${out})
 endfunction()
