@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+// The one catch site: every error is printed once here as `mpytool: error: <message>` (plus a
+// `hint:` line) and mapped to its exit code by MpyError::exit_code().
+#include "cli.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "builtin_commands.hpp"
+#include "command_table.hpp"
+#include "dispatcher.hpp"
+#include "global_options.hpp"
+#include "help.hpp"
+#include "mpytool/error.hpp"
+#include "mpytool/log.hpp"
+#include "mpytool/output.hpp"
+#include "mpytool/plugin_loader.hpp"
+#include "mpytool/version.hpp"
+#include "signals.hpp"
+
+namespace mpytool::cli {
+
+namespace {
+
+void print_error(std::ostream& err, bool color, const std::string& message,
+                 const std::string& hint) {
+  err << "mpytool: " << (color ? "\033[1;31merror\033[0m" : "error") << ": " << message << "\n";
+  if (!hint.empty()) err << "hint: " << hint << "\n";
+  err.flush();
+}
+
+int report_interrupt(std::ostream& err, Output* output) {
+  if (output) output->end_progress();
+  err << "Interrupted\n";
+  err.flush();
+  return static_cast<int>(ExitCode::kInterrupted);
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  SignalGuard signals;
+  const bool real_stderr = &err == &std::cerr;
+  const bool err_tty = real_stderr && ::isatty(STDERR_FILENO);
+  const bool color = real_stderr && Output::want_color(err_tty);
+
+  // Declared before everything that may hold plugin objects or plugin-thrown exceptions, so
+  // the libraries outlive them all (style.md §8.3 step 6).
+  PluginSet plugins;
+  std::unique_ptr<Output> output;
+  try {
+    GlobalParse parsed = parse_global_options(args);
+    const GlobalOptions& g = parsed.options;
+    setup_logging(g.debug, g.verbosity == 0, color);
+    output = std::make_unique<Output>(out, err, g.verbosity, color, err_tty);
+
+    auto search_path = plugin_search_path(g.plugin_dirs);
+    plugins.load_directories(search_path, [&](const std::string& message) {
+      if (g.verbosity > 0) {
+        err << "mpytool: " << (color ? "\033[1;33mwarning\033[0m" : "warning") << ": " << message
+            << "\n";
+      }
+    });
+    CommandTable table(plugins);
+    add_builtin_commands(table);
+
+    if (parsed.help) {
+      print_main_help(out, table);
+      return 0;
+    }
+    if (parsed.version) {
+      out << "mpytool " << version_string() << "\n";
+      return 0;
+    }
+    if (parsed.rest.empty()) {
+      // The seed does nothing without a command; say so instead of staying silent.
+      err << "mpytool: no command given; run 'mpytool --help' for the list of commands\n";
+      return 0;
+    }
+    Dispatcher dispatcher(table, g, *output, search_path);
+    int rc = dispatcher.run(parsed.rest);
+    out.flush();
+    return rc;
+  } catch (const MpyError& e) {
+    if (interrupted()) return report_interrupt(err, output.get());
+    if (output) output->end_progress();
+    print_error(err, color, e.what(), e.hint());
+    return static_cast<int>(e.exit_code());
+  } catch (const std::exception& e) {
+    if (interrupted()) return report_interrupt(err, output.get());
+    print_error(err, color, e.what(), {});
+    return static_cast<int>(ExitCode::kError);
+  }
+}
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+  return run(args, out, err);
+}
+
+}  // namespace mpytool::cli

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+#include "command_table.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "mpytool/error.hpp"
+#include "suggest.hpp"
+
+namespace mpytool::cli {
+
+namespace {
+
+/// The seed's _CMD_ORDER: help, `_commands` and completion list commands in this order.
+const std::vector<std::string_view> kSeedOrder = {
+    "ls",   "tree", "cat",   "cp",      "mv",   "mkdir",     "rm",    "pwd",  "cd",
+    "path", "stop", "reset", "monitor", "repl", "exec",      "eval",  "run",  "edit",
+    "info", "rtc",  "flash", "mount",   "ln",   "speedtest", "sleep", "ports"};
+
+std::size_t seed_rank(std::string_view name) {
+  auto it = std::find(kSeedOrder.begin(), kSeedOrder.end(), name);
+  return it == kSeedOrder.end() ? kSeedOrder.size()
+                                : static_cast<std::size_t>(it - kSeedOrder.begin());
+}
+
+std::string join_choices(const std::vector<const CommandEntry*>& entries) {
+  std::string s;
+  for (const auto* e : entries) {
+    if (!s.empty()) s += ", ";
+    s += fmt::format("'mpytool {} {}'", e->plugin, e->info.name);
+  }
+  return s;
+}
+
+}  // namespace
+
+CommandTable::CommandTable(const PluginSet& plugins) : plugins_(plugins) {
+  for (const auto& ref : plugins.commands()) {
+    CommandEntry e;
+    e.plugin = ref.plugin->name;
+    e.command = ref.command;
+    e.info = ref.command->info();
+    entries_.push_back(std::move(e));
+  }
+  // A command is flat-usable when exactly one plugin offers it.
+  for (auto& e : entries_) {
+    e.display = offering(e.info.name).size() == 1 ? e.info.name : e.plugin + " " + e.info.name;
+  }
+}
+
+void CommandTable::add_builtin(std::unique_ptr<Command> command) {
+  CommandEntry e;
+  e.command = command.get();
+  e.info = command->info();
+  e.display = e.info.name;
+  builtins_.push_back(std::move(command));
+  entries_.push_back(std::move(e));
+}
+
+const CommandEntry* CommandTable::builtin(std::string_view name) const {
+  for (const auto& e : entries_) {
+    if (e.plugin.empty() && e.info.name == name) return &e;
+  }
+  return nullptr;
+}
+
+const CommandEntry* CommandTable::find(std::string_view plugin, std::string_view name) const {
+  for (const auto& e : entries_) {
+    if (!e.plugin.empty() && e.plugin == plugin && e.info.name == name) return &e;
+  }
+  return nullptr;
+}
+
+std::vector<const CommandEntry*> CommandTable::offering(std::string_view name) const {
+  std::vector<const CommandEntry*> out;
+  for (const auto& e : entries_) {
+    if (!e.plugin.empty() && e.info.name == name) out.push_back(&e);
+  }
+  return out;
+}
+
+std::vector<const CommandEntry*> CommandTable::commands_of(std::string_view plugin) const {
+  std::vector<const CommandEntry*> out;
+  for (const auto& e : entries_) {
+    if (!e.plugin.empty() && e.plugin == plugin) out.push_back(&e);
+  }
+  return out;
+}
+
+bool CommandTable::is_plugin(std::string_view word) const {
+  return plugins_.find_loaded(word) != nullptr;
+}
+
+std::vector<const CommandEntry*> CommandTable::listing(bool include_hidden) const {
+  std::vector<const CommandEntry*> plugin_cmds, builtins;
+  for (const auto& e : entries_) {
+    if (e.hidden() && !include_hidden) continue;
+    (e.plugin.empty() ? builtins : plugin_cmds).push_back(&e);
+  }
+  std::stable_sort(plugin_cmds.begin(), plugin_cmds.end(), [](const auto* a, const auto* b) {
+    return seed_rank(a->info.name) < seed_rank(b->info.name);
+  });
+  plugin_cmds.insert(plugin_cmds.end(), builtins.begin(), builtins.end());
+  return plugin_cmds;
+}
+
+std::vector<std::string> CommandTable::words() const {
+  std::vector<std::string> out;
+  for (const auto& e : entries_) {
+    if (!e.hidden()) out.push_back(e.info.name);
+  }
+  for (const auto& r : plugins_.records()) {
+    if (r.status == PluginStatus::kLoaded) out.push_back(r.name);
+  }
+  return out;
+}
+
+CommandTable::Match CommandTable::resolve(const std::vector<std::string>& words,
+                                          std::size_t pos) const {
+  const std::string& word = words.at(pos);
+  if (const CommandEntry* b = builtin(word)) return {b, 1};
+
+  if (is_plugin(word)) {
+    if (pos + 1 < words.size()) {
+      if (const CommandEntry* e = find(word, words[pos + 1])) return {e, 2};
+    }
+    auto flat = offering(word);
+    if (flat.size() == 1) return {flat.front(), 1};
+    std::vector<std::string> names;
+    for (const auto* e : commands_of(word)) names.push_back(e->info.name);
+    std::string list = fmt::format("{}", fmt::join(names, ", "));
+    if (pos + 1 < words.size()) {
+      std::string hint = did_you_mean(words[pos + 1], names);
+      throw UsageError(fmt::format("plugin '{}' has no command '{}'", word, words[pos + 1]),
+                       hint.empty() ? fmt::format("its commands are: {}", list) : hint);
+    }
+    throw UsageError(fmt::format("missing command after plugin '{}'", word),
+                     fmt::format("its commands are: {}", list));
+  }
+
+  auto offers = offering(word);
+  if (offers.size() == 1) return {offers.front(), 1};
+  if (offers.size() > 1) {
+    throw UsageError(fmt::format("command '{}' is ambiguous", word),
+                     fmt::format("use one of {}", join_choices(offers)));
+  }
+
+  if (const PluginRecord* failed = plugins_.find_failed(word)) PluginSet::throw_failed(*failed);
+  if (const PluginRecord* failed = plugins_.find_failed_command(word)) {
+    PluginSet::throw_failed(*failed);
+  }
+  return {};
+}
+
+}  // namespace mpytool::cli

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+#include "context.hpp"
+
+#include <fmt/format.h>
+
+#include "mpytool/conn.hpp"
+#include "mpytool/conn_serial.hpp"
+#include "mpytool/conn_socket.hpp"
+#include "mpytool/error.hpp"
+#include "mpytool/log.hpp"
+#include "mpytool/mpy.hpp"
+#include "mpytool/output.hpp"
+#include "mpytool/ports.hpp"
+#include "signals.hpp"
+#include "vboard.hpp"
+
+namespace mpytool::cli {
+
+AppContext::AppContext(const GlobalOptions& globals, Output& out) : globals_(globals), out_(out) {}
+
+AppContext::~AppContext() { finish(); }
+
+void AppContext::open() {
+  if (conn_) return;
+  if (globals_.vboard) {
+    vboard_ = VirtualBoard::start(globals_.vboard_args);
+    conn_ = std::make_unique<ConnSocket>(vboard_->tcp_address());
+    out_.verbose(2, fmt::format("Connected to virtual board {} ({})", vboard_->tcp_address(),
+                                vboard_->pty()));
+  } else if (!globals_.address.empty()) {
+    conn_ = std::make_unique<ConnSocket>(globals_.address, globals_.tls);
+    out_.verbose(2, "Connected to " + conn_->description());
+  } else {
+    std::string port = globals_.port.empty() ? detect_port() : globals_.port;
+    conn_ = std::make_unique<ConnSerial>(port, globals_.baud);
+    std::string description;
+    try {
+      description = port_info(port).description;
+    } catch (const std::exception&) {
+    }
+    out_.verbose(2,
+                 fmt::format("Connected to {} {}", out_.paint(port, Color::kYellow), description));
+  }
+  // A raw Ctrl-C byte on a TLS stream would corrupt it; there, Ctrl-C only sets the flag.
+  if (!(globals_.tls.enabled && !globals_.address.empty())) set_interrupt_fd(conn_->fd());
+}
+
+Conn& AppContext::conn() {
+  open();
+  return *conn_;
+}
+
+Mpy& AppContext::mpy() {
+  open();
+  if (!mpy_) mpy_ = std::make_unique<Mpy>(*conn_);
+  return *mpy_;
+}
+
+void AppContext::provide(Needs needs) {
+  switch (needs) {
+    case Needs::kNothing:
+      break;
+    case Needs::kPort:
+      conn();
+      break;
+    case Needs::kRepl:
+      mpy().comm().enter_raw_repl();
+      break;
+  }
+}
+
+bool AppContext::has_capability(const std::string& cap) {
+  if (auto it = caps_.find(cap); it != caps_.end()) return it->second;
+  bool has = false;
+  if (cap == "transport.tcp") {
+    has = conn().type_name() == "socket";
+  } else if (cap == "transport.serial") {
+    has = conn().type_name() != "socket";
+  } else if (cap == "transport.control_lines") {
+    has = conn().type_name() == "USB-UART";
+  } else if (cap.rfind("platform.", 0) == 0) {
+    has = mpy().platform().platform == cap.substr(9);
+  } else if (cap.rfind("module.", 0) == 0) {
+    std::string module = cap.substr(7);
+    std::string code =
+        fmt::format("try:\n import {0}\n print(1)\nexcept ImportError:\n print(0)\n", module);
+    try {
+      has = mpy().comm().exec(code, 5.0).find('1') != std::string::npos;
+    } catch (const CmdError&) {
+      has = false;
+    }
+  }
+  caps_[cap] = has;
+  return has;
+}
+
+void AppContext::finish() noexcept {
+  if (conn_) {
+    if (mpy_) {
+      try {
+        mpy_->comm().exit_raw_repl();
+      } catch (...) {
+      }
+    }
+  }
+  set_interrupt_fd(-1);
+  try {
+    mpy_.reset();
+    conn_.reset();
+  } catch (...) {
+  }
+  vboard_.reset();
+}
+
+}  // namespace mpytool::cli

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// The CommandContext of one mpytool invocation: one lazily opened link and one Mpy shared by
+/// every command of every group (no soft reset between commands), opened according to each
+/// command's Needs: -p serial, -a TCP (optionally TLS), --vboard a private virtual board, or the
+/// one auto-detected serial port.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "mpytool/command.hpp"
+#include "mpytool/context.hpp"
+
+namespace mpytool {
+class Conn;
+class Mpy;
+class Output;
+}  // namespace mpytool
+
+namespace mpytool::cli {
+
+class VirtualBoard;
+
+/// The session behind CommandContext. Not thread-safe.
+class AppContext final : public CommandContext {
+ public:
+  /// \p globals and \p out must outlive the context.
+  AppContext(const GlobalOptions& globals, Output& out);
+  /// Calls finish().
+  ~AppContext() override;
+
+  Mpy& mpy() override;
+  Conn& conn() override;
+  Output& out() override { return out_; }
+  const GlobalOptions& globals() const override { return globals_; }
+  bool more_commands_follow() const override { return more_follow_; }
+  /// Device capabilities: "transport.tcp", "transport.serial", "transport.control_lines",
+  /// "platform.<sys.platform>", "module.<name>" (probed once with an import).
+  bool has_capability(const std::string& cap) override;
+
+  /// Set by the dispatcher before each command.
+  void set_more_commands_follow(bool more) noexcept { more_follow_ = more; }
+  /// Provides what a command declared: nothing, an open link, or the raw REPL.
+  void provide(Needs needs);
+  /// True once the link is open.
+  bool connected() const noexcept { return conn_ != nullptr; }
+  /// Leaves the raw REPL (Ctrl-B; Ctrl-C first after an interrupt), closes the link and stops
+  /// the virtual board. Ignores every error. Idempotent.
+  void finish() noexcept;
+
+ private:
+  void open();
+
+  const GlobalOptions& globals_;
+  Output& out_;
+  std::unique_ptr<VirtualBoard> vboard_;
+  std::unique_ptr<Conn> conn_;
+  std::unique_ptr<Mpy> mpy_;
+  std::map<std::string, bool> caps_;
+  bool more_follow_ = false;
+};
+
+}  // namespace mpytool::cli

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// Runs the command words after the global options. They are split into groups on `--` and
+/// on a lone `+` (mpremote style); within a group, a command marked chains_leftovers hands the
+/// words it does not use to the next command (`mpytool stop info`). Every command of the whole
+/// line is resolved and parsed before the first one runs, so usage errors never leave a board
+/// half-done. All commands share one AppContext (one link, one raw-REPL session, no soft reset
+/// between them); the raw REPL is left (Ctrl-B) at the end.
+#pragma once
+
+#include <filesystem>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "command_table.hpp"
+#include "mpytool/context.hpp"
+
+namespace mpytool {
+class Output;
+}
+
+namespace mpytool::cli {
+
+/// Splits \p words on `--` and lone `+`; empty groups are dropped.
+std::vector<std::vector<std::string>> split_groups(const std::vector<std::string>& words);
+
+/// Executes command lines against a command table.
+class Dispatcher {
+ public:
+  /// All references must outlive the dispatcher. \p plugin_path is exported to external
+  /// commands.
+  Dispatcher(const CommandTable& table, const GlobalOptions& globals, Output& output,
+             std::vector<std::filesystem::path> plugin_path);
+
+  /// Runs \p words (everything after the globals). Returns the exit code of the first command
+  /// that returns non-zero, of an external command, or 0. `<cmd> --help` prints the command's
+  /// help and runs nothing. Throws MpyError (UsageError for unknown commands, with a
+  /// did-you-mean hint).
+  int run(const std::vector<std::string>& words);
+
+ private:
+  const CommandTable& table_;
+  const GlobalOptions& globals_;
+  Output& output_;
+  std::vector<std::filesystem::path> plugin_path_;
+};
+
+}  // namespace mpytool::cli

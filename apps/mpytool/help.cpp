@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+#include "help.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "global_options.hpp"
+#include "mpytool/version.hpp"
+#include "option_parser.hpp"
+
+namespace mpytool::cli {
+
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string option_names(char short_name, const std::string& long_name,
+                         const std::string& value_name) {
+  std::string s = short_name ? fmt::format("-{}, --{}", short_name, long_name)
+                             : fmt::format("    --{}", long_name);
+  if (!value_name.empty()) s += " " + value_name;
+  return s;
+}
+
+void print_rows(std::ostream& out, const std::vector<std::pair<std::string, std::string>>& rows) {
+  std::size_t width = 0;
+  for (const auto& [left, right] : rows) width = std::max(width, left.size());
+  width = std::min<std::size_t>(width, 28);
+  for (const auto& [left, right] : rows) {
+    if (left.size() > width) {
+      out << "  " << left << "\n  " << std::string(width + 2, ' ') << right << "\n";
+    } else {
+      out << "  " << left << std::string(width - left.size() + 2, ' ') << right << "\n";
+    }
+  }
+}
+
+std::string value_name_of(const OptionSpec& o) {
+  if (o.kind == OptionSpec::Kind::kFlag) return {};
+  if (!o.value_name.empty()) return o.value_name;
+  std::string v = o.long_name;
+  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) {
+    return c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  });
+  return v;
+}
+
+std::string positional_word(const PositionalSpec& p) {
+  switch (p.arity) {
+    case PositionalSpec::Arity::kOne:
+      return p.name;
+    case PositionalSpec::Arity::kOptional:
+      return "[" + p.name + "]";
+    case PositionalSpec::Arity::kZeroOrMore:
+      return "[" + p.name + "...]";
+    case PositionalSpec::Arity::kOneOrMore:
+      return p.name + "...";
+  }
+  return p.name;
+}
+
+/// The completion argtype of a positional: ":path" -> "remote", "local_file" -> itself.
+std::string arg_type(const PositionalSpec& p) {
+  if (!p.name.empty() && p.name.front() == ':') return "remote";
+  std::string s;
+  for (char c : lower(p.name)) s += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return s;
+}
+
+const char* nargs(PositionalSpec::Arity a) {
+  switch (a) {
+    case PositionalSpec::Arity::kOne:
+      return "1";
+    case PositionalSpec::Arity::kOptional:
+      return "?";
+    case PositionalSpec::Arity::kZeroOrMore:
+      return "*";
+    case PositionalSpec::Arity::kOneOrMore:
+      return "+";
+  }
+  return "1";
+}
+
+}  // namespace
+
+std::string synopsis(const CommandInfo& info) {
+  std::vector<std::string> parts;
+  for (const auto& o : info.options) {
+    std::string name = o.short_name ? fmt::format("-{}", o.short_name) : "--" + o.long_name;
+    std::string v = value_name_of(o);
+    parts.push_back("[" + name + (v.empty() ? "" : " " + v) + "]");
+  }
+  for (const auto& p : info.positionals) parts.push_back(positional_word(p));
+  return fmt::format("{}", fmt::join(parts, " "));
+}
+
+void print_main_help(std::ostream& out, const CommandTable& table) {
+  out << "usage: mpytool [options] <command> [args] [-- <command> [args]]...\n"
+         "       mpytool [options] <plugin> <command> [args]\n\n"
+         "Manage MicroPython boards over serial or TCP (mpytool "
+      << version_string() << ").\n\noptions:\n";
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& d : global_option_docs()) {
+    rows.emplace_back(option_names(d.short_name, d.long_name, d.value_name), d.help);
+  }
+  print_rows(out, rows);
+
+  out << "\ncommands:\n";
+  rows.clear();
+  for (const auto* e : table.listing()) rows.emplace_back(e->display, e->info.summary);
+  print_rows(out, rows);
+
+  bool any_plugin = false;
+  rows.clear();
+  for (const auto& r : table.plugins().records()) {
+    if (r.status == PluginStatus::kDuplicate) continue;
+    any_plugin = true;
+    std::string right =
+        r.status == PluginStatus::kLoaded
+            ? (r.summary.empty() ? fmt::format("{}", fmt::join(r.commands, " ")) : r.summary)
+            : "(not loaded: " + r.reason + ")";
+    rows.emplace_back(r.name, right);
+  }
+  if (any_plugin) {
+    out << "\nplugins (mpytool <plugin> <command> also works):\n";
+    print_rows(out, rows);
+  }
+  out << "\nCommands are chained with '--' or '+' and share one connection:\n"
+         "  mpytool exec \"import machine\" -- info\n"
+         "  mpytool reset + sleep 1 + info\n"
+         "Run 'mpytool help <command>' or 'mpytool <command> --help' for a command's options.\n";
+}
+
+void print_command_help(std::ostream& out, const CommandEntry& entry) {
+  const CommandInfo& info = entry.info;
+  std::string syn = synopsis(info);
+  std::string tail = syn.empty() ? "" : " " + syn;
+  out << "usage: mpytool " << entry.display << tail << "\n";
+  if (!entry.plugin.empty() && entry.display == info.name) {
+    out << "       mpytool " << entry.plugin << " " << info.name << tail << "\n";
+  }
+  if (!info.summary.empty()) out << "\n" << info.summary << "\n";
+  if (!info.description.empty()) out << "\n" << info.description << "\n";
+
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& o : info.options) {
+    std::string help = o.help;
+    if (o.default_value) help += fmt::format(" (default: {})", *o.default_value);
+    rows.emplace_back(option_names(o.short_name, o.long_name, value_name_of(o)), help);
+  }
+  rows.emplace_back(help_short_available(info) ? "-h, --help" : "    --help",
+                    "show this help and exit");
+  out << "\noptions:\n";
+  print_rows(out, rows);
+  if (!info.positionals.empty()) {
+    rows.clear();
+    for (const auto& p : info.positionals) rows.emplace_back(p.name, p.help);
+    out << "\narguments:\n";
+    print_rows(out, rows);
+  }
+  if (info.chains_leftovers) {
+    out << "\nFurther words are run as commands in the same group (mpytool " << entry.display
+        << " info).\n";
+  }
+}
+
+void print_plugin_help(std::ostream& out, const CommandTable& table, const std::string& plugin) {
+  const PluginRecord* r = table.plugins().find_loaded(plugin);
+  out << "usage: mpytool " << plugin << " <command> [args]\n";
+  if (r && !r->summary.empty()) out << "\n" << r->summary << "\n";
+  out << "\ncommands:\n";
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto* e : table.commands_of(plugin)) {
+    if (!e->hidden()) rows.emplace_back(e->info.name, e->info.summary);
+  }
+  print_rows(out, rows);
+}
+
+void print_completion_commands(std::ostream& out, const CommandTable& table) {
+  for (const auto* e : table.listing()) {
+    out << e->display << ":" << e->info.summary << "\n";
+  }
+}
+
+void print_completion_options(std::ostream& out, const CommandEntry* entry) {
+  if (!entry) {
+    for (const auto& d : global_option_docs()) {
+      if (d.long_name == "help" || d.long_name == "version") continue;
+      std::string type = d.value_name.empty() ? "" : lower(d.value_name);
+      out << "--" << d.long_name << ":" << d.help << ":" << type << "\n";
+    }
+    return;
+  }
+  for (const auto& o : entry->info.options) {
+    if (o.long_name == "help") continue;
+    out << "--" << o.long_name << ":" << o.help << ":" << lower(value_name_of(o)) << "\n";
+  }
+}
+
+void print_completion_args(std::ostream& out, const CommandEntry& entry) {
+  for (const auto& p : entry.info.positionals) {
+    out << arg_type(p) << ":" << nargs(p.arity) << ":" << p.help << "\n";
+  }
+}
+
+}  // namespace mpytool::cli

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// Help text rendered uniformly from CommandInfo and the global option table, and the exact
+/// line formats of the hidden completion commands (reference §1.4): `_commands`
+/// (`name:description`), `_options` (`opt:help:argtype`), `_args` (`argtype:nargs:help`).
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "command_table.hpp"
+
+namespace mpytool::cli {
+
+/// `mpytool --help`: usage, global options, every command of every loaded plugin, chaining.
+void print_main_help(std::ostream& out, const CommandTable& table);
+
+/// `mpytool help <cmd>` / `<cmd> --help`: usage line, summary, options, positionals.
+void print_command_help(std::ostream& out, const CommandEntry& entry);
+
+/// `mpytool help <plugin>`: the plugin's summary and its commands.
+void print_plugin_help(std::ostream& out, const CommandTable& table, const std::string& plugin);
+
+/// One-line synopsis of a command's arguments: "[-t SEC] CODE".
+std::string synopsis(const CommandInfo& info);
+
+/// `_commands`: `name:description` per line.
+void print_completion_commands(std::ostream& out, const CommandTable& table);
+/// `_options`: the global options (\p entry null) or one command's, `opt:help:argtype`.
+void print_completion_options(std::ostream& out, const CommandEntry* entry);
+/// `_args`: a command's positionals, `argtype:nargs:help`.
+void print_completion_args(std::ostream& out, const CommandEntry& entry);
+
+}  // namespace mpytool::cli

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+#include "vboard.hpp"
+
+#include <fmt/format.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <system_error>
+
+#include "mpytool/error.hpp"
+#include "mpytool/log.hpp"
+#include "signals.hpp"
+
+extern char** environ;
+
+#ifndef MPYTOOL_SOURCE_VBOARD
+#define MPYTOOL_SOURCE_VBOARD ""
+#endif
+
+namespace mpytool::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr auto kReadyTimeout = std::chrono::seconds(20);
+
+bool is_executable(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+}
+
+/// Parses `READY pty=<path> tcp=<addr>`; false if \p line is not the READY line.
+bool parse_ready(const std::string& line, std::string& pty, std::string& tcp) {
+  if (line.rfind("READY", 0) != 0) return false;
+  std::size_t pos = 5;
+  while (pos < line.size()) {
+    while (pos < line.size() && line[pos] == ' ') ++pos;
+    std::size_t end = line.find(' ', pos);
+    if (end == std::string::npos) end = line.size();
+    std::string field = line.substr(pos, end - pos);
+    if (field.rfind("pty=", 0) == 0) pty = field.substr(4);
+    if (field.rfind("tcp=", 0) == 0) tcp = field.substr(4);
+    pos = end;
+  }
+  return !tcp.empty();
+}
+
+}  // namespace
+
+fs::path find_on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string value = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    std::size_t end = value.find(':', start);
+    if (end == std::string::npos) end = value.size();
+    std::string dir = value.substr(start, end - start);
+    if (dir.empty()) dir = ".";
+    fs::path candidate = fs::path(dir) / name;
+    if (is_executable(candidate)) return candidate;
+    start = end + 1;
+  }
+  return {};
+}
+
+fs::path find_vboard_script() {
+  std::vector<fs::path> tried;
+  if (const char* env = std::getenv("MPYTOOL_VBOARD"); env && *env) {
+    fs::path p = env;
+    if (fs::is_regular_file(p)) return p;
+    throw ConnError(fmt::format("virtual board not found: '{}'", p.string()),
+                    "MPYTOOL_VBOARD must name the vboard.mjs file");
+  }
+  std::error_code ec;
+  fs::path exe = boost::dll::program_location(ec);
+  if (!ec) {
+    tried.push_back(exe.parent_path() / ".." / "share" / "mpytool" / "vboard" / "vboard.mjs");
+  }
+  if (*MPYTOOL_SOURCE_VBOARD) tried.emplace_back(MPYTOOL_SOURCE_VBOARD);
+  for (const auto& p : tried) {
+    if (fs::is_regular_file(p, ec)) return fs::weakly_canonical(p, ec);
+  }
+  throw ConnError("virtual board not found (vboard.mjs)",
+                  "set MPYTOOL_VBOARD to the path of vboard/vboard.mjs");
+}
+
+std::unique_ptr<VirtualBoard> VirtualBoard::start(const std::vector<std::string>& extra_args) {
+  fs::path node = find_on_path("node");
+  if (node.empty()) throw ConnError("--vboard needs Node.js ('node' not found on PATH)");
+  fs::path script = find_vboard_script();
+
+  int pipefd[2];
+  if (::pipe(pipefd) != 0) throw ConnError(fmt::format("pipe: {}", std::strerror(errno)));
+
+  std::vector<std::string> argv_s = {node.string(), script.string()};
+  argv_s.insert(argv_s.end(), extra_args.begin(), extra_args.end());
+  std::vector<char*> argv;
+  for (auto& s : argv_s) argv.push_back(s.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, pipefd[0]);
+  posix_spawn_file_actions_addclose(&actions, pipefd[1]);
+  // The board must not see our Ctrl-C handler's choices; it gets default dispositions.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, node.c_str(), &actions, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  ::close(pipefd[1]);
+  if (rc != 0) {
+    ::close(pipefd[0]);
+    throw ConnError(fmt::format("cannot start the virtual board: {}", std::strerror(rc)));
+  }
+
+  std::unique_ptr<VirtualBoard> board(new VirtualBoard);
+  board->pid_ = pid;
+  set_interrupt_child(pid);
+  board->stdout_fd_ = pipefd[0];
+
+  const auto deadline = std::chrono::steady_clock::now() + kReadyTimeout;
+  std::string buffer;
+  for (;;) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      throw ConnError("the virtual board did not become ready within 20 s");
+    }
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
+    pollfd p{board->stdout_fd_, POLLIN, 0};
+    int r = ::poll(&p, 1, static_cast<int>(ms));
+    if (r < 0 && errno == EINTR) throw Interrupted();
+    if (r <= 0) continue;
+    char chunk[512];
+    ssize_t n = ::read(board->stdout_fd_, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) throw Interrupted();
+    if (n <= 0) throw ConnError("the virtual board exited before it was ready");
+    buffer.append(chunk, static_cast<std::size_t>(n));
+    std::size_t nl;
+    bool ready = false;
+    while ((nl = buffer.find('\n')) != std::string::npos) {
+      std::string line = buffer.substr(0, nl);
+      buffer.erase(0, nl + 1);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      logger().debug("vboard: {}", line);
+      if (parse_ready(line, board->pty_, board->tcp_)) {
+        ready = true;
+        break;
+      }
+    }
+    if (ready) break;
+  }
+  int fd = board->stdout_fd_;
+  board->drain_ = std::thread([fd] {
+    char chunk[512];
+    for (;;) {
+      ssize_t n = ::read(fd, chunk, sizeof chunk);
+      if (n == 0 || (n < 0 && errno != EINTR)) break;
+    }
+  });
+  return board;
+}
+
+VirtualBoard::~VirtualBoard() {
+  set_interrupt_child(-1);
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    // Give it 3 s to go, then SIGKILL: a stuck board must not hang mpytool's exit.
+    for (int i = 0; i < 300; ++i) {
+      pid_t r = ::waitpid(pid_, &status, WNOHANG);
+      if (r == pid_ || (r < 0 && errno != EINTR)) {
+        pid_ = -1;
+        break;
+      }
+      ::usleep(10000);
+    }
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &status, 0);
+    }
+  }
+  if (drain_.joinable()) drain_.join();  // the pipe reaches EOF once the board is gone
+  if (stdout_fd_ >= 0) ::close(stdout_fd_);
+}
+
+}  // namespace mpytool::cli

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+// The board as a device (behaviour §2.6, §2.7, §2.10, §5). Queries are shaped so that each
+// answer is one exec round trip, and the first use of a helper costs one more.
+#include "mpytool/mpy.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "mpytool/error.hpp"
+#include "mpytool/log.hpp"
+#include "mpytool/py_value.hpp"
+
+namespace mpytool {
+
+namespace detail {
+// Generated at build time from core/helpers/*.py (cmake/MpytoolEmbed.cmake).
+std::string_view helper_source(std::string_view name);
+}  // namespace detail
+
+namespace {
+
+// Helpers that call other helpers; the dependencies are loaded first.
+std::vector<std::string_view> helper_dependencies(std::string_view name) {
+  if (name == "finfo") return {"hash"};
+  return {};
+}
+
+constexpr double kHelperTimeout = 10.0;
+
+// One round trip for everything platform() reports. os.uname() and _mpy are optional.
+constexpr std::string_view kPlatformCode =
+    "import sys\n"
+    "try:\n"
+    " import os;_mt_m=os.uname()[4]\n"
+    "except Exception:\n"
+    " _mt_m=''\n"
+    "print((sys.platform,sys.version,sys.implementation.name,"
+    "tuple(sys.implementation.version),_mt_m,getattr(sys.implementation,'_mpy',None)))\n"
+    "del _mt_m\n";
+
+std::string repr_str_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ", ";
+    out += repr_str(items[i]);
+  }
+  return out + "]";
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+}  // namespace
+
+std::string_view core_helper_source(std::string_view name) { return detail::helper_source(name); }
+
+Mpy::Mpy(Conn& conn) : conn_(conn), comm_(conn) {}
+Mpy::~Mpy() = default;
+
+void Mpy::import_module(std::string_view module) {
+  if (modules_.find(module) != modules_.end()) return;
+  comm_.exec(fmt::format("import {}", module));
+  modules_.emplace(module);
+}
+
+void Mpy::load_helper(std::string_view name) {
+  if (helpers_loaded_.find(name) != helpers_loaded_.end()) return;
+  for (std::string_view dep : helper_dependencies(name)) load_helper(dep);
+  std::string_view source;
+  if (auto it = helper_sources_.find(name); it != helper_sources_.end()) {
+    source = it->second;
+  } else {
+    source = core_helper_source(name);
+  }
+  if (source.empty()) throw MpyError(fmt::format("unknown helper '{}'", name));
+  comm_.try_raw_paste(source, kHelperTimeout);
+  helpers_loaded_.emplace(name);
+}
+
+void Mpy::register_helper(std::string name, std::string source) {
+  // A changed source must be sent again.
+  helpers_loaded_.erase(name);
+  helper_sources_[std::move(name)] = std::move(source);
+}
+
+void Mpy::reset_state() {
+  modules_.clear();
+  helpers_loaded_.clear();
+  platform_.reset();
+  comm_.reset_state();
+}
+
+const PlatformInfo& Mpy::platform() {
+  if (platform_) return *platform_;
+  PyValue v = parse_literal(comm_.exec(kPlatformCode, 5.0));
+  if (v.type() != PyValue::Type::kTuple || v.size() != 6) {
+    throw MpyError("cannot parse board reply: unexpected platform tuple " + v.repr());
+  }
+  PlatformInfo info;
+  info.platform = v[0].as_str();
+  info.version = v[1].as_str();
+  info.impl_name = v[2].as_str();
+  // Newer firmware appends a release-level string ('' or 'preview'); only numbers count.
+  for (const PyValue& part : v[3].items()) {
+    if (part.is_int()) info.impl_version.push_back(part.as_int());
+  }
+  if (v[4].is_str()) info.machine = v[4].as_str();
+  if (v[5].is_int()) {
+    std::int64_t mpy = v[5].as_int();
+    info.mpy_ver = static_cast<int>(mpy & 0xff);
+    info.mpy_sub = static_cast<int>((mpy >> 8) & 0x3);
+    info.mpy_arch = static_cast<int>((mpy >> 10) & 0xf);
+  }
+  modules_.emplace("sys");
+  platform_ = std::move(info);
+  return *platform_;
+}
+
+std::optional<std::string> Mpy::unique_id() {
+  load_helper("info");
+  PyValue v = comm_.exec_eval("repr(_mt_uid())");
+  if (!v.is_str()) return std::nullopt;
+  return v.as_str();
+}
+
+std::vector<std::pair<std::string, std::string>> Mpy::mac_addresses() {
+  load_helper("info");
+  // Creating WLAN objects can take a while on some ports.
+  PyValue v = comm_.exec_eval("_mt_macs()", 10.0);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const PyValue& entry : v.items()) out.emplace_back(entry[0].as_str(), entry[1].as_str());
+  return out;
+}
+
+MemoryInfo Mpy::memory() {
+  PyValue v = parse_literal(
+      comm_.exec("import gc\ngc.collect()\nprint((gc.mem_free(),gc.mem_alloc()))", 5.0));
+  modules_.emplace("gc");
+  MemoryInfo info;
+  info.free = v[0].as_int();
+  info.alloc = v[1].as_int();
+  info.total = info.free + info.alloc;
+  return info;
+}
+
+std::vector<FsInfo> Mpy::filesystems() {
+  load_helper("info");
+  PyValue v = comm_.exec_eval("_mt_fs()", 10.0);
+  std::vector<FsInfo> out;
+  for (const PyValue& entry : v.items()) {
+    out.push_back(FsInfo{entry[0].as_str(), entry[1].as_int(), entry[2].as_int()});
+  }
+  return out;
+}
+
+void Mpy::stop() {
+  reset_state();
+  comm_.stop_current_operation();
+}
+
+void Mpy::soft_reset() {
+  comm_.soft_reset();
+  reset_state();
+}
+
+void Mpy::soft_reset_raw() {
+  comm_.soft_reset_raw();
+  // RAM is cleared, so modules and helpers are gone; the raw-REPL state and the raw-paste
+  // answer (a firmware property) stay valid, which saves a probe on the next exec.
+  modules_.clear();
+  helpers_loaded_.clear();
+  platform_.reset();
+}
+
+void Mpy::machine_reset(bool reconnect, std::optional<double> timeout) {
+  comm_.enter_raw_repl();
+  // No wait for OK: the board may reset before it is sent.
+  conn_.write("import machine; machine.reset()\x04");
+  reset_state();
+  if (reconnect) conn_.reconnect(timeout.value_or(10.0));
+}
+
+void Mpy::machine_bootloader() {
+  comm_.enter_raw_repl();
+  conn_.write("import machine; machine.bootloader()\x04");
+  reset_state();
+}
+
+void Mpy::hard_reset() {
+  try {
+    conn_.hard_reset();
+  } catch (const ConnError& e) {
+    throw MpyError(std::string("Hardware reset failed: ") + e.what());
+  }
+  reset_state();
+}
+
+void Mpy::reset_to_bootloader() {
+  try {
+    conn_.reset_to_bootloader();
+  } catch (const ConnError& e) {
+    throw MpyError(std::string("Bootloader reset failed: ") + e.what());
+  }
+  reset_state();
+}
+
+std::string Mpy::getcwd() {
+  import_module("os");
+  return comm_.exec_eval("repr(os.getcwd())").as_str();
+}
+
+void Mpy::chdir(std::string_view path) {
+  import_module("os");
+  try {
+    comm_.exec(fmt::format("os.chdir({})", repr_str(path)));
+  } catch (const CmdError&) {
+    throw DirNotFound(std::string(path));
+  }
+}
+
+std::vector<std::string> Mpy::get_sys_path() {
+  import_module("sys");
+  std::vector<std::string> out;
+  const PyValue v = comm_.exec_eval("sys.path");  // named: items() refers into it
+  for (const PyValue& p : v.items()) out.push_back(p.as_str());
+  return out;
+}
+
+void Mpy::set_sys_path(const std::vector<std::string>& paths) {
+  import_module("sys");
+  comm_.exec("sys.path = " + repr_str_list(paths));
+}
+
+void Mpy::prepend_sys_path(const std::vector<std::string>& paths) {
+  std::vector<std::string> result;
+  for (const auto& p : paths) {
+    if (!contains(result, p)) result.push_back(p);
+  }
+  for (const auto& p : get_sys_path()) {
+    if (!contains(result, p)) result.push_back(p);
+  }
+  set_sys_path(result);
+}
+
+void Mpy::append_sys_path(const std::vector<std::string>& paths) {
+  std::vector<std::string> result = get_sys_path();
+  for (const auto& p : paths) {
+    if (!contains(result, p)) result.push_back(p);
+  }
+  set_sys_path(result);
+}
+
+void Mpy::remove_from_sys_path(const std::vector<std::string>& paths) {
+  std::vector<std::string> result;
+  for (const auto& p : get_sys_path()) {
+    if (!contains(paths, p)) result.push_back(p);
+  }
+  set_sys_path(result);
+}
+
+std::string Mpy::escape_path(std::string_view path) {
+  std::string out;
+  out.reserve(path.size());
+  for (char c : path) {
+    if (c == '\\' || c == '\'') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace mpytool

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: MIT
+// The raw-REPL state machine (behaviour §2.2-§2.5). Every wait is bounded except where the
+// caller asked for "forever" (timeout std::nullopt); every failure leaves the REPL state either
+// known-correct or forgotten, so the next call re-probes instead of talking into a running
+// program.
+#include "mpytool/mpy_comm.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "conn_repr.hpp"
+#include "mpytool/error.hpp"
+#include "mpytool/log.hpp"
+
+namespace mpytool {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr char kCtrlA = '\x01';
+constexpr char kCtrlB = '\x02';
+constexpr char kCtrlC = '\x03';
+constexpr char kCtrlD = '\x04';
+// A stale mount agent (a previous session's `_mt_bg()`) blocks reading stdin until it gets this
+// byte, its VFS ACK; with keyboard interrupts disabled only this unblocks it.
+constexpr char kVfsAck = '\x18';
+
+constexpr std::string_view kFriendlyPrompt = "\r\n>>> ";
+// The raw-REPL banner is matched to its end, so a stray friendly prompt ("\r\n>>> " also
+// contains "\r\n>") left by a late probe answer cannot be taken for it.
+constexpr std::string_view kRawBanner = "CTRL-B to exit\r\n>";
+constexpr std::string_view kRawPasteRequest =
+    "\x05"
+    "A\x01";
+
+constexpr int kProbeAttempts = 15;
+constexpr double kProbeTimeout = 0.2;
+constexpr double kBannerTimeout = 1.0;
+// Boards that know raw-paste answer within milliseconds; older firmware answers with its
+// banner (\x01 re-enters raw mode) or not at all. This is how long silence means "unknown".
+constexpr double kRawPasteProbeTimeout = 0.5;
+// Submit-only calls (timeout 0) still wait this long for the board to accept the code.
+constexpr double kSubmitTimeout = 5.0;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// The wait for the board to accept code: 0 means submit-only, which still needs an answer.
+Seconds send_timeout(Seconds timeout) {
+  return (timeout && *timeout == 0) ? Seconds(kSubmitTimeout) : timeout;
+}
+
+bool submit_only(Seconds timeout) { return timeout && *timeout == 0; }
+
+}  // namespace
+
+MpyComm::MpyComm(Conn& conn) : conn_(conn) {}
+MpyComm::~MpyComm() = default;
+
+bool MpyComm::stop_current_operation() {
+  if (repl_mode_) return true;
+  conn_.flush();
+  for (int attempt = 0; attempt < kProbeAttempts; ++attempt) {
+    // C, C, B: Ctrl-C stops a program, Ctrl-B leaves a raw REPL left by a crashed session.
+    std::string probe(1, attempt % 3 == 2 ? kCtrlB : kCtrlC);
+    if (attempt >= 4) probe += kVfsAck;
+    conn_.write(probe);
+    try {
+      conn_.read_until(kFriendlyPrompt, kProbeTimeout);
+    } catch (const Timeout&) {
+      continue;
+    }
+    if (attempt > 0) {
+      // Earlier probes may still be answered; drop those prompts so they are not mistaken
+      // for the answer to the next command.
+      for (int i = 0; i < 20 && !conn_.read(0.05).empty(); ++i) {
+      }
+      conn_.flush();
+    }
+    repl_mode_ = false;
+    return true;
+  }
+  logger().warn("Could not establish REPL state");
+  return false;
+}
+
+void MpyComm::enter_raw_repl(int max_retries) {
+  if (repl_mode_ == true) return;
+  for (int attempt = 1; attempt <= max_retries; ++attempt) {
+    const bool trusted_state = repl_mode_.has_value();
+    if (stop_current_operation()) {
+      conn_.write(std::string_view(&kCtrlA, 1));
+      try {
+        conn_.read_until(kRawBanner, kBannerTimeout);
+        repl_mode_ = true;
+        return;
+      } catch (const Timeout&) {
+        // The recorded state was wrong (e.g. a submitted program still runs): probe again.
+        repl_mode_.reset();
+      }
+    }
+    if (attempt < max_retries) {
+      // A stale recorded state is expected after a submit-only exec; only real trouble warns.
+      logger().log(trusted_state ? spdlog::level::info : spdlog::level::warn,
+                   "Could not establish REPL connection, retry {}/{}", attempt, max_retries);
+    }
+  }
+  throw MpyError("Could not establish REPL connection");
+}
+
+void MpyComm::exit_raw_repl() {
+  if (repl_mode_ != true) return;
+  conn_.write(std::string_view(&kCtrlB, 1));
+  try {
+    conn_.read_until(kFriendlyPrompt, 1.0);
+  } catch (const Timeout&) {
+    repl_mode_.reset();
+    throw;
+  }
+  repl_mode_ = false;
+}
+
+void MpyComm::reset_state() {
+  repl_mode_.reset();
+  raw_paste_.reset();
+}
+
+Bytes MpyComm::exec(std::string_view code, Seconds timeout) {
+  enter_raw_repl();
+  conn_.flush();
+  conn_.write(code);
+  conn_.write(std::string_view(&kCtrlD, 1));
+  try {
+    conn_.read_until("OK", send_timeout(timeout));
+  } catch (const Timeout&) {
+    repl_mode_.reset();
+    throw;
+  }
+  if (submit_only(timeout)) {
+    // The program keeps running in the raw REPL. Record "friendly" as the seed does: the next
+    // enter_raw_repl() sends Ctrl-A at once (fine once the program ended) and falls back to
+    // probing when that goes unanswered.
+    repl_mode_ = false;
+    return {};
+  }
+  return finish_exec(code, timeout, nullptr);
+}
+
+void MpyComm::exec(std::string_view code, Seconds timeout, const OutputCallback& out) {
+  enter_raw_repl();
+  conn_.flush();
+  conn_.write(code);
+  conn_.write(std::string_view(&kCtrlD, 1));
+  try {
+    conn_.read_until("OK", send_timeout(timeout));
+  } catch (const Timeout&) {
+    repl_mode_.reset();
+    throw;
+  }
+  if (submit_only(timeout)) {
+    repl_mode_ = false;
+    return;
+  }
+  finish_exec(code, timeout, &out);
+}
+
+// Reads the result framing that follows OK (or the raw-paste end ack): stdout until \x04,
+// then the traceback until \x04>. Without \p out, \p timeout is an inactivity timeout; with it,
+// stdout is streamed and \p timeout bounds the total run time.
+Bytes MpyComm::finish_exec(std::string_view code, Seconds timeout, const OutputCallback* out) {
+  Bytes stdout_text, stderr_text;
+  try {
+    if (out == nullptr) {
+      stdout_text = conn_.read_until(std::string_view(&kCtrlD, 1), timeout);
+      stderr_text = conn_.read_until("\x04>", timeout);
+    } else {
+      // Conn has no "unread", so once bytes are taken from it they are framed here.
+      const auto start = Clock::now();
+      Bytes pending = conn_.flush();
+      for (;;) {
+        std::size_t end = pending.find(kCtrlD);
+        if (end != Bytes::npos) {
+          if (end > 0) (*out)(std::string_view(pending).substr(0, end));
+          stdout_text += pending.substr(0, end);
+          pending.erase(0, end + 1);
+          break;
+        }
+        if (!pending.empty()) (*out)(pending);
+        stdout_text += pending;
+        pending.clear();
+        double wait = 0.05;
+        if (timeout) {
+          double left = *timeout - seconds_since(start);
+          if (left <= 0) throw Timeout("Execution timeout");
+          wait = std::min(wait, left);
+        }
+        pending = conn_.read(wait);
+      }
+      // The traceback follows the program's end at once; allow at least a second for it.
+      const double err_timeout =
+          timeout ? std::max(1.0, *timeout - seconds_since(start)) : kSubmitTimeout;
+      auto last_data = Clock::now();
+      std::size_t end;
+      while ((end = pending.find("\x04>")) == Bytes::npos) {
+        Bytes more = conn_.read(0.05);
+        if (!more.empty()) {
+          pending += more;
+          last_data = Clock::now();
+        } else if (seconds_since(last_data) >= err_timeout) {
+          throw Timeout(pending.empty()
+                            ? "No data received"
+                            : "During timeout received: " + detail::bytes_repr(pending, 64));
+        }
+      }
+      stderr_text = pending.substr(0, end);
+    }
+  } catch (const Timeout&) {
+    // The program may still be running; do not trust the raw-REPL state any more.
+    repl_mode_.reset();
+    throw;
+  }
+  if (!stderr_text.empty()) {
+    throw CmdError(std::string(code), std::move(stdout_text), std::move(stderr_text));
+  }
+  return stdout_text;
+}
+
+PyValue MpyComm::exec_eval(std::string_view expr, Seconds timeout) {
+  std::string code = "print(";
+  code += expr;
+  code += ")";
+  return parse_literal(exec(code, timeout));
+}
+
+Bytes MpyComm::exec_raw_paste(std::string_view code, Seconds timeout, const OutputCallback* out) {
+  const auto unsupported = [] { return MpyError("Raw-paste mode not supported by device"); };
+  if (raw_paste_ == false) throw unsupported();
+  enter_raw_repl();
+  conn_.flush();
+  conn_.write(kRawPasteRequest);
+
+  // Look for the R<status> header in whatever the board sends. Old firmware does not know the
+  // request: \x05 and 'A' land in its code buffer and \x01 re-prints the raw-REPL banner (or a
+  // broken board says nothing); either way no header arrives before the board goes quiet.
+  Bytes reply;
+  std::size_t header = Bytes::npos;
+  auto last_data = Clock::now();
+  for (;;) {
+    std::size_t r1 = reply.find("R\x01"), r0 = reply.find(std::string_view("R\x00", 2));
+    header = std::min(r1, r0);
+    if (header != Bytes::npos) break;
+    // Old firmware's answer is the banner: no need to wait for silence.
+    if (reply.find(kRawBanner) != Bytes::npos || reply.size() > 256 ||
+        seconds_since(last_data) >= kRawPasteProbeTimeout) {
+      break;
+    }
+    Bytes more = conn_.read(0.05);
+    if (!more.empty()) {
+      reply += more;
+      last_data = Clock::now();
+    }
+  }
+  if (header == Bytes::npos) {
+    logger().info("raw-paste: no header from the board ({} bytes), using plain exec", reply.size());
+    raw_paste_ = false;
+    // Ctrl-C empties the raw-REPL code buffer (and aborts a raw-paste that answered too
+    // late); Ctrl-A then re-enters the raw REPL, which clears it again and prints the banner.
+    conn_.write("\x03\x01");
+    try {
+      conn_.read_until(kRawBanner, kBannerTimeout);
+    } catch (const Timeout&) {
+      // Nothing sane came back: run the full recovery from an unknown state.
+      repl_mode_.reset();
+      enter_raw_repl();
+    }
+    throw unsupported();
+  }
+  if (reply[header + 1] == '\0') {
+    // The board understood and declined; it is back in the raw REPL with an empty buffer.
+    raw_paste_ = false;
+    throw unsupported();
+  }
+  raw_paste_ = true;
+
+  // The board sends its window size and then waits for data, so at most those two bytes were
+  // read past the header; from here on every byte comes through read_bytes() and whatever
+  // follows the end-of-data ack stays buffered in the Conn for finish_exec().
+  Bytes early = reply.substr(header + 2);
+  const Seconds wait = send_timeout(timeout);
+  auto next_byte = [&]() -> char {
+    if (early.empty()) return conn_.read_bytes(1, wait).front();
+    char c = early.front();
+    early.erase(0, 1);
+    return c;
+  };
+  try {
+    std::size_t window = static_cast<unsigned char>(next_byte());
+    window |= static_cast<std::size_t>(static_cast<unsigned char>(next_byte())) << 8;
+    if (window == 0) throw MpyError("Unexpected raw-paste window size: 0");
+    if (!early.empty()) {
+      logger().debug("raw-paste: {} unexpected bytes after the header dropped", early.size());
+      early.clear();
+    }
+
+    // Flow control: never send more than the board granted; each \x01 grants another window.
+    std::size_t remaining = window, sent = 0;
+    bool aborted = false;
+    while (sent < code.size() && !aborted) {
+      while (remaining == 0 || conn_.has_data(0)) {
+        char c = next_byte();
+        if (c == kCtrlA) {
+          remaining += window;
+        } else if (c == kCtrlD) {
+          // The board stopped reading (e.g. a syntax error): acknowledge, then read its result.
+          conn_.write(std::string_view(&kCtrlD, 1));
+          aborted = true;
+          break;
+        } else {
+          logger().debug("raw-paste: unexpected byte 0x{:02x} ignored",
+                         static_cast<unsigned char>(c));
+        }
+      }
+      if (aborted) break;
+      std::size_t n = std::min(remaining, code.size() - sent);
+      conn_.write(code.substr(sent, n));
+      sent += n;
+      remaining -= n;
+    }
+    if (!aborted) {
+      conn_.write(std::string_view(&kCtrlD, 1));
+      // The board acknowledges the end of data with \x04; window grants still in flight are
+      // dropped on the way.
+      while (next_byte() != kCtrlD) {
+      }
+    }
+  } catch (const Timeout&) {
+    repl_mode_.reset();
+    throw;
+  }
+  if (submit_only(timeout)) {
+    repl_mode_ = false;
+    return {};
+  }
+  return finish_exec(code, timeout, out);
+}
+
+Bytes MpyComm::try_raw_paste(std::string_view code, Seconds timeout, const OutputCallback* out) {
+  if (raw_paste_ != false) {
+    try {
+      return exec_raw_paste(code, timeout, out);
+    } catch (const CmdError&) {
+      throw;
+    } catch (const MpyError&) {
+      // exec_raw_paste marks the board unsupported before it throws for that reason; any other
+      // MpyError (Timeout, a bad header) is a real failure.
+      if (raw_paste_ != false) throw;
+    }
+  }
+  if (out) {
+    exec(code, timeout, *out);
+    return {};
+  }
+  return exec(code, timeout);
+}
+
+void MpyComm::soft_reset() {
+  stop_current_operation();
+  exit_raw_repl();
+  conn_.write(std::string_view(&kCtrlD, 1));
+  conn_.read_until("soft reboot", 1.0);
+  reset_state();
+}
+
+void MpyComm::soft_reset_raw() {
+  enter_raw_repl();
+  conn_.flush();
+  conn_.write(std::string_view(&kCtrlD, 1));
+  try {
+    conn_.read_until("soft reboot", 1.0);
+    conn_.read_until(">", 1.0);
+  } catch (const Timeout&) {
+    repl_mode_.reset();
+    throw;
+  }
+  repl_mode_ = true;
+}
+
+void MpyComm::interrupt() {
+  conn_.write(std::string_view(&kCtrlC, 1));
+  repl_mode_.reset();
+}
+
+void MpyComm::monitor(const OutputCallback& out, bool follow,
+                      const std::function<bool()>& keep_going) {
+  exit_raw_repl();
+  // Keep the last len-1 bytes so a prompt split across two chunks is still found.
+  std::string tail;
+  // Output already buffered by an earlier read_until (e.g. boot messages right after
+  // "soft reboot") comes first; read() alone would never return it.
+  Bytes chunk = conn_.flush();
+  while (!keep_going || keep_going()) {
+    if (chunk.empty()) chunk = conn_.read(0.1);
+    if (chunk.empty()) continue;
+    out(chunk);
+    if (follow) {
+      chunk.clear();
+      continue;
+    }
+    tail += chunk;
+    if (tail.find(kFriendlyPrompt) != std::string::npos) {
+      repl_mode_ = false;
+      return;
+    }
+    if (tail.size() >= kFriendlyPrompt.size()) {
+      tail.erase(0, tail.size() - (kFriendlyPrompt.size() - 1));
+    }
+    chunk.clear();
+  }
+}
+
+}  // namespace mpytool

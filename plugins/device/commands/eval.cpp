@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+// `eval [-t SEC] EXPR`: evaluate an expression on the board and print its repr().
+#include "commands.hpp"
+#include "mpytool/context.hpp"
+#include "mpytool/mpy.hpp"
+#include "mpytool/output.hpp"
+#include "run_code.hpp"
+
+namespace mpytool::device {
+namespace {
+
+class EvalCommand : public Command {
+ public:
+  CommandInfo info() const override {
+    CommandInfo i;
+    i.name = "eval";
+    i.summary = "Evaluate a Python expression on device and print its value.";
+    auto t = timeout_option("timeout in seconds");
+    t.default_value = "5";
+    i.options.push_back(t);
+    i.positionals.push_back({"EXPR", "Python expression", PositionalSpec::Arity::kOne});
+    i.needs = Needs::kRepl;
+    return i;
+  }
+  int run(CommandContext& ctx, const ParsedArgs& args) override {
+    Seconds timeout = timeout_arg("eval", args);
+    PyValue v = ctx.mpy().comm().exec_eval(args.positionals().at(0), timeout);
+    ctx.out().out() << v.repr() << '\n';
+    ctx.out().out().flush();
+    return 0;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_eval_command() { return std::make_unique<EvalCommand>(); }
+
+}  // namespace mpytool::device

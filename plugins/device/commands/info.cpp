@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+// `info`: platform, versions, identity, memory and filesystems (reference §1.4, §2.10).
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "mpytool/context.hpp"
+#include "mpytool/mpy.hpp"
+#include "mpytool/output.hpp"
+
+namespace mpytool::device {
+namespace {
+
+/// "Platform:    esp32": the label padded to 12, a space, the value.
+std::string line(const std::string& label, const std::string& value) {
+  return fmt::format("{:<12} {}\n", label, value);
+}
+
+std::string usage(std::int64_t used, std::int64_t total) {
+  double pct = total > 0 ? 100.0 * static_cast<double>(used) / static_cast<double>(total) : 0.0;
+  return fmt::format("{} / {} ({:.2f}%)", format_size(static_cast<double>(used)),
+                     format_size(static_cast<double>(total)), pct);
+}
+
+/// (1, 22, 0) -> "1.22". Trailing zeros are dropped; the core keeps only the numbers, so the
+/// seed's "1.27.0." for a trailing '' element [BUG] cannot happen.
+std::string impl_version(std::vector<std::int64_t> v) {
+  while (!v.empty() && v.back() == 0) v.pop_back();
+  return fmt::format("{}", fmt::join(v, "."));
+}
+
+class InfoCommand : public Command {
+ public:
+  CommandInfo info() const override {
+    CommandInfo i;
+    i.name = "info";
+    i.summary = "Show device info (platform, memory, filesystem).";
+    i.needs = Needs::kRepl;
+    i.chains_leftovers = true;
+    return i;
+  }
+  int run(CommandContext& ctx, const ParsedArgs&) override {
+    Mpy& mpy = ctx.mpy();
+    const PlatformInfo p = mpy.platform();
+    std::string text;
+    text += line("Platform:", p.platform);
+    text += line("Version:", p.version);
+    std::string impl = p.impl_name + " " + impl_version(p.impl_version);
+    if (p.mpy_ver) impl += fmt::format(", mpy v{}.{}", *p.mpy_ver, p.mpy_sub.value_or(0));
+    text += line("Impl:", impl);
+    if (!p.machine.empty()) text += line("Machine:", p.machine);
+    if (auto id = mpy.unique_id()) text += line("Serial:", *id);
+    for (const auto& [iface, mac] : mpy.mac_addresses()) {
+      text += fmt::format("MAC {:<8} {}\n", iface + ":", mac);
+    }
+    MemoryInfo mem = mpy.memory();
+    text += line("Memory:", usage(mem.alloc, mem.total));
+    for (const auto& fs : mpy.filesystems()) {
+      std::string label = fs.mount == "/" ? "Flash:" : fs.mount + ":";
+      text += line(label, usage(fs.total - fs.free, fs.total));
+    }
+    ctx.out().verbose(1, "INFO");
+    ctx.out().out() << text;
+    ctx.out().out().flush();
+    return 0;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_info_command() { return std::make_unique<InfoCommand>(); }
+
+}  // namespace mpytool::device

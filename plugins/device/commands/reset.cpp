@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+// `reset [--machine|--rts|--raw|--boot|--dtr-boot] [-t SEC]` (reference §5).
+#include <fmt/format.h>
+
+#include <chrono>
+#include <thread>
+
+#include "commands.hpp"
+#include "mpytool/context.hpp"
+#include "mpytool/error.hpp"
+#include "mpytool/mpy.hpp"
+#include "mpytool/output.hpp"
+#include "run_code.hpp"
+
+namespace mpytool::device {
+namespace {
+
+const char* const kModes[] = {"machine", "rts", "raw", "boot", "dtr-boot"};
+
+class ResetCommand : public Command {
+ public:
+  CommandInfo info() const override {
+    CommandInfo i;
+    i.name = "reset";
+    i.summary = "Reset the device. Default: soft reset (Ctrl-D).";
+    using K = OptionSpec::Kind;
+    i.options = {
+        {"machine", 0, K::kFlag, "", "machine.reset() (reconnects if more commands follow)", {}},
+        {"rts", 0, K::kFlag, "", "hardware reset with the RTS line (USB-UART only)", {}},
+        {"raw", 0, K::kFlag, "", "soft reset in the raw REPL (boot.py/main.py skipped)", {}},
+        {"boot", 0, K::kFlag, "", "machine.bootloader() (the link is lost)", {}},
+        {"dtr-boot", 0, K::kFlag, "", "ESP32 ROM bootloader via DTR/RTS (USB-UART only)", {}},
+        timeout_option("reconnect timeout in seconds (only with --machine or --rts)"),
+    };
+    i.needs = Needs::kRepl;
+    i.chains_leftovers = true;
+    return i;
+  }
+
+  int run(CommandContext& ctx, const ParsedArgs& args) override {
+    std::string mode = "soft";
+    for (const char* m : kModes) {
+      if (!args.flag(m)) continue;
+      if (mode != "soft") {
+        throw UsageError(fmt::format("reset: --{} and --{} cannot be combined", mode, m));
+      }
+      mode = m;
+    }
+    Seconds timeout = timeout_arg("reset", args);
+    if (timeout && mode != "machine" && mode != "rts") {
+      throw UsageError("--timeout only with --machine or --rts");
+    }
+    Output& out = ctx.out();
+    Mpy& mpy = ctx.mpy();
+    out.verbose(1, "RESET " + mode);
+    // --machine/--rts reconnect only when another command needs the board afterwards.
+    const bool reconnect = ctx.more_commands_follow();
+    if (mode == "soft") {
+      mpy.soft_reset();
+    } else if (mode == "raw") {
+      mpy.soft_reset_raw();
+    } else if (mode == "machine") {
+      if (!reconnect) {
+        mpy.machine_reset(false);
+        return 0;
+      }
+      out.verbose(1, "  reconnecting...", Color::kYellow);
+      try {
+        mpy.machine_reset(true, timeout);
+      } catch (const ConnError& e) {
+        out.verbose(1, fmt::format("  reconnect failed: {}", e.what()), Color::kRed);
+        throw ConnError(fmt::format("Reconnect failed: {}", e.what()), e.hint());
+      }
+      out.verbose(1, "  connected", Color::kGreen);
+    } else if (mode == "rts") {
+      mpy.hard_reset();
+      if (reconnect) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    } else if (mode == "boot") {
+      mpy.machine_bootloader();
+    } else {
+      mpy.reset_to_bootloader();
+    }
+    return 0;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_reset_command() { return std::make_unique<ResetCommand>(); }
+
+}  // namespace mpytool::device

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+#include "run_code.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdlib>
+
+#include "mpytool/context.hpp"
+#include "mpytool/error.hpp"
+#include "mpytool/mpy.hpp"
+#include "mpytool/output.hpp"
+
+namespace mpytool::device {
+
+OptionSpec timeout_option(std::string help) {
+  return {"timeout", 't', OptionSpec::Kind::kValue, "SEC", std::move(help), std::nullopt};
+}
+
+double parse_seconds(std::string_view command, const std::string& text) {
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || v < 0) {
+    throw UsageError(fmt::format("{}: invalid number of seconds '{}'", command, text));
+  }
+  return v;
+}
+
+Seconds timeout_arg(std::string_view command, const ParsedArgs& args) {
+  auto v = args.value("timeout");
+  if (!v) return std::nullopt;
+  return parse_seconds(command, *v);
+}
+
+int run_code(CommandContext& ctx, std::string_view code, Seconds timeout) {
+  Output& out = ctx.out();
+  OutputCallback stream = [&out](std::string_view chunk) { out.data(chunk); };
+  try {
+    ctx.mpy().comm().try_raw_paste(code, timeout, &stream);
+  } catch (const CmdError& e) {
+    // The board's own traceback is the message; print it as the board wrote it.
+    out.out().flush();
+    std::string text = e.error();
+    if (!text.empty() && text.back() != '\n') text += '\n';
+    out.err() << text;
+    out.err().flush();
+    return static_cast<int>(ExitCode::kDevice);
+  }
+  out.out().flush();
+  return 0;
+}
+
+}  // namespace mpytool::device

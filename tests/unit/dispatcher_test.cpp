@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: MIT
+// mpytool::cli::run in process with captured output: flat and plugin command forms (echo
+// fixture via --plugin-dir), `--` and `+` chains, leftover chaining, external mpytool-<x>
+// commands, suggestions, usage errors and exit codes, help and completion output.
+#include "dispatcher.hpp"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+#include "global_options.hpp"
+#include "mpytool/error.hpp"
+#include "suggest.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kFixtures = MPYTOOL_TEST_FIXTURE_DIR;
+
+/// One in-process run of mpytool.
+struct Run {
+  int rc = -1;
+  std::string out, err;
+};
+
+Run mpytool_run(std::vector<std::string> args, bool with_fixtures = true) {
+  if (with_fixtures) args.insert(args.begin(), {"--plugin-dir", kFixtures});
+  std::ostringstream out, err;
+  Run r;
+  r.rc = mpytool::cli::run(args, out, err);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+/// Sets an environment variable for one scope.
+struct ScopedEnv {
+  std::string name;
+  std::string old;
+  bool had;
+  ScopedEnv(std::string n, const std::string& value) : name(std::move(n)) {
+    const char* o = getenv(name.c_str());
+    had = o != nullptr;
+    if (had) old = o;
+    setenv(name.c_str(), value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (had) {
+      setenv(name.c_str(), old.c_str(), 1);
+    } else {
+      unsetenv(name.c_str());
+    }
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(dispatcher_test)
+
+BOOST_AUTO_TEST_CASE(flat_command_form) {
+  Run r = mpytool_run({"echo", "hello", "world"});
+  BOOST_TEST(r.rc == 0);
+  BOOST_TEST(r.out == "hello world\n");
+}
+
+BOOST_AUTO_TEST_CASE(plugin_command_form_with_option) {
+  Run r = mpytool_run({"echo", "echo", "-u", "hi"});
+  BOOST_TEST(r.rc == 0);
+  BOOST_TEST(r.out == "HI\n");
+}
+
+BOOST_AUTO_TEST_CASE(broken_fixtures_are_warned_not_fatal) {
+  Run r = mpytool_run({"echo", "x"});
+  BOOST_TEST(r.rc == 0);
+  BOOST_TEST(contains(r.err, "mpytool: warning: skipping '"));
+  BOOST_TEST(contains(r.err, "built for plugin ABI 2, this mpytool has 1"));
+}
+
+BOOST_AUTO_TEST_CASE(dash_dash_and_plus_chains) {
+  Run a = mpytool_run({"echo", "a", "--", "echo", "b"});
+  BOOST_TEST(a.rc == 0);
+  BOOST_TEST(a.out == "a\nb\n");
+  Run b = mpytool_run({"echo", "a", "+", "echo", "echo", "-u", "b", "+", "echo", "c"});
+  BOOST_TEST(b.rc == 0);
+  BOOST_TEST(b.out == "a\nB\nc\n");
+}
+
+BOOST_AUTO_TEST_CASE(globals_end_at_double_dash) {
+  Run r = mpytool_run({"-q", "--", "echo", "q"});
+  BOOST_TEST(r.rc == 0);
+  BOOST_TEST(r.out == "q\n");
+}
+
+BOOST_AUTO_TEST_CASE(leftover_words_chain_after_chains_leftovers_command) {
+  // `ports` (device plugin) takes no positionals, so `echo x` runs after it in the same group.
+  Run r = mpytool_run({"ports", "echo", "x"});
+  BOOST_TEST(r.rc == 0, r.err);
+  BOOST_TEST(r.out.size() >= 2u);
+  BOOST_TEST(r.out.substr(r.out.size() - 2) == "x\n");
+}
+
+BOOST_AUTO_TEST_CASE(sleep_needs_no_board_and_prints_python_float) {
+  Run r = mpytool_run({"sleep", "0", "+", "echo", "done"});
+  BOOST_TEST(r.rc == 0, r.err);
+  BOOST_TEST(contains(r.err, "SLEEP 0.0s"));
+  BOOST_TEST(r.out == "done\n");
+  Run q = mpytool_run({"-q", "sleep", "0.01"});
+  BOOST_TEST(!contains(q.err, "SLEEP"));
+}
+
+BOOST_AUTO_TEST_CASE(external_command_on_path) {
+  fs::path dir = fs::temp_directory_path() / ("mpytool-dispatch-test-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  fs::path script = dir / "mpytool-hello";
+  {
+    std::ofstream f(script);
+    f << "#!/bin/sh\necho \"args: $*\"\necho \"port: $MPYTOOL_PORT\"\necho oops >&2\nexit 3\n";
+  }
+  fs::permissions(script, fs::perms::owner_all);
+  const char* old_path = getenv("PATH");
+  ScopedEnv path("PATH", dir.string() + ":" + (old_path ? old_path : "/usr/bin:/bin"));
+  Run r = mpytool_run({"-p", "/dev/ttyFAKE0", "hello", "x", "--", "y"});
+  fs::remove_all(dir);
+  BOOST_TEST(r.rc == 3);
+  BOOST_TEST(contains(r.out, "args: x -- y"));
+  BOOST_TEST(contains(r.out, "port: /dev/ttyFAKE0"));
+  BOOST_TEST(contains(r.err, "oops"));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_command_exit_2_with_suggestion) {
+  Run r = mpytool_run({"ecoh", "x"});
+  BOOST_TEST(r.rc == 2);
+  BOOST_TEST(contains(r.err, "mpytool: error: unknown command 'ecoh'"));
+  BOOST_TEST(contains(r.err, "hint: did you mean 'echo'?"));
+  Run u = mpytool_run({"zzqqxx"});
+  BOOST_TEST(u.rc == 2);
+  BOOST_TEST(contains(u.err, "unknown"));
+  BOOST_TEST(!contains(u.err, "did you mean"));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_command_later_in_chain_is_usage_error_and_nothing_runs) {
+  Run r = mpytool_run({"echo", "a", "--", "nosuchcmd"});
+  BOOST_TEST(r.rc == 2);
+  BOOST_TEST(r.out.empty());
+  BOOST_TEST(contains(r.err, "unknown command 'nosuchcmd'"));
+}
+
+BOOST_AUTO_TEST_CASE(bad_options_exit_2) {
+  Run g = mpytool_run({"--bogus", "echo"});
+  BOOST_TEST(g.rc == 2);
+  BOOST_TEST(contains(g.err, "mpytool: error: "));
+  Run c = mpytool_run({"echo", "--bogus"});
+  BOOST_TEST(c.rc == 2);
+  BOOST_TEST(contains(c.err, "echo: unrecognised option '--bogus'"));
+  Run s = mpytool_run({"-c", "32", "echo"});
+  BOOST_TEST(s.rc == 2);
+  Run missing = mpytool_run({"sleep"});
+  BOOST_TEST(missing.rc == 2);
+  BOOST_TEST(contains(missing.err, "sleep: missing argument"));
+}
+
+BOOST_AUTO_TEST_CASE(port_and_address_together_is_an_error) {
+  Run r = mpytool_run({"-p", "/dev/ttyACM0", "-a", "10.0.0.1", "echo", "x"});
+  BOOST_TEST(r.rc == 2);
+  BOOST_TEST(contains(r.err, "You can select only serial port or network address"));
+  BOOST_TEST(r.out.empty());
+}
+
+BOOST_AUTO_TEST_CASE(help_and_version_exit_0_on_stdout) {
+  Run h = mpytool_run({"--help"});
+  BOOST_TEST(h.rc == 0);
+  BOOST_TEST(contains(h.out, "usage:"));
+  BOOST_TEST(contains(h.out, "echo"));
+  BOOST_TEST(contains(h.out, "exec"));  // the device plugin's commands are listed too
+  Run v = mpytool_run({"-V"});
+  BOOST_TEST(v.rc == 0);
+  BOOST_TEST(v.out.rfind("mpytool ", 0) == 0u);
+  Run help_cmd = mpytool_run({"help", "echo"});
+  BOOST_TEST(help_cmd.rc == 0);
+  BOOST_TEST(contains(help_cmd.out, "usage: mpytool echo [-u] [WORD...]"));
+  BOOST_TEST(contains(help_cmd.out, "--upper"));
+  Run flag = mpytool_run({"echo", "--help"});
+  BOOST_TEST(flag.rc == 0);
+  BOOST_TEST(flag.out == help_cmd.out);
+  Run plugin_form = mpytool_run({"help", "echo", "echo"});
+  BOOST_TEST(plugin_form.out == help_cmd.out);
+  Run exec_help = mpytool_run({"exec", "--help"});
+  BOOST_TEST(exec_help.rc == 0);
+  BOOST_TEST(contains(exec_help.out, "usage: mpytool exec [-t SEC] CODE"));
+}
+
+BOOST_AUTO_TEST_CASE(no_command_does_nothing_with_a_hint) {
+  Run r = mpytool_run({});
+  BOOST_TEST(r.rc == 0);
+  BOOST_TEST(r.out.empty());
+  BOOST_TEST(contains(r.err, "no command given"));
+}
+
+BOOST_AUTO_TEST_CASE(failed_plugin_command_is_plugin_error) {
+  Run r = mpytool_run({"boom"});
+  BOOST_TEST(r.rc == 6);
+  BOOST_TEST(contains(r.err, "plugin 'throwing' could not be loaded: "));
+  Run p = mpytool_run({"throwing", "boom"});
+  BOOST_TEST(p.rc == 6);
+}
+
+BOOST_AUTO_TEST_CASE(plugins_lists_loaded_and_failed) {
+  Run r = mpytool_run({"plugins"});
+  BOOST_TEST(r.rc == 0);
+  BOOST_TEST(contains(r.out, "echo 1.2.3"));
+  BOOST_TEST(contains(r.out, "commands: echo"));
+  BOOST_TEST(contains(r.out, "provides: test.echo"));
+  BOOST_TEST(contains(r.out, "status:   failed: built for plugin ABI 2"));
+}
+
+BOOST_AUTO_TEST_CASE(completion_commands) {
+  Run c = mpytool_run({"_commands"});
+  BOOST_TEST(c.rc == 0);
+  BOOST_TEST(contains(c.out, "echo:Print the arguments.\n"));
+  BOOST_TEST(!contains(c.out, "_commands"));
+  Run o = mpytool_run({"_options", "echo"});
+  BOOST_TEST(o.out == "--upper:print in upper case:\n");
+  Run g = mpytool_run({"_options"});
+  BOOST_TEST(contains(g.out, "--port:"));
+  BOOST_TEST(contains(g.out, ":port\n"));
+  BOOST_TEST(!contains(g.out, "--help"));
+  Run a = mpytool_run({"_args", "echo"});
+  BOOST_TEST(a.out == "word:*:words to print\n");
+  Run unknown = mpytool_run({"_options", "nosuch"});
+  BOOST_TEST(unknown.rc == 0);
+  BOOST_TEST(unknown.out.empty());
+}
+
+BOOST_AUTO_TEST_CASE(split_groups_on_separators) {
+  using mpytool::cli::split_groups;
+  using G = std::vector<std::vector<std::string>>;
+  BOOST_TEST((split_groups({}) == G{}));
+  BOOST_TEST((split_groups({"a", "b"}) == G{{"a", "b"}}));
+  BOOST_TEST((split_groups({"--", "a", "--", "--", "b", "+", "c", "1+2"}) ==
+              G{{"a"}, {"b"}, {"c", "1+2"}}));
+}
+
+BOOST_AUTO_TEST_CASE(chunk_size_accepts_bytes_and_kilobytes) {
+  using mpytool::cli::parse_chunk_size;
+  BOOST_TEST(parse_chunk_size("512") == 512);
+  BOOST_TEST(parse_chunk_size("512B") == 512);  // the seed rejected this [BUG]
+  BOOST_TEST(parse_chunk_size("4K") == 4096);
+  BOOST_TEST(parse_chunk_size("4kb") == 4096);
+  BOOST_TEST(parse_chunk_size("128K") == 131072);
+  BOOST_CHECK_THROW(parse_chunk_size("32"), mpytool::UsageError);
+  BOOST_CHECK_THROW(parse_chunk_size("129K"), mpytool::UsageError);
+  BOOST_CHECK_THROW(parse_chunk_size("4M"), mpytool::UsageError);
+}
+
+BOOST_AUTO_TEST_CASE(global_options_parse) {
+  auto p = mpytool::cli::parse_global_options(
+      {"-vq", "-dd", "--ssl-no-verify", "-a", "h:1", "-Z", "-z", "-e", "*.txt", "exec", "-p", "x"});
+  BOOST_TEST(p.options.verbosity == 0);
+  BOOST_TEST(p.options.debug == 2);
+  BOOST_TEST(p.options.tls.enabled);
+  BOOST_TEST(!p.options.tls.verify);
+  BOOST_TEST(p.options.address == "h:1");
+  BOOST_TEST(p.options.port.empty());  // `-p` after the command word belongs to the command
+  BOOST_TEST(*p.options.compress == false);
+  BOOST_TEST((p.rest == std::vector<std::string>{"exec", "-p", "x"}));
+}
+
+BOOST_AUTO_TEST_CASE(suggestions_by_edit_distance) {
+  using mpytool::cli::did_you_mean;
+  BOOST_TEST(did_you_mean("exce", {"exec", "eval", "info"}) == "did you mean 'exec'?");
+  BOOST_TEST(did_you_mean("xyz", {"exec", "eval"}).empty());
+  BOOST_TEST(mpytool::cli::edit_distance("kitten", "sitting") == 3u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
