@@ -20,6 +20,7 @@
 #include <cstring>
 #include <fstream>
 #include <optional>
+#include <thread>
 #include <tuple>
 
 #include "mpytool/error.hpp"
@@ -216,6 +217,36 @@ ConnSocket::ConnSocket(const std::string& address, TlsOptions tls)
 }
 
 ConnSocket::~ConnSocket() { close(); }
+
+void ConnSocket::reconnect(double timeout) {
+  // A board reset drops the TCP (or TLS) session; its bridge comes back once the board has
+  // booted. Keep dialling the same address until it answers or the time is up.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
+  std::string last_error;
+  for (;;) {
+    close();
+    impl_->ssl.reset();
+    impl_->ssl_context.reset();
+    impl_->drained = true;
+    try {
+      impl_->connect();
+      if (impl_->tls.enabled) impl_->handshake();
+      error_code ec;
+      impl_->socket.non_blocking(true, ec);
+      if (!ec) {
+        clear_buffer();
+        return;
+      }
+      last_error = reason(ec);
+    } catch (const ConnError& e) {
+      last_error = e.what();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  throw ConnError(fmt::format("Could not reconnect to {} within {}s: {}", impl_->address(), timeout,
+                              last_error));
+}
 
 int ConnSocket::fd() const {
   return impl_->socket.is_open() ? static_cast<int>(impl_->socket.native_handle()) : -1;

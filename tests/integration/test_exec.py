@@ -93,3 +93,27 @@ def test_large_code_through_raw_paste(board, link):
     r = run(*board.conn_args(link), "exec", code)
     assert r.returncode == 0, r.stderr
     assert r.stdout.decode().strip() == str(sum(range(400)))
+
+
+def test_exec_header_abbreviates_multiline_code(board):
+    r = run(*board.conn_args("tcp"), "exec", "a = 1\nb = 2\nprint(a + b)")
+    assert r.returncode == 0, r.stderr
+    assert b"EXEC: a = 1 ... (3 lines)" in r.stderr
+    r = run(*board.conn_args("tcp"), "-v", "exec", "a = 1\nb = 2\nprint(a + b)")
+    assert b"EXEC: a = 1\nb = 2\nprint(a + b)" in r.stderr
+
+
+def test_throttled_uart_board(make_board):
+    # 115200 baud, 5 ms latency each way, USB-UART link: raw-paste flow control keeps it intact.
+    b = make_board("--platform", "esp32", "--baud", "115200", "--latency", "5", "--link", "uart")
+    code = "\n".join(f"a{i} = {i} * 2" for i in range(300)) + "\nprint(a299)"
+    for link in ("pty", "tcp"):
+        r = run(*b.conn_args(link), "exec", code, "--", "eval", "'ü' * 3")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.decode().split() == ["598", "'üüü'"]
+
+
+def test_eval_of_non_literal_object(board):
+    r = run(*board.conn_args("tcp"), "eval", "len")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().strip() == "<function>"

@@ -41,3 +41,13 @@ def test_rts_reset_on_pty_is_a_clear_error(board):
     r = run(*board.conn_args("pty"), "reset", "--rts")
     assert r.returncode != 0
     assert b"Hardware reset" in r.stderr
+
+
+def test_machine_reset_over_tcp_redials(board):
+    args = board.conn_args("tcp")
+    r = run(*args, "exec", "open('t.txt', 'w').write('tcp')\nmarker = 1")
+    assert r.returncode == 0, r.stderr
+    r = run(*args, "reset", "--machine", "--", "exec", "print(open('t.txt').read(), 'marker' in globals())")
+    assert r.returncode == 0, r.stderr
+    assert b"connected" in r.stderr
+    assert r.stdout.decode().split() == ["tcp", "False"]

@@ -32,6 +32,9 @@ class MPYTOOL_CORE_API ConnSocket : public Conn {
   void close() override;
   std::string description() const override;
   std::string type_name() const override { return "socket"; }
+  /// Dials the same address again (after a board reset dropped the session) until it answers
+  /// or \p timeout seconds pass. Throws ConnError "Could not reconnect to H:P within Ns: ...".
+  void reconnect(double timeout = 10) override;
 
   /// Host part of the address.
   const std::string& host() const noexcept;
@@ -50,7 +53,7 @@ class MPYTOOL_CORE_API ConnSocket : public Conn {
 };
 
 /// Splits "host[:port]" / "[v6]:port" into host and port (default 23). Throws UsageError.
-MPYTOOL_CORE_API std::pair<std::string, unsigned short> parse_address(const std::string& address,
-                                                                     unsigned short default_port = 23);
+MPYTOOL_CORE_API std::pair<std::string, unsigned short> parse_address(
+    const std::string& address, unsigned short default_port = 23);
 
 }  // namespace mpytool

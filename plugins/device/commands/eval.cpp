@@ -2,8 +2,10 @@
 // `eval [-t SEC] EXPR`: evaluate an expression on the board and print its repr().
 #include "commands.hpp"
 #include "mpytool/context.hpp"
+#include "mpytool/error.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/output.hpp"
+#include "mpytool/py_value.hpp"
 #include "run_code.hpp"
 
 namespace mpytool::device {
@@ -24,8 +26,17 @@ class EvalCommand : public Command {
   }
   int run(CommandContext& ctx, const ParsedArgs& args) override {
     Seconds timeout = timeout_arg("eval", args);
-    PyValue v = ctx.mpy().comm().exec_eval(args.positionals().at(0), timeout);
-    ctx.out().out() << v.repr() << '\n';
+    // The board's repr() travels as a str literal, so any value prints: literals are parsed and
+    // re-rendered canonically, other objects (<Pin(2)>, functions) show as the board wrote them.
+    const std::string expr = args.positionals().at(0);
+    const std::string text =
+        ctx.mpy().comm().exec_eval("repr(repr(" + expr + "\n))", timeout).as_str();
+    std::string shown = text;
+    try {
+      shown = parse_literal(text).repr();
+    } catch (const MpyError&) {
+    }
+    ctx.out().out() << shown << '\n';
     ctx.out().out().flush();
     return 0;
   }

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
 // `exec [-t SEC] CODE`: run Python code on the board, streaming its output.
+#include <algorithm>
+#include <string>
+
 #include "commands.hpp"
 #include "mpytool/context.hpp"
 #include "mpytool/output.hpp"
@@ -7,6 +10,15 @@
 
 namespace mpytool::device {
 namespace {
+
+/// The header shows multi-line or long code as its first line and a line count; -v shows it all.
+std::string code_summary(const std::string& code) {
+  const auto nl = code.find('\n');
+  std::string first = code.substr(0, std::min(nl, std::size_t{60}));
+  if (nl == std::string::npos && code.size() <= 60) return code;
+  const auto lines = std::count(code.begin(), code.end(), '\n') + (code.back() == '\n' ? 0 : 1);
+  return first + " ... (" + std::to_string(lines) + (lines == 1 ? " line)" : " lines)");
+}
 
 class ExecCommand : public Command {
  public:
@@ -23,7 +35,10 @@ class ExecCommand : public Command {
   int run(CommandContext& ctx, const ParsedArgs& args) override {
     Seconds timeout = timeout_arg("exec", args);
     const std::string& code = args.positionals().at(0);
-    ctx.out().verbose(1, "EXEC: " + code);
+    if (ctx.out().verbosity() >= 2)
+      ctx.out().verbose(2, "EXEC: " + code);
+    else
+      ctx.out().verbose(1, "EXEC: " + code_summary(code));
     return run_code(ctx, code, timeout);
   }
 };
