@@ -1,9 +1,18 @@
 # Script mode: writes OUT, a C++ file embedding FILES ("|"-separated) under namespace NS.
+# Helpers travel to the board on every session, so full-line comments and blank lines are
+# stripped first (the helpers use no triple-quoted strings, where that would be wrong).
 string(REPLACE "|" ";" files "${FILES}")
 set(body "")
 foreach(f ${files})
   get_filename_component(name ${f} NAME_WE)
-  file(READ ${f} hex HEX)
+  file(READ ${f} text)
+  string(PREPEND text "\n")
+  string(REGEX REPLACE "\n[ \t]*#[^\n]*" "\n" text "${text}")
+  string(REGEX REPLACE "\n[ \t]*\n" "\n" text "${text}")
+  string(REGEX REPLACE "\n[ \t]*\n" "\n" text "${text}")
+  string(REGEX REPLACE "^\n+" "" text "${text}")
+  file(WRITE ${OUT}.${name}.min "${text}")
+  file(READ ${OUT}.${name}.min hex HEX)
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "'\\\\x\\1'," arr "${hex}")
   string(APPEND body "  if (name == \"${name}\") {\n    static const char d[] = {${arr} 0};\n"
          "    return {d, sizeof(d) - 1};\n  }\n")

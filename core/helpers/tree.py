@@ -10,12 +10,14 @@ def _mt_tree(p):
     t = 0
     for e in os.ilistdir(p):
         n = e[0]
+        q = p + n if p in ('', '/') else p + '/' + n
         if e[1] & 0xF000 == 0x4000:
-            c = _mt_tree(p + n if p in ('', '/') else p + '/' + n)
+            c = _mt_tree(q)
             ds.append((n, c[1], c[2]))
             t += c[1]
         else:
-            z = e[3] if len(e) > 3 else 0
+            # littlefs/FAT give the size in the entry; VfsPosix (unix port) does not.
+            z = e[3] if len(e) > 3 else os.stat(q)[6]
             fs.append((n, z, None))
             t += z
     return (p, t, ds + fs)

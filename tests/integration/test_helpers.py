@@ -1,0 +1,44 @@
+"""The MicroPython helpers in core/helpers/ run on the virtual board and do what the host expects."""
+import base64
+import hashlib
+import pathlib
+
+from conftest import run
+
+HELPERS = pathlib.Path(__file__).resolve().parents[2] / "core" / "helpers"
+
+
+def board_eval(board, setup, expr):
+    code = "".join((HELPERS / f"{h}.py").read_text() + "\n" for h in
+                   ("stat", "tree", "mkdir", "rmdir", "hash", "finfo", "info"))
+    r = run(*board.conn_args("tcp"), "exec", code + setup, "--", "eval", expr)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.decode().strip()
+
+
+def test_stat_mkdir_tree_rmdir(board):
+    setup = ("_mt_mkdir('/h/a/b')\nopen('/h/a/f.txt', 'w').write('12345')\n"
+             "open('/h/top', 'w').write('x')\n")
+    assert board_eval(board, setup, "(_mt_stat('/h'), _mt_stat('/h/a/f.txt'), _mt_stat('/nope'))") \
+        == "(-1, 5, None)"
+    # A file in the way of a directory is reported, not clobbered.
+    assert board_eval(board, "", "(_mt_mkdir('/h/top/x'), _mt_mkdir('/h/a'))") == "(1, 0)"
+    assert board_eval(board, "", "_mt_tree('/h')") == \
+        "('/h', 6, [('a', 5, [('b', 0, []), ('f.txt', 5, None)]), ('top', 1, None)])"
+    assert board_eval(board, "_mt_rmdir('/h')", "_mt_stat('/h')") == "None"
+
+
+def test_hash_and_finfo_match_host_sha256(board):
+    data = bytes(range(256)) * 5
+    digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
+    setup = f"open('/bin.dat', 'wb').write({data!r})\n"
+    assert board_eval(board, setup, "_mt_hash('/bin.dat')") == f"b'{digest}'"
+    out = board_eval(board, "", "_mt_finfo({'/bin.dat': 1280, '/lib': 0, '/x': 1, 'bin.dat': 3})")
+    assert out == (f"{{'/bin.dat': (1280, b'{digest}'), '/lib': None, '/x': None, "
+                   f"'bin.dat': (1280, None)}}")
+
+
+def test_info_helpers(make_board):
+    b = make_board("--platform", "rp2")
+    out = board_eval(b, "", "(len(_mt_uid()), [m[0] for m in _mt_macs()], _mt_fs()[0][0])")
+    assert out.startswith("(") and "'WiFi'" in out and out.endswith("'/')")
