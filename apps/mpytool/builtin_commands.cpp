@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "help.hpp"
+#include "mpytool/board_profile.hpp"
 #include "mpytool/context.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/output.hpp"
@@ -93,6 +96,28 @@ class PluginsCommand : public Builtin {
   }
 };
 
+class ProfilesCommand : public Builtin {
+ public:
+  using Builtin::Builtin;
+  CommandInfo info() const override {
+    return make("profiles", "List board profiles in search order: id, description, file.");
+  }
+  int run(CommandContext& ctx, const ParsedArgs&) override {
+    auto profiles = find_profiles(profile_search_path(ctx.globals().profile_dirs));
+    std::size_t id_width = 2, desc_width = 11;
+    for (const auto& p : profiles) {
+      id_width = std::max(id_width, p.id.size());
+      desc_width = std::max(desc_width, p.description.size());
+    }
+    std::ostream& out = ctx.out().out();
+    for (const auto& p : profiles) {
+      out << fmt::format("{:<{}}  {:<{}}  {}\n", p.id, id_width,
+                         p.description.empty() ? "-" : p.description, desc_width, p.path.string());
+    }
+    return 0;
+  }
+};
+
 class VersionCommand : public Builtin {
  public:
   using Builtin::Builtin;
@@ -161,6 +186,7 @@ class CompletionArgs : public Builtin {
 void add_builtin_commands(CommandTable& table) {
   table.add_builtin(std::make_unique<HelpCommand>(table));
   table.add_builtin(std::make_unique<PluginsCommand>(table));
+  table.add_builtin(std::make_unique<ProfilesCommand>(table));
   table.add_builtin(std::make_unique<VersionCommand>(table));
   table.add_builtin(std::make_unique<CompletionCommands>(table));
   table.add_builtin(std::make_unique<CompletionOptions>(table));

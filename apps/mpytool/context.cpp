@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "mpytool/board_profile.hpp"
 #include "mpytool/conn.hpp"
 #include "mpytool/conn_serial.hpp"
 #include "mpytool/conn_socket.hpp"
@@ -12,11 +13,36 @@
 #include "mpytool/output.hpp"
 #include "mpytool/ports.hpp"
 #include "signals.hpp"
+#include "suggest.hpp"
 #include "vboard.hpp"
 
 namespace mpytool::cli {
 
-AppContext::AppContext(const GlobalOptions& globals, Output& out) : globals_(globals), out_(out) {}
+namespace {
+
+/// --profile: a file when the value has a '/' or a .yaml/.yml suffix, otherwise an id.
+BoardProfile explicit_profile(const GlobalOptions& g) {
+  const std::string& v = g.profile;
+  if (v.find('/') != std::string::npos || v.ends_with(".yaml") || v.ends_with(".yml")) {
+    return load_profile(v);
+  }
+  std::vector<BoardProfile> profiles = find_profiles(profile_search_path(g.profile_dirs));
+  if (const BoardProfile* p = find_profile_by_id(profiles, v)) return *p;
+  std::vector<std::string> ids;
+  for (const auto& p : profiles) ids.push_back(p.id);
+  std::string hint = did_you_mean(v, ids);
+  if (hint.empty()) hint = "run 'mpytool profiles' for the list of profiles";
+  throw UsageError(fmt::format("unknown profile '{}'", v), hint);
+}
+
+}  // namespace
+
+AppContext::AppContext(const GlobalOptions& globals, Output& out) : globals_(globals), out_(out) {
+  if (!globals_.profile.empty()) {
+    profile_ = explicit_profile(globals_);
+    profile_resolved_ = true;
+  }
+}
 
 AppContext::~AppContext() { finish(); }
 
@@ -35,7 +61,9 @@ void AppContext::open() {
     conn_ = std::make_unique<ConnSerial>(port, globals_.baud);
     std::string description;
     try {
-      description = port_info(port).description;
+      PortInfo info = port_info(port);
+      description = info.description;
+      if (info.vid >= 0) usb_id_ = fmt::format("{:04x}:{:04x}", info.vid, info.pid);
     } catch (const std::exception&) {
     }
     out_.verbose(2,
@@ -52,8 +80,32 @@ Conn& AppContext::conn() {
 
 Mpy& AppContext::mpy() {
   open();
-  if (!mpy_) mpy_ = std::make_unique<Mpy>(*conn_);
+  if (!mpy_) {
+    mpy_ = std::make_unique<Mpy>(*conn_);
+    apply_profile();
+  }
   return *mpy_;
+}
+
+void AppContext::apply_profile() {
+  if (!profile_ || !mpy_ || profile_->raw_paste == RawPasteMode::kAuto) return;
+  MpyComm& comm = mpy_->comm();
+  if (!comm.raw_paste_supported()) {
+    comm.set_raw_paste_supported(profile_->raw_paste == RawPasteMode::kYes);
+  }
+}
+
+const BoardProfile* AppContext::profile() {
+  if (!profile_resolved_ && repl_connected_) {
+    profile_resolved_ = true;
+    std::vector<BoardProfile> profiles = find_profiles(profile_search_path(globals_.profile_dirs));
+    const PlatformInfo& p = mpy().platform();
+    if (const BoardProfile* m = match_profile(profiles, p.platform, p.machine, usb_id_)) {
+      profile_ = *m;
+      apply_profile();
+    }
+  }
+  return profile_ ? &*profile_ : nullptr;
 }
 
 void AppContext::provide(Needs needs) {
@@ -64,7 +116,10 @@ void AppContext::provide(Needs needs) {
       conn();
       break;
     case Needs::kRepl:
-      mpy().comm().enter_raw_repl();
+      mpy();
+      apply_profile();  // again after a reset forgot it
+      mpy_->comm().enter_raw_repl();
+      repl_connected_ = true;
       break;
   }
 }
@@ -78,6 +133,8 @@ bool AppContext::has_capability(const std::string& cap) {
     has = conn().type_name() != "socket";
   } else if (cap == "transport.control_lines") {
     has = conn().type_name() == "USB-UART";
+  } else if (const BoardProfile* p = profile(); p && p->has_capability(cap)) {
+    has = true;
   } else if (cap.rfind("platform.", 0) == 0) {
     has = mpy().platform().platform == cap.substr(9);
   } else if (cap.rfind("module.", 0) == 0) {
@@ -93,6 +150,10 @@ bool AppContext::has_capability(const std::string& cap) {
   caps_[cap] = has;
   return has;
 }
+
+bool AppContext::interrupted() const { return cli::interrupted(); }
+
+void AppContext::clear_interrupt() { cli::clear_interrupt(); }
 
 void AppContext::finish() noexcept {
   if (conn_) {

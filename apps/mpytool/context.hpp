@@ -3,13 +3,16 @@
 /// The CommandContext of one mpytool invocation: one lazily opened link and one Mpy shared by
 /// every command of every group (no soft reset between commands), opened according to each
 /// command's Needs: -p serial, -a TCP (optionally TLS), --vboard a private virtual board, or the
-/// one auto-detected serial port.
+/// one auto-detected serial port. The board profile is either given (--profile, loaded when the
+/// context is created) or matched lazily on request (see CommandContext::profile()).
 #pragma once
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "mpytool/board_profile.hpp"
 #include "mpytool/command.hpp"
 #include "mpytool/context.hpp"
 
@@ -26,7 +29,8 @@ class VirtualBoard;
 /// The session behind CommandContext. Not thread-safe.
 class AppContext final : public CommandContext {
  public:
-  /// \p globals and \p out must outlive the context.
+  /// \p globals and \p out must outlive the context. Loads the --profile profile; throws
+  /// UsageError if it is broken or unknown.
   AppContext(const GlobalOptions& globals, Output& out);
   /// Calls finish().
   ~AppContext() override;
@@ -37,8 +41,16 @@ class AppContext final : public CommandContext {
   const GlobalOptions& globals() const override { return globals_; }
   bool more_commands_follow() const override { return more_follow_; }
   /// Device capabilities: "transport.tcp", "transport.serial", "transport.control_lines",
-  /// "platform.<sys.platform>", "module.<name>" (probed once with an import).
+  /// "platform.<sys.platform>", "module.<name>" (probed once with an import), and, except for
+  /// "transport.*", whatever the profile lists.
   bool has_capability(const std::string& cap) override;
+  /// The --profile profile, or the one matched from platform() on the first call after a
+  /// raw-REPL command connected.
+  const BoardProfile* profile() override;
+  /// The SIGINT flag of signals.hpp.
+  bool interrupted() const override;
+  /// Clears the SIGINT flag of signals.hpp.
+  void clear_interrupt() override;
 
   /// Set by the dispatcher before each command.
   void set_more_commands_follow(bool more) noexcept { more_follow_ = more; }
@@ -52,6 +64,8 @@ class AppContext final : public CommandContext {
 
  private:
   void open();
+  /// Tells MpyComm what the profile says about raw-paste, unless it already knows.
+  void apply_profile();
 
   const GlobalOptions& globals_;
   Output& out_;
@@ -59,6 +73,10 @@ class AppContext final : public CommandContext {
   std::unique_ptr<Conn> conn_;
   std::unique_ptr<Mpy> mpy_;
   std::map<std::string, bool> caps_;
+  std::optional<BoardProfile> profile_;
+  bool profile_resolved_ = false;  ///< explicit, or matched once (even if nothing matched)
+  bool repl_connected_ = false;    ///< a Needs::kRepl command got its raw REPL
+  std::string usb_id_;             ///< "vvvv:pppp" of a USB serial port, else empty
   bool more_follow_ = false;
 };
 

@@ -35,6 +35,8 @@ const std::vector<GlobalOptionDoc>& global_option_docs() {
       {"no-compress", 'Z', "", "disable compression of transfers (wins over -z)"},
       {"chunk-size", 'c', "SIZE", "transfer chunk size: 512, 4K, 4KB (64..131072)"},
       {"plugin-dir", 0, "DIR", "load plugins from DIR first (repeatable)"},
+      {"profile", 0, "ID|FILE", "board profile: an id, or a FILE with a '/' or a .yaml suffix"},
+      {"profile-dir", 0, "DIR", "look for board profiles in DIR first (repeatable)"},
       {"vboard", 0, "", "start a private virtual board (Node.js) and use it"},
       {"vboard-opt", 0, "ARG", "extra argument for the virtual board (repeatable)"},
   };
@@ -213,6 +215,10 @@ GlobalParse parse_global_options(const std::vector<std::string>& args) {
       g.chunk_size = parse_chunk_size(value);
     } else if (k == "plugin-dir") {
       g.plugin_dirs.push_back(value);
+    } else if (k == "profile") {
+      g.profile = value;
+    } else if (k == "profile-dir") {
+      g.profile_dirs.push_back(value);
     } else if (k == "vboard") {
       g.vboard = true;
     } else if (k == "vboard-opt") {

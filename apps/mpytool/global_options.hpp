@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// Global options (reference §1.1 plus --plugin-dir, --vboard, --vboard-opt). They are accepted
-/// only before the first command word; that prefix alone goes to Boost.Program_options, so a
-/// command's own `-p` is never mistaken for the global `--port`.
+/// Global options (reference §1.1 plus --plugin-dir, --profile, --profile-dir, --vboard,
+/// --vboard-opt). They are accepted only before the first command word; that prefix alone goes
+/// to Boost.Program_options, so a command's own `-p` is never mistaken for the global `--port`.
 #pragma once
 
 #include <string>

@@ -62,6 +62,8 @@ SignalGuard::~SignalGuard() {
 
 bool interrupted() noexcept { return g_interrupts.load() > 0; }
 
+void clear_interrupt() noexcept { g_interrupts = 0; }
+
 void throw_if_interrupted() {
   if (interrupted()) throw Interrupted();
 }

@@ -26,6 +26,10 @@ class SignalGuard {
 /// True once SIGINT was received.
 bool interrupted() noexcept;
 
+/// Forgets a received SIGINT (a command ended quietly because of it); the next Ctrl-C is again
+/// a "first" one.
+void clear_interrupt() noexcept;
+
 /// Throws Interrupted if SIGINT was received.
 void throw_if_interrupted();
 

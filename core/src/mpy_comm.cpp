@@ -63,6 +63,7 @@ MpyComm::~MpyComm() = default;
 
 bool MpyComm::stop_current_operation() {
   if (repl_mode_) return true;
+  submitted_ = false;
   conn_.flush();
   for (int attempt = 0; attempt < kProbeAttempts; ++attempt) {
     // C, C, B: Ctrl-C stops a program, Ctrl-B leaves a raw REPL left by a crashed session.
@@ -90,6 +91,8 @@ bool MpyComm::stop_current_operation() {
 
 void MpyComm::enter_raw_repl(int max_retries) {
   if (repl_mode_ == true) return;
+  // A submitted program's end framing is no longer looked for once the state is re-established.
+  submitted_ = false;
   for (int attempt = 1; attempt <= max_retries; ++attempt) {
     const bool trusted_state = repl_mode_.has_value();
     if (stop_current_operation()) {
@@ -126,6 +129,7 @@ void MpyComm::exit_raw_repl() {
 
 void MpyComm::reset_state() {
   repl_mode_.reset();
+  submitted_ = false;
   raw_paste_.reset();
 }
 
@@ -145,6 +149,7 @@ Bytes MpyComm::exec(std::string_view code, Seconds timeout) {
     // enter_raw_repl() sends Ctrl-A at once (fine once the program ended) and falls back to
     // probing when that goes unanswered.
     repl_mode_ = false;
+    submitted_ = true;
     return {};
   }
   return finish_exec(code, timeout, nullptr);
@@ -163,6 +168,7 @@ void MpyComm::exec(std::string_view code, Seconds timeout, const OutputCallback&
   }
   if (submit_only(timeout)) {
     repl_mode_ = false;
+    submitted_ = true;
     return;
   }
   finish_exec(code, timeout, &out);
@@ -281,9 +287,11 @@ Bytes MpyComm::exec_raw_paste(std::string_view code, Seconds timeout, const Outp
   }
   if (reply[header + 1] == '\0') {
     // The board understood and declined; it is back in the raw REPL with an empty buffer.
+    logger().info("raw-paste: declined by the board, using plain exec");
     raw_paste_ = false;
     throw unsupported();
   }
+  if (!raw_paste_) logger().info("raw-paste: supported");
   raw_paste_ = true;
 
   // The board sends its window size and then waits for data, so at most those two bytes were
@@ -343,6 +351,7 @@ Bytes MpyComm::exec_raw_paste(std::string_view code, Seconds timeout, const Outp
   }
   if (submit_only(timeout)) {
     repl_mode_ = false;
+    submitted_ = true;
     return {};
   }
   return finish_exec(code, timeout, out);
@@ -392,6 +401,7 @@ void MpyComm::soft_reset_raw() {
 void MpyComm::interrupt() {
   conn_.write(std::string_view(&kCtrlC, 1));
   repl_mode_.reset();
+  submitted_ = false;
 }
 
 void MpyComm::monitor(const OutputCallback& out, bool follow,
@@ -399,13 +409,41 @@ void MpyComm::monitor(const OutputCallback& out, bool follow,
   exit_raw_repl();
   // Keep the last len-1 bytes so a prompt split across two chunks is still found.
   std::string tail;
+  // After a submit-only exec: 0 program stdout, 1 traceback (after the first \x04), 2 after
+  // the second \x04, waiting for the raw prompt '>'.
+  int frame = 0;
   // Output already buffered by an earlier read_until (e.g. boot messages right after
-  // "soft reboot") comes first; read() alone would never return it.
+  // "soft reboot", or a submitted program's first lines) comes first; read() alone would never
+  // return it.
   Bytes chunk = conn_.flush();
   while (!keep_going || keep_going()) {
     if (chunk.empty()) chunk = conn_.read(0.1);
     if (chunk.empty()) continue;
-    out(chunk);
+    bool program_ended = false;
+    if (submitted_) {
+      Bytes text;
+      text.reserve(chunk.size());
+      for (std::size_t i = 0; i < chunk.size(); ++i) {
+        const char c = chunk[i];
+        if (c == kCtrlD && frame < 2) {
+          ++frame;
+        } else if (c == '>' && frame == 2) {
+          // The program ended and the board waits at the raw-REPL prompt.
+          submitted_ = false;
+          repl_mode_ = true;
+          program_ended = true;
+          text.append(chunk, i + 1);
+          break;
+        } else {
+          // Anything between the second \x04 and '>' (a SystemExit's soft-reboot banner) is
+          // shown; the banner's own '>' then ends the program.
+          text += c;
+        }
+      }
+      chunk = std::move(text);
+    }
+    if (!chunk.empty()) out(chunk);
+    if (program_ended && !follow) return;
     if (follow) {
       chunk.clear();
       continue;
@@ -413,6 +451,7 @@ void MpyComm::monitor(const OutputCallback& out, bool follow,
     tail += chunk;
     if (tail.find(kFriendlyPrompt) != std::string::npos) {
       repl_mode_ = false;
+      submitted_ = false;
       return;
     }
     if (tail.size() >= kFriendlyPrompt.size()) {

@@ -17,5 +17,7 @@ std::unique_ptr<Command> make_stop_command();
 std::unique_ptr<Command> make_reset_command();
 std::unique_ptr<Command> make_sleep_command();
 std::unique_ptr<Command> make_ports_command();
+std::unique_ptr<Command> make_monitor_command();
+std::unique_ptr<Command> make_repl_command();
 
 }  // namespace mpytool::device

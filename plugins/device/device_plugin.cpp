@@ -11,12 +11,14 @@ class DevicePlugin : public Plugin {
  public:
   PluginInfo info() const override {
     return {"device",
-            "Board commands: exec, eval, run, info, stop, reset, sleep, ports",
+            "Board commands: exec, eval, run, info, stop, reset, monitor, repl, sleep, ports",
             {"device", "device.reset"}};
   }
   void register_commands(CommandRegistry& registry) override {
     registry.add(make_stop_command());
     registry.add(make_reset_command());
+    registry.add(make_monitor_command());
+    registry.add(make_repl_command());
     registry.add(make_exec_command());
     registry.add(make_eval_command());
     registry.add(make_run_command());

@@ -85,7 +85,7 @@ BOOST_AUTO_TEST_CASE(broken_fixtures_are_warned_not_fatal) {
   Run r = mpytool_run({"echo", "x"});
   BOOST_TEST(r.rc == 0);
   BOOST_TEST(contains(r.err, "mpytool: warning: skipping '"));
-  BOOST_TEST(contains(r.err, "built for plugin ABI 2, this mpytool has 1"));
+  BOOST_TEST(contains(r.err, "built for plugin ABI 3, this mpytool has 2"));
 }
 
 BOOST_AUTO_TEST_CASE(dash_dash_and_plus_chains) {
@@ -222,7 +222,7 @@ BOOST_AUTO_TEST_CASE(plugins_lists_loaded_and_failed) {
   BOOST_TEST(contains(r.out, "echo 1.2.3"));
   BOOST_TEST(contains(r.out, "commands: echo"));
   BOOST_TEST(contains(r.out, "provides: test.echo"));
-  BOOST_TEST(contains(r.out, "status:   failed: built for plugin ABI 2"));
+  BOOST_TEST(contains(r.out, "status:   failed: built for plugin ABI 3"));
 }
 
 BOOST_AUTO_TEST_CASE(completion_commands) {

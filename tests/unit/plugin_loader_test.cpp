@@ -63,7 +63,7 @@ BOOST_AUTO_TEST_CASE(abi_mismatch_is_warned_and_skipped) {
   Loaded l({fixture("abi-mismatch")});
   BOOST_REQUIRE(l.warnings.size() == 1u);
   BOOST_TEST(contains(l.warnings[0], "skipping '" + fixture("abi-mismatch").string() + "'"));
-  BOOST_TEST(contains(l.warnings[0], "built for plugin ABI 2, this mpytool has 1"));
+  BOOST_TEST(contains(l.warnings[0], "built for plugin ABI 3, this mpytool has 2"));
   BOOST_TEST(l.set.find_loaded("abi-mismatch") == nullptr);
   const PluginRecord* r = l.set.find_failed("abi-mismatch");
   BOOST_REQUIRE(r != nullptr);

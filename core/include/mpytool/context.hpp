@@ -16,6 +16,7 @@ namespace mpytool {
 class Conn;
 class Mpy;
 class Output;
+struct BoardProfile;
 
 /// Global options (reference §1.1), parsed before the first command word.
 struct GlobalOptions {
@@ -32,6 +33,8 @@ struct GlobalOptions {
   std::vector<std::string> plugin_dirs;  ///< --plugin-dir
   bool vboard = false;                 ///< --vboard: start a private virtual board
   std::vector<std::string> vboard_args;  ///< --vboard-opt extra arguments for the board
+  std::string profile;                 ///< --profile ID or FILE; empty = match automatically
+  std::vector<std::string> profile_dirs;  ///< --profile-dir
 };
 
 /// Provided by the dispatcher to Command::run().
@@ -49,8 +52,21 @@ class BOOST_SYMBOL_VISIBLE CommandContext {
   virtual const GlobalOptions& globals() const = 0;
   /// True if more commands follow this one in the chain (reset's reconnect decision).
   virtual bool more_commands_follow() const = 0;
-  /// True if the board has device capability \p cap ("platform.esp32", "module.deflate").
+  /// True if the board has device capability \p cap ("platform.esp32", "module.deflate"), or
+  /// the board profile lists it.
   virtual bool has_capability(const std::string& cap) = 0;
+  /// The board profile (board_profile.hpp), or nullptr. An explicit `--profile` is loaded before
+  /// the first command and applies from the connection on. Otherwise the profile is matched
+  /// from the board's sys.platform and machine on the first call after a raw-REPL command
+  /// connected (one platform() query if nothing asked for it before); before that, and when
+  /// nothing matches, it is nullptr.
+  virtual const BoardProfile* profile() = 0;
+  /// True once the user pressed Ctrl-C (SIGINT) and the interrupt is still pending. Commands
+  /// that run until stopped (monitor -f) poll this; blocking calls return early on SIGINT.
+  virtual bool interrupted() const { return false; }
+  /// Marks a pending Ctrl-C as handled: the command ended quietly because of it, so the
+  /// dispatcher goes on with the chain instead of reporting Interrupted (exit 130).
+  virtual void clear_interrupt() {}
 };
 
 }  // namespace mpytool

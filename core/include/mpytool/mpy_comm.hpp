@@ -78,7 +78,11 @@ class MPYTOOL_CORE_API MpyComm {
   void interrupt();
 
   /// Leaves the raw REPL and streams board output to \p out. Without \p follow it returns once
-  /// the friendly prompt `\r\n>>> ` appears; with it, until \p keep_going returns false.
+  /// the friendly prompt `\r\n>>> ` appears; with it, until \p keep_going returns false (also
+  /// checked without \p follow, every 0.1 s at most). After a submit-only exec (timeout 0) the
+  /// program still runs inside the raw REPL: its end is framed `stdout \x04 traceback \x04>`
+  /// instead of a prompt. The framing bytes are dropped, stdout and traceback are streamed, and
+  /// that end also ends a monitor without \p follow (the state becomes "raw REPL").
   void monitor(const OutputCallback& out, bool follow = false,
                const std::function<bool()>& keep_going = {});
 
@@ -95,6 +99,9 @@ class MPYTOOL_CORE_API MpyComm {
   Conn& conn_;
   std::optional<bool> repl_mode_;
   std::optional<bool> raw_paste_;
+  /// True after a submit-only exec until the state is known again: the board runs the program
+  /// inside the raw REPL although repl_mode_ says "friendly" (the seed's bookkeeping).
+  bool submitted_ = false;
 };
 
 }  // namespace mpytool

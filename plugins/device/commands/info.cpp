@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "mpytool/board_profile.hpp"
 #include "mpytool/context.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/output.hpp"
@@ -48,6 +49,9 @@ class InfoCommand : public Command {
     if (p.mpy_ver) impl += fmt::format(", mpy v{}.{}", *p.mpy_ver, p.mpy_sub.value_or(0));
     text += line("Impl:", impl);
     if (!p.machine.empty()) text += line("Machine:", p.machine);
+    if (ctx.globals().verbosity >= 2) {
+      if (const BoardProfile* profile = ctx.profile()) text += line("Profile:", profile->id);
+    }
     if (auto id = mpy.unique_id()) text += line("Serial:", *id);
     for (const auto& [iface, mac] : mpy.mac_addresses()) {
       text += fmt::format("MAC {:<8} {}\n", iface + ":", mac);

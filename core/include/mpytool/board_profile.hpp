@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// Board profiles: small YAML files (profiles/*.yaml, documented in profiles/README.md) that
+/// hold per-target settings: how to recognise the board, the capabilities it declares, whether
+/// it supports raw-paste, transfer sizes, how it resets and how its flash is laid out. A profile
+/// is chosen explicitly (`--profile ID|FILE`) or matched from sys.platform and the machine
+/// string. A broken profile is a user error (UsageError, exit 2) whose message names the file
+/// and the key: "profile '/x/bad.yaml': transfer.chunk_size: expected an integer, got 'big'".
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mpytool/export.hpp"
+
+namespace mpytool {
+
+/// `repl.raw_paste`: whether the board supports raw-paste mode (behaviour reference §2.4).
+enum class RawPasteMode {
+  kAuto,  ///< probe with `\x05A\x01` on first use (the default)
+  kYes,   ///< supported: no probe
+  kNo,    ///< not supported: never probe, use the normal raw REPL
+};
+
+/// `reset.hard`: how a hardware reset is done (behaviour reference §5).
+enum class HardReset {
+  kRts,   ///< pulse RTS (EN) with DTR released: USB-UART bridges wired like ESP32 boards
+  kNone,  ///< no hardware reset line (USB-CDC boards)
+};
+
+/// `reset.bootloader`: how the board enters its bootloader (behaviour reference §5).
+enum class BootloaderReset {
+  kDtrRts,   ///< the ESP32 ROM download sequence on DTR/RTS
+  kMachine,  ///< `machine.bootloader()`
+  kNone,     ///< not possible from the host
+};
+
+/// `flash.layout`: what the raw flash looks like to the flash commands (reference §4).
+enum class FlashLayout {
+  kPartitions,  ///< ESP32 partition table (esp32.Partition)
+  kUserFlash,   ///< one user flash area (rp2.Flash)
+  kNone,        ///< no raw flash access
+};
+
+/// One loaded profile. Omitted optional keys stay std::nullopt (or empty).
+struct BoardProfile {
+  std::string id;           ///< `id`: unique name, e.g. "esp32"
+  std::string description;  ///< `description`: one line, may be empty
+  /// `match.platform`: the sys.platform value; empty when the profile has no `match` (it is
+  /// then only chosen by id, or as the fallback when its id is "generic").
+  std::string match_platform;
+  std::optional<std::string> match_machine_contains;  ///< `match.machine_contains`
+  std::vector<std::string> match_usb;                 ///< `match.usb`: "vvvv:pppp", lower-case hex
+  std::vector<std::string> capabilities;              ///< `capabilities`: "platform.esp32", ...
+  RawPasteMode raw_paste = RawPasteMode::kAuto;       ///< `repl.raw_paste`
+  std::optional<int> chunk_size;        ///< `transfer.chunk_size` in bytes; nullopt = automatic
+  std::optional<int> stdin_buffer;      ///< `transfer.stdin_buffer`: bytes buffered on stdin
+  std::optional<HardReset> hard_reset;  ///< `reset.hard`
+  std::optional<BootloaderReset> bootloader_reset;  ///< `reset.bootloader`
+  std::optional<FlashLayout> flash_layout;          ///< `flash.layout`
+  std::filesystem::path path;                       ///< the file it was loaded from
+
+  /// True if `capabilities` lists \p cap.
+  bool has_capability(std::string_view cap) const {
+    for (const auto& c : capabilities) {
+      if (c == cap) return true;
+    }
+    return false;
+  }
+};
+
+/// Loads and validates one profile file: unknown keys, wrong types, bad values and invalid YAML
+/// throw UsageError "profile '<path>': <key>: <problem>".
+MPYTOOL_CORE_API BoardProfile load_profile(const std::filesystem::path& file);
+
+/// The profile directories in search order, without duplicates and without directories that do
+/// not exist:
+///  1. \p explicit_dirs (--profile-dir, in the order given);
+///  2. the ':'-separated entries of the MPYTOOL_PROFILE_PATH environment variable;
+///  3. `$HOME/.config/mpytool/profiles`;
+///  4. `<directory of the executable>/../share/mpytool/profiles` (the build tree mirrors the
+///     install tree);
+///  5. the install data directory's `profiles` (compile definition MPYTOOL_INSTALL_DATA_DIR).
+/// Steps 2-5 are skipped when \p include_defaults is false (tests).
+MPYTOOL_CORE_API std::vector<std::filesystem::path> profile_search_path(
+    const std::vector<std::string>& explicit_dirs, bool include_defaults = true);
+
+/// Loads every `*.yaml` / `*.yml` file of each directory of \p dirs in order (files of one
+/// directory in name order). The first profile of an id wins; later ones are skipped. Throws
+/// UsageError for the first broken file.
+MPYTOOL_CORE_API std::vector<BoardProfile> find_profiles(
+    const std::vector<std::filesystem::path>& dirs);
+
+/// The profile with id \p id, or nullptr.
+MPYTOOL_CORE_API const BoardProfile* find_profile_by_id(const std::vector<BoardProfile>& profiles,
+                                                        std::string_view id);
+
+/// The most specific profile for a board, or nullptr. A candidate's `match.platform` must equal
+/// \p platform; its `match.machine_contains`, when set, must occur in \p machine; its
+/// `match.usb`, when set and \p usb ("vvvv:pppp") is known, must list \p usb. Each of the last
+/// two that applies makes it more specific (machine_contains beats platform only). Ties go to
+/// the earlier profile. When nothing matches, the profile with id "generic" is the fallback.
+MPYTOOL_CORE_API const BoardProfile* match_profile(const std::vector<BoardProfile>& profiles,
+                                                   std::string_view platform,
+                                                   std::string_view machine,
+                                                   std::string_view usb = {});
+
+}  // namespace mpytool

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: MIT
+// Board profiles: yaml-cpp -> BoardProfile with strict validation, the profile search path and
+// matching (profiles/README.md documents the keys).
+#include "mpytool/board_profile.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <initializer_list>
+#include <set>
+#include <system_error>
+#include <utility>
+
+#include "mpytool/error.hpp"
+
+#ifndef MPYTOOL_INSTALL_DATA_DIR
+#define MPYTOOL_INSTALL_DATA_DIR "/usr/local/share/mpytool"
+#endif
+
+namespace mpytool {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// Reads one file; every error names the file and the dotted key.
+class ProfileReader {
+ public:
+  explicit ProfileReader(fs::path file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
+    throw UsageError(fmt::format("profile '{}': {}: {}", file_.string(), key, problem));
+  }
+
+  /// What a node is, for "expected X, got Y" messages.
+  static std::string describe(const YAML::Node& node) {
+    if (node.IsMap()) return "a mapping";
+    if (node.IsSequence()) return "a list";
+    if (node.IsNull()) return "nothing";
+    return "'" + node.Scalar() + "'";
+  }
+
+  /// Checks that \p node is a mapping whose keys are all in \p allowed.
+  void expect_map(const YAML::Node& node, const std::string& key,
+                  std::initializer_list<std::string_view> allowed) const {
+    if (!node.IsMap()) fail(key, "expected a mapping, got " + describe(node));
+    for (const auto& kv : node) {
+      if (!kv.first.IsScalar()) fail(key, "keys must be plain words");
+      const std::string& name = kv.first.Scalar();
+      if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+        fail(key.empty() ? name : key + "." + name, "unknown key");
+      }
+    }
+  }
+
+  std::string string(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsScalar()) fail(key, "expected a string, got " + describe(node));
+    return node.Scalar();
+  }
+
+  int integer(const YAML::Node& node, const std::string& key, int min, int max) const {
+    if (!node.IsScalar()) fail(key, "expected an integer, got " + describe(node));
+    const std::string& text = node.Scalar();
+    int value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+      fail(key, "expected an integer, got '" + text + "'");
+    }
+    if (value < min || value > max) {
+      fail(key, fmt::format("{} is out of range {}..{}", value, min, max));
+    }
+    return value;
+  }
+
+  std::vector<std::string> strings(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsSequence()) fail(key, "expected a list, got " + describe(node));
+    std::vector<std::string> out;
+    for (const auto& item : node) out.push_back(string(item, key));
+    return out;
+  }
+
+  /// One of \p choices (word -> value); the message lists the words.
+  template <typename E>
+  E choice(const YAML::Node& node, const std::string& key,
+           std::initializer_list<std::pair<std::string_view, E>> choices) const {
+    std::string word = string(node, key);
+    std::vector<std::string_view> words;
+    for (const auto& [w, value] : choices) {
+      if (w == word) return value;
+      words.push_back(w);
+    }
+    fail(key, fmt::format("expected one of {}, got '{}'", fmt::join(words, ", "), word));
+  }
+
+  BoardProfile read() const {
+    YAML::Node root;
+    try {
+      root = YAML::LoadFile(file_.string());
+    } catch (const YAML::BadFile&) {
+      throw UsageError(fmt::format("profile '{}': cannot read the file", file_.string()));
+    } catch (const YAML::ParserException& e) {
+      throw UsageError(fmt::format("profile '{}': invalid YAML at line {}, column {}: {}",
+                                   file_.string(), e.mark.line + 1, e.mark.column + 1, e.msg));
+    }
+    if (!root.IsMap()) fail("(top level)", "expected a mapping, got " + describe(root));
+    expect_map(
+        root, "",
+        {"id", "description", "match", "capabilities", "repl", "transfer", "reset", "flash"});
+
+    BoardProfile p;
+    p.path = file_;
+    if (!root["id"]) fail("id", "missing");
+    p.id = string(root["id"], "id");
+    if (p.id.empty()) fail("id", "must not be empty");
+    if (auto n = root["description"]) p.description = string(n, "description");
+
+    if (auto m = root["match"]) {
+      expect_map(m, "match", {"platform", "machine_contains", "usb"});
+      if (!m["platform"]) fail("match.platform", "missing");
+      p.match_platform = string(m["platform"], "match.platform");
+      if (auto n = m["machine_contains"]) {
+        p.match_machine_contains = string(n, "match.machine_contains");
+      }
+      if (auto n = m["usb"]) {
+        for (std::string id : strings(n, "match.usb")) {
+          std::transform(id.begin(), id.end(), id.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+          bool ok = id.size() == 9 && id[4] == ':';
+          for (std::size_t i = 0; ok && i < id.size(); ++i) {
+            ok = i == 4 || std::isxdigit(static_cast<unsigned char>(id[i]));
+          }
+          if (!ok) fail("match.usb", "expected \"vvvv:pppp\" (hex), got '" + id + "'");
+          p.match_usb.push_back(id);
+        }
+      }
+    }
+    if (auto n = root["capabilities"]) p.capabilities = strings(n, "capabilities");
+
+    if (auto r = root["repl"]) {
+      expect_map(r, "repl", {"raw_paste"});
+      if (auto n = r["raw_paste"]) {
+        p.raw_paste = choice<RawPasteMode>(n, "repl.raw_paste",
+                                           {{"auto", RawPasteMode::kAuto},
+                                            {"yes", RawPasteMode::kYes},
+                                            {"no", RawPasteMode::kNo}});
+      }
+    }
+    if (auto t = root["transfer"]) {
+      expect_map(t, "transfer", {"chunk_size", "stdin_buffer"});
+      // The same range as -c/--chunk-size.
+      if (auto n = t["chunk_size"]) p.chunk_size = integer(n, "transfer.chunk_size", 64, 131072);
+      if (auto n = t["stdin_buffer"]) {
+        p.stdin_buffer = integer(n, "transfer.stdin_buffer", 1, 1 << 20);
+      }
+    }
+    if (auto r = root["reset"]) {
+      expect_map(r, "reset", {"hard", "bootloader"});
+      if (auto n = r["hard"]) {
+        p.hard_reset = choice<HardReset>(n, "reset.hard",
+                                         {{"rts", HardReset::kRts}, {"none", HardReset::kNone}});
+      }
+      if (auto n = r["bootloader"]) {
+        p.bootloader_reset = choice<BootloaderReset>(n, "reset.bootloader",
+                                                     {{"dtr-rts", BootloaderReset::kDtrRts},
+                                                      {"machine", BootloaderReset::kMachine},
+                                                      {"none", BootloaderReset::kNone}});
+      }
+    }
+    if (auto f = root["flash"]) {
+      expect_map(f, "flash", {"layout"});
+      if (auto n = f["layout"]) {
+        p.flash_layout = choice<FlashLayout>(n, "flash.layout",
+                                             {{"partitions", FlashLayout::kPartitions},
+                                              {"user-flash", FlashLayout::kUserFlash},
+                                              {"none", FlashLayout::kNone}});
+      }
+    }
+    return p;
+  }
+
+ private:
+  fs::path file_;
+};
+
+void add_dir(std::vector<fs::path>& dirs, const fs::path& dir) {
+  if (dir.empty()) return;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return;
+  fs::path canonical = fs::weakly_canonical(dir, ec);
+  if (ec) canonical = dir;
+  if (std::find(dirs.begin(), dirs.end(), canonical) == dirs.end()) dirs.push_back(canonical);
+}
+
+}  // namespace
+
+BoardProfile load_profile(const fs::path& file) { return ProfileReader(file).read(); }
+
+std::vector<fs::path> profile_search_path(const std::vector<std::string>& explicit_dirs,
+                                          bool include_defaults) {
+  std::vector<fs::path> dirs;
+  for (const auto& d : explicit_dirs) add_dir(dirs, d);
+  if (!include_defaults) return dirs;
+
+  if (const char* env = std::getenv("MPYTOOL_PROFILE_PATH")) {
+    std::string value = env;
+    std::size_t start = 0;
+    while (start <= value.size()) {
+      std::size_t end = value.find(':', start);
+      if (end == std::string::npos) end = value.size();
+      add_dir(dirs, value.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    add_dir(dirs, fs::path(home) / ".config" / "mpytool" / "profiles");
+  }
+  std::error_code ec;
+  fs::path exe = boost::dll::program_location(ec);
+  if (!ec) add_dir(dirs, exe.parent_path() / ".." / "share" / "mpytool" / "profiles");
+  add_dir(dirs, fs::path(MPYTOOL_INSTALL_DATA_DIR) / "profiles");
+  return dirs;
+}
+
+std::vector<BoardProfile> find_profiles(const std::vector<fs::path>& dirs) {
+  std::vector<BoardProfile> profiles;
+  std::set<std::string> ids;
+  for (const auto& dir : dirs) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      const fs::path& f = entry.path();
+      if ((f.extension() == ".yaml" || f.extension() == ".yml") && entry.is_regular_file(ec)) {
+        files.push_back(f);
+      }
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      BoardProfile p = load_profile(f);
+      if (ids.insert(p.id).second) profiles.push_back(std::move(p));
+    }
+  }
+  return profiles;
+}
+
+const BoardProfile* find_profile_by_id(const std::vector<BoardProfile>& profiles,
+                                       std::string_view id) {
+  for (const auto& p : profiles) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+const BoardProfile* match_profile(const std::vector<BoardProfile>& profiles,
+                                  std::string_view platform, std::string_view machine,
+                                  std::string_view usb) {
+  const BoardProfile* best = nullptr;
+  int best_score = -1;
+  for (const auto& p : profiles) {
+    if (p.match_platform.empty() || p.match_platform != platform) continue;
+    int score = 0;
+    if (p.match_machine_contains) {
+      if (machine.find(*p.match_machine_contains) == std::string_view::npos) continue;
+      ++score;
+    }
+    if (!p.match_usb.empty() && !usb.empty()) {
+      if (std::find(p.match_usb.begin(), p.match_usb.end(), usb) == p.match_usb.end()) continue;
+      ++score;
+    }
+    if (score > best_score) {
+      best = &p;
+      best_score = score;
+    }
+  }
+  return best ? best : find_profile_by_id(profiles, "generic");
+}
+
+}  // namespace mpytool

@@ -1,0 +1,94 @@
+"""Board profiles (profiles/*.yaml): listing, explicit --profile / --profile-dir, the raw-paste
+setting applied at connect time, lazy matching for `info -v`, and broken profile files."""
+import os
+
+from conftest import run
+
+
+def shipped_profile(name):
+    return os.path.join(os.path.dirname(__file__), "..", "..", "profiles", name)
+
+
+def test_profiles_lists_the_shipped_profiles():
+    r = run("profiles")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.decode().splitlines()
+    ids = [line.split()[0] for line in lines]
+    for pid in ("esp32", "rp2", "generic"):
+        assert pid in ids
+    esp32 = next(line for line in lines if line.startswith("esp32 "))
+    assert "ESP32" in esp32 and esp32.rstrip().endswith("esp32.yaml")
+
+
+def test_profile_dir_comes_first_and_shadows(tmp_path):
+    (tmp_path / "esp32.yaml").write_text("id: esp32\ndescription: my own esp32\n")
+    r = run("--profile-dir", str(tmp_path), "profiles")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.decode().splitlines()
+    assert lines[0].startswith("esp32 ") and "my own esp32" in lines[0]
+    assert sum(line.startswith("esp32 ") for line in lines) == 1
+
+
+def test_shipped_esp32_profile_still_probes_raw_paste(make_board):
+    b = make_board("--platform", "esp32", "--raw-paste", "no")
+    r = run(*b.conn_args("tcp"), "--profile", "esp32", "-dd", "exec", "print(6 * 7)")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().split() == ["42"]
+    assert b"\\x05A\\x01" in r.stderr  # repl.raw_paste: auto
+
+
+def test_raw_paste_no_skips_the_probe(make_board, tmp_path):
+    b = make_board("--platform", "esp32", "--raw-paste", "no")
+    text = open(shipped_profile("esp32.yaml")).read().replace("raw_paste: auto", "raw_paste: no")
+    (tmp_path / "esp32.yaml").write_text(text)
+    for link in ("pty", "tcp"):
+        r = run(*b.conn_args(link), "--profile-dir", str(tmp_path), "--profile", "esp32",
+                "-dd", "exec", "print(6 * 7)", "--", "exec", "print(1)")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.decode().split() == ["42", "1"]
+        assert b"\\x05A\\x01" not in r.stderr
+    # A profile file given by path works the same way.
+    r = run(*b.conn_args("tcp"), "--profile", str(tmp_path / "esp32.yaml"), "-dd", "exec",
+            "print(5)")
+    assert r.returncode == 0, r.stderr
+    assert b"\\x05A\\x01" not in r.stderr
+
+
+def test_info_verbose_shows_the_matched_profile(make_board):
+    for platform, pid in (("esp32", "esp32"), ("rp2", "rp2"), ("generic", "generic")):
+        b = make_board("--platform", platform)
+        r = run(*b.conn_args("tcp"), "-v", "info")
+        assert r.returncode == 0, r.stderr
+        assert f"Profile:     {pid}\n" in r.stdout.decode()
+        r = run(*b.conn_args("tcp"), "info")
+        assert r.returncode == 0, r.stderr
+        assert "Profile:" not in r.stdout.decode()
+
+
+def test_explicit_profile_wins_over_matching(make_board):
+    b = make_board("--platform", "generic")
+    r = run(*b.conn_args("tcp"), "--profile", "rp2", "-v", "info")
+    assert r.returncode == 0, r.stderr
+    assert "Profile:     rp2\n" in r.stdout.decode()
+
+
+def test_bad_profile_file_is_a_usage_error(make_board, tmp_path):
+    b = make_board()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: bad\ntransfer:\n  chunk_size: big\n")
+    r = run(*b.conn_args("tcp"), "--profile", str(bad), "exec", "print(1)")
+    assert r.returncode == 2
+    err = r.stderr.decode()
+    assert f"profile '{bad}'" in err
+    assert "transfer.chunk_size" in err
+    assert r.stdout == b""
+
+    bad.write_text("id: bad\ncolour: red\n")
+    r = run("--profile", str(bad), "profiles")
+    assert r.returncode == 2
+    assert "colour: unknown key" in r.stderr.decode()
+
+    r = run("--profile", "rp3", "profiles")
+    assert r.returncode == 2
+    assert "unknown profile 'rp3'" in r.stderr.decode()
+    assert "did you mean 'rp2'?" in r.stderr.decode()

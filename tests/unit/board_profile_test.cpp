@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+// Board profiles: the shipped profiles/*.yaml load, broken files fail with the file and the key
+// named, the search path order, and matching (most specific wins, "generic" is the fallback).
+#include "mpytool/board_profile.hpp"
+
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "mpytool/error.hpp"
+
+namespace fs = std::filesystem;
+using namespace mpytool;
+
+namespace {
+
+const fs::path kShipped = fs::path(MPYTOOL_SOURCE_DIR) / "profiles";
+
+/// A temporary directory removed at the end of the test.
+struct TempDir {
+  fs::path path = fs::temp_directory_path() / ("mpytool-profile-test-" + std::to_string(getpid()) +
+                                               "-" + std::to_string(counter++));
+  static inline int counter = 0;
+  TempDir() { fs::create_directories(path); }
+  ~TempDir() { fs::remove_all(path); }
+  fs::path write(const std::string& name, const std::string& text) const {
+    std::ofstream(path / name) << text;
+    return path / name;
+  }
+};
+
+/// The message of the UsageError load_profile() throws for \p text.
+std::string load_error(const std::string& text) {
+  TempDir dir;
+  fs::path file = dir.write("bad.yaml", text);
+  try {
+    load_profile(file);
+  } catch (const UsageError& e) {
+    std::string m = e.what();
+    BOOST_TEST(m.find("profile '" + file.string() + "': ") == 0, m);
+    return m.substr(("profile '" + file.string() + "': ").size());
+  }
+  BOOST_FAIL("no error for: " + text);
+  return {};
+}
+
+BoardProfile make(std::string id, std::string platform, std::string machine_contains = {}) {
+  BoardProfile p;
+  p.id = std::move(id);
+  p.match_platform = std::move(platform);
+  if (!machine_contains.empty()) p.match_machine_contains = machine_contains;
+  return p;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(board_profile_test)
+
+BOOST_AUTO_TEST_CASE(shipped_profiles_load) {
+  BoardProfile esp32 = load_profile(kShipped / "esp32.yaml");
+  BOOST_TEST(esp32.id == "esp32");
+  BOOST_TEST(esp32.match_platform == "esp32");
+  BOOST_TEST(esp32.has_capability("platform.esp32"));
+  BOOST_TEST(esp32.has_capability("flash.partitions"));
+  BOOST_TEST(!esp32.chunk_size.has_value());
+  BOOST_TEST(esp32.stdin_buffer.value_or(0) == 260);
+  BOOST_TEST((esp32.raw_paste == RawPasteMode::kAuto));
+  BOOST_TEST((esp32.hard_reset == HardReset::kRts));
+  BOOST_TEST((esp32.bootloader_reset == BootloaderReset::kDtrRts));
+  BOOST_TEST((esp32.flash_layout == FlashLayout::kPartitions));
+
+  BoardProfile rp2 = load_profile(kShipped / "rp2.yaml");
+  BOOST_TEST(rp2.id == "rp2");
+  BOOST_TEST(rp2.stdin_buffer.value_or(0) == 512);
+  BOOST_TEST((rp2.hard_reset == HardReset::kNone));
+  BOOST_TEST((rp2.bootloader_reset == BootloaderReset::kMachine));
+  BOOST_TEST((rp2.flash_layout == FlashLayout::kUserFlash));
+
+  BoardProfile generic = load_profile(kShipped / "generic.yaml");
+  BOOST_TEST(generic.id == "generic");
+  BOOST_TEST(generic.match_platform.empty());
+  BOOST_TEST(generic.capabilities.empty());
+  BOOST_TEST((generic.flash_layout == FlashLayout::kNone));
+
+  auto all = find_profiles({kShipped});
+  BOOST_TEST(all.size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(optional_keys_stay_unset) {
+  TempDir dir;
+  BoardProfile p = load_profile(dir.write("min.yaml", "id: tiny\n"));
+  BOOST_TEST(p.id == "tiny");
+  BOOST_TEST(p.description.empty());
+  BOOST_TEST((p.raw_paste == RawPasteMode::kAuto));
+  BOOST_TEST(!p.chunk_size.has_value());
+  BOOST_TEST(!p.hard_reset.has_value());
+  BOOST_TEST(!p.flash_layout.has_value());
+
+  p = load_profile(dir.write("full.yaml",
+                             "id: s3\nmatch: {platform: esp32, machine_contains: ESP32S3, "
+                             "usb: [\"303A:1001\"]}\nrepl: {raw_paste: no}\n"
+                             "transfer: {chunk_size: 4096}\n"));
+  BOOST_TEST(*p.match_machine_contains == "ESP32S3");
+  BOOST_TEST(p.match_usb == std::vector<std::string>{"303a:1001"});
+  BOOST_TEST((p.raw_paste == RawPasteMode::kNo));
+  BOOST_TEST(*p.chunk_size == 4096);
+}
+
+BOOST_AUTO_TEST_CASE(broken_profiles_name_file_and_key) {
+  BOOST_TEST(load_error("id: [unclosed\n").find("invalid YAML at line") == 0);
+  BOOST_TEST(load_error("- a list\n") == "(top level): expected a mapping, got a list");
+  BOOST_TEST(load_error("description: x\n") == "id: missing");
+  BOOST_TEST(load_error("id: x\ncolour: red\n") == "colour: unknown key");
+  BOOST_TEST(load_error("id: x\nrepl: {raw_paste: auto, speed: 1}\n") == "repl.speed: unknown key");
+  BOOST_TEST(load_error("id: x\ntransfer: {chunk_size: big}\n") ==
+             "transfer.chunk_size: expected an integer, got 'big'");
+  BOOST_TEST(load_error("id: x\ntransfer: {chunk_size: 10}\n") ==
+             "transfer.chunk_size: 10 is out of range 64..131072");
+  BOOST_TEST(load_error("id: x\ncapabilities: fs\n") == "capabilities: expected a list, got 'fs'");
+  BOOST_TEST(load_error("id: x\nrepl: {raw_paste: maybe}\n") ==
+             "repl.raw_paste: expected one of auto, yes, no, got 'maybe'");
+  BOOST_TEST(load_error("id: x\nreset: {hard: dtr}\n") ==
+             "reset.hard: expected one of rts, none, got 'dtr'");
+  BOOST_TEST(load_error("id: x\nmatch: {machine_contains: S3}\n") == "match.platform: missing");
+  BOOST_TEST(load_error("id: x\nmatch: {platform: rp2, usb: [\"2e8a\"]}\n") ==
+             "match.usb: expected \"vvvv:pppp\" (hex), got '2e8a'");
+  BOOST_TEST(load_error("id: {a: 1}\n") == "id: expected a string, got a mapping");
+
+  BOOST_CHECK_THROW(load_profile("/nonexistent/x.yaml"), UsageError);
+}
+
+BOOST_AUTO_TEST_CASE(search_path_order_and_shadowing) {
+  TempDir first, second;
+  first.write("mine.yaml", "id: esp32\ndescription: mine\n");
+  second.write("other.yml", "id: other\n");
+  second.write("notes.txt", "not a profile");
+  ::setenv("MPYTOOL_PROFILE_PATH", (second.path.string() + ":/nonexistent").c_str(), 1);
+  auto dirs = profile_search_path({first.path.string(), "/nonexistent"});
+  ::unsetenv("MPYTOOL_PROFILE_PATH");
+  BOOST_REQUIRE(dirs.size() >= 2u);
+  BOOST_TEST(dirs[0] == fs::weakly_canonical(first.path));
+  BOOST_TEST(dirs[1] == fs::weakly_canonical(second.path));
+  BOOST_TEST(profile_search_path({first.path.string()}, false).size() == 1u);
+
+  auto profiles = find_profiles({first.path, second.path, kShipped});
+  BOOST_TEST(profiles.size() == 4u);
+  const BoardProfile* esp32 = find_profile_by_id(profiles, "esp32");
+  BOOST_REQUIRE(esp32);
+  BOOST_TEST(esp32->description == "mine");  // the earlier directory wins
+  BOOST_TEST(find_profile_by_id(profiles, "other"));
+  BOOST_TEST(!find_profile_by_id(profiles, "nope"));
+}
+
+BOOST_AUTO_TEST_CASE(matching_prefers_the_most_specific) {
+  std::vector<BoardProfile> profiles = {make("esp32", "esp32"),
+                                        make("esp32-s3", "esp32", "ESP32S3"), make("rp2", "rp2"),
+                                        make("generic", "")};
+  BoardProfile usb = make("pico-usb", "rp2");
+  usb.match_usb = {"2e8a:0005"};
+  profiles.push_back(usb);
+
+  auto id = [&](std::string_view platform, std::string_view machine, std::string_view usb_id) {
+    const BoardProfile* p = match_profile(profiles, platform, machine, usb_id);
+    return p ? p->id : std::string("(none)");
+  };
+  BOOST_TEST(id("esp32", "Generic ESP32 module with ESP32", "") == "esp32");
+  BOOST_TEST(id("esp32", "ESP32S3 module with ESP32S3", "") == "esp32-s3");
+  BOOST_TEST(id("rp2", "Raspberry Pi Pico with RP2040", "") == "rp2");  // usb unknown: tie
+  BOOST_TEST(id("rp2", "Raspberry Pi Pico with RP2040", "2e8a:0005") == "pico-usb");
+  BOOST_TEST(id("rp2", "Raspberry Pi Pico with RP2040", "1234:5678") == "rp2");
+  BOOST_TEST(id("webassembly", "JS with Emscripten", "") == "generic");
+
+  profiles.pop_back();
+  profiles.erase(profiles.begin() + 3);  // no generic: no fallback
+  BOOST_TEST(id("webassembly", "", "") == "(none)");
+
+  auto shipped = find_profiles({kShipped});
+  BOOST_TEST(match_profile(shipped, "esp32", "Generic ESP32 module with ESP32")->id == "esp32");
+  BOOST_TEST(match_profile(shipped, "rp2", "Raspberry Pi Pico with RP2040")->id == "rp2");
+  BOOST_TEST(match_profile(shipped, "webassembly", "JS with Emscripten")->id == "generic");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
