@@ -134,6 +134,14 @@ void MpyComm::reset_state() {
 }
 
 Bytes MpyComm::exec(std::string_view code, Seconds timeout) {
+  return plain_exec(code, timeout, nullptr);
+}
+
+void MpyComm::exec(std::string_view code, Seconds timeout, const OutputCallback& out) {
+  plain_exec(code, timeout, &out);
+}
+
+Bytes MpyComm::plain_exec(std::string_view code, Seconds timeout, const OutputCallback* out) {
   enter_raw_repl();
   conn_.flush();
   conn_.write(code);
@@ -152,26 +160,7 @@ Bytes MpyComm::exec(std::string_view code, Seconds timeout) {
     submitted_ = true;
     return {};
   }
-  return finish_exec(code, timeout, nullptr);
-}
-
-void MpyComm::exec(std::string_view code, Seconds timeout, const OutputCallback& out) {
-  enter_raw_repl();
-  conn_.flush();
-  conn_.write(code);
-  conn_.write(std::string_view(&kCtrlD, 1));
-  try {
-    conn_.read_until("OK", send_timeout(timeout));
-  } catch (const Timeout&) {
-    repl_mode_.reset();
-    throw;
-  }
-  if (submit_only(timeout)) {
-    repl_mode_ = false;
-    submitted_ = true;
-    return;
-  }
-  finish_exec(code, timeout, &out);
+  return finish_exec(code, timeout, out);
 }
 
 // Reads the result framing that follows OK (or the raw-paste end ack): stdout until \x04,

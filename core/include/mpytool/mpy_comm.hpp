@@ -94,6 +94,7 @@ class MPYTOOL_CORE_API MpyComm {
   void set_raw_paste_supported(std::optional<bool> v) noexcept { raw_paste_ = v; }
 
  private:
+  Bytes plain_exec(std::string_view code, Seconds timeout, const OutputCallback* out);
   Bytes finish_exec(std::string_view code, Seconds timeout, const OutputCallback* out);
 
   Conn& conn_;
