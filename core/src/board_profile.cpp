@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "mpytool/error.hpp"
+#include "search_path.hpp"
 
 #ifndef MPYTOOL_INSTALL_DATA_DIR
 #define MPYTOOL_INSTALL_DATA_DIR "/usr/local/share/mpytool"
@@ -186,15 +187,6 @@ class ProfileReader {
   fs::path file_;
 };
 
-void add_dir(std::vector<fs::path>& dirs, const fs::path& dir) {
-  if (dir.empty()) return;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return;
-  fs::path canonical = fs::weakly_canonical(dir, ec);
-  if (ec) canonical = dir;
-  if (std::find(dirs.begin(), dirs.end(), canonical) == dirs.end()) dirs.push_back(canonical);
-}
-
 }  // namespace
 
 BoardProfile load_profile(const fs::path& file) { return ProfileReader(file).read(); }
@@ -202,26 +194,15 @@ BoardProfile load_profile(const fs::path& file) { return ProfileReader(file).rea
 std::vector<fs::path> profile_search_path(const std::vector<std::string>& explicit_dirs,
                                           bool include_defaults) {
   std::vector<fs::path> dirs;
-  for (const auto& d : explicit_dirs) add_dir(dirs, d);
+  for (const auto& d : explicit_dirs) detail::add_search_dir(dirs, d);
   if (!include_defaults) return dirs;
 
-  if (const char* env = std::getenv("MPYTOOL_PROFILE_PATH")) {
-    std::string value = env;
-    std::size_t start = 0;
-    while (start <= value.size()) {
-      std::size_t end = value.find(':', start);
-      if (end == std::string::npos) end = value.size();
-      add_dir(dirs, value.substr(start, end - start));
-      start = end + 1;
-    }
-  }
+  detail::add_env_search_dirs(dirs, "MPYTOOL_PROFILE_PATH");
   if (const char* home = std::getenv("HOME"); home && *home) {
-    add_dir(dirs, fs::path(home) / ".config" / "mpytool" / "profiles");
+    detail::add_search_dir(dirs, fs::path(home) / ".config" / "mpytool" / "profiles");
   }
-  std::error_code ec;
-  fs::path exe = boost::dll::program_location(ec);
-  if (!ec) add_dir(dirs, exe.parent_path() / ".." / "share" / "mpytool" / "profiles");
-  add_dir(dirs, fs::path(MPYTOOL_INSTALL_DATA_DIR) / "profiles");
+  detail::add_exe_relative_dir(dirs, fs::path("share") / "mpytool" / "profiles");
+  detail::add_search_dir(dirs, fs::path(MPYTOOL_INSTALL_DATA_DIR) / "profiles");
   return dirs;
 }
 
