@@ -113,3 +113,18 @@ def test_vboard_option_runs_a_private_board():
     assert r.returncode == 0, r.stderr
     assert b"Platform:" in r.stdout
     assert b"private board" in r.stdout
+
+
+
+def test_auto_detect_names_the_problem():
+    # Without -p/-a exactly one USB serial port is used; none or several is a clear error.
+    ports = run("ports").stdout.decode().splitlines()
+    r = run("exec", "print(1)", timeout=30)
+    if not ports:
+        assert r.returncode == 3
+        assert b"No serial port found. Use -p to specify port." in r.stderr
+    elif len(ports) > 1:
+        assert r.returncode == 3
+        assert b"Multiple serial ports found" in r.stderr
+    else:
+        pytest.skip("one USB serial port is attached; auto-detection would use it")
