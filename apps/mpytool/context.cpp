@@ -69,8 +69,6 @@ void AppContext::open() {
     out_.verbose(2,
                  fmt::format("Connected to {} {}", out_.paint(port, Color::kYellow), description));
   }
-  // A raw Ctrl-C byte on a TLS stream would corrupt it; there, Ctrl-C only sets the flag.
-  if (!(globals_.tls.enabled && !globals_.address.empty())) set_interrupt_fd(conn_->fd());
 }
 
 Conn& AppContext::conn() {
@@ -122,6 +120,11 @@ void AppContext::provide(Needs needs) {
       repl_connected_ = true;
       break;
   }
+  // Ctrl-C reaches the board only while code runs in the raw REPL (exec, run, eval). Commands
+  // that merely watch the link (monitor) stop watching and leave the board's program running,
+  // as the seed does. A raw Ctrl-C byte on a TLS stream would corrupt it: there, never.
+  const bool tls = globals_.tls.enabled && !globals_.address.empty();
+  set_interrupt_fd(needs == Needs::kRepl && conn_ && !tls ? conn_->fd() : -1);
 }
 
 bool AppContext::has_capability(const std::string& cap) {

@@ -448,6 +448,10 @@ void MpyComm::monitor(const OutputCallback& out, bool follow,
     }
     chunk.clear();
   }
+  // Stopped watching (Ctrl-C) while the program may still run: the next command must probe
+  // rather than trust a state the program is still holding.
+  repl_mode_.reset();
+  submitted_ = false;
 }
 
 }  // namespace mpytool

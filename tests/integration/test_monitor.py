@@ -185,3 +185,21 @@ def test_repl_after_raw_repl_command_leaves_raw_repl(board):
         assert s.wait() == 0, s.buf
     finally:
         s.close()
+
+
+def test_ctrl_c_in_monitor_leaves_the_program_running(make_board):
+    # Like the seed: Ctrl-C stops watching, not the board's program; a second monitor sees it go on.
+    b = make_board()
+
+    def watch(*first):
+        p = start(*b.conn_args("tcp"), *first, "monitor", "-f")
+        time.sleep(1.2)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+        assert p.returncode == 0, err
+        return [int(w) for w in out.split()[1::2]]
+
+    first = watch("exec", "-t", "0", TICKER, "--")
+    assert first[:2] == [0, 1]
+    later = watch()
+    assert later and later[0] > first[-1]
