@@ -91,7 +91,9 @@ bool MpyComm::stop_current_operation() {
 
 void MpyComm::enter_raw_repl(int max_retries) {
   if (repl_mode_ == true) return;
-  // A submitted program's end framing is no longer looked for once the state is re-established.
+  // A program submitted without waiting may still run and print: a Ctrl-A would go to it as
+  // input and the banner wait would never time out behind its output. Probe (Ctrl-C) instead.
+  if (submitted_) repl_mode_.reset();
   submitted_ = false;
   for (int attempt = 1; attempt <= max_retries; ++attempt) {
     const bool trusted_state = repl_mode_.has_value();

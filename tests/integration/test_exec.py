@@ -117,3 +117,13 @@ def test_eval_of_non_literal_object(board):
     r = run(*board.conn_args("tcp"), "eval", "len")
     assert r.returncode == 0, r.stderr
     assert r.stdout.decode().strip() == "<function>"
+
+
+def test_exec_after_submit_only_program_that_keeps_printing(board, link):
+    # The submitted program never stops printing: the next exec must interrupt it, not wait
+    # behind its output for a raw-REPL banner.
+    ticker = "import time\nfor i in range(10000):\n    print('tick', i)\n    time.sleep(0.05)"
+    r = run(*board.conn_args(link), "exec", "-t", "0", ticker, "--", "exec", "print('second')",
+            timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().split()[-1] == "second"
