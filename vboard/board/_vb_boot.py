@@ -5,6 +5,8 @@
 # ... are not visible). Config comes from the JS module `_vboard`.
 import sys
 import _vboard as _cfg
+from io import IOBase as _IOBase
+from uctypes import addressof as _addressof
 
 _real_sys = sys
 
@@ -22,13 +24,57 @@ class _Impl:
             self._machine, self._mpy, self._build)
 
 
+class _RawBuffer:
+    # sys.stdout.buffer: on a board its bytes go out raw, while text output
+    # (print, sys.stdout.write) is cooked (\n -> \r\n) by the board's JS
+    # output stage. The port's own buffer shares that stage, so binary data
+    # is handed to JS by address and length and sent unchanged.
+    def __init__(self, real):
+        self._real = real
+
+    def write(self, data):
+        if isinstance(data, (bytes, bytearray)):
+            n = len(data)
+        elif isinstance(data, str):
+            data = data.encode()
+            n = len(data)
+        else:
+            data = memoryview(data)  # TypeError for non-buffers, as on a board
+            n = len(data)
+            if n:
+                n *= len(bytes(data[:1]))  # item size (no memoryview.itemsize here)
+        if n:
+            _cfg.stdout_raw(_addressof(data), n)
+        return n
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
+class _Stdio(_IOBase):
+    # sys.stdout / sys.stderr: forwards to the port's stream except .buffer.
+    # IOBase gives it the stream protocol, so print(file=...) and
+    # sys.print_exception(e, ...) accept it.
+    def __init__(self, real):
+        self._real = real
+        self.buffer = _RawBuffer(real.buffer)
+
+    def write(self, s):
+        return self._real.write(s)
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
 class _SysProxy:
     # `sys` is built in and its `platform` is read-only, so `import sys`
     # is redirected (via sys.modules) to this proxy, which overrides only the
-    # platform identity and forwards everything else, including assignment
-    # (mpytool does `sys.path = [...]`).
+    # platform identity and stdout/stderr (raw `.buffer`), and forwards
+    # everything else, including assignment (mpytool does `sys.path = [...]`).
     platform = _cfg.platform
     implementation = _Impl()
+    stdout = _Stdio(_real_sys.stdout)
+    stderr = _Stdio(_real_sys.stderr)
 
     def __getattr__(self, name):
         return getattr(_real_sys, name)

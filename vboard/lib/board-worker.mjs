@@ -114,6 +114,13 @@ const io = {
     checkIntr();
     cooked(b);
   },
+  /** sys.stdout.buffer.write: bytes go out unchanged (no \n -> \r\n), like real firmware. */
+  stdoutRaw(bytes) {
+    checkIntr();
+    if (muted) return;
+    for (let i = 0; i < bytes.length; i++) putByte(bytes[i]);
+    prevOut = 0; // text written next is cooked on its own, not against the binary data
+  },
   tick() {
     checkIntr();
     if ((++tickCount & 1023) === 0) refreshKbdChar();

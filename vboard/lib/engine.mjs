@@ -28,6 +28,7 @@ export class BoardEvent extends Error {
 // the host is turned into KeyboardInterrupt.
 let compiled = null;
 let tickHook = () => {};
+let lastMemory = null; // linear memory of the most recently created instance
 const origInstantiate = WebAssembly.instantiate.bind(WebAssembly);
 WebAssembly.instantiate = async (src, imports) => {
   if (imports?.env?.mp_js_ticks_ms) {
@@ -38,6 +39,7 @@ WebAssembly.instantiate = async (src, imports) => {
     }
     if (!compiled) compiled = src instanceof WebAssembly.Module ? src : await WebAssembly.compile(src);
     const instance = await origInstantiate(compiled, imports);
+    lastMemory = instance.exports.memory;
     return { module: compiled, instance };
   }
   return origInstantiate(src, imports);
@@ -46,7 +48,7 @@ WebAssembly.instantiate = async (src, imports) => {
 export class Engine {
   /**
    * @param opts  parsed CLI options (platform info, heap, fsSize, ...)
-   * @param io    { stdin(): number|null, stdout(byte), tick(), sleepMs(ms),
+   * @param io    { stdin(): number|null, stdout(byte), stdoutRaw(Uint8Array), tick(), sleepMs(ms),
    *                machineReset(), bootloader() }
    */
   constructor(opts, io) {
@@ -81,6 +83,7 @@ export class Engine {
       stdout: (b) => io.stdout(b[0]),
       stderr: (b) => io.stdout(b[0]),
     });
+    this.memory = lastMemory;
     const FS = this.mp.FS;
     this.#setupFs(FS);
     this.#patchFs(FS);
@@ -195,6 +198,10 @@ export class Engine {
       board_root: BOARD_ROOT, state_root: STATE_ROOT,
       no_deflate_compress: o.noDeflateCompress,
       sleep_ms: (ms) => io.sleepMs(Number(ms)),
+      // Raw (uncooked) stdout: sys.stdout.buffer.write hands over the address
+      // and byte length of its buffer (uctypes.addressof); read straight from
+      // linear memory (a fresh view each call, memory may have grown).
+      stdout_raw: (addr, n) => io.stdoutRaw(new Uint8Array(this.memory.buffer, Number(addr), Number(n))),
       machine_reset: () => { throw new BoardEvent('reset'); },
       bootloader: () => { throw new BoardEvent('bootloader'); },
       reset_cause: () => this.resetCause,

@@ -153,6 +153,17 @@ async function main() {
     r = await c.exec('import machine\nprint(len(machine.unique_id()))');
     check('machine.unique_id', r.out === '6\r\n', JSON.stringify(r));
 
+    // sys.stdout.buffer is raw (binary frames), text output stays cooked.
+    const bin = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from(Array.from({ length: 256 }, (_, i) => i))]);
+    c.write('import sys\nprint("before")\nn = sys.stdout.buffer.write(bytes(range(256)) * 2)\nprint("after", n)\x04');
+    await c.until('OK');
+    const expect = Buffer.concat([Buffer.from('before\r\n'), bin, Buffer.from('after 512\r\n\x04\x04>')]);
+    const got = await c.bytes(expect.length);
+    check('stdout.buffer.write is raw (512 bytes between cooked lines)', got.equals(expect),
+      JSON.stringify(got.toString('latin1')));
+    r = await c.pasteExec('import sys\nsys.stdout.write("t\\n")\nsys.stdout.buffer.write(memoryview(bytearray(b"-\\n\\r\\n\\x00\\xff-"))[1:6])\nprint(sys.stdout.buffer.write(b"\\n"))');
+    check('raw-paste: stdout.buffer raw, text cooked', r.out === 't\r\n\n\r\n\x00\ufffd\n1\r\n' && r.err === '', JSON.stringify(r));
+
     c.write('\x02');
     await c.until('\r\n>>> ');
     c.close();
