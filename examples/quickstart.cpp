@@ -4,12 +4,11 @@
 //        mpytool-quickstart 192.168.4.1:23    (TCP)
 #include <iostream>
 #include <memory>
-#include <string>
-
 #include <mpytool/conn_serial.hpp>
 #include <mpytool/conn_socket.hpp>
 #include <mpytool/error.hpp>
 #include <mpytool/mpy.hpp>
+#include <string>
 
 int main(int argc, char** argv) {
   if (argc != 2) {

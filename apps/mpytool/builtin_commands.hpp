@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// Commands of the app itself: `help`, `plugins`, `profiles`, `version` and the hidden completion helpers
+/// Commands of the app itself: `help`, `plugins`, `profiles`, `version` and the hidden completion
+/// helpers
 /// `_commands`, `_options`, `_args`. They need no board and always win over plugin commands.
 #pragma once
 

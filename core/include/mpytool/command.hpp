@@ -28,11 +28,11 @@ enum class Needs {
 struct OptionSpec {
   /// How the option takes values.
   enum class Kind { kFlag, kValue, kMulti };
-  std::string long_name;              ///< "timeout"
-  char short_name = 0;                ///< 't', or 0
+  std::string long_name;  ///< "timeout"
+  char short_name = 0;    ///< 't', or 0
   Kind kind = Kind::kFlag;
-  std::string value_name;             ///< "SEC" for help
-  std::string help;                   ///< one line
+  std::string value_name;  ///< "SEC" for help
+  std::string help;        ///< one line
   std::optional<std::string> default_value;
 };
 
@@ -40,16 +40,16 @@ struct OptionSpec {
 struct PositionalSpec {
   /// How many words it takes.
   enum class Arity { kOne, kOptional, kZeroOrMore, kOneOrMore };
-  std::string name;                   ///< "CODE", ":path"
+  std::string name;  ///< "CODE", ":path"
   std::string help;
   Arity arity = Arity::kOne;
 };
 
 /// Everything the dispatcher and `help` need to know about a command.
 struct CommandInfo {
-  std::string name;                   ///< "exec"
-  std::string summary;                ///< one line, the seed's parser description
-  std::string description;            ///< optional longer help text
+  std::string name;         ///< "exec"
+  std::string summary;      ///< one line, the seed's parser description
+  std::string description;  ///< optional longer help text
   std::vector<OptionSpec> options;
   std::vector<PositionalSpec> positionals;
   Needs needs = Needs::kRepl;

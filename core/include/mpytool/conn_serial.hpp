@@ -12,12 +12,12 @@ namespace mpytool {
 
 /// Extra serial settings (the seed's `**serial_config`).
 struct SerialSettings {
-  int data_bits = 8;       ///< 5..8
-  char parity = 'N';       ///< 'N', 'E' or 'O'
-  int stop_bits = 1;       ///< 1 or 2
-  bool rtscts = false;     ///< hardware flow control
-  bool xonxoff = false;    ///< software flow control
-  bool exclusive = true;   ///< TIOCEXCL: refuse a second opener
+  int data_bits = 8;      ///< 5..8
+  char parity = 'N';      ///< 'N', 'E' or 'O'
+  int stop_bits = 1;      ///< 1 or 2
+  bool rtscts = false;    ///< hardware flow control
+  bool xonxoff = false;   ///< software flow control
+  bool exclusive = true;  ///< TIOCEXCL: refuse a second opener
 };
 
 /// A serial port. Opening never toggles DTR/RTS in a way that resets an ESP32; closing a USB-UART

@@ -20,20 +20,20 @@ struct BoardProfile;
 
 /// Global options (reference §1.1), parsed before the first command word.
 struct GlobalOptions {
-  std::string port;                    ///< -p/--port
-  std::string address;                 ///< -a/--address host[:port]
-  TlsOptions tls;                      ///< --ssl, --ssl-ca, --ssl-no-hostname, --ssl-no-verify
-  int baud = 115200;                   ///< -b/--baud
-  int debug = 0;                       ///< -d count
-  int verbosity = 1;                   ///< 0 -q, 1 default, 2 -v
-  std::vector<std::string> excludes;   ///< -e/--exclude patterns (added to the defaults)
-  bool force = false;                  ///< -f/--force
-  std::optional<bool> compress;        ///< -z / -Z; nullopt = auto
-  std::optional<int> chunk_size;       ///< -c/--chunk-size in bytes
-  std::vector<std::string> plugin_dirs;  ///< --plugin-dir
-  bool vboard = false;                 ///< --vboard: start a private virtual board
-  std::vector<std::string> vboard_args;  ///< --vboard-opt extra arguments for the board
-  std::string profile;                 ///< --profile ID or FILE; empty = match automatically
+  std::string port;                       ///< -p/--port
+  std::string address;                    ///< -a/--address host[:port]
+  TlsOptions tls;                         ///< --ssl, --ssl-ca, --ssl-no-hostname, --ssl-no-verify
+  int baud = 115200;                      ///< -b/--baud
+  int debug = 0;                          ///< -d count
+  int verbosity = 1;                      ///< 0 -q, 1 default, 2 -v
+  std::vector<std::string> excludes;      ///< -e/--exclude patterns (added to the defaults)
+  bool force = false;                     ///< -f/--force
+  std::optional<bool> compress;           ///< -z / -Z; nullopt = auto
+  std::optional<int> chunk_size;          ///< -c/--chunk-size in bytes
+  std::vector<std::string> plugin_dirs;   ///< --plugin-dir
+  bool vboard = false;                    ///< --vboard: start a private virtual board
+  std::vector<std::string> vboard_args;   ///< --vboard-opt extra arguments for the board
+  std::string profile;                    ///< --profile ID or FILE; empty = match automatically
   std::vector<std::string> profile_dirs;  ///< --profile-dir
 };
 

@@ -17,13 +17,13 @@ namespace mpytool {
 /// exit_code_for().
 enum class ExitCode : int {
   kOk = 0,
-  kError = 1,        ///< generic MpyError (and a command's own "failed" result)
-  kUsage = 2,        ///< UsageError: bad options, unknown command
-  kConnection = 3,   ///< ConnError: cannot open / lost the link
-  kDevice = 4,       ///< CmdError and PathNotFound: the board raised an exception
-  kTimeout = 5,      ///< Timeout: the board did not answer in time
-  kPlugin = 6,       ///< PluginError, CapabilityError
-  kInterrupted = 130 ///< Ctrl-C
+  kError = 1,         ///< generic MpyError (and a command's own "failed" result)
+  kUsage = 2,         ///< UsageError: bad options, unknown command
+  kConnection = 3,    ///< ConnError: cannot open / lost the link
+  kDevice = 4,        ///< CmdError and PathNotFound: the board raised an exception
+  kTimeout = 5,       ///< Timeout: the board did not answer in time
+  kPlugin = 6,        ///< PluginError, CapabilityError
+  kInterrupted = 130  ///< Ctrl-C
 };
 
 /// Base of every mpytool error. what() is the user-facing message; hint() an optional second

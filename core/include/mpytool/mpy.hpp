@@ -21,14 +21,14 @@ namespace mpytool {
 
 /// What `platform()` reports.
 struct PlatformInfo {
-  std::string platform;                 ///< sys.platform: "esp32", "rp2", "webassembly"
-  std::string version;                  ///< sys.version
-  std::string impl_name;                ///< sys.implementation.name: "micropython"
+  std::string platform;                    ///< sys.platform: "esp32", "rp2", "webassembly"
+  std::string version;                     ///< sys.version
+  std::string impl_name;                   ///< sys.implementation.name: "micropython"
   std::vector<std::int64_t> impl_version;  ///< sys.implementation.version numbers
-  std::string machine;                  ///< os.uname()[4], may be empty
-  std::optional<int> mpy_ver;           ///< .mpy version (sys.implementation._mpy & 0xff)
-  std::optional<int> mpy_sub;           ///< .mpy sub-version
-  std::optional<int> mpy_arch;          ///< native arch index
+  std::string machine;                     ///< os.uname()[4], may be empty
+  std::optional<int> mpy_ver;              ///< .mpy version (sys.implementation._mpy & 0xff)
+  std::optional<int> mpy_sub;              ///< .mpy sub-version
+  std::optional<int> mpy_arch;             ///< native arch index
 };
 
 /// What `memory()` reports, in bytes.
@@ -40,7 +40,7 @@ struct MemoryInfo {
 
 /// One filesystem (`filesystems()`).
 struct FsInfo {
-  std::string mount;   ///< "/" or "/sd"
+  std::string mount;  ///< "/" or "/sd"
   std::int64_t total = 0;
   std::int64_t free = 0;
 };

@@ -12,15 +12,15 @@ namespace mpytool {
 
 /// One serial port and what USB says about it.
 struct PortInfo {
-  std::string device;        ///< "/dev/ttyACM0"
-  std::string description;   ///< "Raspberry Pi Pico [E66...]", "Silicon Labs CP210x", ...
-  int vid = -1;              ///< USB vendor id, -1 when not a USB device
-  int pid = -1;              ///< USB product id
+  std::string device;       ///< "/dev/ttyACM0"
+  std::string description;  ///< "Raspberry Pi Pico [E66...]", "Silicon Labs CP210x", ...
+  int vid = -1;             ///< USB vendor id, -1 when not a USB device
+  int pid = -1;             ///< USB product id
   std::string serial_number;
   std::string product;
   std::string manufacturer;
-  std::string type;          ///< "USB-CDC", "USB-UART", "USB (unknown)" or "unknown"
-  int priority = 3;          ///< 0 MicroPython-native, 1 USB-UART, 2 other USB, 3 none
+  std::string type;  ///< "USB-CDC", "USB-UART", "USB (unknown)" or "unknown"
+  int priority = 3;  ///< 0 MicroPython-native, 1 USB-UART, 2 other USB, 3 none
 };
 
 /// USB serial ports (ports without a USB VID are dropped), sorted by priority then name.
