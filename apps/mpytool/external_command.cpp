@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 #include <system_error>
 
 #include "mpytool/error.hpp"
+#include "spawn.hpp"
 
 extern char** environ;
 
@@ -118,9 +118,7 @@ int run_external_command(const fs::path& exe, const std::vector<std::string>& ar
                          std::ostream& out, std::ostream& err, bool inherit_stdio) {
   std::vector<std::string> argv_s = {exe.string()};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& s : argv_s) argv.push_back(s.data());
-  argv.push_back(nullptr);
+  std::vector<char*> argv = c_strings(argv_s);
 
   // Our environment with the MPYTOOL_* settings replaced.
   std::map<std::string, std::string> overrides(env.begin(), env.end());
@@ -131,36 +129,19 @@ int run_external_command(const fs::path& exe, const std::vector<std::string>& ar
     if (!overrides.count(key)) env_s.push_back(entry);
   }
   for (const auto& [k, v] : overrides) env_s.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& s : env_s) envp.push_back(s.data());
-  envp.push_back(nullptr);
+  std::vector<char*> envp = c_strings(env_s);
 
   int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
+  SpawnFds fds;
   if (!inherit_stdio) {
     if (::pipe(out_pipe) != 0 || ::pipe(err_pipe) != 0) {
       throw MpyError(fmt::format("cannot run '{}': {}", exe.string(), std::strerror(errno)));
     }
-    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
-    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) {
-      posix_spawn_file_actions_addclose(&actions, fd);
-    }
+    fds.dup2 = {{out_pipe[1], STDOUT_FILENO}, {err_pipe[1], STDERR_FILENO}};
+    fds.close = {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]};
   }
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-
   pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, exe.c_str(), &actions, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  int rc = spawn_with_default_signals(pid, exe.string(), argv, envp.data(), fds);
   if (!inherit_stdio) {
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +17,7 @@
 #include "mpytool/error.hpp"
 #include "mpytool/log.hpp"
 #include "signals.hpp"
+#include "spawn.hpp"
 
 extern char** environ;
 
@@ -103,29 +103,12 @@ std::unique_ptr<VirtualBoard> VirtualBoard::start(const std::vector<std::string>
 
   std::vector<std::string> argv_s = {node.string(), script.string()};
   argv_s.insert(argv_s.end(), extra_args.begin(), extra_args.end());
-  std::vector<char*> argv;
-  for (auto& s : argv_s) argv.push_back(s.data());
-  argv.push_back(nullptr);
+  std::vector<char*> argv = c_strings(argv_s);
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, pipefd[0]);
-  posix_spawn_file_actions_addclose(&actions, pipefd[1]);
-  // The board must not see our Ctrl-C handler's choices; it gets default dispositions.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-
+  // The board gets default signal dispositions, not our Ctrl-C handler's choices.
   pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, node.c_str(), &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  int rc = spawn_with_default_signals(pid, node.string(), argv, environ,
+                                      {{{pipefd[1], STDOUT_FILENO}}, {pipefd[0], pipefd[1]}});
   ::close(pipefd[1]);
   if (rc != 0) {
     ::close(pipefd[0]);
