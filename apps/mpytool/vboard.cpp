@@ -63,9 +63,9 @@ fs::path find_on_path(const std::string& name) {
   while (start <= value.size()) {
     std::size_t end = value.find(':', start);
     if (end == std::string::npos) end = value.size();
-    std::string dir = value.substr(start, end - start);
-    if (dir.empty()) dir = ".";
-    fs::path candidate = fs::path(dir) / name;
+    // An empty PATH entry means the current directory.
+    const fs::path dir = end > start ? fs::path(value.substr(start, end - start)) : fs::path(".");
+    const fs::path candidate = dir / name;
     if (is_executable(candidate)) return candidate;
     start = end + 1;
   }
