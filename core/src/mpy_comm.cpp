@@ -154,10 +154,14 @@ Bytes MpyComm::plain_exec(std::string_view code, Seconds timeout, const OutputCa
     repl_mode_.reset();
     throw;
   }
+  return after_submit(code, timeout, out);
+}
+
+// The code is on the board. Submit-only: the program keeps running in the raw REPL; record
+// "friendly" as the seed does, and mark it submitted so the next enter_raw_repl() probes
+// instead of trusting that state. Otherwise read the result framing.
+Bytes MpyComm::after_submit(std::string_view code, Seconds timeout, const OutputCallback* out) {
   if (submit_only(timeout)) {
-    // The program keeps running in the raw REPL. Record "friendly" as the seed does: the next
-    // enter_raw_repl() sends Ctrl-A at once (fine once the program ended) and falls back to
-    // probing when that goes unanswered.
     repl_mode_ = false;
     submitted_ = true;
     return {};
@@ -340,12 +344,7 @@ Bytes MpyComm::exec_raw_paste(std::string_view code, Seconds timeout, const Outp
     repl_mode_.reset();
     throw;
   }
-  if (submit_only(timeout)) {
-    repl_mode_ = false;
-    submitted_ = true;
-    return {};
-  }
-  return finish_exec(code, timeout, out);
+  return after_submit(code, timeout, out);
 }
 
 Bytes MpyComm::try_raw_paste(std::string_view code, Seconds timeout, const OutputCallback* out) {

@@ -95,6 +95,7 @@ class MPYTOOL_CORE_API MpyComm {
 
  private:
   Bytes plain_exec(std::string_view code, Seconds timeout, const OutputCallback* out);
+  Bytes after_submit(std::string_view code, Seconds timeout, const OutputCallback* out);
   Bytes finish_exec(std::string_view code, Seconds timeout, const OutputCallback* out);
 
   Conn& conn_;
