@@ -34,6 +34,7 @@ const std::vector<GlobalOptionDoc>& global_option_docs() {
       {"compress", 'z', "", "force compression of transfers"},
       {"no-compress", 'Z', "", "disable compression of transfers (wins over -z)"},
       {"chunk-size", 'c', "SIZE", "transfer chunk size: 512, 4K, 4KB (64..131072)"},
+      {"transfer", 0, "MODE", "file transfer path: auto (probe), stream (binary agent), text"},
       {"plugin-dir", 0, "DIR", "load plugins from DIR first (repeatable)"},
       {"profile", 0, "ID|FILE", "board profile: an id, or a FILE with a '/' or a .yaml suffix"},
       {"profile-dir", 0, "DIR", "look for board profiles in DIR first (repeatable)"},
@@ -213,6 +214,10 @@ GlobalParse parse_global_options(const std::vector<std::string>& args) {
       no_compress = true;
     } else if (k == "chunk-size") {
       g.chunk_size = parse_chunk_size(value);
+    } else if (k == "transfer") {
+      if (value != "auto" && value != "stream" && value != "text")
+        throw UsageError(fmt::format("invalid transfer mode '{}' (auto, stream or text)", value));
+      g.transfer = value == "auto" ? std::string() : value;
     } else if (k == "plugin-dir") {
       g.plugin_dirs.push_back(value);
     } else if (k == "profile") {

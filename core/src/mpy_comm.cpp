@@ -37,6 +37,8 @@ constexpr std::string_view kRawPasteRequest =
     "A\x01";
 
 constexpr int kProbeAttempts = 15;
+// Longer than the largest frame a transfer agent reads (fs plugin: 8-byte header + 1024).
+constexpr std::size_t kAgentReleaseBytes = 1100;
 constexpr double kProbeTimeout = 0.2;
 constexpr double kBannerTimeout = 1.0;
 // Boards that know raw-paste answer within milliseconds; older firmware answers with its
@@ -69,6 +71,11 @@ bool MpyComm::stop_current_operation() {
     // C, C, B: Ctrl-C stops a program, Ctrl-B leaves a raw REPL left by a crashed session.
     std::string probe(1, attempt % 3 == 2 ? kCtrlB : kCtrlC);
     if (attempt >= 4) probe += kVfsAck;
+    // A transfer agent left blocked in the middle of a frame (its host vanished) ignores
+    // Ctrl-C: it reads stdin with the keyboard interrupt disabled. Enough Ctrl-C bytes complete
+    // any frame it waits for; the frame then fails its check, the agent ends and restores
+    // Ctrl-C, and the rest are ordinary Ctrl-Cs. Sent once, only after a probe went unanswered.
+    if (attempt == 1) probe.append(kAgentReleaseBytes, kCtrlC);
     conn_.write(probe);
     try {
       conn_.read_until(kFriendlyPrompt, kProbeTimeout);
@@ -228,6 +235,40 @@ Bytes MpyComm::finish_exec(std::string_view code, Seconds timeout, const OutputC
     throw CmdError(std::string(code), std::move(stdout_text), std::move(stderr_text));
   }
   return stdout_text;
+}
+
+void MpyComm::start_program(std::string_view code, Seconds timeout) {
+  enter_raw_repl();
+  conn_.flush();
+  conn_.write(code);
+  conn_.write(std::string_view(&kCtrlD, 1));
+  try {
+    conn_.read_until("OK", timeout);
+  } catch (const Timeout&) {
+    repl_mode_.reset();
+    throw;
+  }
+}
+
+Bytes MpyComm::finish_program(std::string_view code, Seconds timeout, bool stdout_ended) {
+  Bytes stdout_text;
+  Bytes stderr_text;
+  try {
+    if (!stdout_ended) stdout_text = conn_.read_until(std::string_view(&kCtrlD, 1), timeout);
+    stderr_text = conn_.read_until("\x04>", timeout);
+  } catch (const Timeout&) {
+    repl_mode_.reset();
+    throw;
+  }
+  if (!stderr_text.empty()) {
+    throw CmdError(std::string(code), std::move(stdout_text), std::move(stderr_text));
+  }
+  return stdout_text;
+}
+
+void MpyComm::abandon_program() noexcept {
+  repl_mode_.reset();
+  submitted_ = false;
 }
 
 PyValue MpyComm::exec_eval(std::string_view expr, Seconds timeout) {

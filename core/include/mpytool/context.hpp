@@ -30,6 +30,7 @@ struct GlobalOptions {
   bool force = false;                     ///< -f/--force
   std::optional<bool> compress;           ///< -z / -Z; nullopt = auto
   std::optional<int> chunk_size;          ///< -c/--chunk-size in bytes
+  std::string transfer;                   ///< --transfer: "" auto, "stream" or "text"
   std::vector<std::string> plugin_dirs;   ///< --plugin-dir
   bool vboard = false;                    ///< --vboard: start a private virtual board
   std::vector<std::string> vboard_args;   ///< --vboard-opt extra arguments for the board

@@ -68,6 +68,20 @@ class MPYTOOL_CORE_API MpyComm {
   Bytes try_raw_paste(std::string_view code, Seconds timeout = 5.0,
                       const OutputCallback* out = nullptr);
 
+  /// Starts \p code in the raw REPL and returns once the board accepted it ("OK"): the program
+  /// now runs and the caller talks to it directly over conn() (an agent reading stdin). End
+  /// with finish_program() or abandon_program().
+  void start_program(std::string_view code, Seconds timeout = 5.0);
+
+  /// Reads the end of a program started with start_program(): its remaining stdout up to
+  /// \x04 (already consumed by the caller when \p stdout_ended), then the traceback up to
+  /// \x04>. Returns the stdout read here. Throws CmdError with the board's traceback, Timeout.
+  Bytes finish_program(std::string_view code, Seconds timeout, bool stdout_ended = false);
+
+  /// Gives up on a started program (link trouble, protocol error): the REPL state becomes
+  /// unknown, so the next command runs the recovery (which also releases a stuck agent).
+  void abandon_program() noexcept;
+
   /// Friendly soft reset (Ctrl-D at `>>>`): boot.py and main.py run. State becomes unknown.
   void soft_reset();
 

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// The board's files (the seed's `Mpy` file methods): listing, stat, directories, renames,
+/// hashes, and uploads/downloads that go as fast as the link allows. Transfers stream through
+/// a small agent on the board (framed, CRC-checked, flow-controlled by credits the board grants,
+/// one deflate stream per compressible file) and fall back to a text path (base64 through
+/// exec) on boards or links that cannot carry it. Every upload lands under a temporary name,
+/// is verified on the board (size and SHA-256) and only then renamed over the target.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mpytool/conn.hpp"
+#include "mpytool/fs/export.hpp"
+
+namespace mpytool {
+class Mpy;
+}
+
+namespace mpytool::fs {
+
+/// One `ls` entry: a directory has no size.
+struct Entry {
+  std::string name;
+  std::optional<std::int64_t> size;  ///< nullopt for a directory
+  bool is_dir() const noexcept { return !size; }
+};
+
+/// One `tree` node. A directory has children (possibly empty), a file has none.
+struct TreeNode {
+  std::string name;
+  std::int64_t size = 0;  ///< a directory's size is the sum of its files
+  std::optional<std::vector<TreeNode>> children;
+  bool is_dir() const noexcept { return children.has_value(); }
+};
+
+/// What `fileinfo()` knows of one path.
+struct FileInfo {
+  std::int64_t size = 0;
+  std::optional<std::string> sha256;  ///< raw 32-byte digest; nullopt when the sizes differed
+};
+
+/// Progress of one file: bytes of content done and the total.
+using ProgressFn = std::function<void(std::int64_t done, std::int64_t total)>;
+
+/// How transfers travel.
+enum class TransferMode {
+  kAuto,    ///< the streaming agent if the probe (once per connection) passes, else text
+  kStream,  ///< the streaming agent; an error if the board or link cannot carry it
+  kText     ///< base64 through raw-REPL exec (the seed's way), works everywhere
+};
+
+/// Transfer settings; every field has an automatic default.
+struct TransferOptions {
+  /// Chunk size in bytes (file reads/writes on the board, deflate sync points); nullopt:
+  /// derived from the board's free RAM, clamp(256, 32768, free_KiB^2 / 2) as in the seed.
+  std::optional<int> chunk_size;
+  /// nullopt: compress what compresses (uploads) and download compressed when the board can
+  /// compress; true: always try; false: never.
+  std::optional<bool> compress;
+  TransferMode mode = TransferMode::kAuto;
+  /// Bytes the host may send beyond what the board is reading (its stdin buffer); nullopt:
+  /// 256 (or a USB-CDC link's larger default). Board profiles set `transfer.stdin_buffer`.
+  std::optional<int> window;
+};
+
+/// Result of one uploaded or downloaded file.
+struct FileResult {
+  std::set<std::string> encodings;  ///< "compressed", "base64"; empty = raw binary
+  std::int64_t size = 0;            ///< content bytes
+  std::int64_t wire_bytes = 0;      ///< bytes that crossed the link for this file's content
+};
+
+/// One file to upload.
+struct UploadItem {
+  std::string data;    ///< content
+  std::string remote;  ///< destination path on the board (its directory must exist)
+  std::optional<bool> compress;  ///< per-file override of TransferOptions::compress
+};
+
+/// Follows a batch transfer (all callbacks optional).
+class MPYTOOL_FS_API TransferObserver {
+ public:
+  virtual ~TransferObserver() = default;
+  /// File \p index starts (\p total content bytes; -1 if not known yet).
+  virtual void on_start(std::size_t index, std::int64_t total);
+  /// Progress within file \p index.
+  virtual void on_progress(std::size_t index, std::int64_t done, std::int64_t total);
+  /// File \p index is complete and verified. For downloads \p data is its content.
+  virtual void on_done(std::size_t index, const FileResult& result, const std::string* data);
+};
+
+/// Link statistics of this Files object since construction (or reset_stats()).
+struct TransferStats {
+  std::int64_t bytes_out = 0;   ///< host to board, all traffic of transfers
+  std::int64_t bytes_in = 0;    ///< board to host, all traffic of transfers
+  std::int64_t round_trips = 0; ///< times the host waited for the board's answer
+};
+
+/// File operations on a board. Holds the probed transfer path, so keep one per connection.
+/// Errors: FileNotFound, DirNotFound, PathNotFound (missing paths), CmdError (board errors
+/// such as ENOSPC, with the path in the message), ConnError/Timeout (link), Interrupted.
+class MPYTOOL_FS_API Files {
+ public:
+  /// Works on \p mpy, which must outlive this object.
+  explicit Files(Mpy& mpy, TransferOptions options = {});
+  ~Files();
+  Files(const Files&) = delete;
+  Files& operator=(const Files&) = delete;
+
+  /// The board.
+  Mpy& mpy() noexcept { return mpy_; }
+  /// Settings (may be changed between calls).
+  TransferOptions& options() noexcept { return options_; }
+
+  /// Directories first, then files, each in the board's order. Throws DirNotFound.
+  std::vector<Entry> ls(std::string_view path = "");
+  /// Recursive listing; a file gives a single node. Throws DirNotFound.
+  TreeNode tree(std::string_view path = "");
+  /// nullopt: missing; -1: directory; otherwise the file size (the seed's stat()).
+  std::optional<std::int64_t> stat(std::string_view path);
+  /// Creates \p path and missing parents. Throws MpyError "Error creating directory, this is
+  /// file: P" when a component is a file.
+  void mkdir(std::string_view path);
+  /// Creates several directories (and parents) in one round trip; same errors as mkdir().
+  void mkdirs(const std::vector<std::string>& paths);
+  /// Deletes a file or a directory recursively (the seed's delete()). Throws PathNotFound.
+  void remove(std::string_view path);
+  /// os.rename().
+  void rename(std::string_view from, std::string_view to);
+  /// Raw SHA-256 digest of a board file, nullopt when the board cannot hash or it is missing.
+  std::optional<std::string> hashfile(std::string_view path);
+  /// For each path the expected size: nullopt (missing / not a file), size + hash when the size
+  /// matches, size alone otherwise. One round trip for the whole map. nullopt if the board
+  /// cannot answer (no hashlib): callers then treat every file as changed.
+  std::optional<std::map<std::string, std::optional<FileInfo>>> fileinfo(
+      const std::map<std::string, std::int64_t>& expected);
+
+  /// Downloads a file. Throws FileNotFound.
+  std::string get(std::string_view path, const ProgressFn& progress = {});
+  /// Uploads \p data to \p path (atomically: temporary name, verify, rename).
+  /// \p compress overrides the options for this file.
+  FileResult put(std::string_view data, std::string_view path, const ProgressFn& progress = {},
+                 std::optional<bool> compress = std::nullopt);
+
+  /// Uploads many files in one agent session (no round trip per file). Stops at the first
+  /// failure and throws; files completed before it stay, the failing one is left untouched.
+  std::vector<FileResult> put_many(const std::vector<UploadItem>& items,
+                                   TransferObserver* observer = nullptr);
+  /// Downloads many files in one agent session; the contents arrive through
+  /// TransferObserver::on_done (and are returned too when \p keep is true).
+  std::vector<std::string> get_many(const std::vector<std::string>& remotes,
+                                    TransferObserver* observer = nullptr, bool keep = true);
+
+  /// The transfer path in use after probing: "stream" or "text" ("" before the first transfer).
+  std::string transfer_path() const;
+  /// The chunk size in use (computes it on first call).
+  int chunk_size();
+  /// Link statistics of transfers.
+  const TransferStats& stats() const noexcept { return stats_; }
+  void reset_stats() noexcept { stats_ = {}; }
+
+  /// Path of the temporary file an upload to \p path uses ("dir/.name.mpytmp").
+  static std::string temp_path(std::string_view path);
+
+ private:
+  friend class Session;
+  Mpy& mpy_;
+  TransferOptions options_;
+  TransferStats stats_;
+  std::optional<int> chunk_;
+  std::optional<bool> stream_ok_;
+  std::string stream_error_;
+};
+
+}  // namespace mpytool::fs

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// Path semantics of the file commands (reference §1.3, §1.6): the `:` device-path syntax,
+/// trailing-slash rules, exclude patterns, size arguments and the cp planner for uploads,
+/// downloads and board-to-board copies. Pure logic: the board is seen through RemoteView, so
+/// everything here is unit-testable without a device.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mpytool/fs/export.hpp"
+#include "mpytool/fs/files.hpp"
+
+namespace mpytool::fs {
+
+/// A command-line path argument.
+struct CliPath {
+  bool remote = false;  ///< it started with ':'
+  std::string path;     ///< without the ':' ("" = the board's CWD)
+  /// Ends with '/', or is ":" / ":/" (a remote directory destination / contents source).
+  bool trailing_slash = false;
+};
+
+/// Splits an argument: ":lib/" -> {remote, "lib/", trailing}; "a.py" -> {local, "a.py"}.
+MPYTOOL_FS_API CliPath parse_cli_path(std::string_view arg);
+
+/// The device path of \p arg without ':'. Throws UsageError
+/// "<cmd> requires device path (: prefix): <arg>".
+MPYTOOL_FS_API std::string require_remote(std::string_view cmd, std::string_view arg);
+
+/// True for a remote directory destination: "", "/" or a path ending with '/'.
+MPYTOOL_FS_API bool remote_dir_dest(std::string_view path);
+
+/// Joins a remote directory and a name: ("", n) -> n, ("/", n) -> "/n", ("a/", n) -> "a/n",
+/// ("a", n) -> "a/n".
+MPYTOOL_FS_API std::string join_remote(std::string_view dir, std::string_view name);
+
+/// Last component of a remote path, trailing '/' ignored ("/a/b/" -> "b", "/" -> "").
+MPYTOOL_FS_API std::string remote_basename(std::string_view path);
+
+/// Parent of a remote path ("a/b" -> "a", "/a" -> "/", "a" -> "").
+MPYTOOL_FS_API std::string remote_dirname(std::string_view path);
+
+/// Drops trailing '/' except for "" and "/" ("lib/" -> "lib", "/" -> "/").
+MPYTOOL_FS_API std::string strip_trailing_slash(std::string_view path);
+
+/// Exclude patterns matched (fnmatch-style: * ? [..]) against file and directory names.
+class MPYTOOL_FS_API Excludes {
+ public:
+  /// The defaults plus \p user patterns.
+  explicit Excludes(std::vector<std::string> user = {}, bool with_defaults = true);
+  /// True if \p name (one path component) matches a pattern.
+  bool excluded(std::string_view name) const;
+  /// The default patterns: "__pycache__", ".git", ".svn", ".hg", ".DS_Store", "*.pyc",
+  /// ".mpytool-*", ".*.mpytmp".
+  static const std::vector<std::string>& defaults();
+  const std::vector<std::string>& patterns() const noexcept { return patterns_; }
+
+ private:
+  std::vector<std::string> patterns_;
+};
+
+/// fnmatch-style match of one name (* ? [abc] [!abc] [a-z]).
+MPYTOOL_FS_API bool glob_match(std::string_view pattern, std::string_view name);
+
+/// Parses a size argument: "512", "512B", "4K", "4KB", "1M" (case-insensitive units).
+/// Throws UsageError "invalid size 'X'" or "size out of range (64..131072): X".
+MPYTOOL_FS_API int parse_size(std::string_view text);
+
+/// The board seen by the planner (Files implements it in cp; tests fake it).
+class MPYTOOL_FS_API RemoteView {
+ public:
+  virtual ~RemoteView() = default;
+  /// nullopt missing, -1 directory, size of a file.
+  virtual std::optional<std::int64_t> stat(std::string_view path) = 0;
+  /// Recursive listing (only called for directories).
+  virtual TreeNode tree(std::string_view path) = 0;
+};
+
+/// One file of a copy.
+struct CopyFile {
+  std::string src;  ///< local path (uploads) or board path (downloads, board-to-board)
+  std::string dst;  ///< board path (uploads, board-to-board) or local path (downloads)
+  std::int64_t size = 0;  ///< source size in bytes
+};
+
+/// What a cp invocation does.
+struct CopyPlan {
+  std::vector<CopyFile> files;
+  /// Directories to create on the destination side first (parents before children), including
+  /// empty source directories and the parents of single files when missing.
+  std::vector<std::string> dirs;
+};
+
+/// Plans `cp SRC... :DST` (sources local as typed, \p dest the board path without ':').
+/// Follows the reference's upload table; a file onto an existing board directory goes inside
+/// it. Throws UsageError ("Source not found: X", "multiple sources or directory contents
+/// require destination directory (ending with /)"), MpyError "Error creating file under file:
+/// P" when a needed parent is a file.
+MPYTOOL_FS_API CopyPlan plan_upload(const std::vector<std::string>& sources, std::string_view dest,
+                                    const Excludes& excludes, RemoteView& remote);
+
+/// Plans `cp :SRC... DST` (sources board paths without ':', \p dest local), symmetric to
+/// uploads: ":dir out/" -> out/dir/..., ":dir/ out/" -> contents in out/, ":dir name" ->
+/// name/..., a file into an existing local directory goes inside it. Throws UsageError
+/// "Source not found on device: X" and the multiple-sources error.
+MPYTOOL_FS_API CopyPlan plan_download(const std::vector<std::string>& sources,
+                                      std::string_view dest, const Excludes& excludes,
+                                      RemoteView& remote);
+
+/// Plans `cp :SRC... :DST` (files only). Throws UsageError "Remote-to-remote directory copy
+/// not supported" and the errors above.
+MPYTOOL_FS_API CopyPlan plan_remote_copy(const std::vector<std::string>& sources,
+                                         std::string_view dest, RemoteView& remote);
+
+/// How a path is shown in progress lines: relative to the CWD, or absolute when that needs
+/// more than two "..". Board paths get ':'.
+MPYTOOL_FS_API std::string display_local(const std::filesystem::path& p);
+
+}  // namespace mpytool::fs
