@@ -3,7 +3,7 @@
 # another way.
 def _mt_hash(p):
     import hashlib
-    import binascii
+    import ubinascii as binascii
     h = hashlib.sha256()
     b = bytearray(512)
     v = memoryview(b)

@@ -95,6 +95,10 @@ DirNotFound::~DirNotFound() = default;
 
 PluginError::~PluginError() = default;
 CapabilityError::~CapabilityError() = default;
+DeviceError::DeviceError(const std::string& message, int errno_value)
+    : MpyError(message), errno_(errno_value) {}
+DeviceError::~DeviceError() = default;
+
 Interrupted::Interrupted() : MpyError("Interrupted") {}
 Interrupted::~Interrupted() = default;
 
@@ -109,6 +113,8 @@ std::string errno_text(int err) {
       return "File exists";
     case 19:
       return "No such device";
+    case 20:
+      return "Not a directory";
     case 21:
       return "Is a directory";
     case 22:
@@ -117,6 +123,10 @@ std::string errno_text(int err) {
       return "No space left on device";
     case 30:
       return "Read-only filesystem";
+    case 36:
+      return "File name too long";
+    case 39:
+      return "Directory not empty";
     case 110:
       return "Connection timed out";
     case 113:

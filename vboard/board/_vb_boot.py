@@ -153,6 +153,24 @@ os.umount('/')
 vfs.mount(vfs.VfsPosix(_cfg.board_root), '/')
 os.chdir('/')
 
+_real_rename = os.rename
+
+
+# VfsPosix builds both absolute paths of a rename in one shared buffer, so the source is lost
+# when both are absolute (ENOENT). Boards' littlefs/FAT have no such quirk: rename from the
+# root with paths relative to it, which VfsPosix passes through untouched.
+def _rename(a, b):
+    c = os.getcwd()
+    a, b = [p if p[:1] == '/' else c.rstrip('/') + '/' + p for p in (a, b)]
+    os.chdir('/')
+    try:
+        _real_rename(a.lstrip('/') or '.', b.lstrip('/') or '.')
+    finally:
+        os.chdir(c)
+
+
+os.rename = _rename
+
 
 # The port's built-in input() spins forever inside wasm (its stdin HAL is a
 # stub), so replace it with a UART-style line reader over the board's stdin:

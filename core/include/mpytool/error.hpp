@@ -91,6 +91,20 @@ class MPYTOOL_CORE_API CmdError : public MpyError {
   int errno_ = 0;
 };
 
+/// A failure the board reported in a known form (an errno from a file operation), with a
+/// one-line message naming the path: "cannot write ':/a.py': No space left on device (errno 28)".
+class MPYTOOL_CORE_API DeviceError : public MpyError {
+ public:
+  DeviceError(const std::string& message, int errno_value = 0);
+  ~DeviceError() override;
+  ExitCode exit_code() const noexcept override { return ExitCode::kDevice; }
+  /// The board's errno, 0 if none.
+  int errno_value() const noexcept { return errno_; }
+
+ private:
+  int errno_ = 0;
+};
+
 /// A path on the board does not exist: "Path 'x' was not found".
 class MPYTOOL_CORE_API PathNotFound : public MpyError {
  public:

@@ -1,9 +1,21 @@
 // SPDX-License-Identifier: MIT
-// Files: construction, settings and the transfer entry points (placeholder).
+// Files: settings, the choice of transfer path, and the streaming uploads and downloads.
 #include "mpytool/fs/files.hpp"
 
+#include <openssl/evp.h>
+#include <spdlog/fmt/fmt.h>
+
+#include <algorithm>
+#include <deque>
+
+#include "deflate_stream.hpp"
+#include "mpytool/conn.hpp"
 #include "mpytool/error.hpp"
+#include "mpytool/fs/frame.hpp"
+#include "mpytool/log.hpp"
 #include "mpytool/mpy.hpp"
+#include "mpytool/py_value.hpp"
+#include "session.hpp"
 
 namespace mpytool::fs {
 
@@ -11,22 +23,315 @@ void TransferObserver::on_start(std::size_t, std::int64_t) {}
 void TransferObserver::on_progress(std::size_t, std::int64_t, std::int64_t) {}
 void TransferObserver::on_done(std::size_t, const FileResult&, const std::string*) {}
 
+namespace {
+
+// Room in a data frame of a compressed upload after the 4-byte raw-size prefix.
+constexpr std::size_t kSegmentPiece = kMaxFramePayload - 4;
+// Files smaller than this go raw: the zlib header and trailer would eat the gain.
+constexpr std::size_t kMinCompress = 64;
+// A compressed file must save at least this fraction to be sent compressed automatically.
+constexpr double kCompressWorth = 0.9;
+
+std::string sha256(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  return std::string(reinterpret_cast<char*>(md), len);
+}
+
+std::string hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+std::string le32(std::uint32_t v) {
+  std::string s(4, '\0');
+  for (int i = 0; i < 4; ++i) s[static_cast<std::size_t>(i)] = static_cast<char>(v >> (8 * i));
+  return s;
+}
+
+// "28 OSError(28,)" -> DeviceError "cannot write ':/a.py': No space left on device (errno 28)".
+[[noreturn]] void throw_board_error(std::string_view verb, std::string_view path,
+                                    std::string_view payload) {
+  int err = 0;
+  std::size_t i = 0;
+  while (i < payload.size() && payload[i] >= '0' && payload[i] <= '9') {
+    err = err * 10 + (payload[i] - '0');
+    ++i;
+  }
+  std::string detail = errno_text(err);
+  if (detail.empty()) {
+    std::string_view rest = payload.substr(std::min(payload.size(), i + 1));
+    detail =
+        rest == "OSError(0, 'verify')" ? "verification on the board failed" : std::string(rest);
+  }
+  if (err == 2 && verb == "read") throw FileNotFound(std::string(path));
+  throw DeviceError(
+      fmt::format("cannot {} ':{}': {}{}", verb, path, detail,
+                  err && !errno_text(err).empty() ? fmt::format(" (errno {})", err) : ""),
+      err);
+}
+
+}  // namespace
+
 Files::Files(Mpy& mpy, TransferOptions options) : mpy_(mpy), options_(std::move(options)) {}
 Files::~Files() = default;
 
-std::string Files::get(std::string_view, const ProgressFn&) { throw MpyError("not implemented"); }
-FileResult Files::put(std::string_view, std::string_view, const ProgressFn&, std::optional<bool>) {
-  throw MpyError("not implemented");
+std::string Files::temp_path(std::string_view path) {
+  const auto slash = path.rfind('/');
+  const std::string_view dir = slash == std::string_view::npos ? "" : path.substr(0, slash + 1);
+  const std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  return fmt::format("{}.{}.mpytmp", dir, name);
 }
-std::vector<FileResult> Files::put_many(const std::vector<UploadItem>&, TransferObserver*) {
-  throw MpyError("not implemented");
+
+int Files::chunk_size() {
+  if (options_.chunk_size) return *options_.chunk_size;
+  if (!chunk_) {
+    std::int64_t free_bytes = 0;
+    try {
+      mpy_.import_module("gc");
+      free_bytes = mpy_.comm().exec_eval("gc.mem_free() if gc.collect() is None else 0").as_int();
+      ++stats_.round_trips;
+    } catch (const CmdError&) {
+    }
+    const std::int64_t kib = free_bytes / 1024;
+    chunk_ = static_cast<int>(std::clamp<std::int64_t>(kib * kib / 2, 256, 32768));
+  }
+  return *chunk_;
 }
-std::vector<std::string> Files::get_many(const std::vector<std::string>&, TransferObserver*,
-                                         bool) {
-  throw MpyError("not implemented");
+
+int Files::window() {
+  if (options_.window) return std::max(16, *options_.window);
+  // Native USB (CDC) holds the host back when the board's buffer is full: nothing is lost, so
+  // a larger window only keeps the pipe full. Anything else may be a UART without flow control.
+  return mpy_.conn().type_name() == "USB-CDC" ? 4096 : 256;
 }
-std::string Files::transfer_path() const { return ""; }
-int Files::chunk_size() { return 4096; }
-std::string Files::temp_path(std::string_view path) { return std::string(path) + ".mpytmp"; }
+
+std::string Files::transfer_path() const {
+  if (!stream_ok_) return "";
+  return *stream_ok_ ? "stream" : "text";
+}
+
+bool Files::use_stream() {
+  if (options_.mode == TransferMode::kText) return false;
+  if (options_.mode == TransferMode::kStream) return true;
+  if (!stream_ok_) {
+    try {
+      Session s(*this, window(), chunk_size());
+      s.probe();
+      s.quit();
+      stream_ok_ = true;
+    } catch (const Interrupted&) {
+      throw;
+    } catch (const MpyError& e) {
+      logger().info("binary transfer not available ({}), using the text path", e.what());
+      mpy_.comm().abandon_program();
+      stream_ok_ = false;
+    }
+  }
+  return *stream_ok_;
+}
+
+std::string Files::get(std::string_view path, const ProgressFn& progress) {
+  struct Progress : TransferObserver {
+    const ProgressFn* fn;
+    void on_progress(std::size_t, std::int64_t done, std::int64_t total) override {
+      if (*fn) (*fn)(done, total);
+    }
+  } obs;
+  obs.fn = &progress;
+  return get_many({std::string(path)}, &obs).at(0);
+}
+
+FileResult Files::put(std::string_view data, std::string_view path, const ProgressFn& progress,
+                      std::optional<bool> compress) {
+  struct Progress : TransferObserver {
+    const ProgressFn* fn;
+    void on_progress(std::size_t, std::int64_t done, std::int64_t total) override {
+      if (*fn) (*fn)(done, total);
+    }
+  } obs;
+  obs.fn = &progress;
+  return put_many({UploadItem{std::string(data), std::string(path), compress}}, &obs).at(0);
+}
+
+std::vector<FileResult> Files::put_many(const std::vector<UploadItem>& items,
+                                        TransferObserver* observer) {
+  if (items.empty()) return {};
+  TransferObserver none;
+  TransferObserver& obs = observer ? *observer : none;
+  return use_stream() ? put_stream(items, &obs) : put_text(items, &obs);
+}
+
+std::vector<std::string> Files::get_many(const std::vector<std::string>& remotes,
+                                         TransferObserver* observer, bool keep) {
+  if (remotes.empty()) return {};
+  TransferObserver none;
+  TransferObserver& obs = observer ? *observer : none;
+  return use_stream() ? get_stream(remotes, &obs, keep) : get_text(remotes, &obs, keep);
+}
+
+// Uploads: every file is O, D..., E; the board answers K (or X) per file while the host goes
+// on with the next one, so there is no round trip per file. Credit keeps the board's stdin
+// buffer from overflowing while it inflates and writes.
+std::vector<FileResult> Files::put_stream(const std::vector<UploadItem>& items,
+                                          TransferObserver* obs) {
+  Session s(*this, window(), chunk_size());
+  const AgentFeatures& feat = s.features();
+  const std::size_t chunk = static_cast<std::size_t>(chunk_size());
+  const int wbits = window_bits_for(feat.mem_free);
+  std::vector<FileResult> results(items.size());
+  std::deque<std::size_t> waiting;  // files sent, verdict pending
+  std::size_t done = 0;
+
+  auto handle = [&](const Frame& f) {
+    if (waiting.empty()) throw MpyError("transfer agent: unexpected answer");
+    const std::size_t idx = waiting.front();
+    if (f.type == frame::kOk) {
+      waiting.pop_front();
+      ++done;
+      obs->on_done(idx, results[idx], nullptr);
+    } else if (f.type == frame::kError) {
+      s.finish_after_error();
+      throw_board_error("write", items[idx].remote, f.payload);
+    } else {
+      throw MpyError("transfer agent: unexpected frame");
+    }
+  };
+  auto drain = [&] {
+    while (auto f = s.poll_frame()) handle(*f);
+  };
+
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const UploadItem& it = items[i];
+    FileResult& r = results[i];
+    const std::int64_t total = static_cast<std::int64_t>(it.data.size());
+    r.size = total;
+    obs->on_start(i, total);
+    const std::optional<bool> want = it.compress ? it.compress : options_.compress;
+    std::vector<DeflateSegment> segs;
+    bool compressed = false;
+    if (feat.inflate && want != false && (want == true || it.data.size() >= kMinCompress)) {
+      segs = deflate_segments(it.data, chunk, wbits);
+      compressed = want == true || static_cast<double>(segments_size(segs)) <
+                                       kCompressWorth * static_cast<double>(it.data.size());
+    }
+    const std::string digest = feat.sha256 ? hex(sha256(it.data)) : std::string();
+    std::string open_payload = fmt::format("{}", compressed ? 'z' : 'r');
+    open_payload += '\0';
+    open_payload += std::to_string(total);
+    open_payload += '\0';
+    open_payload += digest;
+    open_payload += '\0';
+    open_payload += it.remote;
+    open_payload += '\0';
+    open_payload += temp_path(it.remote);
+    if (open_payload.size() > kMaxFramePayload) {
+      throw UsageError(fmt::format("path too long for the board: ':{}'", it.remote));
+    }
+    waiting.push_back(i);
+    s.send_frame(frame::kOpen, open_payload);
+    const std::int64_t before = stats_.bytes_out;
+    std::int64_t sent = 0;
+    if (compressed) {
+      r.encodings.insert("compressed");
+      for (const DeflateSegment& seg : segs) {
+        std::string_view data = seg.data;
+        do {
+          const std::string_view piece = data.substr(0, kSegmentPiece);
+          data.remove_prefix(piece.size());
+          const std::uint32_t raw = data.empty() ? static_cast<std::uint32_t>(seg.raw_size) : 0;
+          s.send_frame(frame::kData, le32(raw) + std::string(piece));
+        } while (!data.empty());
+        sent += static_cast<std::int64_t>(seg.raw_size);
+        obs->on_progress(i, sent, total);
+        drain();
+      }
+    } else {
+      std::string_view data = it.data;
+      while (!data.empty()) {
+        const std::string_view piece = data.substr(0, kMaxFramePayload);
+        data.remove_prefix(piece.size());
+        s.send_frame(frame::kData, piece);
+        sent += static_cast<std::int64_t>(piece.size());
+        obs->on_progress(i, sent, total);
+        drain();
+      }
+    }
+    s.send_frame(frame::kEnd);
+    r.wire_bytes = stats_.bytes_out - before;
+    drain();
+  }
+  while (!waiting.empty()) {
+    ++stats_.round_trips;
+    handle(s.next_frame());
+  }
+  s.quit();
+  return results;
+}
+
+// Downloads: all requests go out at once (G per file), the board streams S, D..., E per file
+// in order; compressed when the board's deflate can compress.
+std::vector<std::string> Files::get_stream(const std::vector<std::string>& remotes,
+                                           TransferObserver* obs, bool keep) {
+  Session s(*this, window(), chunk_size());
+  const bool compress = s.features().deflate && options_.compress != false;
+  std::vector<std::string> out;
+  for (const std::string& path : remotes) {
+    std::string req(1, compress ? 'z' : 'r');
+    req += '\0';
+    req += path;
+    if (req.size() > kMaxFramePayload) {
+      throw UsageError(fmt::format("path too long for the board: ':{}'", path));
+    }
+    s.send_frame(frame::kGet, req);
+  }
+  s.send_frame(frame::kQuit);
+  ++stats_.round_trips;
+  for (std::size_t i = 0; i < remotes.size(); ++i) {
+    Frame f = s.next_frame();
+    if (f.type == frame::kError) {
+      s.quit(true);
+      throw_board_error("read", remotes[i], f.payload);
+    }
+    if (f.type != frame::kSize) throw MpyError("transfer agent: unexpected frame");
+    const std::int64_t total = std::stoll(f.payload);
+    obs->on_start(i, total);
+    FileResult r;
+    r.size = total;
+    if (compress) r.encodings.insert("compressed");
+    std::string data;
+    std::optional<Inflater> inflater;
+    if (compress) inflater.emplace();
+    for (;;) {
+      f = s.next_frame();
+      if (f.type == frame::kEnd) break;
+      if (f.type != frame::kData) throw MpyError("transfer agent: unexpected frame");
+      r.wire_bytes += static_cast<std::int64_t>(f.payload.size() + kFrameHeaderSize);
+      if (inflater) {
+        inflater->feed(f.payload, data);
+      } else {
+        data += f.payload;
+      }
+      obs->on_progress(i, static_cast<std::int64_t>(data.size()), total);
+    }
+    if (static_cast<std::int64_t>(data.size()) != total || (inflater && !inflater->finished())) {
+      throw MpyError(fmt::format("download of ':{}' incomplete", remotes[i]));
+    }
+    if (!f.payload.empty() && f.payload != sha256(data)) {
+      throw MpyError(fmt::format("download of ':{}' failed verification", remotes[i]));
+    }
+    obs->on_done(i, r, &data);
+    if (keep) out.push_back(std::move(data));
+  }
+  s.quit(true);
+  return out;
+}
 
 }  // namespace mpytool::fs

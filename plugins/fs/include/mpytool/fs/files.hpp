@@ -70,6 +70,9 @@ struct TransferOptions {
   /// Bytes the host may send beyond what the board is reading (its stdin buffer); nullopt:
   /// 256 (or a USB-CDC link's larger default). Board profiles set `transfer.stdin_buffer`.
   std::optional<int> window;
+  /// Polled while transferring; returning true stops the transfer cleanly (the board's agent
+  /// is released, the temporary file removed) and throws Interrupted. For Ctrl-C.
+  std::function<bool()> cancelled;
 };
 
 /// Result of one uploaded or downloaded file.
@@ -81,8 +84,8 @@ struct FileResult {
 
 /// One file to upload.
 struct UploadItem {
-  std::string data;    ///< content
-  std::string remote;  ///< destination path on the board (its directory must exist)
+  std::string data;              ///< content
+  std::string remote;            ///< destination path on the board (its directory must exist)
   std::optional<bool> compress;  ///< per-file override of TransferOptions::compress
 };
 
@@ -100,9 +103,10 @@ class MPYTOOL_FS_API TransferObserver {
 
 /// Link statistics of this Files object since construction (or reset_stats()).
 struct TransferStats {
-  std::int64_t bytes_out = 0;   ///< host to board, all traffic of transfers
-  std::int64_t bytes_in = 0;    ///< board to host, all traffic of transfers
-  std::int64_t round_trips = 0; ///< times the host waited for the board's answer
+  std::int64_t bytes_out = 0;     ///< host to board, all traffic of transfers
+  std::int64_t bytes_in = 0;      ///< board to host, all traffic of transfers
+  std::int64_t round_trips = 0;   ///< times the host waited for the board's answer
+  std::int64_t credit_waits = 0;  ///< times the host waited for flow-control credit
 };
 
 /// File operations on a board. Holds the probed transfer path, so keep one per connection.
@@ -177,8 +181,16 @@ class MPYTOOL_FS_API Files {
   TransferOptions options_;
   TransferStats stats_;
   std::optional<int> chunk_;
+  /// Result of the streaming probe: nullopt not probed yet.
   std::optional<bool> stream_ok_;
-  std::string stream_error_;
+  int window();
+  std::vector<FileResult> put_stream(const std::vector<UploadItem>& items, TransferObserver* obs);
+  std::vector<std::string> get_stream(const std::vector<std::string>& remotes,
+                                      TransferObserver* obs, bool keep);
+  std::vector<FileResult> put_text(const std::vector<UploadItem>& items, TransferObserver* obs);
+  std::vector<std::string> get_text(const std::vector<std::string>& remotes, TransferObserver* obs,
+                                    bool keep);
+  bool use_stream();
 };
 
 }  // namespace mpytool::fs

@@ -33,7 +33,8 @@ MPYTOOL_FS_API CliPath parse_cli_path(std::string_view arg);
 /// "<cmd> requires device path (: prefix): <arg>".
 MPYTOOL_FS_API std::string require_remote(std::string_view cmd, std::string_view arg);
 
-/// True for a remote directory destination: "", "/" or a path ending with '/'.
+/// True for a remote directory destination: "", "/", a path ending with '/', or "." / ".."
+/// (also as the last component: "a/.").
 MPYTOOL_FS_API bool remote_dir_dest(std::string_view path);
 
 /// Joins a remote directory and a name: ("", n) -> n, ("/", n) -> "/n", ("a/", n) -> "a/n",
@@ -84,8 +85,8 @@ class MPYTOOL_FS_API RemoteView {
 
 /// One file of a copy.
 struct CopyFile {
-  std::string src;  ///< local path (uploads) or board path (downloads, board-to-board)
-  std::string dst;  ///< board path (uploads, board-to-board) or local path (downloads)
+  std::string src;        ///< local path (uploads) or board path (downloads, board-to-board)
+  std::string dst;        ///< board path (uploads, board-to-board) or local path (downloads)
   std::int64_t size = 0;  ///< source size in bytes
 };
 

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// The frame codec of the streaming transfer agent (helpers/agent.py). A frame is
+/// `0xA5, type, length (u16 LE), CRC-32 (u32 LE) of type + length + payload, payload`, the
+/// same in both directions. The decoder also recognises the end of the agent's program: a
+/// 0x04 byte where a frame would start (the raw REPL's end-of-output marker).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mpytool/fs/export.hpp"
+
+namespace mpytool::fs {
+
+/// First byte of every frame.
+inline constexpr unsigned char kFrameMagic = 0xA5;
+/// Header bytes before the payload.
+inline constexpr std::size_t kFrameHeaderSize = 8;
+/// Largest payload the agent accepts (its frame buffer). MpyComm's recovery sends more
+/// Ctrl-C bytes than one frame to release an agent left waiting for one.
+inline constexpr std::size_t kMaxFramePayload = 1024;
+
+/// Frame types (ASCII letters).
+namespace frame {
+inline constexpr char kProbe = 'P';   ///< both ways: probe payload, echoed by the board
+inline constexpr char kOpen = 'O';    ///< host: start an upload
+inline constexpr char kData = 'D';    ///< both ways: file data
+inline constexpr char kEnd = 'E';     ///< host: end of upload; board: end of download + digest
+inline constexpr char kGet = 'G';     ///< host: start a download
+inline constexpr char kQuit = 'Q';    ///< host: leave the agent
+inline constexpr char kAbort = 'A';   ///< host: drop the current file and leave
+inline constexpr char kHello = 'H';   ///< board: "flags mem_free"
+inline constexpr char kCredit = 'C';  ///< board: u32 LE stream limit the host may send up to
+inline constexpr char kOk = 'K';      ///< board: upload verified and in place
+inline constexpr char kError = 'X';   ///< board: "errno message" for the current file
+inline constexpr char kSize = 'S';    ///< board: download size
+}  // namespace frame
+
+/// One decoded frame.
+struct Frame {
+  char type = 0;
+  std::string payload;
+};
+
+/// CRC-32 (zlib polynomial) of the type, length and payload, as the header carries it.
+MPYTOOL_FS_API std::uint32_t frame_crc(char type, std::string_view payload);
+
+/// Encodes one frame. Throws std::length_error if \p payload exceeds 65535 bytes.
+MPYTOOL_FS_API std::string encode_frame(char type, std::string_view payload = {});
+
+/// Incremental decoder for the board's output while the agent runs.
+class MPYTOOL_FS_API FrameDecoder {
+ public:
+  /// Appends received bytes.
+  void feed(std::string_view data);
+  /// The next complete frame, or nullopt when more bytes are needed or the program ended.
+  /// Throws MpyError for a bad magic byte, an oversized length or a CRC mismatch.
+  std::optional<Frame> next();
+  /// True once a 0x04 appeared where a frame would start: the agent's program ended.
+  bool ended() const noexcept { return ended_; }
+  /// After ended(): the bytes that followed the 0x04 (the start of the traceback framing).
+  std::string take_rest();
+
+ private:
+  std::string buf_;
+  std::size_t pos_ = 0;
+  bool ended_ = false;
+};
+
+}  // namespace mpytool::fs

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+#include "session.hpp"
+
+#include <spdlog/fmt/fmt.h>
+
+#include <chrono>
+#include <sstream>
+
+#include "mpytool/error.hpp"
+#include "mpytool/log.hpp"
+#include "mpytool/mpy.hpp"
+#include "mpytool/mpy_comm.hpp"
+
+namespace mpytool::fs {
+namespace detail {
+std::string_view helper_source(std::string_view name);
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Bytes that release an agent stuck in the middle of a frame: more than one whole frame of
+// Ctrl-C (ordinary data while the agent runs, harmless once the REPL has them).
+constexpr std::size_t kReleaseBytes = kMaxFramePayload + 2 * kFrameHeaderSize + 16;
+
+std::int64_t read_u32(std::string_view p) {
+  auto b = [p](int i) { return static_cast<std::int64_t>(static_cast<unsigned char>(p[i])); };
+  return b(0) | b(1) << 8 | b(2) << 16 | b(3) << 24;
+}
+
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+}  // namespace
+
+Session::Session(Files& files, int window, int chunk)
+    : files_(files), conn_(files.mpy().conn()), comm_(files.mpy().comm()) {
+  Mpy& mpy = files.mpy();
+  mpy.register_helper("agent", std::string(detail::helper_source("agent")));
+  mpy.load_helper("agent");
+  code_ = fmt::format("_mt_ag({},{},{},{})", window, kMaxFramePayload, chunk, 10);
+  comm_.start_program(code_, kTransferIoTimeout);
+  running_ = true;
+  ++files_.stats_.round_trips;
+  try {
+    // The hello may have arrived with the OK that start_program() waited for.
+    ingest(conn_.flush());
+    Frame hello = next_frame();
+    if (hello.type != frame::kHello) throw MpyError("transfer agent: no hello from the board");
+    std::istringstream in(hello.payload);
+    int flags = 0;
+    in >> flags >> features_.mem_free;
+    features_.sha256 = flags & 1;
+    features_.inflate = flags & 2;
+    features_.deflate = flags & 4;
+    // The first credit follows the hello at once.
+    while (limit_ == 0) pump(kTransferIoTimeout);
+  } catch (...) {
+    abort();
+    throw;
+  }
+}
+
+Session::~Session() { abort(); }
+
+void Session::check_cancel() {
+  if (files_.options_.cancelled && files_.options_.cancelled()) {
+    abort();
+    throw Interrupted();
+  }
+}
+
+void Session::send_raw(std::string_view bytes) {
+  while (!bytes.empty()) {
+    std::int64_t room = limit_ - sent_;
+    if (room <= 0) {
+      ++files_.stats_.credit_waits;
+      const auto start = Clock::now();
+      while (limit_ <= sent_) {
+        if (!pump(0.2) && since(start) > kTransferIoTimeout) {
+          throw Timeout("transfer agent: no credit from the board");
+        }
+      }
+      continue;
+    }
+    const auto n = static_cast<std::size_t>(std::min<std::int64_t>(room, bytes.size()));
+    conn_.write(bytes.substr(0, n));
+    sent_ += static_cast<std::int64_t>(n);
+    files_.stats_.bytes_out += static_cast<std::int64_t>(n);
+    bytes.remove_prefix(n);
+    // Take in what the board said meanwhile (credit) without waiting.
+    pump(0);
+  }
+}
+
+void Session::send_frame(char type, std::string_view payload) {
+  send_raw(encode_frame(type, payload));
+}
+
+bool Session::pump(double wait) {
+  check_cancel();
+  Bytes data = conn_.read(wait);
+  if (data.empty()) {
+    check_cancel();
+    return false;
+  }
+  ingest(std::move(data));
+  return true;
+}
+
+void Session::ingest(Bytes data) {
+  if (data.empty()) return;
+  files_.stats_.bytes_in += static_cast<std::int64_t>(data.size());
+  decoder_.feed(data);
+  for (;;) {
+    std::optional<Frame> f;
+    try {
+      f = decoder_.next();
+    } catch (const MpyError&) {
+      abort();
+      throw;
+    }
+    if (!f) break;
+    if (f->type == frame::kCredit && f->payload.size() == 4) {
+      limit_ = std::max(limit_, read_u32(f->payload));
+    } else {
+      queue_.push_back(std::move(*f));
+    }
+  }
+  if (decoder_.ended() && !ended_) {
+    ended_ = true;
+    read_end(decoder_.take_rest());
+  }
+}
+
+// The agent's program ended: what follows the 0x04 is its traceback up to "\x04>".
+void Session::read_end(std::string rest) {
+  running_ = false;
+  const auto start = Clock::now();
+  std::size_t pos;
+  while ((pos = rest.find("\x04>")) == std::string::npos) {
+    Bytes more = conn_.read(0.2);
+    if (more.empty() && since(start) > kTransferIoTimeout) {
+      comm_.abandon_program();
+      throw Timeout("transfer agent: no end from the board");
+    }
+    rest += more;
+  }
+  std::string traceback = rest.substr(0, pos);
+  if (!traceback.empty()) throw CmdError(code_, "", traceback);
+}
+
+Frame Session::next_frame() {
+  const auto start = Clock::now();
+  while (queue_.empty()) {
+    if (ended_) throw MpyError("transfer agent ended unexpectedly");
+    if (pump(0.2)) continue;
+    if (since(start) > kTransferIoTimeout) {
+      abort();
+      throw Timeout("transfer agent: the board stopped answering");
+    }
+  }
+  Frame f = std::move(queue_.front());
+  queue_.pop_front();
+  return f;
+}
+
+std::optional<Frame> Session::poll_frame() {
+  if (queue_.empty() && !ended_) pump(0);
+  if (queue_.empty()) return std::nullopt;
+  Frame f = std::move(queue_.front());
+  queue_.pop_front();
+  return f;
+}
+
+void Session::probe() {
+  std::string all(256, '\0');
+  for (int i = 0; i < 256; ++i) all[static_cast<std::size_t>(i)] = static_cast<char>(i);
+  send_frame(frame::kProbe, all);
+  ++files_.stats_.round_trips;
+  Frame echo = next_frame();
+  if (echo.type != frame::kProbe || echo.payload != all) {
+    abort();
+    throw MpyError("transfer agent: the probe came back altered");
+  }
+}
+
+void Session::quit(bool already_sent) {
+  if (!running_) return;
+  if (!already_sent) send_frame(frame::kQuit);
+  ++files_.stats_.round_trips;
+  const auto start = Clock::now();
+  while (running_) {
+    if (!pump(0.2) && since(start) > kTransferIoTimeout) {
+      abort();
+      throw Timeout("transfer agent: no end from the board");
+    }
+  }
+  if (!queue_.empty()) logger().debug("transfer agent: {} unread frames at quit", queue_.size());
+}
+
+void Session::finish_after_error() {
+  if (!running_) return;
+  send_frame(frame::kAbort);
+  const auto start = Clock::now();
+  while (running_) {
+    if (!pump(0.2) && since(start) > kTransferIoTimeout) {
+      abort();
+      throw Timeout("transfer agent: no end from the board");
+    }
+  }
+}
+
+void Session::abort() noexcept {
+  if (!running_) return;
+  running_ = false;
+  try {
+    // The agent may be waiting for the rest of a frame: complete it with Ctrl-C bytes (a
+    // broken frame ends the agent, which removes its temporary file and restores Ctrl-C).
+    conn_.write(std::string(kReleaseBytes, '\x03'));
+    const auto start = Clock::now();
+    std::string seen = decoder_.take_rest();
+    while (seen.find("\x04>") == std::string::npos && since(start) < 2.0) {
+      seen += conn_.read(0.1);
+    }
+    // Ctrl-C bytes left over are silent in the raw REPL, but the state is best re-probed.
+    comm_.abandon_program();
+  } catch (...) {
+    comm_.abandon_program();
+  }
+}
+
+}  // namespace mpytool::fs

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+// The text transfer path: base64 through raw-REPL exec, one round trip per chunk (the seed's
+// way). It needs nothing but binascii on the board and survives links that are not 8-bit
+// clean. Uploads still go to a temporary name, are verified and then renamed.
+#include <openssl/evp.h>
+#include <spdlog/fmt/fmt.h>
+#include <zlib.h>
+
+#include "base64.hpp"
+#include "mpytool/error.hpp"
+#include "mpytool/fs/files.hpp"
+#include "mpytool/mpy.hpp"
+#include "mpytool/py_value.hpp"
+
+namespace mpytool::fs {
+namespace {
+
+constexpr double kFlashTimeout = 20.0;
+
+std::string digest_b64(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  return base64_encode(std::string_view(reinterpret_cast<char*>(md), len));
+}
+
+std::string zlib_compress(std::string_view data) {
+  uLongf len = compressBound(static_cast<uLong>(data.size()));
+  std::string out(len, '\0');
+  compress2(reinterpret_cast<Bytef*>(out.data()), &len, reinterpret_cast<const Bytef*>(data.data()),
+            static_cast<uLong>(data.size()), 9);
+  out.resize(len);
+  return out;
+}
+
+[[noreturn]] void rethrow_as(std::string_view verb, std::string_view path, const CmdError& e) {
+  const int err = e.errno_value();
+  if (err == 2 && verb == "read") throw FileNotFound(std::string(path));
+  const std::string text = errno_text(err);
+  if (text.empty()) throw;
+  throw DeviceError(fmt::format("cannot {} ':{}': {} (errno {})", verb, path, text, err), err);
+}
+
+// ubinascii first: the built-in module even where a binascii.py on the path shadows it; deflate when the board has it. Once per call (cheap).
+bool prepare(Mpy& mpy) {
+  mpy.comm().exec(
+      "import os\ntry:\n import ubinascii as _mt_b\nexcept ImportError:\n import binascii as "
+      "_mt_b\n"
+      "try:\n import deflate as _mt_d, io as _mt_io\nexcept ImportError:\n _mt_d = None\n");
+  return mpy.comm().exec_eval("_mt_d is not None").as_bool();
+}
+
+}  // namespace
+
+std::vector<FileResult> Files::put_text(const std::vector<UploadItem>& items,
+                                        TransferObserver* obs) {
+  const bool inflate = prepare(mpy_);
+  mpy_.load_helper("stat");
+  bool can_hash = true;
+  try {
+    mpy_.load_helper("hash");
+  } catch (const CmdError&) {
+    can_hash = false;
+  }
+  const std::size_t chunk = static_cast<std::size_t>(chunk_size());
+  std::vector<FileResult> results;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const UploadItem& it = items[i];
+    const std::string tmp = temp_path(it.remote);
+    const std::string tmp_lit = repr_str(tmp);
+    const std::optional<bool> want = it.compress ? it.compress : options_.compress;
+    FileResult r;
+    r.size = static_cast<std::int64_t>(it.data.size());
+    obs->on_start(i, r.size);
+    try {
+      mpy_.comm().exec(fmt::format("_mt_f=open({},'wb')", tmp_lit), kFlashTimeout);
+      ++stats_.round_trips;
+      for (std::size_t pos = 0; pos < it.data.size(); pos += chunk) {
+        const std::string_view piece = std::string_view(it.data).substr(pos, chunk);
+        std::string expr = fmt::format("_mt_b.a2b_base64('{}')", base64_encode(piece));
+        if (inflate && want != false) {
+          std::string z =
+              fmt::format("_mt_d.DeflateIO(_mt_io.BytesIO(_mt_b.a2b_base64('{}'))).read()",
+                          base64_encode(zlib_compress(piece)));
+          if (z.size() < expr.size() || want == true) {
+            expr = std::move(z);
+            r.encodings.insert("compressed");
+          }
+        }
+        r.encodings.insert("base64");
+        const std::string code = "_mt_f.write(" + expr + ")";
+        mpy_.comm().exec(code, kFlashTimeout);
+        ++stats_.round_trips;
+        r.wire_bytes += static_cast<std::int64_t>(code.size());
+        stats_.bytes_out += static_cast<std::int64_t>(code.size());
+        obs->on_progress(i, static_cast<std::int64_t>(std::min(pos + chunk, it.data.size())),
+                         r.size);
+      }
+      mpy_.comm().exec("_mt_f.close()", kFlashTimeout);
+      const PyValue size = mpy_.comm().exec_eval(fmt::format("_mt_stat({})", tmp_lit));
+      bool ok = size.is_int() && size.as_int() == r.size;
+      if (ok && can_hash) {
+        const PyValue h = mpy_.comm().exec_eval(fmt::format("_mt_hash({})", tmp_lit), 30);
+        ok = h.is_bytes() && h.as_bytes() == digest_b64(it.data);
+      }
+      if (!ok)
+        throw DeviceError(
+            fmt::format("cannot write ':{}': verification on the board failed", it.remote));
+      mpy_.comm().exec(fmt::format("try:\n os.rename({0},{1})\nexcept OSError:\n os.remove({1})\n "
+                                   "os.rename({0},{1})",
+                                   tmp_lit, repr_str(it.remote)),
+                       kFlashTimeout);
+      stats_.round_trips += 3;
+    } catch (const MpyError& e) {
+      try {
+        mpy_.comm().exec(
+            fmt::format("try:\n _mt_f.close()\nexcept Exception:\n pass\ntry:\n "
+                        "os.remove({})\nexcept OSError:\n pass",
+                        tmp_lit));
+      } catch (const MpyError&) {
+      }
+      if (const auto* ce = dynamic_cast<const CmdError*>(&e)) rethrow_as("write", it.remote, *ce);
+      throw;
+    }
+    obs->on_done(i, r, nullptr);
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+std::vector<std::string> Files::get_text(const std::vector<std::string>& remotes,
+                                         TransferObserver* obs, bool keep) {
+  prepare(mpy_);
+  mpy_.load_helper("stat");
+  bool can_hash = true;
+  try {
+    mpy_.load_helper("hash");
+  } catch (const CmdError&) {
+    can_hash = false;
+  }
+  const int chunk = chunk_size();
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < remotes.size(); ++i) {
+    const std::string& path = remotes[i];
+    const std::string lit = repr_str(path);
+    const PyValue st = mpy_.comm().exec_eval(fmt::format("_mt_stat({})", lit));
+    if (st.is_none()) throw FileNotFound(path);
+    if (st.as_int() < 0)
+      throw DeviceError(fmt::format("cannot read ':{}': Is a directory (errno 21)", path), 21);
+    FileResult r;
+    r.size = st.as_int();
+    r.encodings.insert("base64");
+    obs->on_start(i, r.size);
+    std::string data;
+    try {
+      mpy_.comm().exec(fmt::format("_mt_f=open({},'rb')", lit), kFlashTimeout);
+      for (;;) {
+        const PyValue v = mpy_.comm().exec_eval(
+            fmt::format("_mt_b.b2a_base64(_mt_f.read({}))", chunk), kFlashTimeout);
+        ++stats_.round_trips;
+        r.wire_bytes += static_cast<std::int64_t>(v.as_bytes().size());
+        stats_.bytes_in += static_cast<std::int64_t>(v.as_bytes().size());
+        std::string piece = base64_decode(v.as_bytes());
+        if (piece.empty()) break;
+        data += piece;
+        obs->on_progress(i, static_cast<std::int64_t>(data.size()), r.size);
+      }
+      mpy_.comm().exec("_mt_f.close()");
+    } catch (const CmdError& e) {
+      rethrow_as("read", path, e);
+    }
+    if (static_cast<std::int64_t>(data.size()) != r.size) {
+      throw MpyError(fmt::format("download of ':{}' incomplete", path));
+    }
+    if (can_hash) {
+      const PyValue h = mpy_.comm().exec_eval(fmt::format("_mt_hash({})", lit), 30);
+      if (h.is_bytes() && h.as_bytes() != digest_b64(data)) {
+        throw MpyError(fmt::format("download of ':{}' failed verification", path));
+      }
+    }
+    obs->on_done(i, r, &data);
+    if (keep) out.push_back(std::move(data));
+  }
+  return out;
+}
+
+}  // namespace mpytool::fs
