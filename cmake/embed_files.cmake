@@ -1,6 +1,7 @@
 # Script mode: writes OUT, a C++ file embedding FILES ("|"-separated) under namespace NS.
 # Helpers travel to the board on every session, so full-line comments and blank lines are
-# stripped first (the helpers use no triple-quoted strings, where that would be wrong).
+# stripped first and each 4-space indentation level becomes one space (the helpers use no
+# triple-quoted strings and no tabs, where that would be wrong).
 string(REPLACE "|" ";" files "${FILES}")
 set(body "")
 foreach(f ${files})
@@ -11,6 +12,12 @@ foreach(f ${files})
   string(REGEX REPLACE "\n[ \t]*\n" "\n" text "${text}")
   string(REGEX REPLACE "\n[ \t]*\n" "\n" text "${text}")
   string(REGEX REPLACE "^\n+" "" text "${text}")
+  set(prev "")
+  while(NOT prev STREQUAL text)
+    set(prev "${text}")
+    string(REGEX REPLACE "\n(\t*)    " "\n\\1\t" text "${text}")
+  endwhile()
+  string(REPLACE "\t" " " text "${text}")
   file(WRITE ${OUT}.${name}.min "${text}")
   file(READ ${OUT}.${name}.min hex HEX)
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "'\\\\x\\1'," arr "${hex}")

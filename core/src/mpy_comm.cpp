@@ -74,8 +74,9 @@ bool MpyComm::stop_current_operation() {
     // A transfer agent left blocked in the middle of a frame (its host vanished) ignores
     // Ctrl-C: it reads stdin with the keyboard interrupt disabled. Enough Ctrl-C bytes complete
     // any frame it waits for; the frame then fails its check, the agent ends and restores
-    // Ctrl-C, and the rest are ordinary Ctrl-Cs. Sent once, only after a probe went unanswered.
-    if (attempt == 1) probe.append(kAgentReleaseBytes, kCtrlC);
+    // Ctrl-C, and the rest are ordinary Ctrl-Cs. Sent once, after C, C and B went unanswered
+    // (a board idling in the raw REPL answers the B).
+    if (attempt == 3) probe.append(kAgentReleaseBytes, kCtrlC);
     conn_.write(probe);
     try {
       conn_.read_until(kFriendlyPrompt, kProbeTimeout);

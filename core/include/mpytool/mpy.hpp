@@ -62,7 +62,8 @@ class MPYTOOL_CORE_API Mpy {
   void import_module(std::string_view module);
 
   /// Sends the embedded helper \p name once per session (core helpers and helpers registered
-  /// by plugins with register_helper()). Throws MpyError for an unknown helper.
+  /// by plugins with register_helper()); large ones travel deflated when the board has
+  /// `deflate`. Throws MpyError for an unknown helper.
   void load_helper(std::string_view name);
 
   /// Makes a helper source available to load_helper() under \p name (plugins call this).
@@ -123,6 +124,7 @@ class MPYTOOL_CORE_API Mpy {
   std::set<std::string, std::less<>> helpers_loaded_;
   std::map<std::string, std::string, std::less<>> helper_sources_;
   std::optional<PlatformInfo> platform_;
+  std::optional<bool> compressed_helpers_;  ///< large helpers travel deflated (probed once)
 };
 
 /// Source of a core helper embedded at build time (core/helpers/<name>.py), or "" if unknown.

@@ -1,7 +1,8 @@
 # _mt_ag(w, n, c, zb): the streaming transfer agent of the fs plugin.
 # Frames both ways: 0xA5, type, payload length (u16 LE), CRC-32 of type+length+payload (u32 LE),
 # payload of at most n bytes. Host -> board: P probe (echoed), O open an upload
-# ("mode\0size\0sha256hex\0path\0tmp"), D data, E end of file, G get ("mode\0path"), Q quit,
+# ("mode\0size\0path"; it lands in "dir/.name.mpytmp" first), D data, E end of file (its SHA-256),
+# G get ("mode\0path"), Q quit,
 # A abort. Board -> host: H hello ("flags mem_free"), C credit, P, K upload done, X error
 # ("errno message"), S download size, D data, E download end (SHA-256 digest).
 # Flow control: before each blocking read the board grants the host (type C) a limit of
@@ -13,7 +14,7 @@ def _mt_ag(w, n, c, zb):
     import os
     import micropython
     # ubinascii: the built-in module even where a binascii.py on the path shadows it.
-    from ubinascii import crc32, hexlify
+    from ubinascii import crc32
     fl = 0
     try:
         from hashlib import sha256
@@ -98,13 +99,16 @@ def _mt_ag(w, n, c, zb):
             while True:
                 k = f.readinto(ob)
                 if not k:
-                    return hexlify(h.digest())
+                    return h.digest()
                 h.update(om[:k])
 
     def up(a):
         z = int(a[1])
-        cur[1] = a[4]
-        cur[0] = open(a[4], 'wb')
+        q = a[2]
+        i = q.rfind('/') + 1
+        tq = q[:i] + '.' + q[i:] + '.mpytmp'
+        cur[1] = tq
+        cur[0] = open(tq, 'wb')
         f = cur[0]
         d = None
         if a[0] == 'z':
@@ -148,13 +152,13 @@ def _mt_ag(w, n, c, zb):
             f.write(om[:k])
         f.close()
         cur[0] = None
-        if os.stat(a[4])[6] != z or (sha256 and digest(a[4]) != a[2].encode()):
+        if os.stat(tq)[6] != z or (sha256 and len(p) and digest(tq) != bytes(p)):
             raise OSError(0, 'verify')
         try:
-            os.rename(a[4], a[3])
+            os.rename(tq, q)
         except OSError:
-            os.remove(a[3])
-            os.rename(a[4], a[3])
+            os.remove(q)
+            os.rename(tq, q)
         cur[1] = None
         tx(75, str(z).encode())
 

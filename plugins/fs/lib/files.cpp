@@ -39,17 +39,6 @@ std::string sha256(std::string_view data) {
   return std::string(reinterpret_cast<char*>(md), len);
 }
 
-std::string hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
-
 std::string le32(std::uint32_t v) {
   std::string s(4, '\0');
   for (int i = 0; i < 4; ++i) s[static_cast<std::size_t>(i)] = static_cast<char>(v >> (8 * i));
@@ -118,24 +107,27 @@ std::string Files::transfer_path() const {
   return *stream_ok_ ? "stream" : "text";
 }
 
-bool Files::use_stream() {
-  if (options_.mode == TransferMode::kText) return false;
-  if (options_.mode == TransferMode::kStream) return true;
-  if (!stream_ok_) {
-    try {
-      Session s(*this, window(), chunk_size());
-      s.probe();
-      s.quit();
-      stream_ok_ = true;
-    } catch (const Interrupted&) {
-      throw;
-    } catch (const MpyError& e) {
-      logger().info("binary transfer not available ({}), using the text path", e.what());
-      mpy_.comm().abandon_program();
-      stream_ok_ = false;
-    }
+// The streaming agent, probed on first use (the probe shares the session that then carries
+// the transfer); nullptr means the text path.
+std::unique_ptr<Session> Files::open_session() {
+  if (options_.mode == TransferMode::kText || stream_ok_ == false) return nullptr;
+  if (options_.mode == TransferMode::kStream && stream_ok_) {
+    return std::make_unique<Session>(*this, window(), chunk_size());
   }
-  return *stream_ok_;
+  try {
+    auto s = std::make_unique<Session>(*this, window(), chunk_size());
+    if (!stream_ok_) s->probe();
+    stream_ok_ = true;
+    return s;
+  } catch (const Interrupted&) {
+    throw;
+  } catch (const MpyError& e) {
+    if (options_.mode == TransferMode::kStream) throw;
+    logger().info("binary transfer not available ({}), using the text path", e.what());
+    mpy_.comm().abandon_program();
+    stream_ok_ = false;
+    return nullptr;
+  }
 }
 
 std::string Files::get(std::string_view path, const ProgressFn& progress) {
@@ -166,7 +158,8 @@ std::vector<FileResult> Files::put_many(const std::vector<UploadItem>& items,
   if (items.empty()) return {};
   TransferObserver none;
   TransferObserver& obs = observer ? *observer : none;
-  return use_stream() ? put_stream(items, &obs) : put_text(items, &obs);
+  std::unique_ptr<Session> s = open_session();
+  return s ? put_stream(*s, items, &obs) : put_text(items, &obs);
 }
 
 std::vector<std::string> Files::get_many(const std::vector<std::string>& remotes,
@@ -174,15 +167,15 @@ std::vector<std::string> Files::get_many(const std::vector<std::string>& remotes
   if (remotes.empty()) return {};
   TransferObserver none;
   TransferObserver& obs = observer ? *observer : none;
-  return use_stream() ? get_stream(remotes, &obs, keep) : get_text(remotes, &obs, keep);
+  std::unique_ptr<Session> s = open_session();
+  return s ? get_stream(*s, remotes, &obs, keep) : get_text(remotes, &obs, keep);
 }
 
 // Uploads: every file is O, D..., E; the board answers K (or X) per file while the host goes
 // on with the next one, so there is no round trip per file. Credit keeps the board's stdin
 // buffer from overflowing while it inflates and writes.
-std::vector<FileResult> Files::put_stream(const std::vector<UploadItem>& items,
+std::vector<FileResult> Files::put_stream(Session& s, const std::vector<UploadItem>& items,
                                           TransferObserver* obs) {
-  Session s(*this, window(), chunk_size());
   const AgentFeatures& feat = s.features();
   const std::size_t chunk = static_cast<std::size_t>(chunk_size());
   const int wbits = window_bits_for(feat.mem_free);
@@ -222,16 +215,11 @@ std::vector<FileResult> Files::put_stream(const std::vector<UploadItem>& items,
       compressed = want == true || static_cast<double>(segments_size(segs)) <
                                        kCompressWorth * static_cast<double>(it.data.size());
     }
-    const std::string digest = feat.sha256 ? hex(sha256(it.data)) : std::string();
-    std::string open_payload = fmt::format("{}", compressed ? 'z' : 'r');
+    std::string open_payload(1, compressed ? 'z' : 'r');
     open_payload += '\0';
     open_payload += std::to_string(total);
     open_payload += '\0';
-    open_payload += digest;
-    open_payload += '\0';
     open_payload += it.remote;
-    open_payload += '\0';
-    open_payload += temp_path(it.remote);
     if (open_payload.size() > kMaxFramePayload) {
       throw UsageError(fmt::format("path too long for the board: ':{}'", it.remote));
     }
@@ -264,7 +252,7 @@ std::vector<FileResult> Files::put_stream(const std::vector<UploadItem>& items,
         drain();
       }
     }
-    s.send_frame(frame::kEnd);
+    s.send_frame(frame::kEnd, feat.sha256 ? sha256(it.data) : std::string());
     r.wire_bytes = stats_.bytes_out - before;
     drain();
   }
@@ -278,9 +266,8 @@ std::vector<FileResult> Files::put_stream(const std::vector<UploadItem>& items,
 
 // Downloads: all requests go out at once (G per file), the board streams S, D..., E per file
 // in order; compressed when the board's deflate can compress.
-std::vector<std::string> Files::get_stream(const std::vector<std::string>& remotes,
+std::vector<std::string> Files::get_stream(Session& s, const std::vector<std::string>& remotes,
                                            TransferObserver* obs, bool keep) {
-  Session s(*this, window(), chunk_size());
   const bool compress = s.features().deflate && options_.compress != false;
   std::vector<std::string> out;
   for (const std::string& path : remotes) {

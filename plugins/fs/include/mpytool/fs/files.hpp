@@ -27,6 +27,8 @@ class Mpy;
 
 namespace mpytool::fs {
 
+class Session;
+
 /// One `ls` entry: a directory has no size.
 struct Entry {
   std::string name;
@@ -184,13 +186,15 @@ class MPYTOOL_FS_API Files {
   /// Result of the streaming probe: nullopt not probed yet.
   std::optional<bool> stream_ok_;
   int window();
-  std::vector<FileResult> put_stream(const std::vector<UploadItem>& items, TransferObserver* obs);
-  std::vector<std::string> get_stream(const std::vector<std::string>& remotes,
+  std::unique_ptr<Session> open_session();
+  std::vector<FileResult> put_stream(Session& s, const std::vector<UploadItem>& items,
+                                     TransferObserver* obs);
+  std::vector<std::string> get_stream(Session& s, const std::vector<std::string>& remotes,
                                       TransferObserver* obs, bool keep);
   std::vector<FileResult> put_text(const std::vector<UploadItem>& items, TransferObserver* obs);
   std::vector<std::string> get_text(const std::vector<std::string>& remotes, TransferObserver* obs,
                                     bool keep);
-  bool use_stream();
+
 };
 
 }  // namespace mpytool::fs
