@@ -1,20 +1,48 @@
 // SPDX-License-Identifier: MIT
-// Placeholder until the command is implemented.
+// `_paths [:dir]`: the hidden listing the shell completion scripts call ("name" or "name/" per
+// line, board order). Board and link errors are silent: completion must not print errors.
+#include "command_support.hpp"
 #include "commands.hpp"
 #include "mpytool/error.hpp"
 
 namespace mpytool::fs {
 namespace {
-class StubCommand : public Command {
+
+class PathsCommand : public Command {
  public:
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "_paths";
-    i.summary = "(not implemented yet)";
+    i.summary = "List a device directory for shell completion.";
+    i.positionals.push_back(
+        {":path", "device directory (default: CWD)", PositionalSpec::Arity::kOptional});
+    i.needs = Needs::kNothing;  // connects in run(), so that link errors stay silent too
     return i;
   }
-  int run(CommandContext&, const ParsedArgs&) override { throw MpyError("not implemented"); }
+
+  int run(CommandContext& ctx, const ParsedArgs& args) override {
+    std::string path;
+    if (!args.positionals().empty()) {
+      path = strip_trailing_slash(require_remote("_paths", args.positionals().front()));
+    }
+    std::string text;
+    try {
+      Mpy& mpy = ctx.mpy();
+      mpy.comm().enter_raw_repl();
+      Files files(mpy, transfer_options(ctx.globals()));
+      for (const Entry& e : files.ls(path)) text += e.name + (e.is_dir() ? "/\n" : "\n");
+    } catch (const Interrupted&) {
+      throw;
+    } catch (const MpyError&) {
+      return 0;
+    }
+    ctx.out().data(text);
+    return 0;
+  }
 };
+
 }  // namespace
-std::unique_ptr<Command> make_paths_command() { return std::make_unique<StubCommand>(); }
+
+std::unique_ptr<Command> make_paths_command() { return std::make_unique<PathsCommand>(); }
+
 }  // namespace mpytool::fs

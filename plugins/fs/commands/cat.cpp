@@ -1,20 +1,37 @@
 // SPDX-License-Identifier: MIT
-// Placeholder until the command is implemented.
+// `cat :file...`: board files to stdout byte for byte (reference §1.4; binary-safe, unlike the
+// seed's UTF-8 decode, and without an added newline).
+#include "command_support.hpp"
 #include "commands.hpp"
-#include "mpytool/error.hpp"
 
 namespace mpytool::fs {
 namespace {
-class StubCommand : public Command {
+
+class CatCommand : public Command {
  public:
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "cat";
-    i.summary = "(not implemented yet)";
+    i.summary = "Print file content from device to stdout.";
+    i.positionals.push_back({":file", "device file(s)", PositionalSpec::Arity::kOneOrMore});
+    i.needs = Needs::kRepl;
     return i;
   }
-  int run(CommandContext&, const ParsedArgs&) override { throw MpyError("not implemented"); }
+
+  int run(CommandContext& ctx, const ParsedArgs& args) override {
+    std::vector<std::string> paths;
+    for (const auto& arg : args.positionals()) paths.push_back(require_remote("cat", arg));
+    Files files(ctx.mpy(), transfer_options(ctx.globals()));
+    for (const auto& path : paths) {
+      ctx.out().verbose(1, "CAT: " + path);
+      ctx.out().data(files.get(path));
+    }
+    return 0;
+  }
 };
+
 }  // namespace
-std::unique_ptr<Command> make_cat_command() { return std::make_unique<StubCommand>(); }
+
+std::unique_ptr<Command> make_cat_command() { return std::make_unique<CatCommand>(); }
+
 }  // namespace mpytool::fs

@@ -1,20 +1,33 @@
 // SPDX-License-Identifier: MIT
-// Placeholder until the command is implemented.
+// `cd :path`: changes the board's working directory for the rest of the chain (reference §1.4).
+#include "command_support.hpp"
 #include "commands.hpp"
-#include "mpytool/error.hpp"
 
 namespace mpytool::fs {
 namespace {
-class StubCommand : public Command {
+
+class CdCommand : public Command {
  public:
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "cd";
-    i.summary = "(not implemented yet)";
+    i.summary = "Change current working directory on device.";
+    i.positionals.push_back({":path", "device directory", PositionalSpec::Arity::kOne});
+    i.needs = Needs::kRepl;
     return i;
   }
-  int run(CommandContext&, const ParsedArgs&) override { throw MpyError("not implemented"); }
+
+  int run(CommandContext& ctx, const ParsedArgs& args) override {
+    std::string path = strip_trailing_slash(require_remote("cd", args.positionals().front()));
+    if (path.empty()) path = ".";   // ':' is the CWD already; chdir('') fails on some ports
+    verbose_path(ctx, "CD", path);  // computed before the change, as in the seed
+    ctx.mpy().chdir(path);
+    return 0;
+  }
 };
+
 }  // namespace
-std::unique_ptr<Command> make_cd_command() { return std::make_unique<StubCommand>(); }
+
+std::unique_ptr<Command> make_cd_command() { return std::make_unique<CdCommand>(); }
+
 }  // namespace mpytool::fs

@@ -1,20 +1,64 @@
 // SPDX-License-Identifier: MIT
-// Placeholder until the command is implemented.
+// `ls [--json] [:path]`: directories first, then files, in the board's order (reference §1.4).
+#include <fmt/format.h>
+
+#include "command_support.hpp"
 #include "commands.hpp"
-#include "mpytool/error.hpp"
 
 namespace mpytool::fs {
 namespace {
-class StubCommand : public Command {
+
+class LsCommand : public Command {
  public:
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "ls";
-    i.summary = "(not implemented yet)";
+    i.summary = "List files and directories on device.";
+    i.description =
+        "--json prints [{\"name\": ..., \"type\": \"dir\"|\"file\", \"size\": bytes|null}].";
+    i.options.push_back(json_option());
+    i.positionals.push_back(
+        {":path", "device path (default: CWD)", PositionalSpec::Arity::kOptional});
+    i.needs = Needs::kRepl;
     return i;
   }
-  int run(CommandContext&, const ParsedArgs&) override { throw MpyError("not implemented"); }
+
+  int run(CommandContext& ctx, const ParsedArgs& args) override {
+    std::string path;
+    if (!args.positionals().empty()) {
+      path = strip_trailing_slash(require_remote("ls", args.positionals().front()));
+    }
+    verbose_path(ctx, "LS", path);
+    Files files(ctx.mpy(), transfer_options(ctx.globals()));
+    const std::vector<Entry> entries = files.ls(path);
+    std::string text;
+    if (args.flag("json")) {
+      text = "[";
+      for (const Entry& e : entries) {
+        if (text.size() > 1) text += ", ";
+        text += fmt::format(R"({{"name": {}, "type": "{}", "size": {}}})", json_string(e.name),
+                            e.is_dir() ? "dir" : "file", e.size ? std::to_string(*e.size) : "null");
+      }
+      text += "]\n";
+    } else {
+      const bool quiet = ctx.out().verbosity() < 1;
+      for (const Entry& e : entries) {
+        if (quiet) {
+          text += e.is_dir() ? e.name + "/\n" : e.name + "\n";
+        } else if (e.is_dir()) {
+          text += fmt::format("{:9} {}/\n", "", e.name);
+        } else {
+          text += fmt::format("{:>9} {}\n", format_size(static_cast<double>(*e.size)), e.name);
+        }
+      }
+    }
+    ctx.out().data(text);
+    return 0;
+  }
 };
+
 }  // namespace
-std::unique_ptr<Command> make_ls_command() { return std::make_unique<StubCommand>(); }
+
+std::unique_ptr<Command> make_ls_command() { return std::make_unique<LsCommand>(); }
+
 }  // namespace mpytool::fs

@@ -1,20 +1,35 @@
 // SPDX-License-Identifier: MIT
-// Placeholder until the command is implemented.
+// `mkdir :path...`: creates directories with their parents, all in one round trip (reference
+// §1.4). An existing directory is fine; a file in the way is an error.
+#include "command_support.hpp"
 #include "commands.hpp"
-#include "mpytool/error.hpp"
 
 namespace mpytool::fs {
 namespace {
-class StubCommand : public Command {
+
+class MkdirCommand : public Command {
  public:
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "mkdir";
-    i.summary = "(not implemented yet)";
+    i.summary = "Create directory (with parents if needed).";
+    i.positionals.push_back({":path", "device directories", PositionalSpec::Arity::kOneOrMore});
+    i.needs = Needs::kRepl;
     return i;
   }
-  int run(CommandContext&, const ParsedArgs&) override { throw MpyError("not implemented"); }
+
+  int run(CommandContext& ctx, const ParsedArgs& args) override {
+    std::vector<std::string> paths;
+    for (const auto& arg : args.positionals()) paths.push_back(require_remote("mkdir", arg));
+    Files files(ctx.mpy(), transfer_options(ctx.globals()));
+    for (const auto& path : paths) ctx.out().verbose(1, "MKDIR: " + path);
+    files.mkdirs(paths);
+    return 0;
+  }
 };
+
 }  // namespace
-std::unique_ptr<Command> make_mkdir_command() { return std::make_unique<StubCommand>(); }
+
+std::unique_ptr<Command> make_mkdir_command() { return std::make_unique<MkdirCommand>(); }
+
 }  // namespace mpytool::fs

@@ -1,20 +1,32 @@
 // SPDX-License-Identifier: MIT
-// Placeholder until the command is implemented.
+// `pwd`: the board's working directory on stdout (reference §1.4).
+#include "command_support.hpp"
 #include "commands.hpp"
-#include "mpytool/error.hpp"
 
 namespace mpytool::fs {
 namespace {
-class StubCommand : public Command {
+
+class PwdCommand : public Command {
  public:
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "pwd";
-    i.summary = "(not implemented yet)";
+    i.summary = "Print current working directory on device.";
+    i.needs = Needs::kRepl;
+    i.chains_leftovers = true;
     return i;
   }
-  int run(CommandContext&, const ParsedArgs&) override { throw MpyError("not implemented"); }
+
+  int run(CommandContext& ctx, const ParsedArgs&) override {
+    const std::string cwd = ctx.mpy().getcwd();
+    ctx.out().verbose(1, "PWD");
+    ctx.out().data(cwd + "\n");
+    return 0;
+  }
 };
+
 }  // namespace
-std::unique_ptr<Command> make_pwd_command() { return std::make_unique<StubCommand>(); }
+
+std::unique_ptr<Command> make_pwd_command() { return std::make_unique<PwdCommand>(); }
+
 }  // namespace mpytool::fs

@@ -1,20 +1,47 @@
 // SPDX-License-Identifier: MIT
-// Placeholder until the command is implemented.
+// `rm :path...`: deletes files and directory trees; `:dir/`, `:` and `:/` delete only what is
+// inside (reference §1.4).
+#include "command_support.hpp"
 #include "commands.hpp"
-#include "mpytool/error.hpp"
 
 namespace mpytool::fs {
 namespace {
-class StubCommand : public Command {
+
+class RmCommand : public Command {
  public:
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "rm";
-    i.summary = "(not implemented yet)";
+    i.summary = "Delete files/dirs. Use :path/ for contents only.";
+    i.positionals.push_back(
+        {":path", "device paths (trailing / = contents only)", PositionalSpec::Arity::kOneOrMore});
+    i.needs = Needs::kRepl;
     return i;
   }
-  int run(CommandContext&, const ParsedArgs&) override { throw MpyError("not implemented"); }
+
+  int run(CommandContext& ctx, const ParsedArgs& args) override {
+    std::vector<std::string> paths;
+    for (const auto& arg : args.positionals()) paths.push_back(require_remote("rm", arg));
+    Files files(ctx.mpy(), transfer_options(ctx.globals()));
+    for (const auto& path : paths) {
+      if (!remote_dir_dest(path)) {
+        ctx.out().verbose(1, "RM: " + path);
+        files.remove(path);
+        continue;
+      }
+      ctx.out().verbose(1, "RM contents: " + (path.empty() ? std::string("CWD") : path));
+      const std::string dir = strip_trailing_slash(path);
+      for (const Entry& e : files.ls(dir)) {
+        ctx.out().verbose(1, "  " + e.name);
+        files.remove(join_remote(dir, e.name));
+      }
+    }
+    return 0;
+  }
 };
+
 }  // namespace
-std::unique_ptr<Command> make_rm_command() { return std::make_unique<StubCommand>(); }
+
+std::unique_ptr<Command> make_rm_command() { return std::make_unique<RmCommand>(); }
+
 }  // namespace mpytool::fs

@@ -1,20 +1,95 @@
 // SPDX-License-Identifier: MIT
-// Placeholder until the command is implemented.
+// `tree [--json] [:path]`: the recursive listing with sizes (reference §1.4).
+#include <fmt/format.h>
+
+#include "command_support.hpp"
 #include "commands.hpp"
-#include "mpytool/error.hpp"
 
 namespace mpytool::fs {
 namespace {
-class StubCommand : public Command {
+
+/// One line: the size right-aligned to 9 (omitted with -q), then the drawing and the name.
+void add_line(std::string& out, bool quiet, std::int64_t size, std::string_view text) {
+  if (quiet) {
+    out += fmt::format("{}\n", text);
+  } else {
+    out += fmt::format("{:>9} {}\n", format_size(static_cast<double>(size)), text);
+  }
+}
+
+void add_children(std::string& out, bool quiet, const TreeNode& node, const std::string& prefix) {
+  const auto& children = *node.children;
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    const TreeNode& c = children[i];
+    const bool last = i + 1 == children.size();
+    add_line(out, quiet, c.size,
+             prefix + (last ? "└─ " : "├─ ") + c.name + (c.is_dir() ? "/" : ""));
+    if (c.is_dir()) add_children(out, quiet, c, prefix + (last ? "   " : "│  "));
+  }
+}
+
+std::string to_json(const TreeNode& node) {
+  std::string s = fmt::format(R"({{"name": {}, "type": "{}", "size": {})", json_string(node.name),
+                              node.is_dir() ? "dir" : "file", node.size);
+  if (node.is_dir()) {
+    s += ", \"children\": [";
+    for (std::size_t i = 0; i < node.children->size(); ++i) {
+      if (i) s += ", ";
+      s += to_json((*node.children)[i]);
+    }
+    s += "]";
+  }
+  return s + "}";
+}
+
+class TreeCommand : public Command {
  public:
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "tree";
-    i.summary = "(not implemented yet)";
+    i.summary = "Show directory tree on device.";
+    i.description =
+        "--json prints {\"name\", \"type\": \"dir\"|\"file\", \"size\", \"children\": [...]} "
+        "(a directory's size is the sum of its files; the root's name is the path as given, "
+        "\"\" for the CWD).";
+    i.options.push_back(json_option());
+    i.positionals.push_back(
+        {":path", "device path (default: CWD)", PositionalSpec::Arity::kOptional});
+    i.needs = Needs::kRepl;
     return i;
   }
-  int run(CommandContext&, const ParsedArgs&) override { throw MpyError("not implemented"); }
+
+  int run(CommandContext& ctx, const ParsedArgs& args) override {
+    std::string path;
+    if (!args.positionals().empty()) {
+      path = strip_trailing_slash(require_remote("tree", args.positionals().front()));
+    }
+    verbose_path(ctx, "TREE", path);
+    Files files(ctx.mpy(), transfer_options(ctx.globals()));
+    const TreeNode root = files.tree(path);
+    std::string text;
+    if (args.flag("json")) {
+      text = to_json(root) + "\n";
+    } else {
+      const bool quiet = ctx.out().verbosity() < 1;
+      std::string name;
+      if (root.name.empty() || root.name == ".") {
+        name = "./";
+      } else if (root.name == "/") {
+        name = "/";
+      } else {
+        name = root.name + (root.is_dir() ? "/" : "");
+      }
+      add_line(text, quiet, root.size, name);
+      if (root.is_dir()) add_children(text, quiet, root, "");
+    }
+    ctx.out().data(text);
+    return 0;
+  }
 };
+
 }  // namespace
-std::unique_ptr<Command> make_tree_command() { return std::make_unique<StubCommand>(); }
+
+std::unique_ptr<Command> make_tree_command() { return std::make_unique<TreeCommand>(); }
+
 }  // namespace mpytool::fs

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+// What the fs plugin's commands share (header-only, plugin-internal): Files set up from the global
+// options, the seed's `_verbose_path` header and JSON text for the --json outputs.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "mpytool/command.hpp"
+#include "mpytool/context.hpp"
+#include "mpytool/fs/files.hpp"
+#include "mpytool/fs/paths.hpp"
+#include "mpytool/mpy.hpp"
+#include "mpytool/output.hpp"
+
+namespace mpytool::fs {
+
+/// Transfer settings from the global options (-c, -z/-Z, --transfer).
+inline TransferOptions transfer_options(const GlobalOptions& g) {
+  TransferOptions o;
+  o.chunk_size = g.chunk_size;
+  o.compress = g.compress;
+  if (g.transfer == "stream") {
+    o.mode = TransferMode::kStream;
+  } else if (g.transfer == "text") {
+    o.mode = TransferMode::kText;
+  } else {
+    o.mode = TransferMode::kAuto;
+  }
+  return o;
+}
+
+/// Prints the seed's `_verbose_path` header at verbosity 1: "LS: /lib" for an absolute path,
+/// "LS: <cwd>" for "" or ".", "LS: <cwd>/<path>" otherwise (without the seed's "//lib" when the
+/// CWD is "/"). The CWD is asked for only when the header is shown and needs it.
+inline void verbose_path(CommandContext& ctx, std::string_view cmd, std::string_view path) {
+  if (ctx.out().verbosity() < 1) return;
+  std::string shown;
+  if (!path.empty() && path.front() == '/') {
+    shown = path;
+  } else {
+    std::string cwd = ctx.mpy().getcwd();
+    shown = path.empty() || path == "." ? cwd : join_remote(cwd.empty() ? "/" : cwd, path);
+  }
+  ctx.out().verbose(1, fmt::format("{}: {}", cmd, shown));
+}
+
+/// The `--json` flag of the listing commands.
+inline OptionSpec json_option() {
+  return {"json", 0, OptionSpec::Kind::kFlag, "", "print machine-readable JSON to stdout", {}};
+}
+
+/// A JSON string literal of UTF-8 \p text: quotes, backslashes and control characters escaped,
+/// everything else (Unicode included) as is.
+inline std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+          out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace mpytool::fs
