@@ -152,6 +152,7 @@ void MpyComm::exec(std::string_view code, Seconds timeout, const OutputCallback&
 }
 
 Bytes MpyComm::plain_exec(std::string_view code, Seconds timeout, const OutputCallback* out) {
+  ++exchanges_;
   enter_raw_repl();
   conn_.flush();
   conn_.write(code);
@@ -239,6 +240,7 @@ Bytes MpyComm::finish_exec(std::string_view code, Seconds timeout, const OutputC
 }
 
 void MpyComm::start_program(std::string_view code, Seconds timeout) {
+  ++exchanges_;
   enter_raw_repl();
   conn_.flush();
   conn_.write(code);
@@ -280,6 +282,7 @@ PyValue MpyComm::exec_eval(std::string_view expr, Seconds timeout) {
 }
 
 Bytes MpyComm::exec_raw_paste(std::string_view code, Seconds timeout, const OutputCallback* out) {
+  ++exchanges_;
   const auto unsupported = [] { return MpyError("Raw-paste mode not supported by device"); };
   if (raw_paste_ == false) throw unsupported();
   enter_raw_repl();

@@ -5,6 +5,7 @@
 /// resets and follows output. Not thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -104,6 +105,8 @@ class MPYTOOL_CORE_API MpyComm {
   std::optional<bool> repl_mode() const noexcept { return repl_mode_; }
   /// Raw-paste support: nullopt not probed yet.
   std::optional<bool> raw_paste_supported() const noexcept { return raw_paste_; }
+  /// Programs submitted so far (exec, raw-paste, start_program): each is one round trip.
+  std::int64_t exchanges() const noexcept { return exchanges_; }
   /// Forces the raw-paste decision (e.g. from a board profile); nullopt re-enables probing.
   void set_raw_paste_supported(std::optional<bool> v) noexcept { raw_paste_ = v; }
 
@@ -118,6 +121,7 @@ class MPYTOOL_CORE_API MpyComm {
   /// True after a submit-only exec until the state is known again: the board runs the program
   /// inside the raw REPL although repl_mode_ says "friendly" (the seed's bookkeeping).
   bool submitted_ = false;
+  std::int64_t exchanges_ = 0;
 };
 
 }  // namespace mpytool

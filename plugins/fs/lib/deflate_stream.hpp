@@ -2,7 +2,7 @@
 // Host-side zlib streams for transfers: one deflate stream per uploaded file, cut into
 // segments at sync-flush points so the board can inflate exactly the bytes each segment holds
 // (its DeflateIO pulls input and must never run dry), and a streaming inflater for compressed
-// downloads. Private to libmpytool-fs.
+// downloads. Private to libmpytool-fs (exported for the unit tests).
 #pragma once
 
 #include <cstdint>
@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "mpytool/fs/export.hpp"
 
 namespace mpytool::fs {
 
@@ -22,17 +24,18 @@ struct DeflateSegment {
 
 /// Compresses \p data as one zlib stream (level 9, window 2^wbits) with a sync flush after
 /// every \p segment input bytes; the last segment also ends the stream.
-std::vector<DeflateSegment> deflate_segments(std::string_view data, std::size_t segment, int wbits);
+MPYTOOL_FS_API std::vector<DeflateSegment> deflate_segments(std::string_view data,
+                                                            std::size_t segment, int wbits);
 
 /// Total compressed size of \p segments.
-std::size_t segments_size(const std::vector<DeflateSegment>& segments);
+MPYTOOL_FS_API std::size_t segments_size(const std::vector<DeflateSegment>& segments);
 
 /// Window bits for a board with \p mem_free bytes of heap: the largest of 10..15 whose window
 /// takes at most a quarter of it.
-int window_bits_for(std::int64_t mem_free);
+MPYTOOL_FS_API int window_bits_for(std::int64_t mem_free);
 
 /// Streaming zlib inflater (any window). Throws MpyError on corrupt data.
-class Inflater {
+class MPYTOOL_FS_API Inflater {
  public:
   Inflater();
   ~Inflater();

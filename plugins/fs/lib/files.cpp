@@ -69,7 +69,19 @@ std::string le32(std::uint32_t v) {
 
 }  // namespace
 
-Files::Files(Mpy& mpy, TransferOptions options) : mpy_(mpy), options_(std::move(options)) {}
+Files::Files(Mpy& mpy, TransferOptions options)
+    : mpy_(mpy), options_(std::move(options)), exchanges_base_(mpy.comm().exchanges()) {}
+
+TransferStats Files::stats() const noexcept {
+  TransferStats s = stats_;
+  s.round_trips += mpy_.comm().exchanges() - exchanges_base_;
+  return s;
+}
+
+void Files::reset_stats() noexcept {
+  stats_ = {};
+  exchanges_base_ = mpy_.comm().exchanges();
+}
 Files::~Files() = default;
 
 std::string Files::temp_path(std::string_view path) {
@@ -86,7 +98,6 @@ int Files::chunk_size() {
     try {
       mpy_.import_module("gc");
       free_bytes = mpy_.comm().exec_eval("gc.mem_free() if gc.collect() is None else 0").as_int();
-      ++stats_.round_trips;
     } catch (const CmdError&) {
     }
     const std::int64_t kib = free_bytes / 1024;
@@ -256,11 +267,10 @@ std::vector<FileResult> Files::put_stream(Session& s, const std::vector<UploadIt
     r.wire_bytes = stats_.bytes_out - before;
     drain();
   }
-  while (!waiting.empty()) {
-    ++stats_.round_trips;
-    handle(s.next_frame());
-  }
-  s.quit();
+  // Quit goes out with the last file: the remaining verdicts and the end come in one wait.
+  s.send_frame(frame::kQuit);
+  while (!waiting.empty()) handle(s.next_frame());
+  s.quit(true);
   return results;
 }
 
@@ -280,7 +290,6 @@ std::vector<std::string> Files::get_stream(Session& s, const std::vector<std::st
     s.send_frame(frame::kGet, req);
   }
   s.send_frame(frame::kQuit);
-  ++stats_.round_trips;
   for (std::size_t i = 0; i < remotes.size(); ++i) {
     Frame f = s.next_frame();
     if (f.type == frame::kError) {

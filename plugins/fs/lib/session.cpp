@@ -43,7 +43,6 @@ Session::Session(Files& files, int window, int chunk)
   code_ = fmt::format("_mt_ag({},{},{},{})", window, kMaxFramePayload, chunk, 10);
   comm_.start_program(code_, kTransferIoTimeout);
   running_ = true;
-  ++files_.stats_.round_trips;
   try {
     // The hello may have arrived with the OK that start_program() waited for.
     ingest(conn_.flush());
@@ -96,6 +95,12 @@ void Session::send_raw(std::string_view bytes) {
 }
 
 void Session::send_frame(char type, std::string_view payload) {
+  if (type == frame::kQuit || type == frame::kAbort) {
+    if (closing_) return;  // the agent leaves at the first of them; more would reach the REPL
+    closing_ = true;
+    // The host now waits for the rest of the agent's answers and its end: one round trip.
+    ++files_.stats_.round_trips;
+  }
   send_raw(encode_frame(type, payload));
 }
 
@@ -190,7 +195,6 @@ void Session::probe() {
 void Session::quit(bool already_sent) {
   if (!running_) return;
   if (!already_sent) send_frame(frame::kQuit);
-  ++files_.stats_.round_trips;
   const auto start = Clock::now();
   while (running_) {
     if (!pump(0.2) && since(start) > kTransferIoTimeout) {

@@ -44,7 +44,7 @@ class Session {
   void probe();
 
   /// Sends one frame, waiting for credit as needed (board frames that arrive meanwhile are
-  /// queued for next_frame()).
+  /// queued for next_frame()). Only the first Q or A is sent.
   void send_frame(char type, std::string_view payload = {});
 
   /// The next board frame other than credit, waiting up to the I/O timeout.
@@ -83,6 +83,7 @@ class Session {
   std::int64_t limit_ = 0;
   bool running_ = false;
   bool ended_ = false;
+  bool closing_ = false;  ///< Q or A sent
   AgentFeatures features_;
   std::string code_;
 };

@@ -41,7 +41,8 @@ std::string zlib_compress(std::string_view data) {
   throw DeviceError(fmt::format("cannot {} ':{}': {} (errno {})", verb, path, text, err), err);
 }
 
-// ubinascii first: the built-in module even where a binascii.py on the path shadows it; deflate when the board has it. Once per call (cheap).
+// ubinascii first: the built-in module even where a binascii.py on the path shadows it; deflate
+// when the board has it. Once per call (cheap).
 bool prepare(Mpy& mpy) {
   mpy.comm().exec(
       "import os\ntry:\n import ubinascii as _mt_b\nexcept ImportError:\n import binascii as "
@@ -74,7 +75,6 @@ std::vector<FileResult> Files::put_text(const std::vector<UploadItem>& items,
     obs->on_start(i, r.size);
     try {
       mpy_.comm().exec(fmt::format("_mt_f=open({},'wb')", tmp_lit), kFlashTimeout);
-      ++stats_.round_trips;
       for (std::size_t pos = 0; pos < it.data.size(); pos += chunk) {
         const std::string_view piece = std::string_view(it.data).substr(pos, chunk);
         std::string expr = fmt::format("_mt_b.a2b_base64('{}')", base64_encode(piece));
@@ -90,7 +90,6 @@ std::vector<FileResult> Files::put_text(const std::vector<UploadItem>& items,
         r.encodings.insert("base64");
         const std::string code = "_mt_f.write(" + expr + ")";
         mpy_.comm().exec(code, kFlashTimeout);
-        ++stats_.round_trips;
         r.wire_bytes += static_cast<std::int64_t>(code.size());
         stats_.bytes_out += static_cast<std::int64_t>(code.size());
         obs->on_progress(i, static_cast<std::int64_t>(std::min(pos + chunk, it.data.size())),
@@ -110,7 +109,6 @@ std::vector<FileResult> Files::put_text(const std::vector<UploadItem>& items,
                                    "os.rename({0},{1})",
                                    tmp_lit, repr_str(it.remote)),
                        kFlashTimeout);
-      stats_.round_trips += 3;
     } catch (const MpyError& e) {
       try {
         mpy_.comm().exec(
@@ -157,7 +155,6 @@ std::vector<std::string> Files::get_text(const std::vector<std::string>& remotes
       for (;;) {
         const PyValue v = mpy_.comm().exec_eval(
             fmt::format("_mt_b.b2a_base64(_mt_f.read({}))", chunk), kFlashTimeout);
-        ++stats_.round_trips;
         r.wire_bytes += static_cast<std::int64_t>(v.as_bytes().size());
         stats_.bytes_in += static_cast<std::int64_t>(v.as_bytes().size());
         std::string piece = base64_decode(v.as_bytes());

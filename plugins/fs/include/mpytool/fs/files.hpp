@@ -170,9 +170,10 @@ class MPYTOOL_FS_API Files {
   std::string transfer_path() const;
   /// The chunk size in use (computes it on first call).
   int chunk_size();
-  /// Link statistics of transfers.
-  const TransferStats& stats() const noexcept { return stats_; }
-  void reset_stats() noexcept { stats_ = {}; }
+  /// Link statistics since construction or reset_stats(); round_trips counts every program
+  /// the board ran (MpyComm::exchanges()) plus the waits for the transfer agent's answers.
+  TransferStats stats() const noexcept;
+  void reset_stats() noexcept;
 
   /// Path of the temporary file an upload to \p path uses ("dir/.name.mpytmp").
   static std::string temp_path(std::string_view path);
@@ -182,6 +183,7 @@ class MPYTOOL_FS_API Files {
   Mpy& mpy_;
   TransferOptions options_;
   TransferStats stats_;
+  std::int64_t exchanges_base_ = 0;
   std::optional<int> chunk_;
   /// Result of the streaming probe: nullopt not probed yet.
   std::optional<bool> stream_ok_;

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+// The transfer agent's wire format: frame codec (round trips, every byte value, split input,
+// corruption), deflate segments (each decodes to exactly its raw size at its sync point),
+// base64, window bits and temporary names.
+#include <zlib.h>
+
+#include <boost/test/unit_test.hpp>
+#include <string>
+
+#include "base64.hpp"
+#include "deflate_stream.hpp"
+#include "mpytool/error.hpp"
+#include "mpytool/fs/files.hpp"
+#include "mpytool/fs/frame.hpp"
+
+namespace fs = mpytool::fs;
+
+namespace {
+
+std::string all_bytes() {
+  std::string s(256, '\0');
+  for (int i = 0; i < 256; ++i) s[static_cast<std::size_t>(i)] = static_cast<char>(i);
+  return s;
+}
+
+// Python-like text with some repetition, as the benchmark's files.
+std::string sample_text(std::size_t n) {
+  std::string s;
+  unsigned x = 12345;
+  while (s.size() < n) {
+    x = x * 1103515245 + 12345;
+    s += "def handler_" + std::to_string((x >> 16) % 97) + "(value, buffer):\n    return value\n";
+  }
+  s.resize(n);
+  return s;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(fs_frame_test)
+
+BOOST_AUTO_TEST_CASE(header_layout_and_crc) {
+  const std::string f = fs::encode_frame('Q');
+  BOOST_REQUIRE_EQUAL(f.size(), fs::kFrameHeaderSize);
+  BOOST_TEST(static_cast<unsigned char>(f[0]) == fs::kFrameMagic);
+  BOOST_TEST(f[1] == 'Q');
+  BOOST_TEST(f[2] == '\0');
+  BOOST_TEST(f[3] == '\0');
+  // zlib.crc32(b'Q\x00\x00') == 0x923f9d95: an empty payload still covers type and length.
+  BOOST_TEST(fs::frame_crc('Q', "") == 0x923f9d95u);
+  BOOST_TEST(static_cast<unsigned char>(f[4]) == 0x95);
+  BOOST_TEST(static_cast<unsigned char>(f[7]) == 0x92);
+
+  const std::string d = fs::encode_frame('D', std::string(300, 'x'));
+  BOOST_TEST(d.size() == fs::kFrameHeaderSize + 300);
+  BOOST_TEST(static_cast<unsigned char>(d[2]) == (300 & 0xff));
+  BOOST_TEST(static_cast<unsigned char>(d[3]) == (300 >> 8));
+  const std::string payload(300, 'x');
+  uLong crc = crc32(0L, reinterpret_cast<const Bytef*>("D\x2c\x01"), 3);
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(payload.data()), 300);
+  BOOST_TEST(fs::frame_crc('D', payload) == static_cast<std::uint32_t>(crc));
+}
+
+BOOST_AUTO_TEST_CASE(round_trip_every_byte_value_fed_bytewise) {
+  const std::string data = all_bytes();
+  const std::string wire = fs::encode_frame('P', data) + fs::encode_frame('K', "42");
+  fs::FrameDecoder dec;
+  std::vector<fs::Frame> got;
+  for (char c : wire) {
+    dec.feed(std::string_view(&c, 1));
+    while (auto f = dec.next()) got.push_back(*f);
+  }
+  BOOST_REQUIRE_EQUAL(got.size(), 2u);
+  BOOST_TEST(got[0].type == 'P');
+  BOOST_TEST(got[0].payload == data);
+  BOOST_TEST(got[1].type == 'K');
+  BOOST_TEST(got[1].payload == "42");
+  BOOST_TEST(!dec.ended());
+}
+
+BOOST_AUTO_TEST_CASE(largest_payload_and_too_large) {
+  const std::string big(fs::kMaxFramePayload, '\x04');
+  fs::FrameDecoder dec;
+  dec.feed(fs::encode_frame('D', big));
+  auto f = dec.next();
+  BOOST_REQUIRE(f);
+  BOOST_TEST(f->payload == big);  // 0x04 inside a payload is data, not the end marker
+
+  std::string oversized = fs::encode_frame('D', std::string(fs::kMaxFramePayload + 1, 'a'));
+  fs::FrameDecoder dec2;
+  dec2.feed(oversized);
+  BOOST_CHECK_THROW(dec2.next(), mpytool::MpyError);
+  BOOST_CHECK_THROW(fs::encode_frame('D', std::string(70000, 'a')), std::length_error);
+}
+
+BOOST_AUTO_TEST_CASE(corruption_is_detected) {
+  std::string f = fs::encode_frame('D', "hello world");
+  f[10] ^= 0x01;  // one bit of the payload
+  fs::FrameDecoder dec;
+  dec.feed(f);
+  BOOST_CHECK_THROW(dec.next(), mpytool::MpyError);
+
+  std::string g = fs::encode_frame('D', "hello world");
+  g[1] = 'E';  // the type is covered by the CRC too
+  fs::FrameDecoder dec2;
+  dec2.feed(g);
+  BOOST_CHECK_THROW(dec2.next(), mpytool::MpyError);
+
+  fs::FrameDecoder dec3;
+  dec3.feed("Traceback");
+  BOOST_CHECK_THROW(dec3.next(), mpytool::MpyError);
+}
+
+BOOST_AUTO_TEST_CASE(end_of_program_between_frames) {
+  fs::FrameDecoder dec;
+  dec.feed(fs::encode_frame('K', "1") + "\x04Traceback (most recent call last):\r\n\x04>");
+  auto f = dec.next();
+  BOOST_REQUIRE(f);
+  BOOST_TEST(f->type == 'K');
+  BOOST_TEST(!dec.next());
+  BOOST_TEST(dec.ended());
+  BOOST_TEST(dec.take_rest() == "Traceback (most recent call last):\r\n\x04>");
+}
+
+BOOST_AUTO_TEST_CASE(incomplete_frame_waits) {
+  const std::string f = fs::encode_frame('S', "1234");
+  fs::FrameDecoder dec;
+  dec.feed(f.substr(0, 5));
+  BOOST_TEST(!dec.next());
+  dec.feed(f.substr(5, 4));
+  BOOST_TEST(!dec.next());
+  dec.feed(f.substr(9));
+  auto got = dec.next();
+  BOOST_REQUIRE(got);
+  BOOST_TEST(got->payload == "1234");
+}
+
+BOOST_AUTO_TEST_CASE(segments_decode_exactly_at_sync_points) {
+  const std::string data = sample_text(50000);
+  const auto segs = fs::deflate_segments(data, 8192, 15);
+  BOOST_REQUIRE_EQUAL(segs.size(), 7u);  // 6 x 8192 + 848
+  std::size_t raw = 0;
+  for (const auto& s : segs) raw += s.raw_size;
+  BOOST_TEST(raw == data.size());
+  BOOST_TEST(fs::segments_size(segs) < data.size() / 2);
+
+  // The board inflates each segment right after receiving it and asks for exactly raw_size
+  // bytes: everything up to the sync point must be decodable without later input.
+  z_stream zs{};
+  BOOST_REQUIRE(inflateInit2(&zs, 15) == Z_OK);
+  std::string out;
+  for (const auto& s : segs) {
+    std::string buf(s.raw_size + 64, '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(s.data.data()));
+    zs.avail_in = static_cast<uInt>(s.data.size());
+    zs.next_out = reinterpret_cast<Bytef*>(buf.data());
+    zs.avail_out = static_cast<uInt>(buf.size());
+    const int rc = inflate(&zs, Z_SYNC_FLUSH);
+    BOOST_TEST((rc == Z_OK || rc == Z_STREAM_END));
+    BOOST_TEST(buf.size() - zs.avail_out == s.raw_size);
+    out.append(buf.data(), buf.size() - zs.avail_out);
+  }
+  inflateEnd(&zs);
+  BOOST_TEST(out == data);
+}
+
+BOOST_AUTO_TEST_CASE(inflater_and_empty_stream) {
+  const auto empty = fs::deflate_segments("", 4096, 10);
+  BOOST_REQUIRE_EQUAL(empty.size(), 1u);
+  BOOST_TEST(empty[0].raw_size == 0u);
+  fs::Inflater inf;
+  std::string out;
+  inf.feed(empty[0].data, out);
+  BOOST_TEST(out.empty());
+  BOOST_TEST(inf.finished());
+
+  const std::string data = all_bytes() + sample_text(5000);
+  fs::Inflater inf2;
+  std::string out2;
+  for (const auto& s : fs::deflate_segments(data, 1000, 12)) {
+    for (char c : s.data) inf2.feed(std::string_view(&c, 1), out2);  // any split works
+  }
+  BOOST_TEST(inf2.finished());
+  BOOST_TEST(out2 == data);
+
+  fs::Inflater bad;
+  std::string ignored;
+  BOOST_CHECK_THROW(bad.feed("not zlib at all", ignored), mpytool::MpyError);
+}
+
+BOOST_AUTO_TEST_CASE(window_bits_follow_free_memory) {
+  BOOST_TEST(fs::window_bits_for(1024 * 1024) == 15);
+  BOOST_TEST(fs::window_bits_for(131072) == 15);
+  BOOST_TEST(fs::window_bits_for(131071) == 14);
+  BOOST_TEST(fs::window_bits_for(20000) == 12);
+  BOOST_TEST(fs::window_bits_for(0) == 10);
+}
+
+BOOST_AUTO_TEST_CASE(base64_vectors) {
+  BOOST_TEST(fs::base64_encode("") == "");
+  BOOST_TEST(fs::base64_encode("f") == "Zg==");
+  BOOST_TEST(fs::base64_encode("fo") == "Zm8=");
+  BOOST_TEST(fs::base64_encode("foo") == "Zm9v");
+  BOOST_TEST(fs::base64_encode("foobar") == "Zm9vYmFy");
+  BOOST_TEST(fs::base64_decode("Zm9vYmE=\n") == "fooba");
+  const std::string data = all_bytes();
+  BOOST_TEST(fs::base64_decode(fs::base64_encode(data)) == data);
+  BOOST_CHECK_THROW(fs::base64_decode("Zm9v!"), mpytool::MpyError);
+}
+
+BOOST_AUTO_TEST_CASE(temporary_names_sit_next_to_the_target) {
+  BOOST_TEST(fs::Files::temp_path("main.py") == ".main.py.mpytmp");
+  BOOST_TEST(fs::Files::temp_path("/lib/x.mpy") == "/lib/.x.mpy.mpytmp");
+  BOOST_TEST(fs::Files::temp_path("/a b/ü ñ.py") == "/a b/.ü ñ.py.mpytmp");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
