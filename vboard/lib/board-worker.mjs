@@ -110,13 +110,17 @@ const io = {
     Atomics.wait(ctl, C.IN_COUNT, 0, 1); // poll loops spin in wasm: yield a little
     return Atomics.load(ctl, C.IN_COUNT) > 0;
   },
+  // Output refreshes the interrupt char first: a host reacts to output, so once it sees what
+  // a program printed after micropython.kbd_intr(-1), a 0x03 it sends must be plain data.
   stdout(b) {
     checkIntr();
+    refreshKbdChar();
     cooked(b);
   },
   /** sys.stdout.buffer.write: bytes go out unchanged (no \n -> \r\n), like real firmware. */
   stdoutRaw(bytes) {
     checkIntr();
+    refreshKbdChar();
     if (muted) return;
     for (let i = 0; i < bytes.length; i++) putByte(bytes[i]);
     prevOut = 0; // text written next is cooked on its own, not against the binary data

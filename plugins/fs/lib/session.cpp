@@ -154,7 +154,12 @@ void Session::read_end(std::string rest) {
     rest += more;
   }
   std::string traceback = rest.substr(0, pos);
-  if (!traceback.empty()) throw CmdError(code_, "", traceback);
+  if (!traceback.empty()) {
+    // The agent died with host bytes still on the way: they reached the raw REPL, where a
+    // 0x04 on an empty line soft-resets the board. Forget what the board had loaded.
+    files_.mpy().reset_state();
+    throw CmdError(code_, "", traceback);
+  }
 }
 
 Frame Session::next_frame() {
@@ -229,10 +234,11 @@ void Session::abort() noexcept {
     while (seen.find("\x04>") == std::string::npos && since(start) < 2.0) {
       seen += conn_.read(0.1);
     }
-    // Ctrl-C bytes left over are silent in the raw REPL, but the state is best re-probed.
-    comm_.abandon_program();
+    // Ctrl-C bytes left over are silent in the raw REPL, but frame bytes that reached it before
+    // may have soft-reset the board: re-probe the state, reload helpers.
+    files_.mpy().reset_state();
   } catch (...) {
-    comm_.abandon_program();
+    files_.mpy().reset_state();
   }
 }
 
