@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The seed's Quick Start in C++: connect, identify the board, run code, read a value back.
+// The seed's Quick Start in C++: connect, identify the board, run code, read a value back, then
+// the files layer (libmpytool-fs): upload a file, list the directory, download it again.
 // Usage: mpytool-quickstart /dev/ttyACM0      (serial)
 //        mpytool-quickstart 192.168.4.1:23    (TCP)
 #include <iostream>
@@ -7,6 +8,7 @@
 #include <mpytool/conn_serial.hpp>
 #include <mpytool/conn_socket.hpp>
 #include <mpytool/error.hpp>
+#include <mpytool/fs/files.hpp>
 #include <mpytool/mpy.hpp>
 #include <string>
 
@@ -38,6 +40,18 @@ int main(int argc, char** argv) {
 
     auto mem = mpy.memory();
     std::cout << "memory: " << mem.alloc << " / " << mem.total << "\n";
+
+    // Files: uploads land under a temporary name, are verified on the board, then renamed.
+    mpytool::fs::Files files(mpy);
+    files.mkdir("/quickstart");
+    const std::string text = "print('uploaded by the C++ API')\n";
+    mpytool::fs::FileResult put = files.put(text, "/quickstart/hello.py");
+    std::cout << "put: " << put.size << " bytes, " << put.wire_bytes << " on the wire\n";
+    for (const mpytool::fs::Entry& e : files.ls("/quickstart")) {
+      std::cout << "ls: " << e.name << (e.is_dir() ? "/" : " " + std::to_string(*e.size)) << "\n";
+    }
+    std::cout << "get: " << (files.get("/quickstart/hello.py") == text ? "same" : "DIFFERENT")
+              << "\n";
     mpy.comm().exit_raw_repl();
     return 0;
   } catch (const mpytool::MpyError& e) {

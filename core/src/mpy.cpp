@@ -126,10 +126,21 @@ void Mpy::register_helper(std::string name, std::string source) {
   helper_sources_[std::move(name)] = std::move(source);
 }
 
+void Mpy::remember(std::string key, std::string value) {
+  remembered_[std::move(key)] = std::move(value);
+}
+
+std::optional<std::string> Mpy::recall(std::string_view key) const {
+  auto it = remembered_.find(key);
+  if (it == remembered_.end()) return std::nullopt;
+  return it->second;
+}
+
 void Mpy::reset_state() {
   modules_.clear();
   helpers_loaded_.clear();
   compressed_helpers_.reset();
+  remembered_.clear();
   platform_.reset();
   comm_.reset_state();
 }

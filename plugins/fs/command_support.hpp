@@ -5,10 +5,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "mpytool/board_profile.hpp"
 #include "mpytool/command.hpp"
 #include "mpytool/context.hpp"
 #include "mpytool/fs/files.hpp"
@@ -30,6 +32,22 @@ inline TransferOptions transfer_options(const GlobalOptions& g) {
   } else {
     o.mode = TransferMode::kAuto;
   }
+  return o;
+}
+
+/// Transfer settings for a command: the global options, an explicitly chosen board profile's
+/// `transfer.chunk_size` / `transfer.stdin_buffer` (an automatically matched profile would cost
+/// a platform query per command; the defaults are safe for every board), and Ctrl-C.
+inline TransferOptions transfer_options(CommandContext& ctx) {
+  TransferOptions o = transfer_options(ctx.globals());
+  if (!ctx.globals().profile.empty()) {
+    if (const BoardProfile* p = ctx.profile()) {
+      if (!o.chunk_size && p->chunk_size) o.chunk_size = p->chunk_size;
+      // Keep a few bytes of the board's buffer free for what a USB stack holds back.
+      if (p->stdin_buffer) o.window = std::max(16, *p->stdin_buffer - 4);
+    }
+  }
+  o.cancelled = [&ctx] { return ctx.interrupted(); };
   return o;
 }
 

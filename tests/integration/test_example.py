@@ -14,3 +14,6 @@ def test_quickstart_example(board, link):
     assert "exec: hello from the board" in out
     assert "eval: [2, 'two', {'three': 3.0}]" in out
     assert "memory: " in out
+    assert "put: 33 bytes" in out
+    assert "ls: hello.py 33" in out
+    assert "get: same" in out

@@ -69,8 +69,15 @@ class MPYTOOL_CORE_API Mpy {
   /// Makes a helper source available to load_helper() under \p name (plugins call this).
   void register_helper(std::string name, std::string source);
 
-  /// Forgets imported modules, loaded helpers, cached platform and the REPL state.
+  /// Forgets imported modules, loaded helpers, cached platform, remembered values and the REPL
+  /// state.
   void reset_state();
+
+  /// Remembers a value for this connection until reset_state() (libraries cache probe results
+  /// here, e.g. the fs plugin's transfer path, so chained commands probe once).
+  void remember(std::string key, std::string value);
+  /// A value remembered for this connection, or nullopt.
+  std::optional<std::string> recall(std::string_view key) const;
 
   /// sys.platform, versions, machine and .mpy info; cached until reset_state().
   const PlatformInfo& platform();
@@ -124,7 +131,8 @@ class MPYTOOL_CORE_API Mpy {
   std::set<std::string, std::less<>> helpers_loaded_;
   std::map<std::string, std::string, std::less<>> helper_sources_;
   std::optional<PlatformInfo> platform_;
-  std::optional<bool> compressed_helpers_;  ///< large helpers travel deflated (probed once)
+  std::optional<bool> compressed_helpers_;
+  std::map<std::string, std::string, std::less<>> remembered_;  ///< large helpers travel deflated (probed once)
 };
 
 /// Source of a core helper embedded at build time (core/helpers/<name>.py), or "" if unknown.

@@ -161,7 +161,7 @@ class EditCommand : public Command {
 
     Output& out = ctx.out();
     out.verbose(1, "EDIT: " + path);
-    Files files(ctx.mpy(), transfer_options(ctx.globals()));
+    Files files(ctx.mpy(), transfer_options(ctx));
     std::string original;
     try {
       original = files.get(path);

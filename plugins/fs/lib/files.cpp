@@ -29,6 +29,8 @@ namespace {
 constexpr std::size_t kSegmentPiece = kMaxFramePayload - 4;
 // Files smaller than this go raw: the zlib header and trailer would eat the gain.
 constexpr std::size_t kMinCompress = 64;
+// Where the probe result lives for the connection (Mpy::remember).
+constexpr const char* kStreamKey = "fs.transfer.stream";
 // A compressed file must save at least this fraction to be sent compressed automatically.
 constexpr double kCompressWorth = 0.9;
 
@@ -121,14 +123,16 @@ std::string Files::transfer_path() const {
 // The streaming agent, probed on first use (the probe shares the session that then carries
 // the transfer); nullptr means the text path.
 std::unique_ptr<Session> Files::open_session() {
-  if (options_.mode == TransferMode::kText || stream_ok_ == false) return nullptr;
-  if (options_.mode == TransferMode::kStream && stream_ok_) {
-    return std::make_unique<Session>(*this, window(), chunk_size());
+  if (options_.mode == TransferMode::kText) return nullptr;
+  if (!stream_ok_) {
+    if (auto known = mpy_.recall(kStreamKey)) stream_ok_ = *known == "1";
   }
+  if (stream_ok_ == false && options_.mode == TransferMode::kAuto) return nullptr;
   try {
     auto s = std::make_unique<Session>(*this, window(), chunk_size());
     if (!stream_ok_) s->probe();
     stream_ok_ = true;
+    mpy_.remember(kStreamKey, "1");
     return s;
   } catch (const Interrupted&) {
     throw;
@@ -137,6 +141,7 @@ std::unique_ptr<Session> Files::open_session() {
     logger().info("binary transfer not available ({}), using the text path", e.what());
     mpy_.comm().abandon_program();
     stream_ok_ = false;
+    mpy_.remember(kStreamKey, "0");
     return nullptr;
   }
 }
