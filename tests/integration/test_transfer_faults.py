@@ -236,3 +236,64 @@ def test_missing_source_and_file_where_a_directory_is_needed(board, tmp_path):
     r = run(*conn, "cp", ":/nothing_here.py", str(tmp_path / "x.py"))
     assert r.returncode in (2, 4)
     assert not (tmp_path / "x.py").exists()
+
+
+class SevenBitProxy:
+    """TCP proxy for a link that is not 8-bit clean: the top bit of every byte from the host is
+    dropped (ASCII passes, binary frames do not)."""
+
+    def __init__(self, target):
+        host, port = target.rsplit(":", 1)
+        self.target = (host, int(port))
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+        self.address = "127.0.0.1:%d" % self.listener.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            board = socket.create_connection(self.target)
+            threading.Thread(target=self._pump, args=(client, board, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(board, client, False), daemon=True).start()
+
+    @staticmethod
+    def _pump(src, dst, strip):
+        try:
+            while True:
+                data = src.recv(4096)
+                if not data:
+                    break
+                dst.sendall(bytes(b & 0x7F for b in data) if strip else data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.close()
+            except OSError:
+                pass
+
+    def close(self):
+        self.listener.close()
+
+
+def test_link_that_mangles_bytes_falls_back_to_text(make_board, tmp_path):
+    b = make_board("--platform", "esp32")
+    proxy = SevenBitProxy(b.tcp)
+    try:
+        data = noise(5000, 11)
+        write(tmp_path / "blob.bin", data)
+        r = run("-d", "-a", proxy.address, "cp", str(tmp_path / "blob.bin"), ":/blob.bin",
+                timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert b"using the text path" in r.stderr
+        assert board_sha(b, "/blob.bin") == hashlib.sha256(data).hexdigest()
+        r = run("-a", proxy.address, "cp", ":/blob.bin", str(tmp_path / "back.bin"), timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert (tmp_path / "back.bin").read_bytes() == data
+    finally:
+        proxy.close()
