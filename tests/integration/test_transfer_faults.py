@@ -297,3 +297,19 @@ def test_link_that_mangles_bytes_falls_back_to_text(make_board, tmp_path):
         assert (tmp_path / "back.bin").read_bytes() == data
     finally:
         proxy.close()
+
+
+def test_names_the_board_cannot_hold(board, tmp_path):
+    conn = board.conn_args("tcp")
+    write(tmp_path / "f.py", b"x = 1\n")
+    too_long = "n" * 300 + ".py"
+    r = run(*conn, "cp", str(tmp_path / "f.py"), ":/" + too_long)
+    assert r.returncode == 4, r.stderr
+    assert b"File name too long" in r.stderr
+    assert r.stderr.count(b"mpytool: error:") == 1
+    # 255 bytes of UTF-8 is the limit, and it works even though the temporary name is longer.
+    longest = "\u00e9" * 126 + ".py"
+    r = run(*conn, "cp", str(tmp_path / "f.py"), ":/" + longest)
+    assert r.returncode == 0, r.stderr
+    assert longest in run(*conn, "-q", "ls", ":/").stdout.decode()
+    assert not any(n.endswith(".mpytmp") for n in board_ls(board))

@@ -154,10 +154,30 @@ export class Engine {
       }
       return origWrite(stream, buffer, offset, length, position, canOwn);
     };
+    // Names longer than littlefs' LFS_NAME_MAX (255 bytes) cannot be created.
+    const absPath = (p) => (p.startsWith('/') ? p : FS.cwd() + '/' + p);
+    const checkName = (p) => {
+      const abs = absPath(p);
+      const name = abs.slice(abs.lastIndexOf('/') + 1);
+      if (abs.startsWith(BOARD_ROOT + '/') && Buffer.byteLength(name) > 255) {
+        throw new FS.ErrnoError(37); // ENAMETOOLONG (36 on the board)
+      }
+    };
+    const origMknod = FS.mknod.bind(FS);
+    FS.mknod = (p, mode, dev) => {
+      checkName(p);
+      return origMknod(p, mode, dev);
+    };
+    const origRename = FS.rename.bind(FS);
+    FS.rename = (from, to) => {
+      checkName(to);
+      return origRename(from, to);
+    };
     // mkdir also costs a block on littlefs.
     const origMkdir = FS.mkdir.bind(FS);
     FS.mkdir = (p, mode) => {
-      const abs = p.startsWith('/') ? p : FS.cwd() + '/' + p;
+      checkName(p);
+      const abs = absPath(p);
       if (abs.startsWith(BOARD_ROOT + '/') && usedBlocks(FS, BOARD_ROOT, BS) + 1 > totalBlocks) {
         throw new FS.ErrnoError(51);
       }

@@ -106,7 +106,8 @@ def _mt_ag(w, n, c, zb):
         z = int(a[1])
         q = a[2]
         i = q.rfind('/') + 1
-        tq = q[:i] + '.' + q[i:] + '.mpytmp'
+        # Next to the target; a fixed name when the longer one would not fit (255 bytes).
+        tq = q[:i] + ('.' + q[i:] if len(q[i:].encode()) < 240 else '.mpytool') + '.mpytmp'
         cur[1] = tq
         cur[0] = open(tq, 'wb')
         f = cur[0]

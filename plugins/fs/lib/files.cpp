@@ -90,6 +90,8 @@ std::string Files::temp_path(std::string_view path) {
   const auto slash = path.rfind('/');
   const std::string_view dir = slash == std::string_view::npos ? "" : path.substr(0, slash + 1);
   const std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  // As the agent does: a fixed name when ".<name>.mpytmp" would exceed the 255-byte limit.
+  if (name.size() >= 240) return fmt::format("{}.mpytool.mpytmp", dir);
   return fmt::format("{}.{}.mpytmp", dir, name);
 }
 

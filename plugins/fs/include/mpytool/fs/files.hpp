@@ -175,7 +175,8 @@ class MPYTOOL_FS_API Files {
   TransferStats stats() const noexcept;
   void reset_stats() noexcept;
 
-  /// Path of the temporary file an upload to \p path uses ("dir/.name.mpytmp").
+  /// Path of the temporary file an upload to \p path uses ("dir/.name.mpytmp", or
+  /// "dir/.mpytool.mpytmp" for names of 240 bytes and more).
   static std::string temp_path(std::string_view path);
 
  private:
