@@ -157,7 +157,10 @@ def _mt_ag(w, n, c, zb):
             raise OSError(0, 'verify')
         try:
             os.rename(tq, q)
-        except OSError:
+        except OSError as e:
+            # FAT does not rename over an existing file.
+            if e.errno != 17:
+                raise
             os.remove(q)
             os.rename(tq, q)
         cur[1] = None

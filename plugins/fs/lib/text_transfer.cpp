@@ -105,10 +105,11 @@ std::vector<FileResult> Files::put_text(const std::vector<UploadItem>& items,
       if (!ok)
         throw DeviceError(
             fmt::format("cannot write ':{}': verification on the board failed", it.remote));
-      mpy_.comm().exec(fmt::format("try:\n os.rename({0},{1})\nexcept OSError:\n os.remove({1})\n "
-                                   "os.rename({0},{1})",
-                                   tmp_lit, repr_str(it.remote)),
-                       kFlashTimeout);
+      mpy_.comm().exec(
+          fmt::format("try:\n os.rename({0},{1})\nexcept OSError as e:\n if e.errno!=17:\n"
+                      "  raise\n os.remove({1})\n os.rename({0},{1})",
+                      tmp_lit, repr_str(it.remote)),
+          kFlashTimeout);
     } catch (const MpyError& e) {
       try {
         mpy_.comm().exec(
