@@ -37,8 +37,9 @@ constexpr std::string_view kRawPasteRequest =
     "A\x01";
 
 constexpr int kProbeAttempts = 15;
-// Longer than the largest frame a transfer agent reads (fs plugin: 8-byte header + 1024).
-constexpr std::size_t kAgentReleaseBytes = 1100;
+// A transfer agent (fs plugin) reads frames of up to 8 + 4096 bytes. Its release is sent in
+// four parts, each followed by probes, so an idle board answers before it gets them all.
+constexpr std::size_t kAgentReleaseBytes = 1040;
 constexpr double kProbeTimeout = 0.2;
 constexpr double kBannerTimeout = 1.0;
 // Boards that know raw-paste answer within milliseconds; older firmware answers with its
@@ -74,9 +75,9 @@ bool MpyComm::stop_current_operation() {
     // A transfer agent left blocked in the middle of a frame (its host vanished) ignores
     // Ctrl-C: it reads stdin with the keyboard interrupt disabled. Enough Ctrl-C bytes complete
     // any frame it waits for; the frame then fails its check, the agent ends and restores
-    // Ctrl-C, and the rest are ordinary Ctrl-Cs. Sent once, after C, C and B went unanswered
-    // (a board idling in the raw REPL answers the B).
-    if (attempt == 3) probe.append(kAgentReleaseBytes, kCtrlC);
+    // Ctrl-C, and the rest are ordinary Ctrl-Cs. Sent only after C, C and B went unanswered (a
+    // board idling in the raw REPL answers the B), in parts, at most 4 x 1040 bytes in all.
+    if (attempt % 3 == 0 && attempt > 0 && attempt <= 12) probe.append(kAgentReleaseBytes, kCtrlC);
     conn_.write(probe);
     try {
       conn_.read_until(kFriendlyPrompt, kProbeTimeout);

@@ -25,8 +25,6 @@ void TransferObserver::on_done(std::size_t, const FileResult&, const std::string
 
 namespace {
 
-// Room in a data frame of a compressed upload after the 4-byte raw-size prefix.
-constexpr std::size_t kSegmentPiece = kMaxFramePayload - 4;
 // Files smaller than this go raw: the zlib header and trailer would eat the gain.
 constexpr std::size_t kMinCompress = 64;
 // Where the probe result lives for the connection (Mpy::remember).
@@ -238,7 +236,7 @@ std::vector<FileResult> Files::put_stream(Session& s, const std::vector<UploadIt
     open_payload += std::to_string(total);
     open_payload += '\0';
     open_payload += it.remote;
-    if (open_payload.size() > kMaxFramePayload) {
+    if (open_payload.size() > s.max_payload()) {
       throw UsageError(fmt::format("path too long for the board: ':{}'", it.remote));
     }
     waiting.push_back(i);
@@ -250,7 +248,8 @@ std::vector<FileResult> Files::put_stream(Session& s, const std::vector<UploadIt
       for (const DeflateSegment& seg : segs) {
         std::string_view data = seg.data;
         do {
-          const std::string_view piece = data.substr(0, kSegmentPiece);
+          // Room in a frame after the 4-byte raw-size prefix.
+          const std::string_view piece = data.substr(0, s.max_payload() - 4);
           data.remove_prefix(piece.size());
           const std::uint32_t raw = data.empty() ? static_cast<std::uint32_t>(seg.raw_size) : 0;
           s.send_frame(frame::kData, le32(raw) + std::string(piece));
@@ -262,7 +261,7 @@ std::vector<FileResult> Files::put_stream(Session& s, const std::vector<UploadIt
     } else {
       std::string_view data = it.data;
       while (!data.empty()) {
-        const std::string_view piece = data.substr(0, kMaxFramePayload);
+        const std::string_view piece = data.substr(0, s.max_payload());
         data.remove_prefix(piece.size());
         s.send_frame(frame::kData, piece);
         sent += static_cast<std::int64_t>(piece.size());
@@ -291,7 +290,7 @@ std::vector<std::string> Files::get_stream(Session& s, const std::vector<std::st
     std::string req(1, compress ? 'z' : 'r');
     req += '\0';
     req += path;
-    if (req.size() > kMaxFramePayload) {
+    if (req.size() > s.max_payload()) {
       throw UsageError(fmt::format("path too long for the board: ':{}'", path));
     }
     s.send_frame(frame::kGet, req);

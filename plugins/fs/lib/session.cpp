@@ -3,6 +3,7 @@
 
 #include <spdlog/fmt/fmt.h>
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 
@@ -20,10 +21,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Bytes that release an agent stuck in the middle of a frame: more than one whole frame of
-// Ctrl-C (ordinary data while the agent runs, harmless once the REPL has them).
-constexpr std::size_t kReleaseBytes = kMaxFramePayload + 2 * kFrameHeaderSize + 16;
-
 std::int64_t read_u32(std::string_view p) {
   auto b = [p](int i) { return static_cast<std::int64_t>(static_cast<unsigned char>(p[i])); };
   return b(0) | b(1) << 8 | b(2) << 16 | b(3) << 24;
@@ -40,7 +37,8 @@ Session::Session(Files& files, int window, int chunk)
   Mpy& mpy = files.mpy();
   mpy.register_helper("agent", std::string(detail::helper_source("agent")));
   mpy.load_helper("agent");
-  code_ = fmt::format("_mt_ag({},{},{},{})", window, kMaxFramePayload, chunk, 10);
+  max_payload_ = std::clamp<std::size_t>(static_cast<std::size_t>(chunk), 256, kMaxFramePayload);
+  code_ = fmt::format("_mt_ag({},{},{},{})", window, max_payload_, chunk, 10);
   comm_.start_program(code_, kTransferIoTimeout);
   running_ = true;
   try {
@@ -87,6 +85,7 @@ void Session::send_raw(std::string_view bytes) {
     const auto n = static_cast<std::size_t>(std::min<std::int64_t>(room, bytes.size()));
     conn_.write(bytes.substr(0, n));
     sent_ += static_cast<std::int64_t>(n);
+    frame_left_ -= std::min(frame_left_, n);
     files_.stats_.bytes_out += static_cast<std::int64_t>(n);
     bytes.remove_prefix(n);
     // Take in what the board said meanwhile (credit) without waiting.
@@ -101,7 +100,9 @@ void Session::send_frame(char type, std::string_view payload) {
     // The host now waits for the rest of the agent's answers and its end: one round trip.
     ++files_.stats_.round_trips;
   }
-  send_raw(encode_frame(type, payload));
+  const std::string f = encode_frame(type, payload);
+  frame_left_ = f.size();
+  send_raw(f);
 }
 
 bool Session::pump(double wait) {
@@ -226,9 +227,10 @@ void Session::abort() noexcept {
   if (!running_) return;
   running_ = false;
   try {
-    // The agent may be waiting for the rest of a frame: complete it with Ctrl-C bytes (a
-    // broken frame ends the agent, which removes its temporary file and restores Ctrl-C).
-    conn_.write(std::string(kReleaseBytes, '\x03'));
+    // The agent may be waiting for the rest of a frame: complete it with Ctrl-C bytes and add
+    // a broken header (that ends the agent, which removes its temporary file and restores
+    // Ctrl-C). A Ctrl-C the signal handler wrote into the stream only shortens what is needed.
+    conn_.write(std::string(frame_left_ + 2 * kFrameHeaderSize, '\x03'));
     const auto start = Clock::now();
     std::string seen = decoder_.take_rest();
     while (seen.find("\x04>") == std::string::npos && since(start) < 2.0) {

@@ -39,6 +39,8 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   const AgentFeatures& features() const noexcept { return features_; }
+  /// Largest payload of a frame in this session (the agent's frame buffer).
+  std::size_t max_payload() const noexcept { return max_payload_; }
 
   /// Sends 256 bytes of every value and checks the echo (binary-clean link, framing, CRC).
   void probe();
@@ -80,6 +82,10 @@ class Session {
   FrameDecoder decoder_;
   std::deque<Frame> queue_;
   std::int64_t sent_ = 0;
+  std::size_t max_payload_ = kMaxFramePayload;
+  /// Bytes of the frame being sent that the board has not been sent yet: what an agent waiting
+  /// inside that frame still needs before it can notice anything (abort()).
+  std::size_t frame_left_ = 0;
   std::int64_t limit_ = 0;
   bool running_ = false;
   bool ended_ = false;

@@ -21,9 +21,10 @@ namespace mpytool::fs {
 inline constexpr unsigned char kFrameMagic = 0xA5;
 /// Header bytes before the payload.
 inline constexpr std::size_t kFrameHeaderSize = 8;
-/// Largest payload the agent accepts (its frame buffer). MpyComm's recovery sends more
-/// Ctrl-C bytes than one frame to release an agent left waiting for one.
-inline constexpr std::size_t kMaxFramePayload = 1024;
+/// Largest payload of any frame. A session uses min(this, the chunk size) (the agent's frame
+/// buffer); MpyComm's recovery sends more Ctrl-C bytes than one frame to release an agent left
+/// waiting for one.
+inline constexpr std::size_t kMaxFramePayload = 4096;
 
 /// Frame types (ASCII letters).
 namespace frame {
