@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine and builds mpytool: installs the missing Debian packages,
-# the virtual board's npm packages (npm ci) and configures + builds in ./build.
+# the npm packages of the virtual board and of the test tools (npm ci), and configures + builds
+# in ./build.
 # Usage: scripts/setup.sh            (BUILD_DIR and BUILD_TYPE may be set in the environment)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,7 @@ BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
 
 pkgs=(cmake g++ make pkg-config libboost-dev libboost-program-options-dev libboost-iostreams-dev
       libboost-filesystem-dev libboost-test-dev libssl-dev libyaml-cpp-dev libspdlog-dev
-      zlib1g-dev socat openssl python3 python3-pytest)
+      zlib1g-dev libdeflate-dev socat openssl python3 python3-pytest)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -26,6 +27,8 @@ if ((${#missing[@]})); then
 fi
 
 (cd vboard && npm ci --no-audit --no-fund --loglevel=error)
+# mpy-cross as WebAssembly for the cp -m / mount -m tests (tests/tools/mpy-cross/mpy-cross).
+(cd tests/tools/mpy-cross && npm ci --no-audit --no-fund --loglevel=error)
 
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"

@@ -205,7 +205,9 @@ def _mt_ag(w, n, c, zb):
 
     micropython.kbd_intr(-1)
     try:
-        tx(72, ('%d %d' % (fl, __import__('gc').mem_free())).encode())
+        import gc
+        gc.collect()
+        tx(72, ('%d %d' % (fl, gc.mem_free())).encode())
         while True:
             t, p = rf()
             if t == 80:

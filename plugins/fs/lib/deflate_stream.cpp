@@ -1,47 +1,79 @@
 // SPDX-License-Identifier: MIT
 #include "deflate_stream.hpp"
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <new>
 #include <stdexcept>
 
 #include "mpytool/error.hpp"
 
 namespace mpytool::fs {
 
-std::vector<DeflateSegment> deflate_segments(std::string_view data, std::size_t segment,
-                                             int wbits) {
+std::string compress_stream(std::string_view data, int wbits) {
+  if (wbits >= 15) {
+    libdeflate_compressor* c = libdeflate_alloc_compressor(12);
+    if (c == nullptr) throw std::bad_alloc();
+    std::string out(libdeflate_zlib_compress_bound(c, data.size()), '\0');
+    const std::size_t n =
+        libdeflate_zlib_compress(c, data.data(), data.size(), out.data(), out.size());
+    libdeflate_free_compressor(c);
+    if (n == 0) throw std::runtime_error("libdeflate_zlib_compress failed");
+    out.resize(n);
+    return out;
+  }
   z_stream zs{};
   if (deflateInit2(&zs, 9, Z_DEFLATED, wbits, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
     throw std::runtime_error("deflateInit2 failed");
   }
-  std::vector<DeflateSegment> out;
-  std::size_t pos = 0;
-  std::string buf(64 * 1024, '\0');
-  do {
-    const std::size_t n = std::min(segment, data.size() - pos);
-    const bool last = pos + n >= data.size();
-    DeflateSegment seg;
-    seg.raw_size = n;
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data() + pos));
-    zs.avail_in = static_cast<uInt>(n);
-    int rc;
-    do {
-      zs.next_out = reinterpret_cast<Bytef*>(buf.data());
-      zs.avail_out = static_cast<uInt>(buf.size());
-      rc = deflate(&zs, last ? Z_FINISH : Z_SYNC_FLUSH);
-      if (rc == Z_STREAM_ERROR) {
-        deflateEnd(&zs);
-        throw std::runtime_error("deflate failed");
-      }
-      seg.data.append(buf.data(), buf.size() - zs.avail_out);
-    } while (zs.avail_out == 0 || (last && rc != Z_STREAM_END));
-    out.push_back(std::move(seg));
-    pos += n;
-  } while (pos < data.size());
+  std::string out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
   deflateEnd(&zs);
+  if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
   return out;
+}
+
+std::vector<DeflateSegment> cut_stream(std::string_view stream, std::size_t piece) {
+  // zlib's inflate decodes a code as soon as its bits are in, like uzlib, so what it has
+  // produced after a prefix is exactly what the board can produce from that prefix.
+  z_stream zs{};
+  if (inflateInit2(&zs, 15) != Z_OK) throw std::runtime_error("inflateInit2 failed");
+  std::vector<DeflateSegment> out;
+  std::string sink(64 * 1024, '\0');
+  std::size_t pos = 0;
+  do {
+    DeflateSegment seg;
+    seg.data.assign(stream.substr(pos, piece));
+    pos += seg.data.size();
+    zs.next_in = reinterpret_cast<Bytef*>(seg.data.data());
+    zs.avail_in = static_cast<uInt>(seg.data.size());
+    int rc = Z_OK;
+    while (zs.avail_in > 0 && rc != Z_STREAM_END) {
+      zs.next_out = reinterpret_cast<Bytef*>(sink.data());
+      zs.avail_out = static_cast<uInt>(sink.size());
+      rc = inflate(&zs, Z_NO_FLUSH);
+      if (rc != Z_OK && rc != Z_STREAM_END) {
+        inflateEnd(&zs);
+        throw std::runtime_error("cut_stream: corrupt stream");
+      }
+      seg.raw_size += sink.size() - zs.avail_out;
+    }
+    out.push_back(std::move(seg));
+  } while (pos < stream.size());
+  inflateEnd(&zs);
+  return out;
+}
+
+std::vector<DeflateSegment> deflate_segments(std::string_view data, std::size_t piece,
+                                             int wbits) {
+  return cut_stream(compress_stream(data, wbits), piece);
 }
 
 std::size_t segments_size(const std::vector<DeflateSegment>& segments) {
@@ -52,7 +84,7 @@ std::size_t segments_size(const std::vector<DeflateSegment>& segments) {
 
 int window_bits_for(std::int64_t mem_free) {
   int bits = 15;
-  while (bits > 10 && (std::int64_t{1} << bits) > mem_free / 4) --bits;
+  while (bits > 10 && (std::int64_t{1} << bits) > mem_free / 3) --bits;
   return bits;
 }
 

@@ -193,7 +193,6 @@ std::vector<std::string> Files::get_many(const std::vector<std::string>& remotes
 std::vector<FileResult> Files::put_stream(Session& s, const std::vector<UploadItem>& items,
                                           TransferObserver* obs) {
   const AgentFeatures& feat = s.features();
-  const std::size_t chunk = static_cast<std::size_t>(chunk_size());
   const int wbits = window_bits_for(feat.mem_free);
   std::vector<FileResult> results(items.size());
   std::deque<std::size_t> waiting;  // files sent, verdict pending
@@ -227,7 +226,8 @@ std::vector<FileResult> Files::put_stream(Session& s, const std::vector<UploadIt
     std::vector<DeflateSegment> segs;
     bool compressed = false;
     if (feat.inflate && want != false && (want == true || it.data.size() >= kMinCompress)) {
-      segs = deflate_segments(it.data, chunk, wbits);
+      // Pieces fill a frame after the 4-byte raw-size prefix.
+      segs = deflate_segments(it.data, s.max_payload() - 4, wbits);
       compressed = want == true || static_cast<double>(segments_size(segs)) <
                                        kCompressWorth * static_cast<double>(it.data.size());
     }
@@ -246,14 +246,7 @@ std::vector<FileResult> Files::put_stream(Session& s, const std::vector<UploadIt
     if (compressed) {
       r.encodings.insert("compressed");
       for (const DeflateSegment& seg : segs) {
-        std::string_view data = seg.data;
-        do {
-          // Room in a frame after the 4-byte raw-size prefix.
-          const std::string_view piece = data.substr(0, s.max_payload() - 4);
-          data.remove_prefix(piece.size());
-          const std::uint32_t raw = data.empty() ? static_cast<std::uint32_t>(seg.raw_size) : 0;
-          s.send_frame(frame::kData, le32(raw) + std::string(piece));
-        } while (!data.empty());
+        s.send_frame(frame::kData, le32(static_cast<std::uint32_t>(seg.raw_size)) + seg.data);
         sent += static_cast<std::int64_t>(seg.raw_size);
         obs->on_progress(i, sent, total);
         drain();

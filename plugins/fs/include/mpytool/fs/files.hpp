@@ -150,6 +150,19 @@ class MPYTOOL_FS_API Files {
   std::optional<std::map<std::string, std::optional<FileInfo>>> fileinfo(
       const std::map<std::string, std::int64_t>& expected);
 
+  /// One file of an unchanged() query.
+  struct Expected {
+    std::string path;
+    std::int64_t size = 0;
+    std::string sha256;  ///< the local content's raw SHA-256 digest
+  };
+  /// For each file, true if the board holds a regular file of that size whose SHA-256 matches
+  /// (the board compares the first 64 bits; only same-size files are hashed). One round trip
+  /// for the whole batch with a compact request (deflated when the board has `deflate`) and a
+  /// one-character-per-file answer: what cp's skip-unchanged check needs at a fraction of
+  /// fileinfo()'s traffic. nullopt if the board cannot hash: treat every file as changed.
+  std::optional<std::vector<bool>> unchanged(const std::vector<Expected>& files);
+
   /// Downloads a file. Throws FileNotFound.
   std::string get(std::string_view path, const ProgressFn& progress = {});
   /// Uploads \p data to \p path (atomically: temporary name, verify, rename).
