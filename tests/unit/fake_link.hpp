@@ -95,6 +95,14 @@ class FakeLink : public Conn {
   }
   std::size_t write_some(std::string_view data) override {
     written += data;
+    // A busy board swallows whole probes: one write of Ctrl-C/Ctrl-B (a probe, possibly with
+    // the agent release burst of Ctrl-Cs after it) counts once.
+    if (busy_probes > 0 && !dead && (mode == Mode::kFriendly || mode == Mode::kRunning) &&
+        !data.empty() && (data[0] == '\x03' || data[0] == '\x02') &&
+        data.find_first_not_of("\x02\x03\x18") == std::string_view::npos) {
+      --busy_probes;
+      return data.size();
+    }
     for (char c : data) feed(c);
     return data.size();
   }
