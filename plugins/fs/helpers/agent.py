@@ -140,12 +140,16 @@ def _mt_ag(w, n, c, zb):
                     f.write(om[:x])
                     u -= x
             else:
+                # Small frames are gathered into chunk-sized flash writes.
                 x = len(p)
                 if k + x > c:
                     f.write(om[:k])
                     k = 0
-                om[k:k + x] = p
-                k += x
+                if x > c:
+                    f.write(p)
+                else:
+                    om[k:k + x] = p
+                    k += x
         if d:
             if d.readinto(om[:1]):
                 raise OSError(0, 'inflate')

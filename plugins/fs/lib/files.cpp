@@ -316,7 +316,9 @@ std::vector<std::string> Files::get_stream(Session& s, const std::vector<std::st
       }
       obs->on_progress(i, static_cast<std::int64_t>(data.size()), total);
     }
-    if (static_cast<std::int64_t>(data.size()) != total || (inflater && !inflater->finished())) {
+    // An empty file gives no compressed stream at all (the board's DeflateIO writes nothing).
+    if (static_cast<std::int64_t>(data.size()) != total ||
+        (inflater && total > 0 && !inflater->finished())) {
       throw MpyError(fmt::format("download of ':{}' incomplete", remotes[i]));
     }
     if (!f.payload.empty() && f.payload != sha256(data)) {

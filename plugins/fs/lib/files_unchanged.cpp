@@ -73,7 +73,7 @@ std::optional<std::vector<bool>> Files::unchanged(const std::vector<Expected>& f
   try {
     mpy_.load_helper("same");
     try {
-      reply = mpy_.comm().exec_eval("_mt_same(" + arg + ")", timeout);
+      reply = mpy_.comm().exec_eval("repr(_mt_same(" + arg + "))", timeout);
     } catch (const CmdError& e) {
       if (e.exception_line().find("ImportError") == std::string::npos ||
           arg.front() == 'b') {
@@ -81,7 +81,7 @@ std::optional<std::vector<bool>> Files::unchanged(const std::vector<Expected>& f
       }
       // No deflate on this board: ask again with the plain request.
       mpy_.remember("fs.inflate", "0");
-      reply = mpy_.comm().exec_eval("_mt_same(" + repr_bytes(query) + ")", timeout);
+      reply = mpy_.comm().exec_eval("repr(_mt_same(" + repr_bytes(query) + "))", timeout);
     }
   } catch (const CmdError&) {
     return std::nullopt;  // no hashlib: every file counts as changed
