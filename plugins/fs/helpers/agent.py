@@ -208,6 +208,7 @@ def _mt_ag(w, n, c, zb):
         tx(69, h.digest() if h else b'')
 
     micropython.kbd_intr(-1)
+    ok = 0
     try:
         import gc
         gc.collect()
@@ -227,6 +228,18 @@ def _mt_ag(w, n, c, zb):
             except Exception as e:
                 fail(e)
                 break
+        ok = 1
     finally:
         drop()
+        if not ok:
+            # Broken stream: swallow what the host still sends until it falls silent, so
+            # that no stray frame byte reaches the REPL (a Ctrl-D there could soft-reset).
+            try:
+                import select
+                q = select.poll()
+                q.register(sys.stdin, select.POLLIN)
+                while q.poll(100):
+                    si.readinto(fm[:1])
+            except Exception:
+                pass
         micropython.kbd_intr(3)

@@ -187,8 +187,11 @@ std::optional<Frame> Session::poll_frame() {
 }
 
 void Session::probe() {
-  std::string all(256, '\0');
-  for (int i = 0; i < 256; ++i) all[static_cast<std::size_t>(i)] = static_cast<char>(i);
+  // Every byte value, Ctrl-D just before Ctrl-C: should the board take the Ctrl-C for an
+  // interrupt after all, the Ctrl-D is already consumed and cannot reach the REPL.
+  std::string all;
+  for (int i = 5; i < 256; ++i) all += static_cast<char>(i);
+  all += std::string("\x00\x01\x02\x04\x03", 5);
   send_frame(frame::kProbe, all);
   ++files_.stats_.round_trips;
   Frame echo = next_frame();
