@@ -135,18 +135,20 @@ BOOST_AUTO_TEST_CASE(json_summary) {
   s.total_bytes = 15;
   s.wire_bytes = 8;
   s.seconds = 0.25;
+  s.round_trips = 4;
+  s.transfer = "stream";
   CopyRecord a{"a.py", ":a.py", 10, false, {"compressed"}, 8};
   CopyRecord b{"b \"q\".py", ":b \"q\".py", 5, true, {}, 0};
   BOOST_TEST(format_json_summary(s, {a, b}) ==
              R"({"files":2,"transferred":1,"unchanged":1,"bytes":10,"total_bytes":15,)"
-             R"("wire_bytes":8,"seconds":0.250,"items":[)"
+             R"("wire_bytes":8,"seconds":0.250,"round_trips":4,"transfer":"stream","items":[)"
              R"({"src":"a.py","dst":":a.py","size":10,"status":"transferred",)"
              R"("encodings":["compressed"],"wire_bytes":8},)"
              R"({"src":"b \"q\".py","dst":":b \"q\".py","size":5,"status":"unchanged",)"
              R"("encodings":[],"wire_bytes":0}]})");
   BOOST_TEST(format_json_summary({}, {}) ==
              R"({"files":0,"transferred":0,"unchanged":0,"bytes":0,"total_bytes":0,)"
-             R"("wire_bytes":0,"seconds":0.000,"items":[]})");
+             R"("wire_bytes":0,"seconds":0.000,"round_trips":0,"transfer":"","items":[]})");
 }
 
 BOOST_AUTO_TEST_CASE(sha256_known_vectors) {

@@ -215,12 +215,8 @@ class CpCommand : public Command {
     i.options.push_back({"mpy", 'm', K::kFlag, "", "compile .py to .mpy with mpy-cross", {}});
     i.options.push_back({"compress", 'z', K::kFlag, "", "force compression", {}});
     i.options.push_back({"no-compress", 'Z', K::kFlag, "", "disable compression", {}});
-    i.options.push_back({"chunk-size",
-                         'c',
-                         K::kValue,
-                         "SIZE",
-                         "transfer chunk size: 512, 4K, 4KB (64..131072)",
-                         {}});
+    const char* chunk_help = "transfer chunk size: 512, 4K, 4KB (64..131072)";
+    i.options.push_back({"chunk-size", 'c', K::kValue, "SIZE", chunk_help, {}});
     i.options.push_back({"json", 0, K::kFlag, "", "print the summary as JSON to stdout", {}});
     i.positionals.push_back({"PATH", "source(s) and destination (: prefix for device)",
                              PositionalSpec::Arity::kZeroOrMore});
@@ -235,7 +231,7 @@ class CpCommand : public Command {
     for (std::size_t k = 0; k + 1 < words.size(); ++k) sources.push_back(parse_cli_path(words[k]));
     const CliPath dest = parse_cli_path(words.back());
 
-    TransferOptions opts = transfer_options(ctx.globals());
+    TransferOptions opts = transfer_options(ctx);
     if (auto c = args.value("chunk-size")) opts.chunk_size = parse_size(*c);
     if (args.flag("no-compress")) {
       opts.compress = false;
@@ -287,6 +283,8 @@ class CpCommand : public Command {
     reporter.flush_skips(jobs.size());
 
     CopySummary summary;
+    summary.round_trips = files.stats().round_trips;
+    summary.transfer = files.transfer_path();
     summary.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::vector<CopyRecord> records;
@@ -390,13 +388,28 @@ class CpCommand : public Command {
 
   void upload(Files& files, std::vector<Job>& jobs, const std::vector<std::string>& dirs,
               Reporter& reporter) {
-    if (!dirs.empty()) files.mkdirs(dirs);
     for (auto& j : jobs) {
       if (j.remote_src || j.loaded) continue;
       j.data = read_local(j.src);
       j.size = static_cast<std::int64_t>(j.data.size());
     }
     if (!force_) mark_unchanged(files, jobs);
+    // Directories: the empty ones of the source, and those that will receive a file. When
+    // everything is unchanged, no round trip is spent on directories that exist anyway.
+    std::vector<std::string> needed;
+    for (const std::string& d : dirs) {
+      bool holds_file = false;
+      bool receives = false;
+      for (const Job& j : jobs) {
+        if (j.dst.size() > d.size() && j.dst.compare(0, d.size(), d) == 0 &&
+            j.dst[d.size()] == '/') {
+          holds_file = true;
+          receives = receives || !j.unchanged;
+        }
+      }
+      if (!holds_file || receives) needed.push_back(d);
+    }
+    if (!needed.empty()) files.mkdirs(needed);
 
     // Board sources: download first (the first half of their progress).
     std::vector<std::size_t> fetch;

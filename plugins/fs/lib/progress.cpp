@@ -167,9 +167,10 @@ std::string format_json_summary(const CopySummary& s, const std::vector<CopyReco
         item.unchanged ? "unchanged" : "transferred", fmt::join(enc, ","), item.wire_bytes));
   }
   return fmt::format(R"({{"files":{},"transferred":{},"unchanged":{},"bytes":{},"total_bytes":{},)"
-                     R"("wire_bytes":{},"seconds":{:.3f},"items":[{}]}})",
+                     R"("wire_bytes":{},"seconds":{:.3f},"round_trips":{},"transfer":{},)"
+                     R"("items":[{}]}})",
                      items.size(), s.transferred, s.unchanged, s.bytes, s.total_bytes, s.wire_bytes,
-                     s.seconds, fmt::join(rows, ","));
+                     s.seconds, s.round_trips, json_quote(s.transfer), fmt::join(rows, ","));
 }
 
 }  // namespace mpytool::fs

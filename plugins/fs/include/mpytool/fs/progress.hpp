@@ -79,6 +79,8 @@ struct CopySummary {
   std::int64_t total_bytes = 0;  ///< content bytes of all files, unchanged ones included
   std::int64_t wire_bytes = 0;   ///< bytes that crossed the link for the transferred contents
   double seconds = 0;            ///< elapsed time of the batch
+  std::int64_t round_trips = 0;  ///< board exchanges and waits of the whole command (JSON only)
+  std::string transfer;          ///< "stream", "text" or "" when nothing was transferred (JSON)
 };
 
 /// The summary line: ` {size}  {speed}/s  {secs:.1f}s[  wire {size}][  speedup {x:.1f}x]
