@@ -117,6 +117,29 @@ void Mpy::load_helper(std::string_view name) {
   helpers_loaded_.emplace(name);
 }
 
+std::string Mpy::take_helper(std::string_view name) {
+  if (helpers_loaded_.find(name) != helpers_loaded_.end()) return {};
+  std::string_view source;
+  if (auto it = helper_sources_.find(name); it != helper_sources_.end()) {
+    source = it->second;
+  } else {
+    source = core_helper_source(name);
+  }
+  if (source.empty()) throw MpyError(fmt::format("unknown helper '{}'", name));
+  if (source.size() > kCompressHelpersAbove || !helper_dependencies(name).empty()) {
+    load_helper(name);
+    return {};
+  }
+  helpers_loaded_.emplace(name);
+  std::string code(source);
+  if (!code.empty() && code.back() != '\n') code += '\n';
+  return code;
+}
+
+void Mpy::forget_helper(std::string_view name) {
+  if (auto it = helpers_loaded_.find(name); it != helpers_loaded_.end()) helpers_loaded_.erase(it);
+}
+
 void Mpy::register_helper(std::string name, std::string source) {
   // A changed source must be sent again; the same one stays loaded.
   if (auto it = helper_sources_.find(name); it != helper_sources_.end() && it->second == source) {

@@ -66,6 +66,14 @@ class MPYTOOL_CORE_API Mpy {
   /// `deflate`. Throws MpyError for an unknown helper.
   void load_helper(std::string_view name);
 
+  /// For sending a small helper together with its first use in one program: returns the
+  /// helper's source to put before the call and counts it as loaded, or "" if it is loaded
+  /// already (or too large: then it is loaded now, as load_helper() does). If that program
+  /// fails, call forget_helper().
+  std::string take_helper(std::string_view name);
+  /// Marks a helper as not loaded (its definition may not have reached the board).
+  void forget_helper(std::string_view name);
+
   /// Makes a helper source available to load_helper() under \p name (plugins call this).
   void register_helper(std::string name, std::string source);
 

@@ -71,16 +71,20 @@ std::optional<std::vector<bool>> Files::unchanged(const std::vector<Expected>& f
   const double timeout = 5.0 + 0.5 * static_cast<double>(files.size());
   PyValue reply;
   try {
-    mpy_.load_helper("same");
+    // The helper travels with the first query: one round trip in all.
+    const std::string helper = mpy_.take_helper("same");
     try {
-      reply = mpy_.comm().exec_eval("repr(_mt_same(" + arg + "))", timeout);
+      reply = parse_literal(
+          mpy_.comm().exec(helper + "print(repr(_mt_same(" + arg + ")))", timeout));
     } catch (const CmdError& e) {
+      if (!helper.empty()) mpy_.forget_helper("same");
       if (e.exception_line().find("ImportError") == std::string::npos ||
           arg.front() == 'b') {
         throw;
       }
       // No deflate on this board: ask again with the plain request.
       mpy_.remember("fs.inflate", "0");
+      mpy_.load_helper("same");
       reply = mpy_.comm().exec_eval("repr(_mt_same(" + repr_bytes(query) + "))", timeout);
     }
   } catch (const CmdError&) {
