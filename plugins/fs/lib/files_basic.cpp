@@ -88,10 +88,21 @@ TreeNode tree_node(const PyValue& v) {
   return node;
 }
 
+/// Runs \p code with helper \p name defined first in the same program when it is not on the
+/// board yet (one round trip instead of two).
+Bytes exec_with(Mpy& mpy, std::string_view name, const std::string& code, Seconds timeout) {
+  const std::string helper = mpy.take_helper(name);
+  try {
+    return mpy.comm().exec(helper + code, timeout);
+  } catch (...) {
+    if (!helper.empty()) mpy.forget_helper(name);
+    throw;
+  }
+}
+
 }  // namespace
 
 TreeNode Files::tree(std::string_view path) {
-  mpy_.load_helper("tree");
   const std::string p = repr_str(path);
   std::string code;
   if (path.empty() || path == "." || path == "/") {
@@ -106,7 +117,7 @@ TreeNode Files::tree(std::string_view path) {
   }
   PyValue reply;
   try {
-    reply = run_os(mpy_, code, kFlashTimeout);
+    reply = parse_literal(exec_with(mpy_, "tree", "import os\n" + code, kFlashTimeout));
   } catch (const CmdError& e) {
     if (is_os_error(e)) throw DirNotFound(std::string(path));
     throw;
@@ -116,8 +127,8 @@ TreeNode Files::tree(std::string_view path) {
 }
 
 std::optional<std::int64_t> Files::stat(std::string_view path) {
-  mpy_.load_helper("stat");
-  PyValue v = mpy_.comm().exec_eval(fmt::format("_mt_stat({})", repr_str(path)));
+  PyValue v = parse_literal(
+      exec_with(mpy_, "stat", fmt::format("print(_mt_stat({}))", repr_str(path)), 5.0));
   if (v.is_none()) return std::nullopt;
   return v.as_int();
 }
@@ -126,11 +137,10 @@ void Files::mkdir(std::string_view path) { mkdirs({std::string(path)}); }
 
 void Files::mkdirs(const std::vector<std::string>& paths) {
   if (paths.empty()) return;
-  mpy_.load_helper("mkdir");
   // Stops at the first path blocked by a file and prints it.
   const std::string code =
       fmt::format("for p in {}:\n if _mt_mkdir(p):\n  print(repr(p))\n  break", repr_list(paths));
-  const std::string out = mpy_.comm().exec(code, kFlashTimeout);
+  const std::string out = exec_with(mpy_, "mkdir", code, kFlashTimeout);
   if (out.find_first_not_of(" \r\n") != std::string::npos) {
     throw MpyError("Error creating directory, this is file: " + parse_literal(out).as_str());
   }
