@@ -33,26 +33,9 @@ constexpr double kHelperTimeout = 10.0;
 // plugin shrinks from 3.8 KB to 2 KB, which matters at 115200 baud).
 constexpr std::size_t kCompressHelpersAbove = 1024;
 
-// `exec(<source inflated from base64>)`: zlib with a 1 KiB window, which any board can afford.
+// `exec(<source inflated on the board>)`.
 std::string compressed_loader(std::string_view source) {
-  z_stream zs{};
-  deflateInit2(&zs, 9, Z_DEFLATED, 10, 9, Z_DEFAULT_STRATEGY);
-  std::string packed(deflateBound(&zs, static_cast<uLong>(source.size())), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(source.data()));
-  zs.avail_in = static_cast<uInt>(source.size());
-  zs.next_out = reinterpret_cast<Bytef*>(packed.data());
-  zs.avail_out = static_cast<uInt>(packed.size());
-  deflate(&zs, Z_FINISH);
-  packed.resize(zs.total_out);
-  deflateEnd(&zs);
-  std::string b64(4 * ((packed.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
-                                reinterpret_cast<const unsigned char*>(packed.data()),
-                                static_cast<int>(packed.size()));
-  b64.resize(static_cast<std::size_t>(n));
-  return "exec(__import__('deflate').DeflateIO(__import__('io').BytesIO(__import__('ubinascii')"
-         ".a2b_base64('" +
-         b64 + "'))).read())";
+  return "exec(" + inflate_expression(source) + ")";
 }
 
 // One round trip for everything platform() reports. os.uname() and _mpy are optional.
@@ -83,6 +66,28 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 
 std::string_view core_helper_source(std::string_view name) { return detail::helper_source(name); }
 
+std::string inflate_expression(std::string_view data) {
+  // zlib with a 1 KiB window, which any board can afford to inflate.
+  z_stream zs{};
+  deflateInit2(&zs, 9, Z_DEFLATED, 10, 9, Z_DEFAULT_STRATEGY);
+  std::string packed(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(packed.data());
+  zs.avail_out = static_cast<uInt>(packed.size());
+  deflate(&zs, Z_FINISH);
+  packed.resize(zs.total_out);
+  deflateEnd(&zs);
+  std::string b64(4 * ((packed.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                                reinterpret_cast<const unsigned char*>(packed.data()),
+                                static_cast<int>(packed.size()));
+  b64.resize(static_cast<std::size_t>(n));
+  return "__import__('deflate').DeflateIO(__import__('io').BytesIO(__import__('ubinascii')"
+         ".a2b_base64('" +
+         b64 + "'))).read()";
+}
+
 Mpy::Mpy(Conn& conn) : conn_(conn), comm_(conn) {}
 Mpy::~Mpy() = default;
 
@@ -92,9 +97,7 @@ void Mpy::import_module(std::string_view module) {
   modules_.emplace(module);
 }
 
-void Mpy::load_helper(std::string_view name) {
-  if (helpers_loaded_.find(name) != helpers_loaded_.end()) return;
-  for (std::string_view dep : helper_dependencies(name)) load_helper(dep);
+std::string_view Mpy::helper_source_of(std::string_view name) const {
   std::string_view source;
   if (auto it = helper_sources_.find(name); it != helper_sources_.end()) {
     source = it->second;
@@ -102,6 +105,13 @@ void Mpy::load_helper(std::string_view name) {
     source = core_helper_source(name);
   }
   if (source.empty()) throw MpyError(fmt::format("unknown helper '{}'", name));
+  return source;
+}
+
+void Mpy::load_helper(std::string_view name) {
+  if (helpers_loaded_.find(name) != helpers_loaded_.end()) return;
+  for (std::string_view dep : helper_dependencies(name)) load_helper(dep);
+  const std::string_view source = helper_source_of(name);
   bool loaded = false;
   if (source.size() > kCompressHelpersAbove && compressed_helpers_ != false) {
     try {
@@ -119,13 +129,7 @@ void Mpy::load_helper(std::string_view name) {
 
 std::string Mpy::take_helper(std::string_view name) {
   if (helpers_loaded_.find(name) != helpers_loaded_.end()) return {};
-  std::string_view source;
-  if (auto it = helper_sources_.find(name); it != helper_sources_.end()) {
-    source = it->second;
-  } else {
-    source = core_helper_source(name);
-  }
-  if (source.empty()) throw MpyError(fmt::format("unknown helper '{}'", name));
+  const std::string_view source = helper_source_of(name);
   if (source.size() > kCompressHelpersAbove || !helper_dependencies(name).empty()) {
     load_helper(name);
     return {};

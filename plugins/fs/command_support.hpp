@@ -15,6 +15,7 @@
 #include "mpytool/context.hpp"
 #include "mpytool/fs/files.hpp"
 #include "mpytool/fs/paths.hpp"
+#include "mpytool/fs/progress.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/output.hpp"
 
@@ -71,36 +72,7 @@ inline OptionSpec json_option() {
   return {"json", 0, OptionSpec::Kind::kFlag, "", "print machine-readable JSON to stdout", {}};
 }
 
-/// A JSON string literal of UTF-8 \p text: quotes, backslashes and control characters escaped,
-/// everything else (Unicode included) as is.
-inline std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+/// A JSON string literal of UTF-8 \p text (progress.hpp's json_quote()).
+inline std::string json_string(std::string_view text) { return json_quote(text); }
 
 }  // namespace mpytool::fs

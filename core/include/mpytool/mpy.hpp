@@ -133,6 +133,8 @@ class MPYTOOL_CORE_API Mpy {
   static std::string escape_path(std::string_view path);
 
  private:
+  std::string_view helper_source_of(std::string_view name) const;
+
   Conn& conn_;
   MpyComm comm_;
   std::set<std::string, std::less<>> modules_;
@@ -145,5 +147,10 @@ class MPYTOOL_CORE_API Mpy {
 
 /// Source of a core helper embedded at build time (core/helpers/<name>.py), or "" if unknown.
 MPYTOOL_CORE_API std::string_view core_helper_source(std::string_view name);
+
+/// A Python expression that evaluates, on a board with `deflate`, to \p data as bytes: deflated
+/// on the host (1 KiB window) and carried as base64, about half the size of text such as code
+/// or path lists. Raises ImportError on a board without `deflate`.
+MPYTOOL_CORE_API std::string inflate_expression(std::string_view data);
 
 }  // namespace mpytool

@@ -67,6 +67,18 @@ std::string le32(std::uint32_t v) {
       err);
 }
 
+// One file's progress callback as an observer (get() and put()).
+class ProgressAdapter : public TransferObserver {
+ public:
+  explicit ProgressAdapter(const ProgressFn& fn) : fn_(fn) {}
+  void on_progress(std::size_t, std::int64_t done, std::int64_t total) override {
+    if (fn_) fn_(done, total);
+  }
+
+ private:
+  const ProgressFn& fn_;
+};
+
 }  // namespace
 
 Files::Files(Mpy& mpy, TransferOptions options)
@@ -147,25 +159,13 @@ std::unique_ptr<Session> Files::open_session() {
 }
 
 std::string Files::get(std::string_view path, const ProgressFn& progress) {
-  struct Progress : TransferObserver {
-    const ProgressFn* fn;
-    void on_progress(std::size_t, std::int64_t done, std::int64_t total) override {
-      if (*fn) (*fn)(done, total);
-    }
-  } obs;
-  obs.fn = &progress;
+  ProgressAdapter obs(progress);
   return get_many({std::string(path)}, &obs).at(0);
 }
 
 FileResult Files::put(std::string_view data, std::string_view path, const ProgressFn& progress,
                       std::optional<bool> compress) {
-  struct Progress : TransferObserver {
-    const ProgressFn* fn;
-    void on_progress(std::size_t, std::int64_t done, std::int64_t total) override {
-      if (*fn) (*fn)(done, total);
-    }
-  } obs;
-  obs.fn = &progress;
+  ProgressAdapter obs(progress);
   return put_many({UploadItem{std::string(data), std::string(path), compress}}, &obs).at(0);
 }
 

@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Files::unchanged(): cp's skip-unchanged check for a whole batch in one round trip.
-#include <zlib.h>
-
 #include <spdlog/fmt/fmt.h>
 
-#include "base64.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/fs/files.hpp"
 #include "mpytool/mpy.hpp"
@@ -31,22 +28,6 @@ std::string hex16(std::string_view digest) {
   return out;
 }
 
-std::string deflate_zlib(std::string_view data) {
-  uLongf len = compressBound(static_cast<uLong>(data.size()));
-  std::string out(len, '\0');
-  // A 1 KiB window: any board can afford to inflate it.
-  z_stream zs{};
-  deflateInit2(&zs, 9, Z_DEFLATED, 10, 9, Z_DEFAULT_STRATEGY);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-
 }  // namespace
 
 std::optional<std::vector<bool>> Files::unchanged(const std::vector<Expected>& files) {
@@ -64,9 +45,7 @@ std::optional<std::vector<bool>> Files::unchanged(const std::vector<Expected>& f
   mpy_.register_helper("same", std::string(detail::helper_source("same")));
   std::string arg = repr_bytes(query);
   if (query.size() > kCompressAbove && mpy_.recall("fs.inflate") != "0") {
-    arg = "__import__('deflate').DeflateIO(__import__('io').BytesIO(__import__('ubinascii')"
-          ".a2b_base64('" +
-          base64_encode(deflate_zlib(query)) + "'))).read()";
+    arg = inflate_expression(query);
   }
   const double timeout = 5.0 + 0.5 * static_cast<double>(files.size());
   PyValue reply;
@@ -74,12 +53,11 @@ std::optional<std::vector<bool>> Files::unchanged(const std::vector<Expected>& f
     // The helper travels with the first query: one round trip in all.
     const std::string helper = mpy_.take_helper("same");
     try {
-      reply = parse_literal(
-          mpy_.comm().exec(helper + "print(repr(_mt_same(" + arg + ")))", timeout));
+      reply =
+          parse_literal(mpy_.comm().exec(helper + "print(repr(_mt_same(" + arg + ")))", timeout));
     } catch (const CmdError& e) {
       if (!helper.empty()) mpy_.forget_helper("same");
-      if (e.exception_line().find("ImportError") == std::string::npos ||
-          arg.front() == 'b') {
+      if (e.exception_line().find("ImportError") == std::string::npos || arg.front() == 'b') {
         throw;
       }
       // No deflate on this board: ask again with the plain request.

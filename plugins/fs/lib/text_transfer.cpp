@@ -41,28 +41,38 @@ std::string zlib_compress(std::string_view data) {
   throw DeviceError(fmt::format("cannot {} ':{}': {} (errno {})", verb, path, text, err), err);
 }
 
-// ubinascii first: the built-in module even where a binascii.py on the path shadows it; deflate
-// when the board has it. Once per call (cheap).
-bool prepare(Mpy& mpy) {
-  mpy.comm().exec(
-      "import os\ntry:\n import ubinascii as _mt_b\nexcept ImportError:\n import binascii as "
-      "_mt_b\n"
-      "try:\n import deflate as _mt_d, io as _mt_io\nexcept ImportError:\n _mt_d = None\n");
-  return mpy.comm().exec_eval("_mt_d is not None").as_bool();
+// What the text path needs on the board, once per call (cheap).
+struct TextSetup {
+  bool inflate = false;   ///< deflate is there: chunks may travel compressed
+  bool can_hash = false;  ///< hashlib is there: files are verified by SHA-256
+};
+
+// ubinascii first: the built-in module even where a binascii.py on the path shadows it.
+TextSetup prepare(Mpy& mpy) {
+  TextSetup t;
+  t.inflate = mpy.comm()
+                  .exec_eval(
+                      "True if exec('import os\\ntry:\\n import ubinascii as _mt_b\\nexcept "
+                      "ImportError:\\n import binascii as _mt_b\\ntry:\\n import deflate as "
+                      "_mt_d, io as _mt_io\\nexcept ImportError:\\n _mt_d = None') or _mt_d "
+                      "else False")
+                  .as_bool();
+  mpy.load_helper("stat");
+  try {
+    mpy.load_helper("hash");
+    t.can_hash = true;
+  } catch (const CmdError&) {
+  }
+  return t;
 }
 
 }  // namespace
 
 std::vector<FileResult> Files::put_text(const std::vector<UploadItem>& items,
                                         TransferObserver* obs) {
-  const bool inflate = prepare(mpy_);
-  mpy_.load_helper("stat");
-  bool can_hash = true;
-  try {
-    mpy_.load_helper("hash");
-  } catch (const CmdError&) {
-    can_hash = false;
-  }
+  const TextSetup setup = prepare(mpy_);
+  const bool inflate = setup.inflate;
+  const bool can_hash = setup.can_hash;
   const std::size_t chunk = static_cast<std::size_t>(chunk_size());
   std::vector<FileResult> results;
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -129,14 +139,7 @@ std::vector<FileResult> Files::put_text(const std::vector<UploadItem>& items,
 
 std::vector<std::string> Files::get_text(const std::vector<std::string>& remotes,
                                          TransferObserver* obs, bool keep) {
-  prepare(mpy_);
-  mpy_.load_helper("stat");
-  bool can_hash = true;
-  try {
-    mpy_.load_helper("hash");
-  } catch (const CmdError&) {
-    can_hash = false;
-  }
+  const bool can_hash = prepare(mpy_).can_hash;
   const int chunk = chunk_size();
   std::vector<std::string> out;
   for (std::size_t i = 0; i < remotes.size(); ++i) {
