@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job against the virtual board: set up, start a private virtual board, show `info`,
-# copy a script's code to the board and run it, evaluate a value, soft-reset.
+# run a script, evaluate a value, then deploy a small project with cp (a second cp finds every
+# file unchanged), list it, import it, download it back and compare, and soft-reset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -12,5 +13,14 @@ import sys
 print('hello from', sys.platform, 'running', sys.implementation.name)
 print('sum of squares:', sum(i * i for i in range(10)))
 PY
+mkdir -p "$tmp/app/lib"
+cat >"$tmp/app/lib/greet.py" <<'PY'
+def greet(name):
+    return 'hello, ' + name + ' (from a deployed module)'
+PY
+printf 'import greet\nprint(greet.greet("world"))\n' >"$tmp/app/main.py"
 set -x
-"$MPY" --vboard info -- run "$tmp/hello.py" -- eval "[1 + 1, 'two', {'three': 3.0}]" -- reset
+"$MPY" --vboard info -- run "$tmp/hello.py" -- eval "[1 + 1, 'two', {'three': 3.0}]" \
+  -- cp "$tmp/app/" :/ -- cp "$tmp/app/" :/ -- tree :/ -- path -a :/lib \
+  -- exec "import greet; print(greet.greet('world'))" -- cp :/lib "$tmp/back/" -- reset
+diff -r "$tmp/app/lib" "$tmp/back/lib"
