@@ -218,7 +218,8 @@ class CpCommand : public Command {
     const char* chunk_help = "transfer chunk size: 512, 4K, 4KB (64..131072)";
     i.options.push_back({"chunk-size", 'c', K::kValue, "SIZE", chunk_help, {}});
     i.options.push_back({"json", 0, K::kFlag, "", "print the summary as JSON to stdout", {}});
-    i.positionals.push_back({"PATH", "source(s) and destination (: prefix for device)",
+    // The seed's completion argtype and text (`_args cp`), which its shell scripts expect.
+    i.positionals.push_back({"local_or_remote", "source(s) and dest (: prefix for device)",
                              PositionalSpec::Arity::kZeroOrMore});
     i.needs = Needs::kRepl;
     return i;
