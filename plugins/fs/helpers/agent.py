@@ -76,15 +76,18 @@ def _mt_ag(w, n, c, zb):
         return fb[1], p
 
     def drop():
-        if cur[0]:
-            cur[0].close()
-            cur[0] = None
-        if cur[1]:
-            try:
-                os.remove(cur[1])
-            except OSError:
-                pass
-            cur[1] = None
+        f, cur[0] = cur[0], None
+        q, cur[1] = cur[1], None
+        try:
+            if f:
+                f.close()
+        except Exception:
+            pass
+        try:
+            if q:
+                os.remove(q)
+        except Exception:
+            pass
 
     def fail(e):
         # Report, clean up and ignore the rest of the batch until the host aborts.
@@ -159,14 +162,8 @@ def _mt_ag(w, n, c, zb):
         cur[0] = None
         if os.stat(tq)[6] != z or (sha256 and len(p) and digest(tq) != bytes(p)):
             raise OSError(0, 'verify')
-        try:
-            os.rename(tq, q)
-        except OSError as e:
-            # FAT does not rename over an existing file.
-            if e.errno != 17:
-                raise
-            os.remove(q)
-            os.rename(tq, q)
+        # littlefs renames over the target atomically; MicroPython's FAT removes it first.
+        os.rename(tq, q)
         cur[1] = None
         tx(75, str(z).encode())
 
@@ -220,8 +217,8 @@ def _mt_ag(w, n, c, zb):
                 continue
             if t not in (79, 71):
                 break
-            a = bytes(p).decode().split('\0')
             try:
+                a = bytes(p).decode().split('\0')
                 up(a) if t == 79 else dn(a)
             except ValueError:
                 raise

@@ -71,8 +71,7 @@ std::vector<DeflateSegment> cut_stream(std::string_view stream, std::size_t piec
   return out;
 }
 
-std::vector<DeflateSegment> deflate_segments(std::string_view data, std::size_t piece,
-                                             int wbits) {
+std::vector<DeflateSegment> deflate_segments(std::string_view data, std::size_t piece, int wbits) {
   return cut_stream(compress_stream(data, wbits), piece);
 }
 

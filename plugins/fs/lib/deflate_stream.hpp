@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Host-side zlib streams for transfers: one deflate stream per uploaded file, cut into frame-
 // sized pieces, each with the number of bytes it lets the board inflate (its DeflateIO pulls
-// input and must never run dry), and a streaming inflater for compressed downloads. Private to libmpytool-fs (exported for the unit tests).
+// input and must never run dry), and a streaming inflater for compressed downloads. Private to
+// libmpytool-fs (exported for the unit tests).
 #pragma once
 
 #include <cstdint>

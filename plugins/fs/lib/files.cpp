@@ -2,7 +2,6 @@
 // Files: settings, the choice of transfer path, and the streaming uploads and downloads.
 #include "mpytool/fs/files.hpp"
 
-#include <openssl/evp.h>
 #include <spdlog/fmt/fmt.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include "mpytool/conn.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/fs/frame.hpp"
+#include "mpytool/fs/hash.hpp"
 #include "mpytool/log.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/py_value.hpp"
@@ -31,13 +31,6 @@ constexpr std::size_t kMinCompress = 64;
 constexpr const char* kStreamKey = "fs.transfer.stream";
 // A compressed file must save at least this fraction to be sent compressed automatically.
 constexpr double kCompressWorth = 0.9;
-
-std::string sha256(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<char*>(md), len);
-}
 
 std::string le32(std::uint32_t v) {
   std::string s(4, '\0');
@@ -65,6 +58,26 @@ std::string le32(std::uint32_t v) {
       fmt::format("cannot {} ':{}': {}{}", verb, path, detail,
                   err && !errno_text(err).empty() ? fmt::format(" (errno {})", err) : ""),
       err);
+}
+
+// Board paths are UTF-8 text on the board; a local name that is not (possible on Linux) is
+// refused before anything is sent.
+void require_utf8(std::string_view path) {
+  std::size_t i = 0;
+  while (i < path.size()) {
+    const auto c = static_cast<unsigned char>(path[i]);
+    const std::size_t n = c < 0x80         ? 1
+                          : (c >> 5) == 6  ? 2
+                          : (c >> 4) == 14 ? 3
+                          : (c >> 3) == 30 ? 4
+                                           : 0;
+    bool ok = n > 0 && i + n <= path.size();
+    for (std::size_t k = 1; ok && k < n; ++k) {
+      ok = (static_cast<unsigned char>(path[i + k]) >> 6) == 2;
+    }
+    if (!ok) throw UsageError(fmt::format("path is not valid UTF-8: '{}'", path));
+    i += n;
+  }
 }
 
 // One file's progress callback as an observer (get() and put()).
@@ -110,8 +123,10 @@ int Files::chunk_size() {
   if (!chunk_) {
     std::int64_t free_bytes = 0;
     try {
-      mpy_.import_module("gc");
-      free_bytes = mpy_.comm().exec_eval("gc.mem_free() if gc.collect() is None else 0").as_int();
+      free_bytes =
+          mpy_.comm()
+              .exec_eval("__import__('gc').mem_free() if __import__('gc').collect() is None else 0")
+              .as_int();
     } catch (const CmdError&) {
     }
     const std::int64_t kib = free_bytes / 1024;
@@ -122,9 +137,10 @@ int Files::chunk_size() {
 
 int Files::window() {
   if (options_.window) return std::max(16, *options_.window);
-  // Native USB (CDC) holds the host back when the board's buffer is full: nothing is lost, so
-  // a larger window only keeps the pipe full. Anything else may be a UART without flow control.
-  return mpy_.conn().type_name() == "USB-CDC" ? 4096 : 256;
+  // What every board's stdin buffer holds (esp32 260 bytes). Not more for native USB either:
+  // some USB-CDC stacks (esp32-s2/s3 before 1.24) drop what does not fit instead of holding
+  // the host back. A board profile's transfer.stdin_buffer raises it.
+  return 256;
 }
 
 std::string Files::transfer_path() const {
@@ -231,6 +247,7 @@ std::vector<FileResult> Files::put_stream(Session& s, const std::vector<UploadIt
       compressed = want == true || static_cast<double>(segments_size(segs)) <
                                        kCompressWorth * static_cast<double>(it.data.size());
     }
+    require_utf8(it.remote);
     std::string open_payload(1, compressed ? 'z' : 'r');
     open_payload += '\0';
     open_payload += std::to_string(total);
@@ -279,23 +296,32 @@ std::vector<std::string> Files::get_stream(Session& s, const std::vector<std::st
                                            TransferObserver* obs, bool keep) {
   const bool compress = s.features().deflate && options_.compress != false;
   std::vector<std::string> out;
-  for (const std::string& path : remotes) {
-    std::string req(1, compress ? 'z' : 'r');
-    req += '\0';
-    req += path;
-    if (req.size() > s.max_payload()) {
-      throw UsageError(fmt::format("path too long for the board: ':{}'", path));
+  // Requests run two files ahead: the board never waits between files, and an abort has at
+  // most one more file to get through (the agent reads no input while it streams a file).
+  std::size_t requested = 0;
+  auto request_more = [&](std::size_t upto) {
+    for (; requested < std::min(upto, remotes.size()); ++requested) {
+      const std::string& path = remotes[requested];
+      std::string req(1, compress ? 'z' : 'r');
+      req += '\0';
+      req += path;
+      if (req.size() > s.max_payload()) {
+        throw UsageError(fmt::format("path too long for the board: ':{}'", path));
+      }
+      s.send_frame(frame::kGet, req);
     }
-    s.send_frame(frame::kGet, req);
-  }
-  s.send_frame(frame::kQuit);
+    if (requested == remotes.size()) s.send_frame(frame::kQuit);
+  };
+  for (const std::string& path : remotes) require_utf8(path);
+  request_more(2);
   for (std::size_t i = 0; i < remotes.size(); ++i) {
     Frame f = s.next_frame();
     if (f.type == frame::kError) {
-      s.quit(true);
+      s.quit();
       throw_board_error("read", remotes[i], f.payload);
     }
     if (f.type != frame::kSize) throw MpyError("transfer agent: unexpected frame");
+    request_more(i + 3);
     const std::int64_t total = std::stoll(f.payload);
     obs->on_start(i, total);
     FileResult r;
@@ -307,6 +333,10 @@ std::vector<std::string> Files::get_stream(Session& s, const std::vector<std::st
     for (;;) {
       f = s.next_frame();
       if (f.type == frame::kEnd) break;
+      if (f.type == frame::kError) {
+        s.quit();
+        throw_board_error("read", remotes[i], f.payload);
+      }
       if (f.type != frame::kData) throw MpyError("transfer agent: unexpected frame");
       r.wire_bytes += static_cast<std::int64_t>(f.payload.size() + kFrameHeaderSize);
       if (inflater) {
@@ -327,7 +357,7 @@ std::vector<std::string> Files::get_stream(Session& s, const std::vector<std::st
     obs->on_done(i, r, &data);
     if (keep) out.push_back(std::move(data));
   }
-  s.quit(true);
+  s.quit();
   return out;
 }
 

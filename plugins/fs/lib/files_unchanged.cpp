@@ -4,6 +4,7 @@
 
 #include "mpytool/error.hpp"
 #include "mpytool/fs/files.hpp"
+#include "mpytool/fs/hash.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/py_value.hpp"
 
@@ -17,17 +18,6 @@ namespace {
 // Requests above this size travel deflated when the board can inflate.
 constexpr std::size_t kCompressAbove = 256;
 
-std::string hex16(std::string_view digest) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < 8 && i < digest.size(); ++i) {
-    const auto c = static_cast<unsigned char>(digest[i]);
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
-
 }  // namespace
 
 std::optional<std::vector<bool>> Files::unchanged(const std::vector<Expected>& files) {
@@ -39,7 +29,7 @@ std::optional<std::vector<bool>> Files::unchanged(const std::vector<Expected>& f
     query += '\0';
     query += std::to_string(f.size);
     query += '\0';
-    query += hex16(f.sha256);
+    query += to_hex(f.sha256.substr(0, 8));
     query += '\0';
   }
   mpy_.register_helper("same", std::string(detail::helper_source("same")));

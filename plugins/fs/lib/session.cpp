@@ -53,7 +53,12 @@ Session::Session(Files& files, int window, int chunk)
     features_.inflate = flags & 2;
     features_.deflate = flags & 4;
     // The first credit follows the hello at once.
-    while (limit_ == 0) pump(kTransferIoTimeout);
+    const auto start = Clock::now();
+    while (limit_ == 0) {
+      if (!pump(0.2) && since(start) > kTransferIoTimeout) {
+        throw Timeout("transfer agent: no credit from the board");
+      }
+    }
   } catch (...) {
     abort();
     throw;
@@ -201,9 +206,7 @@ void Session::probe() {
   }
 }
 
-void Session::quit(bool already_sent) {
-  if (!running_) return;
-  if (!already_sent) send_frame(frame::kQuit);
+void Session::wait_end() {
   const auto start = Clock::now();
   while (running_) {
     if (!pump(0.2) && since(start) > kTransferIoTimeout) {
@@ -211,19 +214,19 @@ void Session::quit(bool already_sent) {
       throw Timeout("transfer agent: no end from the board");
     }
   }
+}
+
+void Session::quit(bool already_sent) {
+  if (!running_) return;
+  if (!already_sent) send_frame(frame::kQuit);
+  wait_end();
   if (!queue_.empty()) logger().debug("transfer agent: {} unread frames at quit", queue_.size());
 }
 
 void Session::finish_after_error() {
   if (!running_) return;
   send_frame(frame::kAbort);
-  const auto start = Clock::now();
-  while (running_) {
-    if (!pump(0.2) && since(start) > kTransferIoTimeout) {
-      abort();
-      throw Timeout("transfer agent: no end from the board");
-    }
-  }
+  wait_end();
 }
 
 void Session::abort() noexcept {
@@ -233,7 +236,8 @@ void Session::abort() noexcept {
     // The agent may be waiting for the rest of a frame: complete it with Ctrl-C bytes and add
     // a broken header (that ends the agent, which removes its temporary file and restores
     // Ctrl-C). A Ctrl-C the signal handler wrote into the stream only shortens what is needed.
-    conn_.write(std::string(frame_left_ + 2 * kFrameHeaderSize, '\x03'));
+    // If the split fell inside the length, Ctrl-Cs make it 0x03xx: cover that frame too.
+    conn_.write(std::string(frame_left_ + 0x3ff + 3 * kFrameHeaderSize, '\x03'));
     const auto start = Clock::now();
     std::string seen = decoder_.take_rest();
     while (seen.find("\x04>") == std::string::npos && since(start) < 2.0) {

@@ -74,6 +74,7 @@ class Session {
   bool pump(double wait);
   void ingest(Bytes data);
   void read_end(std::string rest);
+  void wait_end();
   void check_cancel();
 
   Files& files_;

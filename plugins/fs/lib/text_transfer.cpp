@@ -2,13 +2,13 @@
 // The text transfer path: base64 through raw-REPL exec, one round trip per chunk (the seed's
 // way). It needs nothing but binascii on the board and survives links that are not 8-bit
 // clean. Uploads still go to a temporary name, are verified and then renamed.
-#include <openssl/evp.h>
 #include <spdlog/fmt/fmt.h>
-#include <zlib.h>
 
 #include "base64.hpp"
+#include "deflate_stream.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/fs/files.hpp"
+#include "mpytool/fs/hash.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/py_value.hpp"
 
@@ -17,21 +17,7 @@ namespace {
 
 constexpr double kFlashTimeout = 20.0;
 
-std::string digest_b64(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  return base64_encode(std::string_view(reinterpret_cast<char*>(md), len));
-}
-
-std::string zlib_compress(std::string_view data) {
-  uLongf len = compressBound(static_cast<uLong>(data.size()));
-  std::string out(len, '\0');
-  compress2(reinterpret_cast<Bytef*>(out.data()), &len, reinterpret_cast<const Bytef*>(data.data()),
-            static_cast<uLong>(data.size()), 9);
-  out.resize(len);
-  return out;
-}
+std::string digest_b64(std::string_view data) { return base64_encode(sha256(data)); }
 
 [[noreturn]] void rethrow_as(std::string_view verb, std::string_view path, const CmdError& e) {
   const int err = e.errno_value();
@@ -91,7 +77,7 @@ std::vector<FileResult> Files::put_text(const std::vector<UploadItem>& items,
         if (inflate && want != false) {
           std::string z =
               fmt::format("_mt_d.DeflateIO(_mt_io.BytesIO(_mt_b.a2b_base64('{}'))).read()",
-                          base64_encode(zlib_compress(piece)));
+                          base64_encode(compress_stream(piece, 10)));
           if (z.size() < expr.size() || want == true) {
             expr = std::move(z);
             r.encodings.insert("compressed");
