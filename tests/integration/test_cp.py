@@ -768,6 +768,17 @@ def test_json_summary(board, link, root, tmp_path):
     assert doc["bytes"] == len(b"print('changed')\n")
 
 
+def test_debug_logging_prints_each_progress_update_on_its_own_line(board, root, tmp_path):
+    # The seed's -d behaviour: progress is not overwritten but listed, also without a terminal.
+    (tmp_path / "big.bin").write_bytes(bytes(range(256)) * 200)
+    r = ok(mt(board, "tcp", "-d", "cp", "-f", "big.bin", ":%s/" % root, cwd=tmp_path))
+    err = r.stderr.decode()
+    assert "\r" not in err
+    steps = [l for l in err.splitlines() if "%" in l and "big.bin" in l]
+    assert len(steps) >= 2, err
+    assert steps[-1].split()[0] == "100%", steps
+
+
 def test_progress_on_a_terminal(board, root, tmp_path):
     """On a terminal the counter line is redrawn with a carriage return and replaced by the
     finished line."""

@@ -88,8 +88,9 @@ struct Job {
 /// when done, nothing with -q. Lines that are overwritten in place only show on a terminal.
 class Reporter {
  public:
-  Reporter(Output& out, const std::vector<Job>& jobs, bool upload)
-      : out_(out), jobs_(jobs), verbose_(out.verbosity() >= 2) {
+  /// \p lines: every progress update on a line of its own (the seed's behaviour with -d).
+  Reporter(Output& out, const std::vector<Job>& jobs, bool upload, bool lines = false)
+      : out_(out), jobs_(jobs), verbose_(out.verbosity() >= 2), lines_(lines) {
     for (const auto& j : jobs) {
       const bool src_remote = j.remote_src;
       const bool dst_remote = upload;
@@ -108,7 +109,7 @@ class Reporter {
   /// Progress of file \p i, shown as base + span * done / total percent.
   void progress(std::size_t i, std::int64_t done, std::int64_t total, int base = 0,
                 int span = 100) {
-    if (out_.verbosity() < 1 || !out_.err_is_tty()) return;
+    if (out_.verbosity() < 1 || (!out_.err_is_tty() && !lines_)) return;
     // An empty file is complete at once; a total of -1 is not known yet.
     const std::int64_t part = total > 0    ? std::min<std::int64_t>(done, total) * span / total
                               : total == 0 ? span
@@ -120,6 +121,10 @@ class Reporter {
     const std::string status = format_percent(pct, 100);
     std::string line = verbose_ ? format_verbose_line(layout_, i + 1, status, items_[i])
                                 : format_compact_line(layout_, i + 1, status, items_[i]);
+    if (lines_) {
+      out_.verbose(1, line, Color::kCyan);
+      return;
+    }
     drawn_width_ = display_width(line);
     out_.progress(1, line, Color::kCyan);
   }
@@ -146,7 +151,7 @@ class Reporter {
  private:
   /// A line that stays: it replaces the pending progress line on a terminal.
   void finish_line(std::string line, Color color) {
-    if (out_.err_is_tty()) {
+    if (out_.err_is_tty() && !lines_) {
       // Without colours the terminal gets no clear-to-end-of-line: pad over the old line.
       const std::size_t w = display_width(line);
       if (!out_.color() && w < drawn_width_) line += std::string(drawn_width_ - w, ' ');
@@ -162,6 +167,7 @@ class Reporter {
   Output& out_;
   const std::vector<Job>& jobs_;
   bool verbose_;
+  bool lines_;
   std::vector<ProgressItem> items_;
   ProgressLayout layout_;
   std::size_t next_skip_ = 0;
@@ -275,7 +281,7 @@ class CpCommand : public Command {
       out.verbose(1, format_copy_header(false));
     }
     const auto started = std::chrono::steady_clock::now();
-    Reporter reporter(out, jobs, dest.remote);
+    Reporter reporter(out, jobs, dest.remote, ctx.globals().debug > 0);
     if (dest.remote) {
       upload(files, jobs, dirs, reporter);
     } else {
