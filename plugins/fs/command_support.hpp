@@ -52,6 +52,13 @@ inline TransferOptions transfer_options(CommandContext& ctx) {
   return o;
 }
 
+/// The optional device-path argument of ls and tree: "" (the CWD) when absent, trailing '/'
+/// dropped (except for ":/"). Throws UsageError without the ':' prefix.
+inline std::string optional_remote_arg(std::string_view cmd, const ParsedArgs& args) {
+  if (args.positionals().empty()) return {};
+  return strip_trailing_slash(require_remote(cmd, args.positionals().front()));
+}
+
 /// Prints the seed's `_verbose_path` header at verbosity 1: "LS: /lib" for an absolute path,
 /// "LS: <cwd>" for "" or ".", "LS: <cwd>/<path>" otherwise (without the seed's "//lib" when the
 /// CWD is "/"). The CWD is asked for only when the header is shown and needs it.

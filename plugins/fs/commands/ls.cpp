@@ -24,10 +24,7 @@ class LsCommand : public Command {
   }
 
   int run(CommandContext& ctx, const ParsedArgs& args) override {
-    std::string path;
-    if (!args.positionals().empty()) {
-      path = strip_trailing_slash(require_remote("ls", args.positionals().front()));
-    }
+    const std::string path = optional_remote_arg("ls", args);
     verbose_path(ctx, "LS", path);
     Files files(ctx.mpy(), transfer_options(ctx.globals()));
     const std::vector<Entry> entries = files.ls(path);

@@ -60,10 +60,7 @@ class TreeCommand : public Command {
   }
 
   int run(CommandContext& ctx, const ParsedArgs& args) override {
-    std::string path;
-    if (!args.positionals().empty()) {
-      path = strip_trailing_slash(require_remote("tree", args.positionals().front()));
-    }
+    const std::string path = optional_remote_arg("tree", args);
     verbose_path(ctx, "TREE", path);
     Files files(ctx.mpy(), transfer_options(ctx.globals()));
     const TreeNode root = files.tree(path);
