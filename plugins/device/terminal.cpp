@@ -20,7 +20,8 @@ RawTerminal::RawTerminal(int fd) : fd_(fd) {
   ::cfmakeraw(&raw);
   raw.c_cc[VMIN] = 1;
   raw.c_cc[VTIME] = 0;
-  if (::tcsetattr(fd_, TCSAFLUSH, &raw) != 0) {
+  // TCSANOW, not TCSAFLUSH: keys typed ahead (before the REPL was ready) still reach the board.
+  if (::tcsetattr(fd_, TCSANOW, &raw) != 0) {
     throw MpyError(fmt::format("Cannot set terminal to raw mode: {}", std::strerror(errno)));
   }
 }

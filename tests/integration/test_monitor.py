@@ -179,6 +179,13 @@ def test_repl_after_raw_repl_command_leaves_raw_repl(board):
     s = PtySession(*board.conn_args("tcp"), "exec", "x = 5", "--", "repl")
     try:
         assert s.read_until(b"REPL (Ctrl+] to exit)"), s.buf
+        # The header comes before the terminal is switched to raw mode: wait for a prompt the
+        # board gives to a key sent once the REPL forwards keys (a loaded machine may be slow).
+        for _ in range(10):
+            mark = len(s.buf)
+            s.write(b"\r")
+            if s.read_until(b">>> ", timeout=1) and b">>> " in s.buf[mark:]:
+                break
         s.write(b"print(x * 2)\r")
         assert s.read_until(b"10\r\n"), s.buf
         s.write(b"\x1d")
