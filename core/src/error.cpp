@@ -3,6 +3,8 @@
 // shared core, so a plugin's throw is caught by type in the app.
 #include "mpytool/error.hpp"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <string_view>
 
@@ -98,6 +100,13 @@ CapabilityError::~CapabilityError() = default;
 DeviceError::DeviceError(const std::string& message, int errno_value)
     : MpyError(message), errno_(errno_value) {}
 DeviceError::~DeviceError() = default;
+
+std::optional<DeviceError> DeviceError::from_errno(std::string_view action, int errno_value) {
+  const std::string text = errno_text(errno_value);
+  if (text.empty()) return std::nullopt;
+  return DeviceError(fmt::format("cannot {}: {} (errno {})", action, text, errno_value),
+                     errno_value);
+}
 
 Interrupted::Interrupted() : MpyError("Interrupted") {}
 Interrupted::~Interrupted() = default;

@@ -6,8 +6,10 @@
 /// and quote their subject: "cannot open '/dev/ttyACM0': permission denied".
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "mpytool/export.hpp"
 
@@ -97,6 +99,9 @@ class MPYTOOL_CORE_API DeviceError : public MpyError {
  public:
   DeviceError(const std::string& message, int errno_value = 0);
   ~DeviceError() override;
+  /// "cannot <action>: <errno text> (errno N)" for an errno with a known text (errno_text()),
+  /// nullopt otherwise. \p action names what failed: "write ':/a.py'".
+  static std::optional<DeviceError> from_errno(std::string_view action, int errno_value);
   ExitCode exit_code() const noexcept override { return ExitCode::kDevice; }
   /// The board's errno, 0 if none.
   int errno_value() const noexcept { return errno_; }

@@ -43,11 +43,11 @@ class TouchCommand : public Command {
       const std::string& failed = paths.at(std::min(done, paths.size() - 1));
       // ENOENT: the parent directory is missing. Anything else (EISDIR...) as the board said.
       if (e.errno_value() == 2) throw DirNotFound(remote_dirname(failed));
-      const std::string text = errno_text(e.errno_value());
-      if (text.empty()) throw;
-      throw DeviceError(
-          fmt::format("cannot touch ':{}': {} (errno {})", failed, text, e.errno_value()),
-          e.errno_value());
+      if (auto known =
+              DeviceError::from_errno(fmt::format("touch ':{}'", failed), e.errno_value())) {
+        throw *known;
+      }
+      throw;
     }
     return 0;
   }

@@ -47,17 +47,14 @@ std::string le32(std::uint32_t v) {
     err = err * 10 + (payload[i] - '0');
     ++i;
   }
-  std::string detail = errno_text(err);
-  if (detail.empty()) {
-    std::string_view rest = payload.substr(std::min(payload.size(), i + 1));
-    detail =
-        rest == "OSError(0, 'verify')" ? "verification on the board failed" : std::string(rest);
-  }
   if (err == 2 && verb == "read") throw FileNotFound(std::string(path));
-  throw DeviceError(
-      fmt::format("cannot {} ':{}': {}{}", verb, path, detail,
-                  err && !errno_text(err).empty() ? fmt::format(" (errno {})", err) : ""),
-      err);
+  const std::string action = fmt::format("{} ':{}'", verb, path);
+  if (auto known = DeviceError::from_errno(action, err)) throw *known;
+  const std::string_view rest = payload.substr(std::min(payload.size(), i + 1));
+  throw DeviceError(fmt::format("cannot {}: {}", action,
+                                rest == "OSError(0, 'verify')" ? "verification on the board failed"
+                                                               : std::string(rest)),
+                    err);
 }
 
 // Board paths are UTF-8 text on the board; a local name that is not (possible on Linux) is

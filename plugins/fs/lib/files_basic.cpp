@@ -162,11 +162,11 @@ void Files::rename(std::string_view from, std::string_view to) {
     mpy_.comm().exec(fmt::format("import os\nos.rename({},{})", repr_str(from), repr_str(to)),
                      kFlashTimeout);
   } catch (const CmdError& e) {
-    const std::string text = errno_text(e.errno_value());
-    if (text.empty()) throw;
-    throw DeviceError(
-        fmt::format("cannot rename ':{}' to ':{}': {} (errno {})", from, to, text, e.errno_value()),
-        e.errno_value());
+    if (auto known = DeviceError::from_errno(fmt::format("rename ':{}' to ':{}'", from, to),
+                                             e.errno_value())) {
+      throw *known;
+    }
+    throw;
   }
 }
 

@@ -20,11 +20,11 @@ constexpr double kFlashTimeout = 20.0;
 std::string digest_b64(std::string_view data) { return base64_encode(sha256(data)); }
 
 [[noreturn]] void rethrow_as(std::string_view verb, std::string_view path, const CmdError& e) {
-  const int err = e.errno_value();
-  if (err == 2 && verb == "read") throw FileNotFound(std::string(path));
-  const std::string text = errno_text(err);
-  if (text.empty()) throw;
-  throw DeviceError(fmt::format("cannot {} ':{}': {} (errno {})", verb, path, text, err), err);
+  if (e.errno_value() == 2 && verb == "read") throw FileNotFound(std::string(path));
+  if (auto known = DeviceError::from_errno(fmt::format("{} ':{}'", verb, path), e.errno_value())) {
+    throw *known;
+  }
+  throw;
 }
 
 // What the text path needs on the board, once per call (cheap).
