@@ -634,12 +634,19 @@ BOOST_AUTO_TEST_CASE(serial_custom_baud_and_reconnect) {
 
 BOOST_AUTO_TEST_CASE(serial_lost_link) {
   Pty pty;
-  mpytool::ConnSerial conn(pty.path);
+  // Opened through a link, like /dev/serial/by-id/...: a board that goes away takes its link
+  // along. (The pty's own number may be handed to another process at once.)
+  const std::filesystem::path link =
+      std::filesystem::temp_directory_path() / ("mpytool-lost-" + std::to_string(::getpid()));
+  std::filesystem::remove(link);
+  std::filesystem::create_symlink(pty.path, link);
+  mpytool::ConnSerial conn(link.string());
   ::close(std::exchange(pty.master, -1));  // the "board" goes away
+  std::filesystem::remove(link);
   const auto text = error_text<mpytool::ConnError>([&] { conn.read_until(">", 1.0); });
   BOOST_TEST(text.starts_with("Connection lost: "), text);
   BOOST_TEST(error_text<mpytool::ConnError>([&] { conn.reconnect(0.3); }) ==
-             "Could not reconnect to " + pty.path + " within 0.3s");
+             "Could not reconnect to " + link.string() + " within 0.3s");
 }
 
 BOOST_AUTO_TEST_CASE(serial_open_errors) {
