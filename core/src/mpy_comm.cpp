@@ -59,6 +59,22 @@ Seconds send_timeout(Seconds timeout) {
 
 bool submit_only(Seconds timeout) { return timeout && *timeout == 0; }
 
+// Waits up to \p seconds in all for the friendly prompt. Not an inactivity timeout: a program
+// that missed the Ctrl-C (it arrived before the program ran) keeps printing, and the next probe
+// must still go out.
+bool wait_for_prompt(Conn& conn, double seconds) {
+  const auto start = Clock::now();
+  std::string seen = conn.flush();
+  for (;;) {
+    if (seen.find(kFriendlyPrompt) != std::string::npos) return true;
+    // Only a tail that may hold the start of the prompt needs keeping.
+    if (seen.size() > kFriendlyPrompt.size()) seen.erase(0, seen.size() - kFriendlyPrompt.size());
+    const double left = seconds - seconds_since(start);
+    if (left <= 0) return false;
+    seen += conn.read(std::min(left, 0.05));
+  }
+}
+
 }  // namespace
 
 MpyComm::MpyComm(Conn& conn) : conn_(conn) {}
@@ -79,11 +95,7 @@ bool MpyComm::stop_current_operation() {
     // board idling in the raw REPL answers the B), in parts, at most 4 x 1040 bytes in all.
     if (attempt % 3 == 0 && attempt > 0 && attempt <= 12) probe.append(kAgentReleaseBytes, kCtrlC);
     conn_.write(probe);
-    try {
-      conn_.read_until(kFriendlyPrompt, kProbeTimeout);
-    } catch (const Timeout&) {
-      continue;
-    }
+    if (!wait_for_prompt(conn_, kProbeTimeout)) continue;
     if (attempt > 0) {
       // Earlier probes may still be answered; drop those prompts so they are not mistaken
       // for the answer to the next command.
