@@ -107,6 +107,8 @@ const BoardProfile* AppContext::profile() {
 }
 
 void AppContext::provide(Needs needs) {
+  // Between commands is a safe point for deferred session work (a remount after a reboot).
+  if (mpy_ && needs != Needs::kNothing) mpy_->service(false);
   switch (needs) {
     case Needs::kNothing:
       break;
@@ -161,6 +163,7 @@ void AppContext::clear_interrupt() { cli::clear_interrupt(); }
 void AppContext::finish() noexcept {
   if (conn_) {
     if (mpy_) {
+      mpy_->close_session();  // e.g. active mounts leave the board as it was
       try {
         mpy_->comm().exit_raw_repl();
       } catch (...) {

@@ -163,6 +163,9 @@ Bytes Conn::flush() { return std::exchange(buffer_, {}); }
 bool Conn::has_data(double timeout) { return !buffer_.empty() || wait_readable(timeout); }
 
 void Conn::write(std::string_view data) {
+  if (active_handler_ != nullptr && !is_feeding(this)) {
+    throw MpyError("cannot write to the board while it is served a request (connection busy)");
+  }
   log_traffic("TX", data);
   while (!data.empty()) {
     const std::size_t written = write_some(data);
@@ -207,6 +210,16 @@ void Conn::set_escape_handler(char escape, EscapeHandler* handler) {
   } else if (it != handlers_.end()) {
     handlers_.erase(it);
   }
+}
+
+void Conn::add_output_observer(OutputObserver* observer) {
+  if (std::find(observers_.begin(), observers_.end(), observer) == observers_.end()) {
+    observers_.push_back(observer);
+  }
+}
+
+void Conn::remove_output_observer(OutputObserver* observer) {
+  observers_.erase(std::remove(observers_.begin(), observers_.end(), observer), observers_.end());
 }
 
 bool Conn::fill_buffer(double timeout) {
@@ -265,6 +278,11 @@ Bytes Conn::process(Bytes data) {
       leftover->erase(0, 1);
     }
     data = std::move(*leftover) + overread;
+  }
+  if (!out.empty()) {
+    // A copy: an observer may unregister itself (or others) while it looks.
+    const std::vector<OutputObserver*> observers = observers_;
+    for (OutputObserver* o : observers) o->observe(out);
   }
   return out;
 }

@@ -243,6 +243,7 @@ void Mpy::stop() {
 void Mpy::soft_reset() {
   comm_.soft_reset();
   reset_state();
+  notify_board_reset();
 }
 
 void Mpy::soft_reset_raw() {
@@ -252,6 +253,7 @@ void Mpy::soft_reset_raw() {
   modules_.clear();
   helpers_loaded_.clear();
   platform_.reset();
+  notify_board_reset();
 }
 
 void Mpy::machine_reset(bool reconnect, std::optional<double> timeout) {
@@ -259,6 +261,7 @@ void Mpy::machine_reset(bool reconnect, std::optional<double> timeout) {
   // No wait for OK: the board may reset before it is sent.
   conn_.write("import machine; machine.reset()\x04");
   reset_state();
+  notify_board_reset();
   if (reconnect) conn_.reconnect(timeout.value_or(10.0));
 }
 
@@ -275,6 +278,7 @@ void Mpy::hard_reset() {
     throw MpyError(std::string("Hardware reset failed: ") + e.what());
   }
   reset_state();
+  notify_board_reset();
 }
 
 void Mpy::reset_to_bootloader() {
@@ -298,6 +302,12 @@ void Mpy::chdir(std::string_view path) {
   } catch (const CmdError&) {
     throw DirNotFound(std::string(path));
   }
+  // Remember the absolute result: a relative path means nothing after a reboot.
+  try {
+    chosen_cwd_ = getcwd();
+  } catch (const MpyError&) {
+    chosen_cwd_ = std::string(path);
+  }
 }
 
 std::vector<std::string> Mpy::get_sys_path() {
@@ -311,6 +321,7 @@ std::vector<std::string> Mpy::get_sys_path() {
 void Mpy::set_sys_path(const std::vector<std::string>& paths) {
   import_module("sys");
   comm_.exec("sys.path = " + repr_str_list(paths));
+  chosen_sys_path_ = paths;
 }
 
 void Mpy::prepend_sys_path(const std::vector<std::string>& paths) {
@@ -338,6 +349,48 @@ void Mpy::remove_from_sys_path(const std::vector<std::string>& paths) {
     if (!contains(paths, p)) result.push_back(p);
   }
   set_sys_path(result);
+}
+
+SessionExtension& Mpy::attach(std::string key, std::unique_ptr<SessionExtension> extension) {
+  for (auto& [k, e] : extensions_) {
+    if (k == key) {
+      e = std::move(extension);
+      return *e;
+    }
+  }
+  extensions_.emplace_back(std::move(key), std::move(extension));
+  return *extensions_.back().second;
+}
+
+SessionExtension* Mpy::extension(std::string_view key) const {
+  for (const auto& [k, e] : extensions_) {
+    if (k == key) return e.get();
+  }
+  return nullptr;
+}
+
+void Mpy::detach(std::string_view key) {
+  std::erase_if(extensions_, [&](const auto& entry) { return entry.first == key; });
+}
+
+void Mpy::service(bool idle) {
+  // An extension's work (a remount) talks to the board, which may come back here.
+  if (servicing_) return;
+  servicing_ = true;
+  struct Done {
+    bool& flag;
+    ~Done() { flag = false; }
+  } done{servicing_};
+  for (std::size_t i = 0; i < extensions_.size(); ++i) extensions_[i].second->service(*this, idle);
+}
+
+void Mpy::close_session() noexcept {
+  for (auto& entry : extensions_) entry.second->close(*this);
+  extensions_.clear();
+}
+
+void Mpy::notify_board_reset() {
+  for (std::size_t i = 0; i < extensions_.size(); ++i) extensions_[i].second->board_reset(*this);
 }
 
 std::string Mpy::escape_path(std::string_view path) {

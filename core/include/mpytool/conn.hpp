@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mpytool/export.hpp"
 
@@ -30,6 +31,15 @@ class BOOST_SYMBOL_VISIBLE EscapeHandler {
   /// stays active and receives the following bytes); otherwise it is done and returns the
   /// leftover bytes that are not its own (possibly empty), which Conn scans again.
   virtual std::optional<Bytes> feed(std::string_view data) = 0;
+};
+
+/// Sees the board's ordinary output (what escape handlers did not take) as it is read, before
+/// any caller gets it; e.g. the mount plugin watches for a soft reboot here.
+class BOOST_SYMBOL_VISIBLE OutputObserver {
+ public:
+  virtual ~OutputObserver() = default;
+  /// Called with each chunk of output, in order (chunks may split any marker).
+  virtual void observe(std::string_view output) = 0;
 };
 
 /// Abstract link to a board. Reads go through one buffer; every byte received passes the escape
@@ -60,7 +70,8 @@ class MPYTOOL_CORE_API Conn {
   /// True if bytes are buffered or the link has data within \p timeout seconds.
   bool has_data(double timeout = 0);
 
-  /// Writes all of \p data (blocking). Throws ConnError when the link is lost.
+  /// Writes all of \p data (blocking). Throws ConnError when the link is lost, and MpyError
+  /// while an escape handler serves a request (busy(): only the handler itself may write then).
   void write(std::string_view data);
 
   /// File descriptor for poll/select, or -1.
@@ -92,6 +103,12 @@ class MPYTOOL_CORE_API Conn {
   /// must outlive its registration.
   void set_escape_handler(char escape, EscapeHandler* handler);
 
+  /// Adds \p observer for the board's ordinary output (no-op if present). It must outlive its
+  /// registration.
+  void add_output_observer(OutputObserver* observer);
+  /// Removes \p observer (no-op if absent).
+  void remove_output_observer(OutputObserver* observer);
+
  protected:
   /// Waits up to \p timeout seconds until the transport can be read without blocking.
   virtual bool wait_readable(double timeout) = 0;
@@ -112,6 +129,7 @@ class MPYTOOL_CORE_API Conn {
   Bytes buffer_;
   std::map<char, EscapeHandler*> handlers_;
   EscapeHandler* active_handler_ = nullptr;
+  std::vector<OutputObserver*> observers_;
 };
 
 }  // namespace mpytool

@@ -45,6 +45,24 @@ struct FsInfo {
   std::int64_t free = 0;
 };
 
+class Mpy;
+
+/// State a library keeps for one connection across chained commands (e.g. the mount plugin's
+/// active mounts), with the hooks the session calls. Attached with Mpy::attach(); it survives
+/// reset_state() and board resets, and lives until close_session() or the Mpy's end.
+class BOOST_SYMBOL_VISIBLE SessionExtension {
+ public:
+  virtual ~SessionExtension() = default;
+  /// A safe point: between chained commands (\p idle false; the next command may need the
+  /// board at once) or from a loop that waits on the board (repl, monitor: \p idle true, the
+  /// board may be busy booting). Never called from inside a read. Deferred work goes here.
+  virtual void service(Mpy& /*mpy*/, bool /*idle*/) {}
+  /// The board lost its RAM through a reset that Mpy performed (soft, raw, machine, hard).
+  virtual void board_reset(Mpy& /*mpy*/) {}
+  /// The session ends while the link is still open: undo what the extension did on the board.
+  virtual void close(Mpy& /*mpy*/) noexcept {}
+};
+
 /// The board. Owns an MpyComm over a caller-owned Conn. Caches imported modules and injected
 /// helpers until reset_state(); not thread-safe.
 class MPYTOOL_CORE_API Mpy {
@@ -132,7 +150,31 @@ class MPYTOOL_CORE_API Mpy {
   /// Escapes \p path for a single-quoted Python literal ('\\' and '\'').
   static std::string escape_path(std::string_view path);
 
+  /// The working directory last set through chdir(), to restore after a soft reboot.
+  const std::optional<std::string>& chosen_cwd() const noexcept { return chosen_cwd_; }
+  /// Records \p path as the chosen working directory (for a library that changed it itself).
+  void set_chosen_cwd(std::string path) { chosen_cwd_ = std::move(path); }
+  /// sys.path as last set through set_sys_path() and friends, to restore after a soft reboot.
+  const std::optional<std::vector<std::string>>& chosen_sys_path() const noexcept {
+    return chosen_sys_path_;
+  }
+
+  /// Attaches \p extension under \p key (replacing one with that key) and returns it.
+  SessionExtension& attach(std::string key, std::unique_ptr<SessionExtension> extension);
+  /// The extension attached under \p key, or nullptr.
+  SessionExtension* extension(std::string_view key) const;
+  /// Removes the extension under \p key without calling close().
+  void detach(std::string_view key);
+  /// Calls every extension's service() (see SessionExtension); the dispatcher does this
+  /// between commands, repl and monitor while they wait.
+  void service(bool idle = false);
+  /// Calls every extension's close() and drops them all. The dispatcher does this before it
+  /// closes the link; library users call it before they let go of the board.
+  void close_session() noexcept;
+
  private:
+  void notify_board_reset();
+
   std::string_view helper_source_of(std::string_view name) const;
 
   Conn& conn_;
@@ -142,7 +184,11 @@ class MPYTOOL_CORE_API Mpy {
   std::map<std::string, std::string, std::less<>> helper_sources_;
   std::optional<PlatformInfo> platform_;
   std::optional<bool> compressed_helpers_;
-  std::map<std::string, std::string, std::less<>> remembered_;  ///< large helpers travel deflated (probed once)
+  std::map<std::string, std::string, std::less<>> remembered_;
+  std::optional<std::string> chosen_cwd_;
+  std::optional<std::vector<std::string>> chosen_sys_path_;
+  std::vector<std::pair<std::string, std::unique_ptr<SessionExtension>>> extensions_;
+  bool servicing_ = false;
 };
 
 /// Source of a core helper embedded at build time (core/helpers/<name>.py), or "" if unknown.

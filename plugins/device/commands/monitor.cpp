@@ -36,8 +36,13 @@ class MonitorCommand : public Command {
     out.verbose(1,
                 follow ? "MONITOR (Ctrl+C to stop)" : "MONITOR (until program ends, -f to follow)");
     try {
-      ctx.mpy().comm().monitor([&out](std::string_view chunk) { out.data(chunk); }, follow,
-                               [&ctx] { return !ctx.interrupted(); });
+      Mpy& mpy = ctx.mpy();
+      // Each check is also a safe point for session work (a mount's remount after a reboot).
+      mpy.comm().monitor([&out](std::string_view chunk) { out.data(chunk); }, follow,
+                         [&ctx, &mpy] {
+                           mpy.service(true);
+                           return !ctx.interrupted();
+                         });
     } catch (const ConnError& e) {
       out.out().flush();
       logger().error("{}", e.what());

@@ -40,7 +40,13 @@ class ReplCommand : public Command {
     auto show = [&out](std::string_view chunk) { out.data(chunk); };
     // An outside SIGINT (Ctrl-C itself is a key in raw mode) ends the session; the dispatcher
     // then reports it.
-    auto stop = [&ctx] { return ctx.interrupted(); };
+    // Each check is also a safe point for session work, e.g. a mount's remount once the board
+    // is back at its prompt after a soft reboot (Ctrl-D).
+    Mpy& mpy = ctx.mpy();
+    auto stop = [&ctx, &mpy] {
+      mpy.service(true);
+      return ctx.interrupted();
+    };
     RawTerminal raw(STDIN_FILENO);  // restored on every way out of run()
     try {
       run_terminal(ctx.conn(), STDIN_FILENO, show, stop);

@@ -123,38 +123,6 @@ std::string format_copy_header(bool details, std::optional<int> chunk, std::opti
   return fmt::format("COPY ({})", fmt::join(parts, ", "));
 }
 
-std::string json_quote(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          out += fmt::format("\\u{:04x}", u);
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
-
 std::string format_json_summary(const CopySummary& s, const std::vector<CopyRecord>& items) {
   std::vector<std::string> rows;
   rows.reserve(items.size());

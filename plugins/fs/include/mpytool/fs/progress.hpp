@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "mpytool/fs/export.hpp"
+#include "mpytool/json.hpp"
 
 namespace mpytool::fs {
 
@@ -115,6 +116,7 @@ MPYTOOL_FS_API std::string format_json_summary(const CopySummary& summary,
 
 /// \p text as a JSON string literal (quotes, backslashes and control characters escaped; other
 /// bytes pass through, so UTF-8 stays UTF-8).
-MPYTOOL_FS_API std::string json_quote(std::string_view text);
+
+using mpytool::json_quote;  // core/include/mpytool/json.hpp
 
 }  // namespace mpytool::fs

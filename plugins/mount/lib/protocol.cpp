@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+#include "mpytool/mount/protocol.hpp"
+
+#include <zlib.h>
+
+#include <stdexcept>
+
+namespace mpytool::mount {
+
+namespace {
+unsigned char byte_at(std::string_view data, std::size_t i) {
+  return static_cast<unsigned char>(data[i]);
+}
+}  // namespace
+
+std::uint32_t crc32(std::string_view data, std::uint32_t crc) {
+  return static_cast<std::uint32_t>(::crc32(static_cast<uLong>(crc),
+                                            reinterpret_cast<const Bytef*>(data.data()),
+                                            static_cast<uInt>(data.size())));
+}
+
+void put_u16(Bytes& out, std::uint16_t v) {
+  out += static_cast<char>(v & 0xFF);
+  out += static_cast<char>(v >> 8);
+}
+
+void put_u32(Bytes& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+
+std::uint32_t get_u32(std::string_view data, std::size_t at) {
+  std::uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | byte_at(data, at + static_cast<std::size_t>(i));
+  return v;
+}
+
+Parsed parse_request(std::string_view data) {
+  Parsed p;
+  if (data.empty() || data[0] != kEscape) return p;
+  if (data.size() < 2) {
+    p.state = Parsed::State::kNeedMore;
+    p.need = 2;
+    return p;
+  }
+  if (byte_at(data, 1) != kRequestMagic) return p;
+  if (data.size() < kRequestHeader) {
+    p.state = Parsed::State::kNeedMore;
+    p.need = kRequestHeader;
+    return p;
+  }
+  const std::size_t len = byte_at(data, 4) | (std::size_t{byte_at(data, 5)} << 8);
+  const std::size_t total = kRequestHeader + len + kCrcSize;
+  if (data.size() < total) {
+    p.state = Parsed::State::kNeedMore;
+    p.need = total;
+    return p;
+  }
+  const std::uint32_t want = get_u32(data, kRequestHeader + len);
+  if (crc32(data.substr(2, 4 + len)) != want) return p;
+  p.state = Parsed::State::kRequest;
+  p.size = total;
+  p.request.cmd = byte_at(data, 2);
+  p.request.mid = byte_at(data, 3);
+  p.request.payload.assign(data.substr(kRequestHeader, len));
+  return p;
+}
+
+Bytes encode_request(const Request& request) {
+  if (request.payload.size() > kMaxPayload) throw std::length_error("mount request too large");
+  Bytes out;
+  out += kEscape;
+  out += static_cast<char>(kRequestMagic);
+  out += static_cast<char>(request.cmd);
+  out += static_cast<char>(request.mid);
+  put_u16(out, static_cast<std::uint16_t>(request.payload.size()));
+  out += request.payload;
+  put_u32(out, crc32(std::string_view(out).substr(2)));
+  return out;
+}
+
+Bytes encode_reply(const Reply& reply, std::uint8_t gen) {
+  if (reply.payload.size() > kMaxPayload) throw std::length_error("mount reply too large");
+  Bytes out;
+  out.reserve(kReplyHeader + reply.payload.size() + kCrcSize);
+  out += kEscape;
+  out += static_cast<char>(reply.status);
+  out += static_cast<char>(reply.flags);
+  out += static_cast<char>(gen);
+  put_u16(out, static_cast<std::uint16_t>(reply.payload.size()));
+  out += reply.payload;
+  put_u32(out, crc32(std::string_view(out).substr(1)));
+  return out;
+}
+
+}  // namespace mpytool::mount
