@@ -87,6 +87,8 @@ let shuttingDown = false;
 function shutdown(code = 0) {
   if (shuttingDown) return;
   shuttingDown = true;
+  const lost = Atomics.load(ctl, C.RX_LOST);
+  if (lost > 0) log(`${lost} bytes lost to rx overruns`);
   try { tcp.close(); } catch { /* ignore */ }
   try { pty?.close(); } catch { /* ignore */ }
   if (opts.ptyLink) { try { fs.unlinkSync(opts.ptyLink); } catch { /* ignore */ } }

@@ -347,9 +347,10 @@ Bytes MpyComm::exec_raw_paste(std::string_view code, Seconds timeout, const Outp
   if (!raw_paste_) logger().info("raw-paste: supported");
   raw_paste_ = true;
 
-  // The board sends its window size and then waits for data, so at most those two bytes were
-  // read past the header; from here on every byte comes through read_bytes() and whatever
-  // follows the end-of-data ack stays buffered in the Conn for finish_exec().
+  // The board sends its window size and, like firmware (mp_reader_new_stdin), one \x01 at once:
+  // two windows are free at the start. Only those bytes can have been read past the header;
+  // from here on every byte comes through read_bytes() and whatever follows the end-of-data ack
+  // stays buffered in the Conn for finish_exec().
   Bytes early = reply.substr(header + 2);
   const Seconds wait = send_timeout(timeout);
   auto next_byte = [&]() -> char {
@@ -362,14 +363,28 @@ Bytes MpyComm::exec_raw_paste(std::string_view code, Seconds timeout, const Outp
     std::size_t window = static_cast<unsigned char>(next_byte());
     window |= static_cast<std::size_t>(static_cast<unsigned char>(next_byte())) << 8;
     if (window == 0) throw MpyError("Unexpected raw-paste window size: 0");
-    if (!early.empty()) {
-      logger().debug("raw-paste: {} unexpected bytes after the header dropped", early.size());
-      early.clear();
-    }
 
     // Flow control: never send more than the board granted; each \x01 grants another window.
     std::size_t remaining = window, sent = 0;
     bool aborted = false;
+    // The bytes read with the header: the initial grant (or grants), or an immediate abort.
+    for (std::size_t i = 0; i < early.size(); ++i) {
+      const char c = early[i];
+      if (c == kCtrlA) {
+        remaining += window;
+      } else if (c == kCtrlD) {
+        conn_.write(std::string_view(&kCtrlD, 1));
+        aborted = true;
+        // The board sends its result only after the acknowledgement; nothing should follow.
+        if (i + 1 < early.size())
+          logger().debug("raw-paste: {} bytes after the abort dropped", early.size() - i - 1);
+        break;
+      } else {
+        logger().debug("raw-paste: unexpected byte 0x{:02x} ignored",
+                       static_cast<unsigned char>(c));
+      }
+    }
+    early.clear();
     while (sent < code.size() && !aborted) {
       while (remaining == 0 || conn_.has_data(0)) {
         char c = next_byte();

@@ -32,7 +32,7 @@ class FakeLink : public Conn {
  public:
   /// How the board answers the raw-paste request `\x05A\x01`.
   enum class RawPaste {
-    kYes,     ///< R\x01 + window, \x01 grants
+    kYes,     ///< R\x01 + window (+ the initial \x01), \x01 grants
     kNo,      ///< R\x00 (knows raw-paste, not compiled in)
     kOld,     ///< old firmware: \x05 'A' go into the code buffer, \x01 re-prints the banner
     kSilent,  ///< says nothing and keeps all three bytes in its code buffer
@@ -42,11 +42,17 @@ class FakeLink : public Conn {
   // --- configuration -------------------------------------------------------------------
   RawPaste raw_paste = RawPaste::kYes;
   std::size_t window = 32;
+  /// Raw-paste: one \x01 right after the window size, as firmware sends (mp_reader_new_stdin):
+  /// two windows are free at the start. false: one window, as older boards and tools assume.
+  bool initial_grant = true;
+  /// Raw-paste: a \x01 after every window received; false: only the grants at the start.
+  bool regrant = true;
   /// Ctrl-C / Ctrl-B bytes swallowed before the board reacts (booting, busy main.py).
   int busy_probes = 0;
   /// Ignores everything.
   bool dead = false;
-  /// In raw-paste, after this many code bytes the board aborts with a SyntaxError.
+  /// In raw-paste, after this many code bytes the board aborts with a SyntaxError (0: at once,
+  /// right after the header).
   std::size_t paste_abort_after = std::string::npos;
   /// At most this many bytes per read (to split markers across chunks).
   std::size_t max_chunk = 1 << 20;
@@ -213,6 +219,15 @@ class FakeLink : public Conn {
         granted_ = window;
         received_ = 0;
         mode = Mode::kPaste;
+        if (paste_abort_after == 0) {
+          rx_ += "\x04";
+          mode = Mode::kPasteDrain;
+          return;
+        }
+        if (initial_grant) {
+          rx_ += "\x01";
+          granted_ += window;
+        }
         return;
       case RawPaste::kNo:
         rx_ += std::string("R\x00", 2);
@@ -243,7 +258,7 @@ class FakeLink : public Conn {
       mode = Mode::kPasteDrain;
       return;
     }
-    if (received_ % window == 0) {
+    if (regrant && received_ % window == 0) {
       rx_ += "\x01";
       granted_ += window;
     }

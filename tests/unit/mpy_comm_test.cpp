@@ -289,6 +289,62 @@ BOOST_AUTO_TEST_CASE(raw_paste_abort_by_board_gives_cmd_error) {
   BOOST_TEST(comm.exec("print(3)") == "3\r\n");
 }
 
+// Firmware sends one \x01 right after the window size: two windows are free at the start. A board
+// that grants nothing more proves it: the host must send both windows without waiting. The
+// \x01 arrives together with the header (whole reads) or on its own (one-byte reads).
+BOOST_AUTO_TEST_CASE(raw_paste_sends_two_windows_on_the_initial_grant) {
+  for (std::size_t chunk : {std::size_t{1} << 20, std::size_t{3}, std::size_t{1}}) {
+    FakeLink board;
+    board.window = 16;
+    board.regrant = false;
+    board.max_chunk = chunk;
+    const std::string code(32, 'b');
+    board.replies[code] = {"two\r\n", ""};
+    MpyComm comm(board);
+    BOOST_TEST(comm.exec_raw_paste(code, 2.0) == "two\r\n");
+    BOOST_TEST(board.executed == std::vector<std::string>{code});
+    BOOST_TEST(!board.window_violated);
+  }
+}
+
+// A board without the initial \x01 grants one window at the start, and the host keeps to it.
+BOOST_AUTO_TEST_CASE(raw_paste_without_the_initial_grant) {
+  {
+    FakeLink board;
+    board.window = 16;
+    board.initial_grant = false;
+    std::string code(70, 'c');
+    board.replies[code] = {"ok\r\n", ""};
+    MpyComm comm(board);
+    BOOST_TEST(comm.exec_raw_paste(code) == "ok\r\n");
+    BOOST_TEST(!board.window_violated);
+    BOOST_TEST(board.executed == std::vector<std::string>{code});
+  }
+  {
+    // One window only and no further grants: the 17th byte waits for a grant that never comes.
+    FakeLink board;
+    board.window = 16;
+    board.initial_grant = false;
+    board.regrant = false;
+    MpyComm comm(board);
+    BOOST_CHECK_THROW(comm.exec_raw_paste(std::string(17, 'd'), 0.5), Timeout);
+    BOOST_TEST(!board.window_violated);
+  }
+}
+
+// \x04 right after the header: the board aborted before any code was sent.
+BOOST_AUTO_TEST_CASE(raw_paste_abort_right_after_the_header) {
+  FakeLink board;
+  board.window = 8;
+  board.paste_abort_after = 0;
+  MpyComm comm(board);
+  BOOST_CHECK_EXCEPTION(comm.exec_raw_paste(std::string(20, 'z')), CmdError, [](const CmdError& e) {
+    return e.exception_line() == "SyntaxError: invalid syntax";
+  });
+  BOOST_TEST(board.written.find('z') == std::string::npos);
+  BOOST_TEST(board.mode == FakeLink::Mode::kRaw);
+}
+
 BOOST_AUTO_TEST_CASE(raw_paste_timeout_zero_submits_only) {
   FakeLink board;
   board.replies["main()"] = {"", "", true};

@@ -4,7 +4,8 @@
 // code runs and turns it into a KeyboardInterrupt request instead of data.
 // When the buffer is full:
 //   usb  (USB-CDC): the host is held back (bytes wait here, sources paused);
-//   uart (USB-UART bridge, no flow control): bytes are lost while code runs.
+//   uart (USB-UART bridge, no flow control): bytes are lost while code runs
+//        (counted in C.RX_LOST: `_vboard.rx_overruns()`, logged at exit).
 // The REPL's own input (idle board) always drains at full speed, so it is
 // never subject to loss.
 import { C } from './shared.mjs';
@@ -17,7 +18,6 @@ export class BoardInput {
     this.onPressure = onPressure; // (bytesWaiting) => void
     this.pending = [];
     this.pendingBytes = 0;
-    this.lost = 0;
     this.timer = null;
   }
 
@@ -29,6 +29,9 @@ export class BoardInput {
 
   clear() { this.pending = []; this.pendingBytes = 0; }
 
+  /** Bytes lost to rx overruns so far. */
+  get lost() { return Atomics.load(this.ctl, C.RX_LOST); }
+
   pump() {
     const { ctl, buf } = this;
     const cap = buf.length;
@@ -38,6 +41,7 @@ export class BoardInput {
       let count = Atomics.load(ctl, C.IN_COUNT);
       let wi = ctl[C.IN_WI];
       let added = 0;
+      let lost = 0;
       for (; i < head.length; i++) {
         const b = head[i];
         const running = Atomics.load(ctl, C.RUNNING) === 1;
@@ -48,7 +52,7 @@ export class BoardInput {
           continue;
         }
         if (count + added >= cap) {
-          if (this.link === 'uart' && running) { this.lost++; continue; }
+          if (this.link === 'uart' && running) { lost++; continue; }
           break; // hold back until the board reads
         }
         buf[wi] = b;
@@ -60,6 +64,7 @@ export class BoardInput {
         Atomics.add(ctl, C.IN_COUNT, added);
         Atomics.notify(ctl, C.IN_COUNT);
       }
+      if (lost) Atomics.add(ctl, C.RX_LOST, lost);
       this.pendingBytes -= i;
       if (i === head.length) this.pending.shift();
       else { this.pending[0] = head.subarray(i); break; }

@@ -129,6 +129,8 @@ const io = {
     checkIntr();
     if ((++tickCount & 1023) === 0) refreshKbdChar();
   },
+  /** Bytes lost to rx overruns so far (`_vboard.rx_overruns()`). */
+  rxOverruns() { return Atomics.load(ctl, C.RX_LOST); },
   sleepMs(ms) {
     const end = performance.now() + (Number.isFinite(ms) ? ms : 0);
     for (;;) {
@@ -253,7 +255,9 @@ async function rawByte(b) {
       line = [];
       if (cmd === 0x41 && opts.rawPaste === 'yes') {
         const w = opts.rawPasteWindow;
-        emit('R\x01' + String.fromCharCode(w & 0xff, w >> 8));
+        // Like firmware (mp_reader_new_stdin): the window size, then one \x01 at once, so two
+        // windows are free at the start. The REPL's own input is never lost (board-input.mjs).
+        emit('R\x01' + String.fromCharCode(w & 0xff, w >> 8) + '\x01');
         mode = 'paste';
         pasteCount = 0;
       } else {

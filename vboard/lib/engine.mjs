@@ -49,7 +49,7 @@ export class Engine {
   /**
    * @param opts  parsed CLI options (platform info, heap, fsSize, ...)
    * @param io    { stdin(): number|null, stdout(byte), stdoutRaw(Uint8Array), tick(), sleepMs(ms),
-   *                machineReset(), bootloader() }
+   *                rxOverruns(): number, machineReset(), bootloader() }
    */
   constructor(opts, io) {
     this.opts = opts;
@@ -218,6 +218,7 @@ export class Engine {
       board_root: BOARD_ROOT, state_root: STATE_ROOT,
       no_deflate_compress: o.noDeflateCompress,
       sleep_ms: (ms) => io.sleepMs(Number(ms)),
+      rx_overruns: () => io.rxOverruns(), // test hook: bytes lost so far (--link uart)
       // Raw (uncooked) stdout: sys.stdout.buffer.write hands over the address
       // and byte length of its buffer (uctypes.addressof); read straight from
       // linear memory (a fresh view each call, memory may have grown).

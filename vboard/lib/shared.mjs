@@ -17,6 +17,7 @@ export const C = {
   INTR: 7,      // main thread sets 1 when the interrupt char arrived while RUNNING
   KBD_CHAR: 8,  // current micropython.kbd_intr() char, -1 = disabled
   RESET: 9,     // worker asks main to drop the link (machine.bootloader)
+  RX_LOST: 10,  // bytes lost to rx overruns (--link uart), added by BoardInput
   SIZE: 16,
 };
 

@@ -80,11 +80,13 @@ class Client {
   }
   async pasteExec(code) {
     this.write('\x05A\x01');
-    const hdr = await this.bytes(4);
+    // R\x01, the window (u16 LE) and, like firmware, one \x01 at once: two windows to start.
+    const hdr = await this.bytes(5);
     if (hdr[0] !== 0x52 || hdr[1] !== 1) throw new Error(`raw-paste refused: ${hdr.toString('hex')}`);
+    if (hdr[4] !== 1) throw new Error(`no initial window grant: ${hdr.toString('hex')}`);
     const win = hdr.readUInt16LE(2);
     const data = Buffer.from(code, 'utf8');
-    let budget = win;
+    let budget = 2 * win;
     let off = 0;
     while (off < data.length) {
       while (budget === 0) {
@@ -164,6 +166,9 @@ async function main() {
     r = await c.pasteExec('import sys\nsys.stdout.write("t\\n")\nsys.stdout.buffer.write(memoryview(bytearray(b"-\\n\\r\\n\\x00\\xff-"))[1:6])\nprint(sys.stdout.buffer.write(b"\\n"))');
     check('raw-paste: stdout.buffer raw, text cooked', r.out === 't\r\n\n\r\n\x00\ufffd\n1\r\n' && r.err === '', JSON.stringify(r));
 
+    r = await c.exec('import _vboard\nprint(_vboard.rx_overruns())');
+    check('rx_overruns is 0 on a usb link', r.out === '0\r\n' && r.err === '', JSON.stringify(r));
+
     c.write('\x02');
     await c.until('\r\n>>> ');
     c.close();
@@ -197,6 +202,30 @@ print('PROMPT' if buf.endswith(b'>>> ') else repr(buf))
     check('no exception', false, e.stack);
   } finally {
     board.proc.kill('SIGTERM');
+  }
+
+  // --link uart: bytes sent while running code has the rx buffer full are lost and counted.
+  const uart = await startBoard(['--link', 'uart', '--rx-buffer', '64', '--no-pty']);
+  try {
+    const c = await Client.connect(uart.port);
+    c.write('\x03\x03');
+    await c.until('\r\n>>> ');
+    c.write('\x01');
+    await c.until('raw REPL; CTRL-B to exit\r\n>');
+    c.write('import time, sys\ntime.sleep(1.5)\nprint(len(sys.stdin.buffer.read(64)))\x04');
+    await c.until('OK');
+    await new Promise((res) => setTimeout(res, 200));
+    c.write(Buffer.alloc(200, 0x61)); // 64 fit, 136 are lost
+    const out = (await c.until('\x04')).toString();
+    await c.until('\x04>');
+    check('uart: running code reads what fitted', out === '64\r\n', JSON.stringify(out));
+    const r = await c.exec('import _vboard\nprint(_vboard.rx_overruns())');
+    check('uart: rx_overruns counts the lost bytes', r.out === '136\r\n', JSON.stringify(r));
+    c.close();
+  } catch (e) {
+    check('no exception (uart board)', false, e.stack);
+  } finally {
+    uart.proc.kill('SIGTERM');
   }
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);

@@ -17,8 +17,8 @@
 #include "commands.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/fs/hash.hpp"
-#include "mpytool/fs/mpy_cross.hpp"
 #include "mpytool/fs/progress.hpp"
+#include "mpytool/mpy_cross.hpp"
 
 namespace mpytool::fs {
 namespace {

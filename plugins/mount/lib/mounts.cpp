@@ -13,6 +13,7 @@
 #include "mpytool/log.hpp"
 #include "mpytool/mount/protocol.hpp"
 #include "mpytool/mount/server.hpp"
+#include "mpytool/mount/vfs_link.hpp"
 #include "mpytool/mpy_cross.hpp"
 #include "mpytool/py_value.hpp"
 
@@ -31,10 +32,6 @@ constexpr const char* kExtensionKey = "mount";
 constexpr const char* kAgent = "mount_agent";
 constexpr std::size_t kChunk = 4096;
 constexpr int kWindowBits = 12;
-// A magic byte that arrived alone: how long to wait for the rest before it counts as output.
-constexpr double kMagicWait = 0.25;
-// Once a request header matched, the rest of it follows at once (inactivity timeout).
-constexpr double kBodyWait = 2.0;
 constexpr double kExecTimeout = 10.0;
 
 std::string board_path_arg(std::string_view mp) { return repr_str(mp); }
@@ -53,28 +50,30 @@ std::string trim_slashes(std::string_view p) {
 
 }  // namespace
 
-struct Mounts::Impl final : EscapeHandler, OutputObserver {
+struct Mounts::Impl final : OutputObserver {
   struct Entry {
     std::string mp;
     std::uint8_t mid = 0;
     std::unique_ptr<MountServer> server;
   };
 
-  explicit Impl(Mpy& m) : mpy(m) {}
+  explicit Impl(Mpy& m)
+      : mpy(m), link(m.conn(), [this](const Request& r) { return serve(r); }) {}
 
   Mpy& mpy;
+  VfsLink link;
   std::vector<Entry> mounts;
   std::uint8_t next_mid = 0;
   std::shared_ptr<MpyCross> mpy_cross;
   bool installed = false;
   bool inflates = false;
   std::optional<std::string> cwd_before;
-  std::uint8_t gen = 0;
   bool rebooted = false;
   bool at_prompt = false;
   bool remounting = false;
   std::string tail;
-  MountStats stats;
+  std::uint64_t remounts = 0;
+  mutable MountStats stats;
 
   Entry* by_mid(std::uint8_t mid) {
     for (auto& e : mounts) {
@@ -89,39 +88,10 @@ struct Mounts::Impl final : EscapeHandler, OutputObserver {
     return nullptr;
   }
 
-  // EscapeHandler: one whole request per call, so the Conn is never left busy between reads.
-  std::optional<Bytes> feed(std::string_view data) override {
-    Bytes acc(data);
-    for (;;) {
-      Parsed p = parse_request(acc);
-      if (p.state == Parsed::State::kNeedMore) {
-        try {
-          acc += mpy.conn().read_bytes(p.need - acc.size(), acc.size() < 2 ? kMagicWait : kBodyWait);
-        } catch (const Timeout&) {
-          if (acc.size() >= kRequestHeader) logger().debug("mount: incomplete request dropped");
-          return acc;  // ordinary output after all
-        }
-        continue;
-      }
-      if (p.state == Parsed::State::kNotRequest) {
-        if (acc.size() >= kRequestHeader) logger().debug("mount: frame with a bad CRC ignored");
-        return acc;
-      }
-      serve(p.request, p.size);
-      return acc.substr(p.size);
-    }
-  }
-
-  void serve(const Request& request, std::size_t size) {
-    Entry* e = by_mid(request.mid);
-    Reply reply = e ? e->server->handle(request) : MountServer::dismiss(request);
-    if (!e) logger().debug("mount: request for unknown mount {} dismissed", request.mid);
-    const Bytes out = encode_reply(reply, gen);
-    ++stats.requests;
-    stats.bytes_in += size;
-    stats.bytes_out += out.size();
-    if (reply.flags & kDeflated) ++stats.compressed;
-    mpy.conn().write(out);
+  Reply serve(const Request& request) {
+    if (Entry* e = by_mid(request.mid)) return e->server->handle(request);
+    logger().debug("mount: request for unknown mount {} dismissed", request.mid);
+    return MountServer::dismiss(request);
   }
 
   // OutputObserver: the soft-reboot watch (the marker may be split across chunks).
@@ -142,7 +112,7 @@ struct Mounts::Impl final : EscapeHandler, OutputObserver {
 
   void install() {
     if (installed) return;
-    mpy.conn().set_escape_handler(kEscape, this);
+    mpy.conn().set_escape_handler(kEscape, &link);
     mpy.conn().add_output_observer(this);
     installed = true;
   }
@@ -191,7 +161,11 @@ Mounts::Mounts(Mpy& mpy) : impl_(std::make_unique<Impl>(mpy)) {}
 Mounts::~Mounts() = default;
 
 bool Mounts::empty() const noexcept { return impl_->mounts.empty(); }
-const MountStats& Mounts::stats() const noexcept { return impl_->stats; }
+const MountStats& Mounts::stats() const noexcept {
+  const LinkStats& l = impl_->link.stats();
+  impl_->stats = {l.requests, l.bytes_in, l.bytes_out, l.compressed, impl_->remounts};
+  return impl_->stats;
+}
 bool Mounts::board_inflates() const noexcept { return impl_->inflates; }
 
 std::string Mounts::owner_of(std::string_view path) const {
@@ -343,7 +317,7 @@ void Mounts::remount(bool friendly) {
   for (auto& e : d.mounts) e.server->close_all();
   // The board's RAM is gone: imported modules, helpers and the REPL state Mpy knew.
   d.mpy.reset_state();
-  ++d.gen;
+  d.link.set_generation(static_cast<std::uint8_t>(d.link.generation() + 1));
   d.mpy.load_helper(kAgent);
   std::string code = "import os\n";
   for (const auto& e : d.mounts) code += d.mount_call(e);
@@ -355,7 +329,7 @@ void Mounts::remount(bool friendly) {
     code += "]\n";
   }
   d.read_flags(d.mpy.comm().exec(code, kExecTimeout));
-  ++d.stats.remounts;
+  ++d.remounts;
   if (friendly) d.mpy.comm().exit_raw_repl();
   logger().info("remounted {} mount(s) after a soft reboot", d.mounts.size());
 }

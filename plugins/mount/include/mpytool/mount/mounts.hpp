@@ -54,7 +54,6 @@ struct MountStats {
   std::uint64_t bytes_out = 0;     ///< reply bytes to the board
   std::uint64_t compressed = 0;    ///< replies sent deflated
   std::uint64_t remounts = 0;      ///< remounts after a soft reboot
-  std::uint64_t agent_bytes = 0;   ///< bytes of the agent program last sent
 };
 
 /// A mount, as returned by Mounts::mount(). Cheap to copy; valid while the mount exists.

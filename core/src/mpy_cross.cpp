@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "mpytool/fs/mpy_cross.hpp"
+#include "mpytool/mpy_cross.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -21,7 +21,7 @@
 
 extern char** environ;
 
-namespace mpytool::fs {
+namespace mpytool {
 namespace {
 
 namespace fsys = std::filesystem;
@@ -283,4 +283,4 @@ std::optional<std::pair<int, int>> MpyCross::parse_version(std::string_view outp
   return std::make_pair(std::stoi(m[1].str()), std::stoi(m[2].str()));
 }
 
-}  // namespace mpytool::fs
+}  // namespace mpytool

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // MpyCross (reference §3.8) against a fake compiler script: version parsing, arguments for the
 // board, the __pycache__ cache and its freshness, failures as warnings; run_process().
+#include "mpytool/mpy_cross.hpp"
+
 #include <spdlog/sinks/ostream_sink.h>
 #include <unistd.h>
 
@@ -8,17 +10,21 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
 
 #include "mpytool/error.hpp"
 #include "mpytool/fs/hash.hpp"
-#include "mpytool/fs/mpy_cross.hpp"
+#include "mpytool/fs/mpy_cross.hpp"  // the compatibility names
 #include "mpytool/log.hpp"
 #include "mpytool/mpy.hpp"
 
 namespace fsys = std::filesystem;
+using mpytool::MpyCross;
 using mpytool::PlatformInfo;
-using mpytool::fs::MpyCross;
-using mpytool::fs::run_process;
+using mpytool::run_process;
+
+static_assert(std::is_same_v<mpytool::fs::MpyCross, MpyCross>);
+static_assert(std::is_same_v<mpytool::fs::ProcessResult, mpytool::ProcessResult>);
 
 namespace {
 
@@ -105,7 +111,7 @@ struct EnvVar {
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(fs_mpy_cross_test)
+BOOST_AUTO_TEST_SUITE(mpy_cross_test)
 
 BOOST_AUTO_TEST_CASE(parse_version_from_output) {
   auto v = MpyCross::parse_version("MicroPython v1.22.0 on 2024; mpy-cross emitting mpy v6.2\n");
