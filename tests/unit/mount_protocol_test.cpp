@@ -22,7 +22,7 @@ std::string all_bytes() {
 BOOST_AUTO_TEST_SUITE(mount_protocol_test)
 
 BOOST_AUTO_TEST_CASE(request_round_trip_with_every_byte_value) {
-  m::Request r{7, 3, all_bytes() + std::string(1000, '\x18')};
+  m::Request r{7, 3, all_bytes() + std::string(1000, '\x18'), 0x18};
   const std::string wire = m::encode_request(r);
   BOOST_TEST(wire.size() == m::kRequestHeader + r.payload.size() + m::kCrcSize);
   const m::Parsed p = m::parse_request(wire + "tail");
@@ -30,13 +30,14 @@ BOOST_AUTO_TEST_CASE(request_round_trip_with_every_byte_value) {
   BOOST_TEST(p.size == wire.size());
   BOOST_TEST(p.request.cmd == 7);
   BOOST_TEST(p.request.mid == 3);
+  BOOST_TEST(p.request.seq == 0x18);
   BOOST_TEST(p.request.payload == r.payload);
 }
 
 BOOST_AUTO_TEST_CASE(path_of_24_bytes_has_an_escape_in_its_length) {
   const std::string path = "/" + std::string(23, 'a');
   const std::string wire = m::encode_request({1, 0, path});
-  BOOST_TEST(wire[4] == '\x18');  // the length field itself holds the escape byte
+  BOOST_TEST(wire[5] == '\x18');  // the length field itself holds the escape byte
   const m::Parsed p = m::parse_request(wire);
   BOOST_TEST(static_cast<int>(p.state) == static_cast<int>(State::kRequest));
   BOOST_TEST(p.request.payload == path);
@@ -79,7 +80,7 @@ BOOST_AUTO_TEST_CASE(a_flipped_bit_is_not_served) {
 
 BOOST_AUTO_TEST_CASE(reply_layout_and_crc) {
   m::Reply r{13, m::kEof, "data\x18"};
-  const std::string wire = m::encode_reply(r, 5);
+  const std::string wire = m::encode_reply(r, 5);  // the answer to request number 5
   BOOST_TEST(wire.size() == m::kReplyHeader + 5 + m::kCrcSize);
   BOOST_TEST(wire[0] == m::kEscape);
   BOOST_TEST(static_cast<int>(wire[1]) == 13);

@@ -2,10 +2,9 @@
 // The mount server against scripted requests: stat (with the parent listing an import uses),
 // listings with `ln` entries, open/read/close with the whole small file in the open's reply,
 // positional reads and writes, the read-only refusals, EMFILE, malformed and unknown requests,
-// dismissed mounts and compressed replies that inflate to the data.
+// and dismissed mounts.
 #include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <boost/test/unit_test.hpp>
 #include <cerrno>
@@ -42,20 +41,6 @@ std::string slurp(const fs::path& p) {
   std::stringstream s;
   s << f.rdbuf();
   return s.str();
-}
-
-std::string inflate(const std::string& raw_deflate) {
-  z_stream zs{};
-  inflateInit2(&zs, -15);
-  std::string out(1 << 20, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw_deflate.data()));
-  zs.avail_in = static_cast<uInt>(raw_deflate.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  inflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  inflateEnd(&zs);
-  return out;
 }
 
 m::Request req(m::Cmd c, std::string payload) {
@@ -237,30 +222,6 @@ BOOST_AUTO_TEST_CASE(dismissed_mounts_answer_without_touching_anything) {
   BOOST_TEST(m::MountServer::dismiss(req(m::Cmd::kStat, "/x")).status == ENOENT);
   BOOST_TEST(m::MountServer::dismiss(req(m::Cmd::kMkdir, "/x")).status == EROFS);
   BOOST_TEST(m::MountServer::dismiss(req(m::Cmd::kRead, pos_count(0, 0, 1))).status == EBADF);
-}
-
-BOOST_AUTO_TEST_CASE(compressed_replies_inflate_to_the_data) {
-  Dir d;
-  std::string text;
-  for (int i = 0; text.size() < 3000; ++i) text += "def f" + std::to_string(i) + "(x):\n    return x\n";
-  std::ofstream(d.root() / "mod.py") << text;
-  m::ServerOptions o;
-  o.board_inflates = true;
-  o.wbits = 12;
-  m::MountServer s(d.root(), o);
-  m::Reply r = s.handle(req(m::Cmd::kOpen, std::string("rb\0/mod.py", 10)));
-  BOOST_TEST((r.flags & m::kDeflated) != 0);
-  BOOST_TEST(r.payload.size() < text.size() / 2);
-  const std::string plain = inflate(r.payload);
-  BOOST_TEST(plain.substr(5) == text);
-  // Random data does not shrink: sent as it is.
-  std::string noise(3000, '\0');
-  unsigned x = 1;
-  for (char& c : noise) c = static_cast<char>((x = x * 1103515245 + 12345) >> 16);
-  std::ofstream(d.root() / "noise.bin", std::ios::binary) << noise;
-  r = s.handle(req(m::Cmd::kOpen, std::string("rb\0/noise.bin", 13)));
-  BOOST_TEST((r.flags & m::kDeflated) == 0);
-  BOOST_TEST(r.payload.substr(5) == noise);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,6 @@
 // One direction of the serial line: limits throughput to baud/10 bytes/s and
-// adds a fixed latency. With neither set it forwards synchronously.
+// adds a fixed latency (each chunk leaves when it is due, not at the next
+// pacing tick). With neither set it forwards synchronously.
 const TICK_MS = 4;
 
 export class Throttle {
@@ -26,9 +27,12 @@ export class Throttle {
   clear() { this.queue = []; this.queued = 0; }
 
   #schedule() {
-    if (!this.timer && this.queue.length) {
-      this.timer = setTimeout(() => { this.timer = null; this.#release(); }, TICK_MS);
-    }
+    if (this.timer || !this.queue.length) return;
+    // Wake when the head is due (latency is exact, not rounded up to ticks); while the rate
+    // budget is spent, pace in ticks.
+    let wait = Math.max(0, this.queue[0].due - performance.now());
+    if (this.rate && this.budget < 1) wait = Math.max(wait, TICK_MS);
+    this.timer = setTimeout(() => { this.timer = null; this.#release(); }, wait);
   }
 
   #release() {

@@ -1,7 +1,7 @@
 # The mount agent (plugins/mount, protocol in plugins/mount/README.md): a VFS whose files live on
-# the host. Request: 18 9A cmd mid len16 payload crc32. Reply: 18 st fl gen len16 payload crc32
-# (st 0 or an errno; fl 1 deflated, 2 parent listing, 4 end of file). Ctrl-C is off during a
-# request; a Ctrl-C that arrives while the board waits for the reply aborts it.
+# the host. Request: 18 9A cmd mid seq len16 payload crc32. Reply: 18 st fl seq len16 payload
+# crc32 (st 0 or an errno; fl 1 deflated, 2 parent listing, 4 end of file). Ctrl-C is off
+# during a request; one that arrives meanwhile is raised once the reply is in.
 import sys, os, io, time, micropython
 from ubinascii import crc32
 from struct import pack, unpack_from
@@ -11,7 +11,8 @@ except ImportError:
     _mv_z = None
 _mv_i = sys.stdin.buffer
 _mv_o = sys.stdout.buffer
-_mv_g = [-1, 0, 4096, 12]  # generation, ticks of the last reply, chunk size, window bits
+# sequence number, ticks of the last reply, chunk size, window bits, inflate input, inflater
+_mv_g = [0, 0, 4096, 12, None, None]
 _mv_c = {}  # stat cache: (mid, dir) -> {name: (mode, size, mtime)}
 
 
@@ -28,28 +29,48 @@ def _mv_n(n):
 
 
 def _mv_q(c, m, p=b''):
-    h = pack('<BBBBH', 0x18, 0x9A, c, m, len(p))
+    g = _mv_g
+    g[0] = q = (g[0] + 1) & 255
+    # A new inflate stream when there is none or its input grew large: the host restarts too.
+    if _mv_z and (g[5] is None or g[4].tell() > 8192):
+        c |= 0x80
+    h = pack('<BBBBBH', 0x18, 0x9A, c, m, q, len(p))
+    k = 0
     micropython.kbd_intr(-1)
     try:
         _mv_o.write(h + p + pack('<I', crc32(p, crc32(h[2:]))))
         while 1:
             b = _mv_i.read(1)
-            if b == b'\x18':
-                break
             if b == b'\x03':
-                raise KeyboardInterrupt
-        h = _mv_n(5)
-        d = _mv_n(h[3] | h[4] << 8)
-        if unpack_from('<I', _mv_n(4))[0] != crc32(d, crc32(h)):
-            raise OSError(5)
+                k = 1
+            if b != b'\x18':
+                continue
+            h = _mv_n(5)
+            d = _mv_n(h[3] | h[4] << 8)
+            if unpack_from('<I', _mv_n(4))[0] != crc32(d, crc32(h)):
+                g[5] = None
+                raise OSError(5)
+            if h[2] == q:
+                break
     finally:
         micropython.kbd_intr(3)
-    if h[2] != _mv_g[0]:
-        _mv_c.clear()
-        _mv_g[0] = h[2]
-    _mv_g[1] = time.ticks_ms()
+    if k:
+        raise KeyboardInterrupt
+    g[1] = time.ticks_ms()
+    if c & 0x80:
+        g[4] = io.BytesIO()
+        g[5] = _mv_z.DeflateIO(g[4], _mv_z.RAW, g[3])
     if h[1] & 1:
-        d = _mv_z.DeflateIO(io.BytesIO(d), _mv_z.RAW, _mv_g[3]).read()
+        s = g[4]
+        j = s.tell()
+        s.seek(0, 2)
+        s.write(d[2:])
+        s.seek(j)
+        n = d[0] | d[1] << 8
+        d = g[5].read(n)
+        if len(d) != n:
+            g[5] = None
+            raise OSError(5)
     return h[0], h[1], d
 
 

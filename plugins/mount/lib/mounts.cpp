@@ -11,6 +11,7 @@
 
 #include "mpytool/error.hpp"
 #include "mpytool/log.hpp"
+#include "mpytool/mount/compressor.hpp"
 #include "mpytool/mount/protocol.hpp"
 #include "mpytool/mount/server.hpp"
 #include "mpytool/mount/vfs_link.hpp"
@@ -58,10 +59,13 @@ struct Mounts::Impl final : OutputObserver {
   };
 
   explicit Impl(Mpy& m)
-      : mpy(m), link(m.conn(), [this](const Request& r) { return serve(r); }) {}
+      : mpy(m),
+        link(m.conn(), [this](const Request& r) { return serve(r); }),
+        compressor(kWindowBits) {}
 
   Mpy& mpy;
   VfsLink link;
+  StreamCompressor compressor;
   std::vector<Entry> mounts;
   std::uint8_t next_mid = 0;
   std::shared_ptr<MpyCross> mpy_cross;
@@ -89,9 +93,23 @@ struct Mounts::Impl final : OutputObserver {
   }
 
   Reply serve(const Request& request) {
-    if (Entry* e = by_mid(request.mid)) return e->server->handle(request);
-    logger().debug("mount: request for unknown mount {} dismissed", request.mid);
-    return MountServer::dismiss(request);
+    if (request.cmd & kStreamReset) compressor.reset();
+    Entry* e = by_mid(request.mid);
+    if (!e) logger().debug("mount: request for unknown mount {} dismissed", request.mid);
+    Reply reply = e ? e->server->handle(request) : MountServer::dismiss(request);
+    if (inflates && !reply.payload.empty()) {
+      try {
+        if (auto packed = compressor.pack(reply.payload)) {
+          reply.payload = std::move(*packed);
+          reply.flags |= kDeflated;
+        }
+      } catch (const std::exception& ex) {
+        // The stream is lost on this side: raw replies from now on (the board copes).
+        logger().warn("mount: compression stopped: {}", ex.what());
+        inflates = false;
+      }
+    }
+    return reply;
   }
 
   // OutputObserver: the soft-reboot watch (the marker may be split across chunks).
@@ -129,15 +147,10 @@ struct Mounts::Impl final : OutputObserver {
                        e.server->options().mpy_cross ? 0 : 1, kWindowBits);
   }
 
-  void apply_compression() {
-    for (auto& e : mounts) e.server->set_compression(inflates, kWindowBits);
-  }
-
   // The agent's answer to _mv_mount(): 1 when it can inflate.
   void read_flags(const Bytes& out) {
     const auto nl = out.find_last_not_of("\r\n \t");
     if (nl != Bytes::npos) inflates = out[nl] == '1';
-    apply_compression();
   }
 
   ~Impl() override { uninstall(); }
@@ -203,8 +216,6 @@ MountHandle Mounts::mount(const fs::path& local, std::string mount_point, bool w
   options.writable = writable;
   options.mpy_cross = mpy_cross.get();
   options.chunk = kChunk;
-  options.board_inflates = d.inflates;
-  options.wbits = kWindowBits;
   Impl::Entry entry{mp, d.next_mid, std::make_unique<MountServer>(local, options)};
 
   MpyComm& comm = d.mpy.comm();
@@ -234,7 +245,6 @@ MountHandle Mounts::mount(const fs::path& local, std::string mount_point, bool w
   d.read_flags(out);
   d.mounts.push_back(std::move(entry));
   ++d.next_mid;
-  d.apply_compression();
   return MountHandle(*this, mp);
 }
 
@@ -317,7 +327,7 @@ void Mounts::remount(bool friendly) {
   for (auto& e : d.mounts) e.server->close_all();
   // The board's RAM is gone: imported modules, helpers and the REPL state Mpy knew.
   d.mpy.reset_state();
-  d.link.set_generation(static_cast<std::uint8_t>(d.link.generation() + 1));
+  d.compressor.reset();  // the new agent starts a new inflate stream
   d.mpy.load_helper(kAgent);
   std::string code = "import os\n";
   for (const auto& e : d.mounts) code += d.mount_call(e);

@@ -48,7 +48,7 @@ Parsed parse_request(std::string_view data) {
     p.need = kRequestHeader;
     return p;
   }
-  const std::size_t len = byte_at(data, 4) | (std::size_t{byte_at(data, 5)} << 8);
+  const std::size_t len = byte_at(data, 5) | (std::size_t{byte_at(data, 6)} << 8);
   const std::size_t total = kRequestHeader + len + kCrcSize;
   if (data.size() < total) {
     p.state = Parsed::State::kNeedMore;
@@ -56,11 +56,12 @@ Parsed parse_request(std::string_view data) {
     return p;
   }
   const std::uint32_t want = get_u32(data, kRequestHeader + len);
-  if (crc32(data.substr(2, 4 + len)) != want) return p;
+  if (crc32(data.substr(2, kRequestHeader - 2 + len)) != want) return p;
   p.state = Parsed::State::kRequest;
   p.size = total;
   p.request.cmd = byte_at(data, 2);
   p.request.mid = byte_at(data, 3);
+  p.request.seq = byte_at(data, 4);
   p.request.payload.assign(data.substr(kRequestHeader, len));
   return p;
 }
@@ -72,20 +73,21 @@ Bytes encode_request(const Request& request) {
   out += static_cast<char>(kRequestMagic);
   out += static_cast<char>(request.cmd);
   out += static_cast<char>(request.mid);
+  out += static_cast<char>(request.seq);
   put_u16(out, static_cast<std::uint16_t>(request.payload.size()));
   out += request.payload;
   put_u32(out, crc32(std::string_view(out).substr(2)));
   return out;
 }
 
-Bytes encode_reply(const Reply& reply, std::uint8_t gen) {
+Bytes encode_reply(const Reply& reply, std::uint8_t seq) {
   if (reply.payload.size() > kMaxPayload) throw std::length_error("mount reply too large");
   Bytes out;
   out.reserve(kReplyHeader + reply.payload.size() + kCrcSize);
   out += kEscape;
   out += static_cast<char>(reply.status);
   out += static_cast<char>(reply.flags);
-  out += static_cast<char>(gen);
+  out += static_cast<char>(seq);
   put_u16(out, static_cast<std::uint16_t>(reply.payload.size()));
   out += reply.payload;
   put_u32(out, crc32(std::string_view(out).substr(1)));

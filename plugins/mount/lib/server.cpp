@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -25,7 +24,6 @@ namespace {
 constexpr std::size_t kMaxFds = 127;
 constexpr std::size_t kMaxEntries = 1000;
 constexpr std::size_t kMaxRead = 16384;
-constexpr std::size_t kCompressFrom = 128;
 
 Reply error(int e) {
   Reply r;
@@ -109,29 +107,10 @@ Bytes encode_listing(const std::vector<Entry>& entries) {
   return out;
 }
 
-Bytes deflate_raw(std::string_view data, int wbits) {
-  z_stream zs{};
-  if (deflateInit2(&zs, 9, Z_DEFLATED, -wbits, 9, Z_DEFAULT_STRATEGY) != Z_OK) return {};
-  Bytes out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return rc == Z_STREAM_END ? out : Bytes();
-}
-
 MountServer::MountServer(const fs::path& root, ServerOptions options)
     : jail_(root), options_(options) {}
 
 MountServer::~MountServer() { close_all(); }
-
-void MountServer::set_compression(bool board_inflates, int wbits) {
-  options_.board_inflates = board_inflates;
-  options_.wbits = wbits;
-}
 
 void MountServer::close_all() noexcept {
   for (int& fd : fds_) {
@@ -148,7 +127,7 @@ std::size_t MountServer::open_files() const noexcept {
 }
 
 Reply MountServer::dismiss(const Request& request) {
-  switch (static_cast<Cmd>(request.cmd)) {
+  switch (static_cast<Cmd>(request.cmd & ~kStreamReset)) {
     case Cmd::kStat:
     case Cmd::kListdir:
     case Cmd::kOpen:
@@ -167,7 +146,7 @@ Reply MountServer::handle(const Request& request) noexcept {
   try {
     Reply r;
     const std::string_view p = request.payload;
-    switch (static_cast<Cmd>(request.cmd)) {
+    switch (static_cast<Cmd>(request.cmd & ~kStreamReset)) {
       case Cmd::kStat:
         r = stat(p);
         break;
@@ -201,22 +180,12 @@ Reply MountServer::handle(const Request& request) noexcept {
       default:
         return error(ENOSYS);
     }
-    finish(r);
     return r;
   } catch (const std::bad_alloc&) {
     return error(ENOMEM);
   } catch (...) {
     return error(EIO);
   }
-}
-
-// Compresses the payload when the board can inflate it and it pays.
-void MountServer::finish(Reply& reply) const {
-  if (!options_.board_inflates || reply.payload.size() < kCompressFrom) return;
-  Bytes packed = deflate_raw(reply.payload, options_.wbits);
-  if (packed.empty() || packed.size() * 10 > reply.payload.size() * 9) return;
-  reply.payload = std::move(packed);
-  reply.flags |= kDeflated;
 }
 
 // The board's view of one resolved path: -m hides compiled sources and shows their .mpy.

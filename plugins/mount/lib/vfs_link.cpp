@@ -26,7 +26,7 @@ std::optional<Bytes> VfsLink::feed(std::string_view data) {
       return acc;
     }
     const Reply reply = serve_(p.request);
-    const Bytes out = encode_reply(reply, gen_);
+    const Bytes out = encode_reply(reply, p.request.seq);
     ++stats_.requests;
     stats_.bytes_in += p.size;
     stats_.bytes_out += out.size();

@@ -4,8 +4,11 @@
 /// sends a request in one piece and blocks until the reply; both carry a CRC-32, so a literal
 /// 0x18 in ordinary output, or binary data that happens to hold one, is never served.
 ///
-///     request  (board -> host): 18 9A cmd mid len:u16 payload crc32(cmd..payload)
-///     reply    (host -> board): 18 status flags gen len:u16 payload crc32(status..payload)
+///     request  (board -> host): 18 9A cmd mid seq len:u16 payload crc32(cmd..payload)
+///     reply    (host -> board): 18 status flags seq len:u16 payload crc32(status..payload)
+///
+/// The reply echoes the request's sequence number, so a stale reply can never be taken for the
+/// answer to a later request.
 #pragma once
 
 #include <cstddef>
@@ -22,16 +25,20 @@ namespace mpytool::mount {
 inline constexpr char kEscape = '\x18';
 /// Second byte of a request: not printable and not valid UTF-8 after 0x18.
 inline constexpr unsigned char kRequestMagic = 0x9A;
-/// Bytes before a request's payload: 18 9A cmd mid len16.
-inline constexpr std::size_t kRequestHeader = 6;
-/// Bytes before a reply's payload: 18 status flags gen len16.
+/// Bytes before a request's payload: 18 9A cmd mid seq len16.
+inline constexpr std::size_t kRequestHeader = 7;
+/// Bytes before a reply's payload: 18 status flags seq len16.
 inline constexpr std::size_t kReplyHeader = 6;
 /// The CRC-32 after each payload.
 inline constexpr std::size_t kCrcSize = 4;
 /// The largest payload either way (the length field is 16 bits).
 inline constexpr std::size_t kMaxPayload = 0xFFFF;
 
-/// Request commands.
+/// Set in a request's cmd byte when the board starts a new inflate stream: the host restarts
+/// its compressor before it answers.
+inline constexpr std::uint8_t kStreamReset = 0x80;
+
+/// Request commands (the cmd byte without kStreamReset).
 enum class Cmd : std::uint8_t {
   kStat = 1,     ///< path -> u16 mode, u32 size, u32 mtime (or the parent's listing, kListing)
   kListdir = 2,  ///< path -> listing entries
@@ -47,7 +54,7 @@ enum class Cmd : std::uint8_t {
 
 /// Reply flags.
 enum ReplyFlag : std::uint8_t {
-  kDeflated = 1,  ///< the payload is raw deflate (window: the mount's wbits)
+  kDeflated = 1,  ///< u16 raw length + the next sync-flushed piece of the session's deflate stream
   kListing = 2,   ///< a kStat answer that carries the whole parent directory's listing
   kEof = 4,       ///< data reaches the end of the file (kOpen: the host closed it already)
 };
@@ -57,9 +64,10 @@ inline constexpr std::uint8_t kNoFd = 0xFF;
 
 /// One request from the board.
 struct Request {
-  std::uint8_t cmd = 0;
+  std::uint8_t cmd = 0;  ///< a Cmd, possibly with kStreamReset
   std::uint8_t mid = 0;  ///< the mount it is for
   Bytes payload;
+  std::uint8_t seq = 0;  ///< echoed in the reply
 };
 
 /// One answer to the board.
@@ -90,8 +98,8 @@ MPYTOOL_MOUNT_API Parsed parse_request(std::string_view data);
 /// The bytes of \p request as the agent sends them (tests, and fakes of the board).
 MPYTOOL_MOUNT_API Bytes encode_request(const Request& request);
 
-/// The bytes of \p reply with the host's generation \p gen. The payload must fit kMaxPayload.
-MPYTOOL_MOUNT_API Bytes encode_reply(const Reply& reply, std::uint8_t gen);
+/// The bytes of \p reply to the request numbered \p seq. The payload must fit kMaxPayload.
+MPYTOOL_MOUNT_API Bytes encode_reply(const Reply& reply, std::uint8_t seq);
 
 /// Little-endian helpers for payloads.
 MPYTOOL_MOUNT_API void put_u16(Bytes& out, std::uint16_t v);

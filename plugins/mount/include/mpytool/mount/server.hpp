@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /// \file
 /// The host side of one mount: answers the agent's requests from a local directory (reference
-/// §3.5, with the seed's bugs fixed). Pure file-system work, no link: every request gets a
-/// Reply, errors become errno replies, nothing throws. Unit-testable with scripted requests.
+/// §3.5, with the seed's bugs fixed). Pure file-system work, no link and no compression (the
+/// session does that, StreamCompressor): every request gets a Reply, errors become errno
+/// replies, nothing throws. Unit-testable with scripted requests.
 #pragma once
 
 #include <cstddef>
@@ -27,8 +28,6 @@ struct ServerOptions {
   bool writable = false;            ///< -w: writes, creates, mkdir, remove, rename allowed
   MpyCross* mpy_cross = nullptr;    ///< -m: an initialised compiler (not owned), or nullptr
   std::size_t chunk = 4096;         ///< the agent's block size (first block of an open)
-  bool board_inflates = false;      ///< the board has `deflate`: replies may be compressed
-  int wbits = 12;                   ///< deflate window of compressed replies (board RAM)
   std::size_t listing_limit = 100;  ///< a kStat carries the parent's listing up to this size
 };
 
@@ -61,8 +60,6 @@ class MPYTOOL_MOUNT_API MountServer {
   const Jail& jail() const noexcept { return jail_; }
   /// The options in force.
   const ServerOptions& options() const noexcept { return options_; }
-  /// Sets whether replies may be compressed and with which window.
-  void set_compression(bool board_inflates, int wbits);
   /// Sets the agent's block size.
   void set_chunk(std::size_t chunk) { options_.chunk = chunk; }
 
@@ -87,7 +84,6 @@ class MPYTOOL_MOUNT_API MountServer {
   Reply remove(std::string_view payload);
   Reply rename(std::string_view payload);
   int stat_entry(const Resolved& r, std::string_view name, Entry& out) const;
-  void finish(Reply& reply) const;
 
   Jail jail_;
   ServerOptions options_;
@@ -97,8 +93,5 @@ class MPYTOOL_MOUNT_API MountServer {
 /// Encodes \p entries as a listing payload (u8 name length, u16 mode, u32 size, u32 mtime,
 /// name), stopping before kMaxPayload.
 MPYTOOL_MOUNT_API Bytes encode_listing(const std::vector<Entry>& entries);
-
-/// Raw deflate of \p data with a 2^\p wbits window (what the board's DeflateIO can inflate).
-MPYTOOL_MOUNT_API Bytes deflate_raw(std::string_view data, int wbits);
 
 }  // namespace mpytool::mount

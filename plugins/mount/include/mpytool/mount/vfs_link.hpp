@@ -38,9 +38,6 @@ class MPYTOOL_MOUNT_API VfsLink final : public EscapeHandler {
 
   std::optional<Bytes> feed(std::string_view data) override;
 
-  /// The generation sent with every reply (the board drops its stat cache when it changes).
-  void set_generation(std::uint8_t gen) noexcept { gen_ = gen; }
-  std::uint8_t generation() const noexcept { return gen_; }
   /// What was served so far.
   const LinkStats& stats() const noexcept { return stats_; }
 
@@ -52,7 +49,6 @@ class MPYTOOL_MOUNT_API VfsLink final : public EscapeHandler {
  private:
   Conn& conn_;
   Serve serve_;
-  std::uint8_t gen_ = 0;
   LinkStats stats_;
 };
 
