@@ -73,9 +73,10 @@ int list_mounts(CommandContext& ctx, bool json) {
                                    json_quote(local.string())));
       }
       rows.push_back(fmt::format(
-          R"({{"mount_point":{},"local":{},"writable":{},"mpy":{},"open_files":{},"submounts":[{}]}})",
+          R"({{"mount_point":{},"local":{},"writable":{},"mpy":{},"open_files":{},"requests":{},)"
+          R"("submounts":[{}]}})",
           json_quote(m.mount_point), json_quote(m.local.string()), m.writable, m.mpy,
-          m.open_files, fmt::join(subs, ",")));
+          m.open_files, m.requests, fmt::join(subs, ",")));
     }
     out.data(fmt::format("[{}]\n", fmt::join(rows, ",")));
     return 0;

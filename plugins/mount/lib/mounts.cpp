@@ -306,6 +306,7 @@ std::vector<MountInfo> Mounts::list() const {
     info.mpy = e.server->options().mpy_cross != nullptr;
     info.mid = e.mid;
     info.open_files = e.server->open_files();
+    info.requests = e.server->requests();
     for (const auto& [sub, local] : e.server->jail().submounts()) {
       info.submounts.emplace_back(e.mp + "/" + sub, local);
     }

@@ -143,6 +143,7 @@ Reply MountServer::dismiss(const Request& request) {
 }
 
 Reply MountServer::handle(const Request& request) noexcept {
+  ++requests_;
   try {
     Reply r;
     const std::string_view p = request.payload;

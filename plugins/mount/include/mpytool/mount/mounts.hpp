@@ -43,6 +43,7 @@ struct MountInfo {
   bool mpy = false;                  ///< -m (transparent .mpy)
   std::uint8_t mid = 0;              ///< the agent's mount id
   std::size_t open_files = 0;        ///< host files the board holds open
+  std::uint64_t requests = 0;        ///< requests served for this mount
   /// `ln` entries: board path ("/remote/lib/drivers") -> host path.
   std::vector<std::pair<std::string, std::filesystem::path>> submounts;
 };

@@ -67,6 +67,8 @@ class MPYTOOL_MOUNT_API MountServer {
   void close_all() noexcept;
   /// Files the board holds open.
   std::size_t open_files() const noexcept;
+  /// Requests answered so far.
+  std::uint64_t requests() const noexcept { return requests_; }
 
   /// The listing of board directory \p path (real entries, then `ln` entries; sorted; at most
   /// 1000), or an errno.
@@ -88,6 +90,7 @@ class MPYTOOL_MOUNT_API MountServer {
   Jail jail_;
   ServerOptions options_;
   std::vector<int> fds_;  ///< board fd -> host fd (-1 free)
+  std::uint64_t requests_ = 0;
 };
 
 /// Encodes \p entries as a listing payload (u8 name length, u16 mode, u32 size, u32 mtime,
