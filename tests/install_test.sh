@@ -15,6 +15,12 @@ out=$("$tmp/ex/mpytool-quickstart" 2>&1)
 rc=$?
 set -e
 [ "$rc" -eq 2 ] && grep -q "usage: mpytool-quickstart" <<<"$out"
+set +e
+out=$("$tmp/ex/mpytool-mount-monitor" 2>&1)
+rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -q "usage: mpytool-mount-monitor" <<<"$out"
 # The installed mpytool finds its installed plugins relative to itself.
 "$tmp/prefix/bin/mpytool" plugins | grep -q "mpytool-device"
+"$tmp/prefix/bin/mpytool" plugins | grep -q "mpytool-mount"
 echo "install test passed"

@@ -1,7 +1,11 @@
 """The C++ Quick Start example (examples/quickstart.cpp) against the virtual board."""
 import subprocess
 
+import os
+
 from conftest import EXAMPLE
+
+MOUNT_EXAMPLE = os.environ.get("MPYTOOL_MOUNT_EXAMPLE_BIN", "mpytool-mount-monitor")
 
 
 def test_quickstart_example(board, link):
@@ -17,3 +21,23 @@ def test_quickstart_example(board, link):
     assert "put: 33 bytes" in out
     assert "ls: hello.py 33" in out
     assert "get: same" in out
+
+
+def test_mount_monitor_example(board, link, tmp_path):
+    # The program imports a module from the host and prints from it while the example's poll()
+    # loop follows the output: every read serves the board's file requests.
+    # Module names per link: the shared board keeps what it imported.
+    (tmp_path / ("ticker_%s.py" % link)).write_text(
+        "import helper_%s as helper\nfor i in range(3):\n    print('tick', i, helper.WORD)\n"
+        "print('done')\n" % link)
+    (tmp_path / ("helper_%s.py" % link)).write_text("WORD = 'from-the-host'\n")
+    target = board.pty if link == "pty" else board.tcp
+    r = subprocess.run([MOUNT_EXAMPLE, target, str(tmp_path), "ticker_" + link],
+                       capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    assert "mounted %s on /remote" % tmp_path in out
+    for i in range(3):
+        assert "tick %d from-the-host" % i in out
+    served = int(out.split("requests served: ")[1].split()[0])
+    assert served >= 2  # ticker.py and helper.py at least
