@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job against the virtual board: set up, start a private virtual board, show `info`,
 # run a script, evaluate a value, then deploy a small project with cp (a second cp finds every
-# file unchanged), list it, import it, download it back and compare, and soft-reset.
+# file unchanged), list it, import it, download it back and compare, and soft-reset; then mount
+# a directory of the host, import from it without uploading, and see it survive a soft reset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -24,3 +25,10 @@ set -x
   -- cp "$tmp/app/" :/ -- cp "$tmp/app/" :/ -- tree :/ -- path -a :/lib \
   -- exec "import greet; print(greet.greet('world'))" -- cp :/lib "$tmp/back/" -- reset
 diff -r "$tmp/app/lib" "$tmp/back/lib"
+mkdir -p "$tmp/src/sensors"
+printf 'def read():\n    return 21.5\n' >"$tmp/src/sensors/temp.py"
+printf '' >"$tmp/src/sensors/__init__.py"
+printf 'from sensors import temp\nprint("temperature from the host disk:", temp.read())\n' \
+  >"$tmp/src/app.py"
+"$MPY" --vboard mount "$tmp/src" -- exec "import app" -- mount -- reset \
+  -- exec "import os; print('after the reset the CWD is still', os.getcwd()); import app"
