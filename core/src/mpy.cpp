@@ -351,6 +351,24 @@ void Mpy::remove_from_sys_path(const std::vector<std::string>& paths) {
   set_sys_path(result);
 }
 
+void Mpy::add_host_path(std::string prefix) {
+  if (!contains(host_paths_, prefix)) host_paths_.push_back(std::move(prefix));
+}
+
+void Mpy::remove_host_path(std::string_view prefix) {
+  std::erase_if(host_paths_, [&](const std::string& p) { return p == prefix; });
+}
+
+bool Mpy::is_host_path(std::string_view path) const {
+  for (const auto& p : host_paths_) {
+    if (path == p || (path.size() > p.size() && path.compare(0, p.size(), p) == 0 &&
+                      (p.back() == '/' || path[p.size()] == '/'))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 SessionExtension& Mpy::attach(std::string key, std::unique_ptr<SessionExtension> extension) {
   for (auto& [k, e] : extensions_) {
     if (k == key) {

@@ -159,6 +159,15 @@ class MPYTOOL_CORE_API Mpy {
     return chosen_sys_path_;
   }
 
+  /// Marks board path \p prefix (a directory) as served by the host over this very link (a
+  /// mount point). A transfer that takes the link's stdin for its own stream cannot reach such
+  /// paths: the board's file requests would be read as its data; it uses exec round trips.
+  void add_host_path(std::string prefix);
+  /// Undoes add_host_path().
+  void remove_host_path(std::string_view prefix);
+  /// True if absolute board path \p path is, or is inside, a host path.
+  bool is_host_path(std::string_view path) const;
+
   /// Attaches \p extension under \p key (replacing one with that key) and returns it.
   SessionExtension& attach(std::string key, std::unique_ptr<SessionExtension> extension);
   /// The extension attached under \p key, or nullptr.
@@ -186,6 +195,7 @@ class MPYTOOL_CORE_API Mpy {
   std::optional<bool> compressed_helpers_;
   std::map<std::string, std::string, std::less<>> remembered_;
   std::optional<std::string> chosen_cwd_;
+  std::vector<std::string> host_paths_;
   std::optional<std::vector<std::string>> chosen_sys_path_;
   std::vector<std::pair<std::string, std::unique_ptr<SessionExtension>>> extensions_;
   bool servicing_ = false;

@@ -12,6 +12,7 @@
 #include "mpytool/error.hpp"
 #include "mpytool/fs/frame.hpp"
 #include "mpytool/fs/hash.hpp"
+#include "mpytool/fs/paths.hpp"
 #include "mpytool/log.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/py_value.hpp"
@@ -145,6 +146,20 @@ std::string Files::transfer_path() const {
   return *stream_ok_ ? "stream" : "text";
 }
 
+// Board paths the host serves over this link (a mount): the streaming agent would read the
+// board's own file requests as its data, so those transfers take the text path.
+bool Files::on_host_paths(const std::vector<std::string>& remotes) const {
+  const std::string cwd = mpy_.chosen_cwd().value_or("/");
+  for (const auto& r : remotes) {
+    const std::string abs = !r.empty() && r.front() == '/' ? r : join_remote(cwd, r);
+    if (mpy_.is_host_path(abs)) {
+      logger().info("'{}' is served by the host over this link: using the text path", abs);
+      return true;
+    }
+  }
+  return false;
+}
+
 // The streaming agent, probed on first use (the probe shares the session that then carries
 // the transfer); nullptr means the text path.
 std::unique_ptr<Session> Files::open_session() {
@@ -187,7 +202,9 @@ std::vector<FileResult> Files::put_many(const std::vector<UploadItem>& items,
   if (items.empty()) return {};
   TransferObserver none;
   TransferObserver& obs = observer ? *observer : none;
-  std::unique_ptr<Session> s = open_session();
+  std::vector<std::string> remotes;
+  for (const auto& item : items) remotes.push_back(item.remote);
+  std::unique_ptr<Session> s = on_host_paths(remotes) ? nullptr : open_session();
   return s ? put_stream(*s, items, &obs) : put_text(items, &obs);
 }
 
@@ -196,7 +213,7 @@ std::vector<std::string> Files::get_many(const std::vector<std::string>& remotes
   if (remotes.empty()) return {};
   TransferObserver none;
   TransferObserver& obs = observer ? *observer : none;
-  std::unique_ptr<Session> s = open_session();
+  std::unique_ptr<Session> s = on_host_paths(remotes) ? nullptr : open_session();
   return s ? get_stream(*s, remotes, &obs, keep) : get_text(remotes, &obs, keep);
 }
 

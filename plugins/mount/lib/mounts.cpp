@@ -243,6 +243,7 @@ MountHandle Mounts::mount(const fs::path& local, std::string mount_point, bool w
     d.mpy.set_chosen_cwd(mp);
   }
   d.read_flags(out);
+  d.mpy.add_host_path(mp);
   d.mounts.push_back(std::move(entry));
   ++d.next_mid;
   return MountHandle(*this, mp);
@@ -284,6 +285,7 @@ void Mounts::unmount(std::string_view mount_point) {
     } catch (const MpyError&) {
     }
   }
+  d.mpy.remove_host_path(mp);
   d.mounts.erase(it);
   if (last) {
     d.mpy.forget_helper(kAgent);
@@ -363,7 +365,10 @@ void Mounts::close(Mpy& /*mpy*/) noexcept {
   } catch (const std::exception& e) {
     logger().debug("mount: cleanup at the end of the session failed: {}", e.what());
   }
-  for (auto& e : d.mounts) e.server->close_all();
+  for (auto& e : d.mounts) {
+    e.server->close_all();
+    d.mpy.remove_host_path(e.mp);
+  }
   d.mounts.clear();
   d.uninstall();
 }

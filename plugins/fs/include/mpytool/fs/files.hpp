@@ -203,6 +203,7 @@ class MPYTOOL_FS_API Files {
   std::optional<bool> stream_ok_;
   int window();
   std::unique_ptr<Session> open_session();
+  bool on_host_paths(const std::vector<std::string>& remotes) const;
   std::vector<FileResult> put_stream(Session& s, const std::vector<UploadItem>& items,
                                      TransferObserver* obs);
   std::vector<std::string> get_stream(Session& s, const std::vector<std::string>& remotes,
