@@ -88,7 +88,16 @@ std::string inflate_expression(std::string_view data) {
          b64 + "'))).read()";
 }
 
-Mpy::Mpy(Conn& conn) : conn_(conn), comm_(conn) {}
+Mpy::Mpy(Conn& conn) : conn_(conn), comm_(conn) {
+  // A program that soft-rebooted the board (SystemExit): modules, helpers and the platform
+  // cache are gone with its RAM; the raw REPL is there again.
+  comm_.set_soft_reboot_handler([this] {
+    modules_.clear();
+    helpers_loaded_.clear();
+    platform_.reset();
+    notify_board_reset();
+  });
+}
 Mpy::~Mpy() = default;
 
 void Mpy::import_module(std::string_view module) {

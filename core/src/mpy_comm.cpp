@@ -75,6 +75,32 @@ bool wait_for_prompt(Conn& conn, double seconds) {
   }
 }
 
+constexpr std::string_view kSoftReboot = "MPY: soft reboot";
+
+// Where a program's traceback ends in \p s: at "\x04>" (back at the raw-REPL prompt), or at
+// "\x04" followed by a soft reboot into the raw REPL (SystemExit, machine.soft_reset()), which
+// ends with the raw banner. npos until one of them is complete; \p after is set past it and
+// \p rebooted tells which.
+std::size_t traceback_end(std::string_view s, std::size_t& after, bool& rebooted) {
+  for (std::size_t p = s.find('\x04'); p != std::string_view::npos; p = s.find('\x04', p + 1)) {
+    const std::string_view rest = s.substr(p + 1);
+    if (rest.empty()) return std::string_view::npos;
+    if (rest.front() == '>') {
+      after = p + 2;
+      rebooted = false;
+      return p;
+    }
+    const std::size_t n = std::min(rest.size(), kSoftReboot.size());
+    if (rest.substr(0, n) != kSoftReboot.substr(0, n)) continue;
+    const std::size_t banner = s.find(kRawBanner, p);
+    if (banner == std::string_view::npos) return std::string_view::npos;
+    after = banner + kRawBanner.size();
+    rebooted = true;
+    return p;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
 
 MpyComm::MpyComm(Conn& conn) : conn_(conn) {}
@@ -199,7 +225,15 @@ Bytes MpyComm::finish_exec(std::string_view code, Seconds timeout, const OutputC
   try {
     if (out == nullptr) {
       stdout_text = conn_.read_until(std::string_view(&kCtrlD, 1), timeout);
-      stderr_text = conn_.read_until("\x04>", timeout);
+      Bytes rest;
+      std::size_t after = 0;
+      bool rebooted = false;
+      std::size_t end;
+      while ((end = traceback_end(rest, after, rebooted)) == Bytes::npos) {
+        rest += conn_.read_bytes(1, rest.find("\x04M") != Bytes::npos ? Seconds(5.0) : timeout);
+      }
+      stderr_text = rest.substr(0, end);
+      if (rebooted) board_rebooted();
     } else {
       // Conn has no "unread", so once bytes are taken from it they are framed here.
       const auto start = Clock::now();
@@ -227,8 +261,9 @@ Bytes MpyComm::finish_exec(std::string_view code, Seconds timeout, const OutputC
       const double err_timeout =
           timeout ? std::max(1.0, *timeout - seconds_since(start)) : kSubmitTimeout;
       auto last_data = Clock::now();
-      std::size_t end;
-      while ((end = pending.find("\x04>")) == Bytes::npos) {
+      std::size_t end, after = 0;
+      bool rebooted = false;
+      while ((end = traceback_end(pending, after, rebooted)) == Bytes::npos) {
         Bytes more = conn_.read(0.05);
         if (!more.empty()) {
           pending += more;
@@ -240,6 +275,7 @@ Bytes MpyComm::finish_exec(std::string_view code, Seconds timeout, const OutputC
         }
       }
       stderr_text = pending.substr(0, end);
+      if (rebooted) board_rebooted();
     }
   } catch (const Timeout&) {
     // The program may still be running; do not trust the raw-REPL state any more.
@@ -280,6 +316,14 @@ Bytes MpyComm::finish_program(std::string_view code, Seconds timeout, bool stdou
     throw CmdError(std::string(code), std::move(stdout_text), std::move(stderr_text));
   }
   return stdout_text;
+}
+
+void MpyComm::board_rebooted() {
+  // The program ended with a soft reboot: the board is back in the raw REPL, its RAM is new.
+  repl_mode_ = true;
+  submitted_ = false;
+  logger().info("the program soft-rebooted the board");
+  if (on_soft_reboot_) on_soft_reboot_();
 }
 
 void MpyComm::abandon_program() noexcept {

@@ -26,6 +26,7 @@ struct FakeReply {
   std::string out;    ///< stdout
   std::string err;    ///< traceback text; empty when the code succeeds
   bool hang = false;  ///< the program prints `out` and keeps running (until Ctrl-C)
+  bool soft_reboot = false;  ///< the program raises SystemExit: the board reboots into raw REPL
 };
 
 class FakeLink : public Conn {
@@ -279,6 +280,11 @@ class FakeLink : public Conn {
     if (r.hang) {
       rx_ += r.out;
       mode = Mode::kRunning;
+      return;
+    }
+    if (r.soft_reboot) {  // pyexec: both EOFs, then the reboot back into the raw REPL
+      rx_ += r.out + "\x04\x04MPY: soft reboot\r\nraw REPL; CTRL-B to exit\r\n>";
+      ++soft_resets;
       return;
     }
     rx_ += r.out + "\x04" + r.err + "\x04>";

@@ -3,6 +3,7 @@
 // board: REPL state machine, exec framing, raw-paste windowing and both fallbacks, errors.
 #include "mpytool/mpy_comm.hpp"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <string>
 #include <vector>
@@ -549,6 +550,31 @@ BOOST_AUTO_TEST_CASE(mpy_memory_and_escape_path) {
   BOOST_TEST(m.alloc == 28000);
   BOOST_TEST(m.total == 128000);
   BOOST_TEST(mpytool::Mpy::escape_path("a\\b'c") == "a\\\\b\\'c");
+}
+
+BOOST_AUTO_TEST_CASE(program_that_soft_reboots_the_board_ends_cleanly) {
+  // SystemExit / machine.soft_reset() in the raw REPL: "\x04\x04MPY: soft reboot ... >" instead
+  // of a traceback and "\x04>"; the board is back in the raw REPL and Mpy forgets its caches.
+  for (bool streamed : {false, true}) {
+    FakeLink link;
+    link.replies["import machine; machine.soft_reset()"] = {"bye\r\n", "", false, true};
+    link.replies["print(1)"] = {"1\r\n", ""};
+    link.replies["import os"] = {"", ""};
+    mpytool::Mpy mpy(link);
+    mpy.import_module("os");
+    std::string seen;
+    mpytool::OutputCallback out = [&](std::string_view c) { seen += c; };
+    if (streamed) {
+      mpy.comm().exec("import machine; machine.soft_reset()", 5.0, out);
+    } else {
+      seen = mpy.comm().exec("import machine; machine.soft_reset()", 5.0);
+    }
+    BOOST_TEST(seen == "bye\r\n");
+    BOOST_TEST(mpy.comm().repl_mode() == std::optional<bool>(true));
+    BOOST_TEST(mpy.comm().exec("print(1)", 5.0) == "1\r\n");
+    mpy.import_module("os");  // sent again: the reboot emptied the board's RAM
+    BOOST_TEST(std::count(link.executed.begin(), link.executed.end(), "import os") == 2);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

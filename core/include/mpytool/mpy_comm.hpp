@@ -107,6 +107,14 @@ class MPYTOOL_CORE_API MpyComm {
   std::optional<bool> raw_paste_supported() const noexcept { return raw_paste_; }
   /// Programs submitted so far (exec, raw-paste, start_program): each is one round trip.
   std::int64_t exchanges() const noexcept { return exchanges_; }
+  /// True after a submit-only exec (timeout 0) until the state is known again: a program may
+  /// still be running on the board.
+  bool program_submitted() const noexcept { return submitted_; }
+  /// Called when a program ended with a soft reboot (SystemExit, machine.soft_reset()): the
+  /// board's RAM is new (Mpy forgets its caches here).
+  void set_soft_reboot_handler(std::function<void()> handler) {
+    on_soft_reboot_ = std::move(handler);
+  }
   /// Forces the raw-paste decision (e.g. from a board profile); nullopt re-enables probing.
   void set_raw_paste_supported(std::optional<bool> v) noexcept { raw_paste_ = v; }
 
@@ -114,6 +122,7 @@ class MPYTOOL_CORE_API MpyComm {
   Bytes plain_exec(std::string_view code, Seconds timeout, const OutputCallback* out);
   Bytes after_submit(std::string_view code, Seconds timeout, const OutputCallback* out);
   Bytes finish_exec(std::string_view code, Seconds timeout, const OutputCallback* out);
+  void board_rebooted();
 
   Conn& conn_;
   std::optional<bool> repl_mode_;
@@ -122,6 +131,7 @@ class MPYTOOL_CORE_API MpyComm {
   /// inside the raw REPL although repl_mode_ says "friendly" (the seed's bookkeeping).
   bool submitted_ = false;
   std::int64_t exchanges_ = 0;
+  std::function<void()> on_soft_reboot_;
 };
 
 }  // namespace mpytool

@@ -1,7 +1,8 @@
 # The mount agent (plugins/mount, protocol in plugins/mount/README.md): a VFS whose files live on
 # the host. Request: 18 9A cmd mid seq len16 payload crc32. Reply: 18 st fl seq len16 payload
 # crc32 (st 0 or an errno; fl 1 deflated, 2 parent listing, 4 end of file). Ctrl-C is off
-# during a request; one that arrives meanwhile is raised once the reply is in.
+# during a request; one that arrives meanwhile is raised once the reply is in (the third one at
+# once: the host is gone).
 import sys, os, io, time, micropython
 from ubinascii import crc32
 from struct import pack, unpack_from
@@ -42,7 +43,9 @@ def _mv_q(c, m, p=b''):
         while 1:
             b = _mv_i.read(1)
             if b == b'\x03':
-                k = 1
+                k += 1
+                if k > 2:  # the host is gone: three Ctrl-C give up waiting
+                    raise KeyboardInterrupt
             if b != b'\x18':
                 continue
             h = _mv_n(5)

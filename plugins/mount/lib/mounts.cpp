@@ -359,7 +359,10 @@ void Mounts::board_reset(Mpy& /*mpy*/) { impl_->rebooted = true; }
 void Mounts::close(Mpy& /*mpy*/) noexcept {
   Impl& d = *impl_;
   try {
-    if (!d.mounts.empty() && !d.rebooted) {
+    if (d.mpy.comm().program_submitted()) {
+      // `exec -t 0`: the user left a program running; unmounting would stop it.
+      logger().info("mount: a program still runs, its mounts stay until the board resets");
+    } else if (!d.mounts.empty() && !d.rebooted) {
       unmount_all();
     }
   } catch (const std::exception& e) {
