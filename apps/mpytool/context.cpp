@@ -108,7 +108,8 @@ const BoardProfile* AppContext::profile() {
 
 void AppContext::provide(Needs needs) {
   // Between commands is a safe point for deferred session work (a remount after a reboot).
-  if (mpy_ && needs != Needs::kNothing) mpy_->service(false);
+  // A command that only watches the link (repl, monitor) lets boot.py/main.py run first.
+  if (mpy_ && needs != Needs::kNothing) mpy_->service(needs == Needs::kPort);
   switch (needs) {
     case Needs::kNothing:
       break;
