@@ -22,13 +22,13 @@ std::string all_bytes() {
 BOOST_AUTO_TEST_SUITE(mount_protocol_test)
 
 BOOST_AUTO_TEST_CASE(request_round_trip_with_every_byte_value) {
-  m::Request r{7, 3, all_bytes() + std::string(1000, '\x18'), 0x18};
+  m::Request r{7 | m::kStreamReset, 3, all_bytes() + std::string(1000, '\x18'), 0x18};
   const std::string wire = m::encode_request(r);
   BOOST_TEST(wire.size() == m::kRequestHeader + r.payload.size() + m::kCrcSize);
   const m::Parsed p = m::parse_request(wire + "tail");
   BOOST_TEST(static_cast<int>(p.state) == static_cast<int>(State::kRequest));
   BOOST_TEST(p.size == wire.size());
-  BOOST_TEST(p.request.cmd == 7);
+  BOOST_TEST(p.request.cmd == (7 | m::kStreamReset));
   BOOST_TEST(p.request.mid == 3);
   BOOST_TEST(p.request.seq == 0x18);
   BOOST_TEST(p.request.payload == r.payload);
@@ -62,6 +62,17 @@ BOOST_AUTO_TEST_CASE(ordinary_output_with_an_escape_is_not_a_request) {
                static_cast<int>(State::kNotRequest));
   }
   BOOST_TEST(static_cast<int>(m::parse_request("plain").state) ==
+             static_cast<int>(State::kNotRequest));
+}
+
+BOOST_AUTO_TEST_CASE(output_that_starts_like_a_request_is_told_apart_at_once) {
+  // 18 9A followed by anything whose header check fails needs no body to decide.
+  std::string out = std::string("\x18\x9a\x01\x00\x01\xff\xff", 7) + "x";
+  BOOST_TEST(static_cast<int>(m::parse_request(out).state) ==
+             static_cast<int>(State::kNotRequest));
+  // A valid header of an unknown command: ordinary output too.
+  std::string unknown = m::encode_request({42, 0, "p"});
+  BOOST_TEST(static_cast<int>(m::parse_request(unknown).state) ==
              static_cast<int>(State::kNotRequest));
 }
 

@@ -1,5 +1,5 @@
 # The mount agent (plugins/mount, protocol in plugins/mount/README.md): a VFS whose files live on
-# the host. Request: 18 9A cmd mid seq len16 payload crc32. Reply: 18 st fl seq len16 payload
+# the host. Request: 18 9A cmd mid seq len16 hc payload crc32. Reply: 18 st fl seq len16 payload
 # crc32 (st 0 or an errno; fl 1 deflated, 2 parent listing, 4 end of file). Ctrl-C is off
 # during a request; one that arrives meanwhile is raised once the reply is in (the third one at
 # once: the host is gone).
@@ -15,6 +15,12 @@ _mv_o = sys.stdout.buffer
 # sequence number, ticks of the last reply, chunk size, window bits, inflate input, inflater
 _mv_g = [0, 0, 4096, 12, None, None]
 _mv_c = {}  # stat cache: (mid, dir) -> {name: (mode, size, mtime)}
+_mv_p = set()  # files with buffered writes: flushed before any other request and at unmount
+
+
+def _mv_fa():
+    while _mv_p:
+        _mv_p.pop()._fw()
 
 
 def _mv_n(n):
@@ -36,6 +42,7 @@ def _mv_q(c, m, p=b''):
     if _mv_z and (g[5] is None or g[4].tell() > 8192):
         c |= 0x80
     h = pack('<BBBBBH', 0x18, 0x9A, c, m, q, len(p))
+    h += bytes([(sum(h[2:]) & 255) ^ 0xA5])
     k = 0
     micropython.kbd_intr(-1)
     try:
@@ -78,6 +85,8 @@ def _mv_q(c, m, p=b''):
 
 
 def _mv_r(c, m, p=b''):
+    if _mv_p and c != 7:
+        _mv_fa()
     s, f, d = _mv_q(c, m, p)
     if s:
         raise OSError(s)
@@ -112,9 +121,13 @@ class _mv_F(io.IOBase):
         return len(d)
 
     def _fw(s):
-        if s.w:
-            _mv_r(7, s.m, pack('<BI', s.fd, s.wp) + s.w)
-            s.w = bytearray()
+        _mv_p.discard(s)
+        w, s.w = s.w, bytearray()
+        j = 0
+        while j < len(w):
+            k = w[j:j + _mv_g[2]]
+            _mv_r(7, s.m, pack('<BI', s.fd, s.wp + j) + k)
+            j += len(k)
 
     def _rd(s, n, l=0):
         s._fw()
@@ -183,6 +196,7 @@ class _mv_F(io.IOBase):
             s._fw()
             s.wp = s.p
         s.w += b
+        _mv_p.add(s)
         s.p += len(b)
         s.z = max(s.z, s.p)
         s.b = b''
@@ -239,6 +253,11 @@ class _mv_R:
         pass
 
     def _a(s, p):
+        if type(p) is bytes:
+            try:
+                p = p.decode()
+            except UnicodeError:
+                raise OSError(13)  # the host could not name it either
         if not p or p == '.':
             return s.d
         if p[0] != '/':
@@ -262,6 +281,8 @@ class _mv_R:
         return s.d
 
     def stat(s, p):
+        if _mv_p:
+            _mv_fa()
         p = s._a(p)
         if p == '/':
             return (0x4000, 0, 0, 0, 0, 0, 0, 0, 0, 0)

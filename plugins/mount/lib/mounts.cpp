@@ -267,24 +267,33 @@ void Mounts::unmount(std::string_view mount_point) {
                          [&](const Impl::Entry& e) { return e.mp == mp; });
   if (it == d.mounts.end()) throw MpyError(fmt::format("no mount at '{}'", mp));
   const bool last = d.mounts.size() == 1;
+  // Buffered writes reach the host first; modules imported from the mount leave sys.modules
+  // (their files are gone from the board's view: a later import must not find stale code).
   std::string code = fmt::format(
-      "import os\n_mv_d=os.getcwd()\ntry:\n os.umount({0})\nexcept OSError:\n pass\n"
+      "import os,sys\ntry:\n _mv_fa()\nexcept Exception as e:\n print('flush failed:',e)\n"
+      "_mv_d=os.getcwd()\n"
+      "for _mv_k,_mv_m in list(sys.modules.items()):\n"
+      " _mv_f=getattr(_mv_m,'__file__','')\n"
+      " if type(_mv_f) is str and _mv_f and _mv_f[0]!='/':\n  _mv_f=_mv_d+'/'+_mv_f\n"
+      " if type(_mv_f) is str and _mv_f.startswith({1}):\n  del sys.modules[_mv_k]\n"
+      "try:\n os.umount({0})\nexcept OSError:\n pass\n"
       "if _mv_d=={0} or _mv_d.startswith({1}):\n try:\n  os.chdir({2})\n except OSError:\n"
       "  os.chdir('/')\nprint(repr(os.getcwd()))\n",
       board_path_arg(mp), board_path_arg(mp + "/"), board_path_arg(d.cwd_before.value_or("/")));
   if (last) {
     code += "[globals().pop(k) for k in [k for k in globals() if k.startswith('_mv_')]]\n";
   } else {
-    code += "del _mv_d\n";
+    code += "del _mv_d,_mv_k,_mv_m,_mv_f\n";
   }
-  it->server->close_all();
   if (!d.rebooted) {
     const Bytes out = d.mpy.comm().exec(code, kExecTimeout);
+    if (out.find("flush failed:") != Bytes::npos) logger().warn("mount: {}", out.substr(0, out.find('\n')));
     try {
-      d.mpy.set_chosen_cwd(parse_literal(out).as_str());
-    } catch (const MpyError&) {
+      d.mpy.set_chosen_cwd(parse_literal(out.substr(out.rfind('\n', out.size() - 3) + 1)).as_str());
+    } catch (const std::exception&) {
     }
   }
+  it->server->close_all();
   d.mpy.remove_host_path(mp);
   d.mounts.erase(it);
   if (last) {

@@ -34,6 +34,12 @@ std::uint32_t get_u32(std::string_view data, std::size_t at) {
   return v;
 }
 
+std::uint8_t header_check(std::string_view cmd_to_len) {
+  unsigned sum = 0;
+  for (char c : cmd_to_len) sum += static_cast<unsigned char>(c);
+  return static_cast<std::uint8_t>((sum & 0xFF) ^ 0xA5);
+}
+
 Parsed parse_request(std::string_view data) {
   Parsed p;
   if (data.empty() || data[0] != kEscape) return p;
@@ -47,6 +53,11 @@ Parsed parse_request(std::string_view data) {
     p.state = Parsed::State::kNeedMore;
     p.need = kRequestHeader;
     return p;
+  }
+  if (header_check(data.substr(2, 5)) != byte_at(data, 7)) return p;
+  const std::uint8_t cmd = byte_at(data, 2) & ~kStreamReset;
+  if (cmd < static_cast<std::uint8_t>(Cmd::kStat) || cmd > static_cast<std::uint8_t>(Cmd::kRename)) {
+    return p;  // not a command the agent sends: ordinary output
   }
   const std::size_t len = byte_at(data, 5) | (std::size_t{byte_at(data, 6)} << 8);
   const std::size_t total = kRequestHeader + len + kCrcSize;
@@ -75,6 +86,7 @@ Bytes encode_request(const Request& request) {
   out += static_cast<char>(request.mid);
   out += static_cast<char>(request.seq);
   put_u16(out, static_cast<std::uint16_t>(request.payload.size()));
+  out += static_cast<char>(header_check(std::string_view(out).substr(2, 5)));
   out += request.payload;
   put_u32(out, crc32(std::string_view(out).substr(2)));
   return out;

@@ -189,10 +189,12 @@ Reply MountServer::handle(const Request& request) noexcept {
   }
 }
 
-// The board's view of one resolved path: -m hides compiled sources and shows their .mpy.
-int MountServer::stat_entry(const Resolved& r, std::string_view name, Entry& out) const {
+// The board's view of one resolved path. With \p mpy_view (stat on a -m mount) compiled sources
+// are hidden and their .mpy shown; listings show the real entries.
+int MountServer::stat_entry(const Resolved& r, std::string_view name, Entry& out,
+                            bool mpy_view) const {
   if (r.error) return r.error;
-  MpyCross* mc = options_.mpy_cross;
+  MpyCross* mc = mpy_view ? options_.mpy_cross : nullptr;
   if (mc && ends_with(name, ".py") && MpyCross::compilable(r.path)) {
     if (is_regular(with_extension(r.path, ".mpy"))) return ENOENT;  // a prebuilt .mpy wins
     if (is_regular(r.path) && mc->compile(r.path)) return ENOENT;   // the importer takes .mpy
@@ -235,7 +237,9 @@ int MountServer::list(std::string_view path, std::vector<Entry>& out) const {
       std::string name = it->path().filename().string();
       if (!valid_utf8(name) || name.size() > 255) continue;  // the board cannot name it
       Entry e;
-      if (stat_entry(jail_.resolve(prefix + name), name, e) == 0) out.push_back(std::move(e));
+      if (stat_entry(jail_.resolve(prefix + name), name, e, false) == 0) {
+        out.push_back(std::move(e));
+      }
     }
   }
   for (auto& [name, target] : jail_.virtual_children(dir.rel)) {
@@ -273,7 +277,7 @@ Reply MountServer::stat(std::string_view path) const {
   Entry e;
   if (r.rel.empty()) {
     e = Entry{"", 0x4000, 0, 0};
-  } else if (int err = stat_entry(r, name, e)) {
+  } else if (int err = stat_entry(r, name, e, true)) {
     return error(err);
   }
   Reply reply;

@@ -4,7 +4,10 @@
 /// sends a request in one piece and blocks until the reply; both carry a CRC-32, so a literal
 /// 0x18 in ordinary output, or binary data that happens to hold one, is never served.
 ///
-///     request  (board -> host): 18 9A cmd mid seq len:u16 payload crc32(cmd..payload)
+///     request  (board -> host): 18 9A cmd mid seq len:u16 hc payload crc32(cmd..payload)
+///
+/// hc checks the header alone (header_check()), so output that merely starts like a request is
+/// told apart at once, without waiting for a body that never comes.
 ///     reply    (host -> board): 18 status flags seq len:u16 payload crc32(status..payload)
 ///
 /// The reply echoes the request's sequence number, so a stale reply can never be taken for the
@@ -25,8 +28,8 @@ namespace mpytool::mount {
 inline constexpr char kEscape = '\x18';
 /// Second byte of a request: not printable and not valid UTF-8 after 0x18.
 inline constexpr unsigned char kRequestMagic = 0x9A;
-/// Bytes before a request's payload: 18 9A cmd mid seq len16.
-inline constexpr std::size_t kRequestHeader = 7;
+/// Bytes before a request's payload: 18 9A cmd mid seq len16 hc.
+inline constexpr std::size_t kRequestHeader = 8;
 /// Bytes before a reply's payload: 18 status flags seq len16.
 inline constexpr std::size_t kReplyHeader = 6;
 /// The CRC-32 after each payload.
@@ -90,6 +93,9 @@ struct Parsed {
 
 /// CRC-32 (zlib's, as MicroPython's binascii.crc32) of \p data continuing from \p crc.
 MPYTOOL_MOUNT_API std::uint32_t crc32(std::string_view data, std::uint32_t crc = 0);
+
+/// The header check byte of a request: (cmd + mid + seq + len_lo + len_hi) ^ 0xA5, mod 256.
+MPYTOOL_MOUNT_API std::uint8_t header_check(std::string_view cmd_to_len);
 
 /// Looks for a request at the start of \p data. Never reads past it; the longest buffer it
 /// asks for is kRequestHeader + kMaxPayload + kCrcSize.

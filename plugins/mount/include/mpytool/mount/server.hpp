@@ -85,7 +85,7 @@ class MPYTOOL_MOUNT_API MountServer {
   Reply mkdir(std::string_view path);
   Reply remove(std::string_view payload);
   Reply rename(std::string_view payload);
-  int stat_entry(const Resolved& r, std::string_view name, Entry& out) const;
+  int stat_entry(const Resolved& r, std::string_view name, Entry& out, bool mpy_view) const;
 
   Jail jail_;
   ServerOptions options_;
