@@ -16,8 +16,8 @@ namespace {
 
 // Python-like text: words of one vocabulary in a different order in every module.
 std::string module_text(int seed) {
-  static const char* const kWords[] = {"sensor", "buffer", "timeout", "packet", "frame",
-                                       "header", "payload", "offset", "channel", "device",
+  static const char* const kWords[] = {"sensor",  "buffer",   "timeout",  "packet",   "frame",
+                                       "header",  "payload",  "offset",   "channel",  "device",
                                        "address", "register", "callback", "interval", "sample"};
   unsigned x = 2654435761u * static_cast<unsigned>(seed + 1);
   auto word = [&] { return std::string(kWords[((x = x * 1103515245 + 12345) >> 16) % 15]); };

@@ -95,8 +95,8 @@ BOOST_AUTO_TEST_CASE(invalid_names_are_refused) {
   m::Jail jail(t.top / "app");
   BOOST_TEST(jail.resolve(std::string("/a\0b", 4)).error == EACCES);
   BOOST_TEST(jail.resolve("/\xff\xfe.py").error == EACCES);
-  BOOST_TEST(jail.resolve("/\xc0\xaf").error == EACCES);          // overlong '/'
-  BOOST_TEST(jail.resolve("/\xed\xa0\x80").error == EACCES);      // a surrogate
+  BOOST_TEST(jail.resolve("/\xc0\xaf").error == EACCES);      // overlong '/'
+  BOOST_TEST(jail.resolve("/\xed\xa0\x80").error == EACCES);  // a surrogate
   BOOST_TEST(jail.resolve("/" + std::string(256, 'n')).error == EACCES);
   BOOST_TEST(jail.resolve("/" + std::string(255, 'n')).error == 0);
   BOOST_TEST(jail.resolve("/ž\xc5\xbe.py").error == 0);

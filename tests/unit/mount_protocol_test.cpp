@@ -68,8 +68,7 @@ BOOST_AUTO_TEST_CASE(ordinary_output_with_an_escape_is_not_a_request) {
 BOOST_AUTO_TEST_CASE(output_that_starts_like_a_request_is_told_apart_at_once) {
   // 18 9A followed by anything whose header check fails needs no body to decide.
   std::string out = std::string("\x18\x9a\x01\x00\x01\xff\xff", 7) + "x";
-  BOOST_TEST(static_cast<int>(m::parse_request(out).state) ==
-             static_cast<int>(State::kNotRequest));
+  BOOST_TEST(static_cast<int>(m::parse_request(out).state) == static_cast<int>(State::kNotRequest));
   // A valid header of an unknown command: ordinary output too.
   std::string unknown = m::encode_request({42, 0, "p"});
   BOOST_TEST(static_cast<int>(m::parse_request(unknown).state) ==

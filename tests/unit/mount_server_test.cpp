@@ -190,7 +190,8 @@ BOOST_AUTO_TEST_CASE(writable_changes_land_on_the_host) {
   BOOST_TEST(s.handle(req(m::Cmd::kRemove, std::string("\1/", 2))).status == EACCES);
   // Nothing outside is reachable for writing either.
   BOOST_TEST(s.handle(req(m::Cmd::kOpen, std::string("w\0/../outside.txt", 17))).status == EACCES);
-  BOOST_TEST(s.handle(req(m::Cmd::kRename, std::string("/small.py\0/../x.py", 18))).status == EACCES);
+  BOOST_TEST(s.handle(req(m::Cmd::kRename, std::string("/small.py\0/../x.py", 18))).status ==
+             EACCES);
   BOOST_TEST(slurp(d.top / "outside.txt") == "secret");
 }
 

@@ -55,8 +55,8 @@ BOOST_AUTO_TEST_CASE(busy_board_gets_c_c_b_probes_and_vfs_ack_from_fifth) {
   BOOST_TEST(comm.stop_current_operation());
   // After C, C and B went unanswered, the 4th probe also carries the first part of the release
   // for a transfer agent stuck inside a frame (1040 Ctrl-C bytes).
-  BOOST_TEST(board.written == std::string("\x03\x03\x02\x03") + std::string(1040, '\x03') +
-                                  "\x03\x18\x02\x18");
+  BOOST_TEST(board.written ==
+             std::string("\x03\x03\x02\x03") + std::string(1040, '\x03') + "\x03\x18\x02\x18");
   BOOST_TEST(comm.repl_mode() == std::optional<bool>(false));
 }
 

@@ -37,7 +37,8 @@ class LnCommand : public Command {
     const auto& words = args.positionals();
     if (words.size() < 2) throw UsageError("ln requires source(s) and destination");
     const std::string& dst_arg = words.back();
-    if (!dst_arg.starts_with(":")) throw UsageError("ln destination must be device path (: prefix)");
+    if (!dst_arg.starts_with(":"))
+      throw UsageError("ln destination must be device path (: prefix)");
     std::string dst = dst_arg.substr(1);
     if (dst.empty() || dst.front() != '/') {
       throw UsageError("ln destination must be absolute path (e.g. :/lib/)");

@@ -54,7 +54,8 @@ std::vector<Pair> parse_pairs(const std::vector<std::string>& words) {
   }
   for (const auto& a : pairs) {
     for (const auto& b : pairs) {
-      if (nested(a.mp, b.mp)) throw UsageError(fmt::format("nested mount '{}' is not allowed", a.mp));
+      if (nested(a.mp, b.mp))
+        throw UsageError(fmt::format("nested mount '{}' is not allowed", a.mp));
     }
   }
   return pairs;
@@ -75,8 +76,8 @@ int list_mounts(CommandContext& ctx, bool json) {
       rows.push_back(fmt::format(
           R"({{"mount_point":{},"local":{},"writable":{},"mpy":{},"open_files":{},"requests":{},)"
           R"("submounts":[{}]}})",
-          json_quote(m.mount_point), json_quote(m.local.string()), m.writable, m.mpy,
-          m.open_files, m.requests, fmt::join(subs, ",")));
+          json_quote(m.mount_point), json_quote(m.local.string()), m.writable, m.mpy, m.open_files,
+          m.requests, fmt::join(subs, ",")));
     }
     out.data(fmt::format("[{}]\n", fmt::join(rows, ",")));
     return 0;
@@ -87,7 +88,8 @@ int list_mounts(CommandContext& ctx, bool json) {
   }
   for (const auto& m : list) {
     out.data(fmt::format("{:12} {} ({}{})\n", m.mount_point, m.local.string(),
-                         m.writable ? "read-write" : "readonly", m.mpy ? ", .mpy compilation" : ""));
+                         m.writable ? "read-write" : "readonly",
+                         m.mpy ? ", .mpy compilation" : ""));
     for (const auto& [path, local] : m.submounts) {
       out.data(fmt::format("  {} -> {}\n", path, local.string()));
     }

@@ -38,8 +38,8 @@ constexpr double kExecTimeout = 10.0;
 std::string board_path_arg(std::string_view mp) { return repr_str(mp); }
 
 bool inside(std::string_view path, std::string_view mp) {
-  return path == mp || (path.size() > mp.size() && path.compare(0, mp.size(), mp) == 0 &&
-                        path[mp.size()] == '/');
+  return path == mp ||
+         (path.size() > mp.size() && path.compare(0, mp.size(), mp) == 0 && path[mp.size()] == '/');
 }
 
 // "/remote/" -> "/remote"; "" stays "".
@@ -205,8 +205,8 @@ MountHandle Mounts::mount(const fs::path& local, std::string mount_point, bool w
     if (e.mp == mp) throw MpyError(fmt::format("mount point '{}' already mounted", mp));
     if (inside(mp, e.mp)) throw MpyError(fmt::format("'{}' is nested inside '{}'", mp, e.mp));
     if (inside(e.mp, mp)) {
-      throw MpyError(
-          fmt::format("cannot mount '{}' — existing mount '{}' would be nested inside it", mp, e.mp));
+      throw MpyError(fmt::format(
+          "cannot mount '{}' — existing mount '{}' would be nested inside it", mp, e.mp));
     }
   }
   if (mpy_cross && !mpy_cross->active()) mpy_cross.reset();
@@ -254,7 +254,8 @@ void Mounts::add_submount(std::string_view mount_point, std::string_view subpath
   Impl::Entry* e = impl_->by_mp(trim_slashes(mount_point));
   if (!e) throw MpyError(fmt::format("no mount at '{}'", mount_point));
   std::error_code ec;
-  if (!fs::exists(local, ec)) throw UsageError(fmt::format("source not found: '{}'", local.string()));
+  if (!fs::exists(local, ec))
+    throw UsageError(fmt::format("source not found: '{}'", local.string()));
   if (!e->server->jail().add_submount(subpath, local)) {
     throw UsageError(fmt::format("invalid link path '{}'", subpath));
   }
@@ -287,7 +288,8 @@ void Mounts::unmount(std::string_view mount_point) {
   }
   if (!d.rebooted) {
     const Bytes out = d.mpy.comm().exec(code, kExecTimeout);
-    if (out.find("flush failed:") != Bytes::npos) logger().warn("mount: {}", out.substr(0, out.find('\n')));
+    if (out.find("flush failed:") != Bytes::npos)
+      logger().warn("mount: {}", out.substr(0, out.find('\n')));
     try {
       d.mpy.set_chosen_cwd(parse_literal(out.substr(out.rfind('\n', out.size() - 3) + 1)).as_str());
     } catch (const std::exception&) {

@@ -56,7 +56,8 @@ Parsed parse_request(std::string_view data) {
   }
   if (header_check(data.substr(2, 5)) != byte_at(data, 7)) return p;
   const std::uint8_t cmd = byte_at(data, 2) & ~kStreamReset;
-  if (cmd < static_cast<std::uint8_t>(Cmd::kStat) || cmd > static_cast<std::uint8_t>(Cmd::kRename)) {
+  if (cmd < static_cast<std::uint8_t>(Cmd::kStat) ||
+      cmd > static_cast<std::uint8_t>(Cmd::kRename)) {
     return p;  // not a command the agent sends: ordinary output
   }
   const std::size_t len = byte_at(data, 5) | (std::size_t{byte_at(data, 6)} << 8);

@@ -41,9 +41,7 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-std::uint16_t mode_of(const struct stat& st) {
-  return S_ISDIR(st.st_mode) ? 0x4000 : 0x8000;
-}
+std::uint16_t mode_of(const struct stat& st) { return S_ISDIR(st.st_mode) ? 0x4000 : 0x8000; }
 
 Entry entry_of(std::string name, const struct stat& st) {
   Entry e;
@@ -121,9 +119,8 @@ void MountServer::close_all() noexcept {
 }
 
 std::size_t MountServer::open_files() const noexcept {
-  return static_cast<std::size_t>(std::count_if(fds_.begin(), fds_.end(), [](int f) {
-    return f >= 0;
-  }));
+  return static_cast<std::size_t>(
+      std::count_if(fds_.begin(), fds_.end(), [](int f) { return f >= 0; }));
 }
 
 Reply MountServer::dismiss(const Request& request) {
@@ -297,11 +294,11 @@ Reply MountServer::statvfs() const {
   struct statvfs v {};
   if (::statvfs(jail_.root().c_str(), &v) != 0) return error(errno);
   Reply reply;
-  for (std::uint64_t x : {std::uint64_t{v.f_bsize}, std::uint64_t{v.f_frsize},
-                          std::uint64_t{v.f_blocks}, std::uint64_t{v.f_bfree},
-                          std::uint64_t{v.f_bavail}, std::uint64_t{v.f_files},
-                          std::uint64_t{v.f_ffree}, std::uint64_t{v.f_favail},
-                          std::uint64_t{options_.writable ? 0u : 1u}, std::uint64_t{v.f_namemax}}) {
+  for (std::uint64_t x :
+       {std::uint64_t{v.f_bsize}, std::uint64_t{v.f_frsize}, std::uint64_t{v.f_blocks},
+        std::uint64_t{v.f_bfree}, std::uint64_t{v.f_bavail}, std::uint64_t{v.f_files},
+        std::uint64_t{v.f_ffree}, std::uint64_t{v.f_favail},
+        std::uint64_t{options_.writable ? 0u : 1u}, std::uint64_t{v.f_namemax}}) {
     put_u32(reply.payload, clamp32(x));
   }
   return reply;
@@ -413,8 +410,8 @@ Reply MountServer::read(std::string_view payload) {
   reply.payload.resize(count);
   std::size_t got = 0;
   while (got < count) {
-    const ssize_t n = ::pread(fds_[slot], reply.payload.data() + got, count - got,
-                              static_cast<off_t>(pos + got));
+    const ssize_t n =
+        ::pread(fds_[slot], reply.payload.data() + got, count - got, static_cast<off_t>(pos + got));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return error(errno);
     if (n == 0) break;
@@ -422,8 +419,8 @@ Reply MountServer::read(std::string_view payload) {
   }
   reply.payload.resize(got);
   struct stat st {};
-  if (got < count || (::fstat(fds_[slot], &st) == 0 &&
-                      pos + got >= static_cast<std::uint64_t>(st.st_size))) {
+  if (got < count ||
+      (::fstat(fds_[slot], &st) == 0 && pos + got >= static_cast<std::uint64_t>(st.st_size))) {
     reply.flags |= kEof;
   }
   return reply;

@@ -211,7 +211,6 @@ class MPYTOOL_FS_API Files {
   std::vector<FileResult> put_text(const std::vector<UploadItem>& items, TransferObserver* obs);
   std::vector<std::string> get_text(const std::vector<std::string>& remotes, TransferObserver* obs,
                                     bool keep);
-
 };
 
 }  // namespace mpytool::fs

@@ -37,24 +37,24 @@ class Mounts;
 
 /// What list() reports about one mount.
 struct MountInfo {
-  std::string mount_point;           ///< "/remote"
-  std::filesystem::path local;       ///< canonical host directory
-  bool writable = false;             ///< -w
-  bool mpy = false;                  ///< -m (transparent .mpy)
-  std::uint8_t mid = 0;              ///< the agent's mount id
-  std::size_t open_files = 0;        ///< host files the board holds open
-  std::uint64_t requests = 0;        ///< requests served for this mount
+  std::string mount_point;      ///< "/remote"
+  std::filesystem::path local;  ///< canonical host directory
+  bool writable = false;        ///< -w
+  bool mpy = false;             ///< -m (transparent .mpy)
+  std::uint8_t mid = 0;         ///< the agent's mount id
+  std::size_t open_files = 0;   ///< host files the board holds open
+  std::uint64_t requests = 0;   ///< requests served for this mount
   /// `ln` entries: board path ("/remote/lib/drivers") -> host path.
   std::vector<std::pair<std::string, std::filesystem::path>> submounts;
 };
 
 /// Counters of the requests served (for benchmarks and --json).
 struct MountStats {
-  std::uint64_t requests = 0;      ///< requests answered
-  std::uint64_t bytes_in = 0;      ///< request bytes from the board
-  std::uint64_t bytes_out = 0;     ///< reply bytes to the board
-  std::uint64_t compressed = 0;    ///< replies sent deflated
-  std::uint64_t remounts = 0;      ///< remounts after a soft reboot
+  std::uint64_t requests = 0;    ///< requests answered
+  std::uint64_t bytes_in = 0;    ///< request bytes from the board
+  std::uint64_t bytes_out = 0;   ///< reply bytes to the board
+  std::uint64_t compressed = 0;  ///< replies sent deflated
+  std::uint64_t remounts = 0;    ///< remounts after a soft reboot
 };
 
 /// A mount, as returned by Mounts::mount(). Cheap to copy; valid while the mount exists.
