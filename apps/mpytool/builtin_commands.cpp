@@ -59,8 +59,21 @@ class HelpCommand : public Builtin {
       print_plugin_help(out, table_, words[0]);
       return 0;
     }
-    if (const CommandEntry* e = lookup(words)) {
-      print_command_help(out, *e);
+    if (auto m = table_.resolve(words, 0); m.entry && m.words == words.size()) {
+      if (m.candidates.empty()) {
+        print_command_help(out, *m.entry);
+      } else {  // a routed word: every plugin's form, and how the board picks one
+        out << "'" << words[0] << "' runs the command of the first plugin whose device "
+            << "capabilities the board has:\n";
+        for (const CommandEntry* e : m.candidates) {
+          out << "  mpytool " << e->plugin << " " << e->info.name << "  (needs "
+              << fmt::format("{}", fmt::join(e->info.requires_caps, " + ")) << ")\n";
+        }
+        for (const CommandEntry* e : m.candidates) {
+          out << "\n";
+          print_command_help(out, *e);
+        }
+      }
       return 0;
     }
     throw UsageError(fmt::format("unknown command '{}'", fmt::join(words, " ")),
@@ -86,6 +99,11 @@ class PluginsCommand : public Builtin {
         out << "  commands: " << fmt::format("{}", fmt::join(r.commands, " ")) << "\n";
       if (!r.provides.empty())
         out << "  provides: " << fmt::format("{}", fmt::join(r.provides, " ")) << "\n";
+      for (const CommandEntry* e : table_.commands_of(r.name)) {
+        if (e->info.requires_caps.empty()) continue;
+        out << "  needs:    " << e->info.name << ": "
+            << fmt::format("{}", fmt::join(e->info.requires_caps, " ")) << "\n";
+      }
       if (r.status == PluginStatus::kLoaded) {
         for (const auto& c : r.commands) {
           if (table_.builtin(c)) out << "  warning:  '" << c << "' is shadowed by a built-in\n";

@@ -43,9 +43,11 @@ CommandTable::CommandTable(const PluginSet& plugins) : plugins_(plugins) {
     e.info = ref.command->info();
     entries_.push_back(std::move(e));
   }
-  // A command is flat-usable when exactly one plugin offers it.
+  // A command is flat-usable when exactly one plugin offers it, or when capabilities route it.
   for (auto& e : entries_) {
-    e.display = offering(e.info.name).size() == 1 ? e.info.name : e.plugin + " " + e.info.name;
+    e.display = offering(e.info.name).size() == 1 || routed(e.info.name)
+                    ? e.info.name
+                    : e.plugin + " " + e.info.name;
   }
 }
 
@@ -88,6 +90,13 @@ std::vector<const CommandEntry*> CommandTable::commands_of(std::string_view plug
   return out;
 }
 
+bool CommandTable::routed(std::string_view name) const {
+  const auto offers = offering(name);
+  return offers.size() > 1 && std::all_of(offers.begin(), offers.end(), [](const auto* e) {
+           return !e->info.requires_caps.empty();
+         });
+}
+
 bool CommandTable::is_plugin(std::string_view word) const {
   return plugins_.find_loaded(word) != nullptr;
 }
@@ -119,14 +128,15 @@ std::vector<std::string> CommandTable::words() const {
 CommandTable::Match CommandTable::resolve(const std::vector<std::string>& words,
                                           std::size_t pos) const {
   const std::string& word = words.at(pos);
-  if (const CommandEntry* b = builtin(word)) return {b, 1};
+  if (const CommandEntry* b = builtin(word)) return {b, 1, {}};
 
   if (is_plugin(word)) {
     if (pos + 1 < words.size()) {
-      if (const CommandEntry* e = find(word, words[pos + 1])) return {e, 2};
+      if (const CommandEntry* e = find(word, words[pos + 1])) return {e, 2, {}};
     }
     auto flat = offering(word);
-    if (flat.size() == 1) return {flat.front(), 1};
+    if (flat.size() == 1) return {flat.front(), 1, {}};
+    if (routed(word)) return {flat.front(), 1, flat};
     std::vector<std::string> names;
     for (const auto* e : commands_of(word)) names.push_back(e->info.name);
     std::string list = fmt::format("{}", fmt::join(names, ", "));
@@ -140,7 +150,8 @@ CommandTable::Match CommandTable::resolve(const std::vector<std::string>& words,
   }
 
   auto offers = offering(word);
-  if (offers.size() == 1) return {offers.front(), 1};
+  if (offers.size() == 1) return {offers.front(), 1, {}};
+  if (routed(word)) return {offers.front(), 1, offers};
   if (offers.size() > 1) {
     throw UsageError(fmt::format("command '{}' is ambiguous", word),
                      fmt::format("use one of {}", join_choices(offers)));

@@ -56,15 +56,22 @@ class CommandTable {
   /// Words a user may type first: command names and plugin names (for suggestions).
   std::vector<std::string> words() const;
 
+  /// True when several plugins offer command \p name and every one of them declares the device
+  /// capabilities it needs: the dispatcher then routes the flat word to the one whose
+  /// capabilities the connected board has (`flash` -> flash-esp32 or flash-rp2).
+  bool routed(std::string_view name) const;
+
   /// A resolved command word.
   struct Match {
-    const CommandEntry* entry = nullptr;  ///< nullptr: unknown word
+    const CommandEntry* entry = nullptr;  ///< nullptr: unknown word; a routed word: the first
     std::size_t words = 0;                ///< words used: 1 (flat / built-in) or 2 (plugin form)
+    /// A routed word: every plugin command it may stand for, in load order (else empty).
+    std::vector<const CommandEntry*> candidates;
   };
 
   /// Resolves \p words[pos] (and \p words[pos+1] for the plugin form): built-in, then
-  /// `<plugin> <command>`, then a flat command offered by exactly one plugin. Throws UsageError
-  /// for an ambiguous flat command or a plugin word without one of its commands, and
+  /// `<plugin> <command>`, then a flat command offered by exactly one plugin or routed() by
+  /// capability. Throws UsageError for an ambiguous flat command or a plugin word without one of its commands, and
   /// PluginError when the word belongs to a plugin that failed to load. Returns an empty Match
   /// for an unknown word.
   Match resolve(const std::vector<std::string>& words, std::size_t pos) const;

@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
+#include <optional>
 
 #include "context.hpp"
 #include "external_command.hpp"
@@ -18,11 +20,21 @@ namespace mpytool::cli {
 
 namespace {
 
-/// One command ready to run.
+/// One command ready to run: a command, or for a routed word the commands it may stand for,
+/// each with its own parse of the words (their options may differ).
 struct Step {
-  const CommandEntry* entry;
-  ParsedArgs args;
+  std::vector<std::pair<const CommandEntry*, ParsedArgs>> choices;
+  std::string word;
 };
+
+/// "flash-esp32 needs platform.esp32, flash-rp2 needs platform.rp2".
+std::string needs_list(const Step& step) {
+  std::vector<std::string> parts;
+  for (const auto& [e, args] : step.choices) {
+    parts.push_back(fmt::format("{} needs {}", e->plugin, fmt::join(e->info.requires_caps, " + ")));
+  }
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
 
 bool is_separator(const std::string& w) { return w == "--" || w == "+"; }
 
@@ -30,6 +42,28 @@ bool is_separator(const std::string& w) { return w == "--" || w == "+"; }
   std::string hint = did_you_mean(word, table.words());
   if (hint.empty()) hint = "run 'mpytool --help' for the list of commands";
   throw UsageError(fmt::format("unknown command '{}'", word), hint);
+}
+
+// Provides what the command needs and picks the one whose device capabilities hold: the only
+// choice, or for a routed word the first candidate (in plugin load order) the board serves.
+const std::pair<const CommandEntry*, ParsedArgs>& route(AppContext& ctx, const Step& step) {
+  for (const auto& choice : step.choices) {
+    const CommandEntry* e = choice.first;
+    ctx.provide(e->info.needs);
+    const auto missing =
+        std::find_if(e->info.requires_caps.begin(), e->info.requires_caps.end(),
+                     [&](const std::string& cap) { return !ctx.has_capability(cap); });
+    if (missing == e->info.requires_caps.end()) return choice;
+    if (step.choices.size() == 1) {
+      // The plugin form names the plugin even where the flat word is routed.
+      const std::string shown =
+          step.word == e->info.name ? e->display : e->plugin + " " + e->info.name;
+      throw CapabilityError(
+          fmt::format("'{}' needs '{}', which this board does not have", shown, *missing));
+    }
+  }
+  throw CapabilityError(fmt::format("no plugin serves '{}' on this board", step.word),
+                        needs_list(step));
 }
 
 }  // namespace
@@ -76,15 +110,32 @@ int Dispatcher::run(const std::vector<std::string>& words) {
     while (pos < group.size()) {
       auto m = table_.resolve(group, pos);
       if (!m.entry) throw_unknown(table_, group[pos]);
+      Step step;
+      step.word = group[pos];
       pos += m.words;
       std::vector<std::string> rest(group.begin() + static_cast<std::ptrdiff_t>(pos), group.end());
-      CommandArgs parsed = parse_command_args(m.entry->display, m.entry->info, rest);
-      if (parsed.help) {
-        print_command_help(output_.out(), *m.entry);
-        return 0;
+      const std::vector<const CommandEntry*> options =
+          m.candidates.empty() ? std::vector<const CommandEntry*>{m.entry} : m.candidates;
+      // Every candidate parses the words its own way; the first failure is reported only when
+      // no candidate accepts them.
+      std::optional<UsageError> first_error;
+      std::size_t consumed = 0;
+      for (const CommandEntry* e : options) {
+        try {
+          CommandArgs parsed = parse_command_args(e->display, e->info, rest);
+          if (parsed.help) {
+            for (const CommandEntry* h : options) print_command_help(output_.out(), *h);
+            return 0;
+          }
+          if (step.choices.empty()) consumed = parsed.consumed;
+          step.choices.emplace_back(e, std::move(parsed.args));
+        } catch (const UsageError& err) {
+          if (!first_error) first_error = err;
+        }
       }
-      pos += parsed.consumed;
-      steps.push_back({m.entry, std::move(parsed.args)});
+      if (step.choices.empty()) throw *first_error;
+      pos += consumed;
+      steps.push_back(std::move(step));
     }
   }
 
@@ -93,14 +144,8 @@ int Dispatcher::run(const std::vector<std::string>& words) {
     throw_if_interrupted();
     const Step& step = steps[i];
     ctx.set_more_commands_follow(i + 1 < steps.size());
-    ctx.provide(step.entry->info.needs);
-    for (const auto& cap : step.entry->info.requires_caps) {
-      if (!ctx.has_capability(cap)) {
-        throw CapabilityError(fmt::format("'{}' needs '{}', which this board does not have",
-                                          step.entry->display, cap));
-      }
-    }
-    int rc = step.entry->command->run(ctx, step.args);
+    const auto& [entry, args] = route(ctx, step);
+    int rc = entry->command->run(ctx, args);
     throw_if_interrupted();
     if (rc != 0) return rc;
   }

@@ -8,8 +8,6 @@
 #include <sys/stat.h>
 
 #include <boost/test/unit_test.hpp>
-
-#include "mpytool/version.hpp"
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -19,6 +17,7 @@
 #include "cli.hpp"
 #include "global_options.hpp"
 #include "mpytool/error.hpp"
+#include "mpytool/version.hpp"
 #include "suggest.hpp"
 
 namespace fs = std::filesystem;
@@ -230,7 +229,8 @@ BOOST_AUTO_TEST_CASE(plugins_lists_loaded_and_failed) {
   BOOST_TEST(contains(r.out, "echo 1.2.3"));
   BOOST_TEST(contains(r.out, "commands: echo"));
   BOOST_TEST(contains(r.out, "provides: test.echo"));
-  BOOST_TEST(contains(r.out, "status:   failed: built for plugin ABI " + std::to_string(mpytool::kPluginAbiVersion + 1)));
+  BOOST_TEST(contains(r.out, "status:   failed: built for plugin ABI " +
+                                 std::to_string(mpytool::kPluginAbiVersion + 1)));
 }
 
 BOOST_AUTO_TEST_CASE(completion_commands) {
@@ -290,6 +290,55 @@ BOOST_AUTO_TEST_CASE(suggestions_by_edit_distance) {
   BOOST_TEST(did_you_mean("exce", {"exec", "eval", "info"}) == "did you mean 'exec'?");
   BOOST_TEST(did_you_mean("xyz", {"exec", "eval"}).empty());
   BOOST_TEST(mpytool::cli::edit_distance("kitten", "sitting") == 3u);
+}
+
+// --- capability routing: one word, two plugins (route-a needs fixture.a, route-b fixture.b) ---
+
+/// A profile file declaring \p caps, for routing without a board.
+std::string caps_profile(const std::string& name, const std::string& caps) {
+  const fs::path p = fs::temp_directory_path() / ("mpytool-route-" + name + ".yaml");
+  std::ofstream(p) << "id: " << name << "\ndescription: routing test\ncapabilities: [" << caps
+                   << "]\n";
+  return p.string();
+}
+
+BOOST_AUTO_TEST_CASE(routed_word_runs_the_plugin_whose_capability_holds) {
+  Run a = mpytool_run({"--profile", caps_profile("only-a", "fixture.a"), "probe", "x"});
+  BOOST_TEST(a.rc == 0, a.err);
+  BOOST_TEST(a.out == "probe from route-a x\n");
+  Run b = mpytool_run({"--profile", caps_profile("only-b", "fixture.b"), "probe", "--loud"});
+  BOOST_TEST(b.rc == 0, b.err);
+  BOOST_TEST(b.out == "PROBE FROM route-b\n");
+  // Both hold: the first in load order.
+  Run both = mpytool_run({"--profile", caps_profile("both", "fixture.b, fixture.a"), "probe"});
+  BOOST_TEST(both.out == "probe from route-a\n");
+}
+
+BOOST_AUTO_TEST_CASE(explicit_plugin_form_bypasses_routing) {
+  Run r = mpytool_run({"--profile", caps_profile("only-a2", "fixture.a"), "route-b", "probe"});
+  BOOST_TEST(r.rc == 6);  // route-b's probe needs fixture.b
+  BOOST_TEST(contains(r.err, "'route-b probe' needs 'fixture.b', which this board does not have"),
+             r.err);
+}
+
+BOOST_AUTO_TEST_CASE(no_plugin_serves_the_board_names_what_each_needs) {
+  Run r = mpytool_run({"--profile", caps_profile("none", ""), "probe"});
+  BOOST_TEST(r.rc == 6);
+  BOOST_TEST(contains(r.err, "mpytool: error: no plugin serves 'probe' on this board"), r.err);
+  BOOST_TEST(contains(r.err, "hint: route-a needs fixture.a, route-b needs fixture.b"), r.err);
+}
+
+BOOST_AUTO_TEST_CASE(routed_word_in_a_chain_and_in_help_and_plugins) {
+  Run r = mpytool_run(
+      {"--profile", caps_profile("chain", "fixture.b"), "probe", "one", "--", "probe", "two"});
+  BOOST_TEST(r.out == "probe from route-b one\nprobe from route-b two\n");
+  Run h = mpytool_run({"help", "probe"});
+  BOOST_TEST(h.rc == 0);
+  BOOST_TEST(contains(h.out, "mpytool route-a probe  (needs fixture.a)"), h.out);
+  BOOST_TEST(contains(h.out, "mpytool route-b probe  (needs fixture.b)"), h.out);
+  Run p = mpytool_run({"plugins"});
+  BOOST_TEST(contains(p.out, "  needs:    probe: fixture.a\n"), p.out);
+  BOOST_TEST(contains(p.out, "  needs:    probe: fixture.b\n"), p.out);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -134,8 +134,10 @@ BOOST_AUTO_TEST_CASE(directory_scan_loads_good_and_records_the_rest) {
   std::vector<std::string> warnings;
   set.load_directories({kFixtures}, [&](const std::string& m) { warnings.push_back(m); });
   BOOST_TEST(set.find_loaded("echo") != nullptr);
+  BOOST_TEST(set.find_loaded("route-a") != nullptr);
+  BOOST_TEST(set.find_loaded("route-b") != nullptr);
   BOOST_TEST(warnings.size() == 4u);  // abi-mismatch, garbage, not-a-plugin, throwing
-  BOOST_TEST(set.records().size() == 5u);
+  BOOST_TEST(set.records().size() == 7u);
 }
 
 BOOST_AUTO_TEST_CASE(search_path_puts_plugin_dirs_first_and_skips_missing) {
