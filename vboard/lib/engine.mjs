@@ -124,10 +124,7 @@ export class Engine {
         const a = `${STATE_ROOT}/esp32/${label}.bin`;
         img(a, size, label === 'vfs');
       }
-      // The running slot holds a plausible app image (ESP image magic 0xE9).
-      const app = FS.readFile(`${STATE_ROOT}/esp32/ota_0.bin`);
-      app[0] = 0xe9;
-      FS.writeFile(`${STATE_ROOT}/esp32/ota_0.bin`, app);
+      // The running slot's app image (MicroPython itself) is written by board/esp32.py.
     } else if (this.opts.platform === 'rp2') {
       FS.mkdir(STATE_ROOT + '/rp2');
       img(`${STATE_ROOT}/rp2/flash.bin`, 352 * BS, true);
@@ -230,6 +227,8 @@ export class Engine {
       boot_label: () => this.bootLabel,
       running_label: () => this.runningLabel,
       set_boot_label: (l) => { this.bootLabel = String(l); },
+      // board/esp32.py's bootloader step picks the running app from otadata at a hard reset.
+      set_running_label: (l) => { this.runningLabel = String(l); },
     });
   }
 
