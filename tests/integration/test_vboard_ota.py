@@ -13,7 +13,7 @@ def make_image(size=5000, hash_=True, chip=0):
            + struct.pack("<H", chip) + bytes(9) + bytes([1 if hash_ else 0]))
     desc = bytearray(256)
     desc[0:4] = struct.pack("<I", 0xABCD5432)
-    desc[16:23] = b"v9.9.9"
+    desc[16:22] = b"v9.9.9"
     desc[48:52] = b"test"
     code = bytes((i * 31 + 7) & 255 for i in range(size))
     img = bytearray(hdr)

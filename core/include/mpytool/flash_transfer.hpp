@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// Reading, writing and erasing a block device on the board (an esp32.Partition, rp2.Flash),
+/// for the flash and OTA plugins. Writes compare per-block hashes first and send only the
+/// blocks that differ (an identical image costs one round trip; an interrupted write resumes),
+/// then check the region's SHA-256 on the board before anything depends on it.
+///
+/// Transport: one exec per run of up to four blocks, base64, deflated when the board can
+/// inflate and it pays (the seed's method); the streaming transfer agent of the fs plugin is to
+/// move here next (see plugins/flash-esp32/README.md).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mpytool/export.hpp"
+
+namespace mpytool {
+
+class Mpy;
+
+/// A block device on the board.
+struct BlockDevice {
+  std::string expr;  ///< Python expression that gives the device object
+  std::size_t block_size = 4096;
+  std::size_t size = 0;  ///< bytes
+};
+
+/// Progress: bytes done of total.
+using FlashProgress = std::function<void(std::size_t done, std::size_t total)>;
+
+/// What FlashTransfer::write() did.
+struct FlashWriteResult {
+  std::size_t bytes = 0;           ///< image size
+  std::size_t blocks = 0;          ///< blocks the image covers
+  std::size_t blocks_written = 0;  ///< blocks that differed and were sent
+  std::size_t wire_bytes = 0;      ///< payload characters sent (base64)
+  bool compressed = false;         ///< at least one block travelled deflated
+  std::string sha256;              ///< hex SHA-256 of the image, as the board computed it
+};
+
+/// What detect_filesystem() found in a device's first 512 bytes.
+struct FsSignature {
+  std::string type;         ///< "littlefs2", "fat12", "fat16", "fat32", "exfat", "fat" or "unknown"
+  std::size_t cluster = 0;  ///< FAT cluster size in bytes (0 otherwise)
+  std::string magic;        ///< "unknown": the first 16 bytes as hex ("ff ff ...")
+};
+
+/// The seed's filesystem detection (reference §4) from the first 512 bytes of a device.
+MPYTOOL_CORE_API FsSignature detect_filesystem(std::string_view first);
+
+/// Transfers to and from one block device.
+class MPYTOOL_CORE_API FlashTransfer {
+ public:
+  /// Works on \p device of \p mpy's board (both must outlive this object).
+  FlashTransfer(Mpy& mpy, BlockDevice device);
+  ~FlashTransfer();
+
+  /// The first 8 bytes of the SHA-256 of each of the first \p blocks blocks (one round trip).
+  std::vector<std::string> block_hashes(std::size_t blocks);
+  /// Hex SHA-256 of the device's first \p bytes bytes, computed on the board.
+  std::string sha256(std::size_t bytes);
+
+  /// Writes \p data from block 0 (the last block padded with 0xFF), sending only blocks that
+  /// differ, then verifies the SHA-256 on the board. \p compress: nullopt = when the board can
+  /// inflate. Throws MpyError "Data too large: N > M bytes", DeviceError on a mismatch.
+  FlashWriteResult write(std::string_view data, const FlashProgress& progress = {},
+                         std::optional<bool> compress = std::nullopt);
+  /// Reads \p bytes from block 0.
+  std::string read(std::size_t bytes, const FlashProgress& progress = {});
+  /// Erases \p blocks blocks from block 0 (writes 0xFF).
+  void erase(std::size_t blocks, const FlashProgress& progress = {});
+
+ private:
+  void bind();
+  Mpy& mpy_;
+  BlockDevice dev_;
+  bool bound_ = false;
+};
+
+}  // namespace mpytool

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+// `flash [read FILE | write FILE | erase [--full]]` on RP2 (reference §4): without a
+// subcommand, the flash info with filesystem detection. Routed here from the flat word `flash`
+// when the board is an rp2 (capability platform.rp2).
+#include "mpytool/flash_rp2/flash.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "mpytool/context.hpp"
+#include "mpytool/error.hpp"
+#include "mpytool/mpy.hpp"
+#include "mpytool/output.hpp"
+
+namespace mpytool::flash_rp2 {
+namespace {
+
+FlashProgress progress_to(Output& out, std::string what) {
+  return [&out, what](std::size_t done, std::size_t total) {
+    const double pct = total ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100;
+    out.progress(
+        1, fmt::format("  {}: {:.0f}% {} / {}", what, pct, format_size(static_cast<double>(done)),
+                       format_size(static_cast<double>(total))));
+  };
+}
+
+class FlashCommand : public Command {
+ public:
+  CommandInfo info() const override {
+    CommandInfo i;
+    i.name = "flash";
+    i.summary = "Flash/partition ops (read/write/erase/ota).";
+    i.description =
+        "Without a subcommand: the user flash (size, blocks, filesystem). flash read FILE,\n"
+        "flash write FILE (only blocks that differ are sent; verified with SHA-256 on the\n"
+        "board), flash erase [--full] (quick: the first two blocks; the filesystem is made\n"
+        "again at the next boot). rp2.Flash covers the filesystem only: firmware goes through\n"
+        "BOOTSEL.";
+    using K = OptionSpec::Kind;
+    i.options = {
+        {"full", 0, K::kFlag, "", "erase the whole user flash", {}},
+        {"json", 0, K::kFlag, "", "print the info as JSON", {}},
+    };
+    i.positionals.push_back({"args", "[read|write|erase] ...", PositionalSpec::Arity::kZeroOrMore});
+    i.needs = Needs::kRepl;
+    i.requires_caps = {"platform.rp2"};
+    return i;
+  }
+
+  int run(CommandContext& ctx, const ParsedArgs& args) override {
+    const auto& w = args.positionals();
+    Mpy& mpy = ctx.mpy();
+    Output& out = ctx.out();
+    if (w.empty()) {
+      const FlashInfo i = flash_info(mpy);
+      out.data(args.flag("json") ? info_json(i) + "\n" : format_info(i));
+      return 0;
+    }
+    const std::string& sub = w[0];
+    if (sub == "read") {
+      if (w.size() != 2) throw UsageError("flash read: [label] file");
+      out.verbose(1, "FLASH READ -> " + w[1]);
+      const std::string data = flash_read(mpy, progress_to(out, "reading"));
+      out.end_progress();
+      const std::string tmp = w[1] + ".mpytmp";
+      {
+        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+        if (!f) throw MpyError(fmt::format("cannot write '{}'", w[1]));
+        f << data;
+      }
+      if (std::rename(tmp.c_str(), w[1].c_str()) != 0) {
+        throw MpyError(fmt::format("cannot write '{}'", w[1]));
+      }
+      out.verbose(
+          1, fmt::format("  saved {} to {}", format_size(static_cast<double>(data.size())), w[1]));
+      return 0;
+    }
+    if (sub == "write") {
+      if (w.size() != 2) throw UsageError("flash write: [label] file");
+      std::ifstream f(w[1], std::ios::binary);
+      if (!f) throw UsageError(fmt::format("Firmware file not found: {}", w[1]));
+      std::stringstream s;
+      s << f.rdbuf();
+      out.verbose(1, "FLASH WRITE " + w[1]);
+      const FlashWriteResult r = flash_write(mpy, s.str(), progress_to(out, "writing"), w[1]);
+      out.end_progress();
+      out.verbose(1, fmt::format("  wrote {} to flash{} ({} of {} blocks changed)",
+                                 format_size(static_cast<double>(r.bytes)),
+                                 r.compressed ? " (compressed)" : "", r.blocks_written, r.blocks));
+      return 0;
+    }
+    if (sub == "erase") {
+      if (w.size() != 1) throw UsageError("flash erase: [--full]");
+      const bool full = args.flag("full");
+      out.verbose(1, fmt::format("FLASH ERASE ({})", full ? "full" : "quick"));
+      const std::size_t n = flash_erase(mpy, full, progress_to(out, "erasing"));
+      out.end_progress();
+      out.verbose(1, fmt::format("  erased {} from flash", format_size(static_cast<double>(n))));
+      out.verbose(1, "  filesystem will be recreated on next boot", Color::kYellow);
+      return 0;
+    }
+    if (sub == "ota")
+      throw UsageError("flash ota: OTA needs an ESP32 (rp2 firmware goes through BOOTSEL)");
+    throw UsageError(fmt::format("flash: unknown subcommand '{}'", sub),
+                     "use read, write or erase");
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_flash_command() { return std::make_unique<FlashCommand>(); }
+
+}  // namespace mpytool::flash_rp2

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: MIT
+// The flash-rp2 plugin: the RP2 user flash over libmpytool-flash-rp2. Its `flash` needs
+// platform.rp2; the dispatcher routes the flat word here on such boards.
+#include "commands.hpp"
+#include "mpytool/plugin.hpp"
+
+namespace mpytool::flash_rp2 {
+namespace {
+
+class FlashRp2Plugin : public Plugin {
+ public:
+  PluginInfo info() const override {
+    return {"flash-rp2", "RP2 user flash: info, read, write, erase", {"flash.user"}};
+  }
+  void register_commands(CommandRegistry& registry) override { registry.add(make_flash_command()); }
+};
+
+}  // namespace
+}  // namespace mpytool::flash_rp2
+
+MPYTOOL_PLUGIN(mpytool::flash_rp2::FlashRp2Plugin, "flash-rp2", "0.1.0")
