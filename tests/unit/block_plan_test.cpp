@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Block-diff planning: identical regions send nothing, changed blocks come in runs, a board
 // that holds only a prefix (an interrupted write) gets exactly the rest, short last blocks
-// compare against erased flash (0xFF), and runs split at the limit.
+// compare against erased flash (0xFF), and runs split at the limit; filesystem signatures.
 #include "mpytool/block_plan.hpp"
+#include "mpytool/flash_transfer.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <ostream>
@@ -77,6 +78,25 @@ BOOST_AUTO_TEST_CASE(runs_split_at_the_limit) {
   const auto runs = mpytool::plan_blocks(img, 1024, {}, 8, 4);
   BOOST_TEST((runs == std::vector<BlockRun>{{0, 4}, {4, 4}, {8, 2}}));
   BOOST_CHECK_THROW(mpytool::plan_blocks(img, 0, {}), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(filesystem_signatures) {
+  std::string lfs(512, '\xff');
+  lfs.replace(8, 8, "littlefs");
+  BOOST_TEST(mpytool::detect_filesystem(lfs).type == "littlefs2");
+  std::string fat(512, '\0');
+  fat[11] = 0x00;
+  fat[12] = 0x02;  // 512 bytes per sector
+  fat[13] = 8;     // 8 sectors per cluster
+  fat.replace(54, 8, "FAT16   ");
+  fat[510] = '\x55';
+  fat[511] = '\xaa';
+  const auto f = mpytool::detect_filesystem(fat);
+  BOOST_TEST(f.type == "fat16");
+  BOOST_TEST(f.cluster == 4096u);
+  const auto blank = mpytool::detect_filesystem(std::string(512, '\xff'));
+  BOOST_TEST(blank.type == "unknown");
+  BOOST_TEST(blank.magic.substr(0, 11) == "ff ff ff ff");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
