@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+#include "mpytool/esp32_partitions.hpp"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+
+#include "mpytool/error.hpp"
+#include "mpytool/mpy.hpp"
+#include "mpytool/py_value.hpp"
+
+namespace mpytool::esp32 {
+
+namespace {
+
+constexpr std::size_t kBlock = 4096;
+
+std::string unbase64(std::string_view text) {
+  std::string out(3 * (text.size() / 4) + 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()),
+                                static_cast<int>(text.size()));
+  out.resize(n < 0 ? 0 : static_cast<std::size_t>(n));
+  std::size_t pad = 0;
+  for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) ++pad;
+  out.resize(out.size() - std::min(pad, out.size()));
+  return out;
+}
+
+const Partition& require(const PartitionTable& t, const std::string& label) {
+  const Partition* p = t.find(label);
+  if (!p) throw MpyError(fmt::format("Partition '{}' not found", label));
+  return *p;
+}
+
+}  // namespace
+
+BlockDevice device_of(const Partition& p) {
+  return {fmt::format("[p for p in __import__('esp32').Partition.find({}) if p.info()[4]=={}][0]",
+                      p.type, repr_str(p.label)),
+          kBlock, p.size};
+}
+
+const Partition* PartitionTable::find(std::string_view label) const {
+  for (const auto& p : partitions) {
+    if (p.label == label) return &p;
+  }
+  return nullptr;
+}
+
+std::string type_name(int type) {
+  return type == 0 ? "app" : type == 1 ? "data" : std::to_string(type);
+}
+
+std::string subtype_name(int type, int subtype) {
+  if (type == 0) {
+    if (subtype == 0) return "factory";
+    if (subtype >= 16 && subtype <= 31) return fmt::format("ota_{}", subtype - 16);
+    if (subtype == 32) return "test";
+  } else if (type == 1) {
+    switch (subtype) {
+      case 0:
+        return "ota";
+      case 1:
+        return "phy";
+      case 2:
+        return "nvs";
+      case 3:
+        return "coredump";
+      case 4:
+        return "nvs_keys";
+      case 5:
+        return "efuse";
+      case 128:
+        return "esphttpd";
+      case 129:
+        return "fat";
+      case 130:
+        return "spiffs";
+      case 131:
+        return "littlefs";
+      default:
+        break;
+    }
+  }
+  return std::to_string(subtype);
+}
+
+PartitionTable partitions(Mpy& mpy) {
+  try {
+    mpy.import_module("esp32");
+  } catch (const CmdError&) {
+    throw MpyError("Partition info not available (ESP32 only)");
+  }
+  mpy.load_helper("esp32_ptab");
+  const PyValue v = mpy.comm().exec_eval("_mt_ptab()", 15.0);
+  PartitionTable t;
+  auto label = [](const PyValue& x) { return x.is_str() ? x.as_str() : std::string(); };
+  t.running = label(v[1]);
+  t.boot = label(v[2]);
+  t.next = label(v[3]);
+  for (const PyValue& row : v[0].items()) {
+    const PyValue& i = row[0];
+    Partition p;
+    p.type = static_cast<int>(i[0].as_int());
+    p.subtype = static_cast<int>(i[1].as_int());
+    p.offset = static_cast<std::uint32_t>(i[2].as_int());
+    p.size = static_cast<std::uint32_t>(i[3].as_int());
+    p.label = i[4].as_str();
+    p.encrypted = i[5].type() == PyValue::Type::kBool && i[5].as_bool();
+    p.running = p.label == t.running;
+    if (row[1].is_bytes()) p.fs = detect_filesystem(unbase64(row[1].as_bytes()));
+    t.partitions.push_back(std::move(p));
+  }
+  std::sort(t.partitions.begin(), t.partitions.end(),
+            [](const Partition& a, const Partition& b) { return a.offset < b.offset; });
+  return t;
+}
+
+OtaResult ota_write(Mpy& mpy, std::string_view data, const FlashProgress& progress,
+                    std::optional<bool> compress, std::string_view name) {
+  OtaResult r;
+  r.image = parse_esp_app_image(data, name);
+  const auto& machine = mpy.platform().machine;
+  if (auto chip = esp_chip_from_machine(machine); chip && *chip != r.image.chip_id) {
+    throw ImageError(fmt::format("{}: built for {}, the board is an {}", name,
+                                 esp_chip_name(r.image.chip_id), esp_chip_name(*chip)));
+  }
+  const PartitionTable t = partitions(mpy);
+  if (t.next.empty()) throw MpyError("OTA not available (no OTA partitions)");
+  const Partition& p = require(t, t.next);
+  if (r.image.size > p.size) {
+    throw ImageError(
+        fmt::format("{}: {} bytes do not fit {} ({} bytes)", name, r.image.size, p.label, p.size));
+  }
+  r.target = p.label;
+  r.offset = p.offset;
+  r.size = p.size;
+  FlashTransfer x(mpy, device_of(p));
+  r.write = x.write(data.substr(0, r.image.size), progress, compress);  // verified on the board
+  try {
+    mpy.comm().exec("_mt_fd.set_boot()", 30.0);
+  } catch (const CmdError& e) {
+    std::string why = e.error();
+    while (!why.empty() && (why.back() == '\n' || why.back() == '\r')) why.pop_back();
+    why = why.substr(why.find_last_of('\n') == std::string::npos ? 0 : why.find_last_of('\n') + 1);
+    throw DeviceError(fmt::format("the board refused the image in '{}': {}", p.label, why));
+  }
+  return r;
+}
+
+}  // namespace mpytool::esp32
