@@ -110,6 +110,7 @@ std::optional<DeviceError> DeviceError::from_errno(std::string_view action, int 
 
 Interrupted::Interrupted() : MpyError("Interrupted") {}
 Interrupted::~Interrupted() = default;
+RollbackError::~RollbackError() = default;
 
 std::string errno_text(int err) {
   // The errnos MicroPython ports raise from filesystem and network calls (reference §1.8).

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include <algorithm>
 
@@ -35,6 +36,48 @@ const Partition& require(const PartitionTable& t, const std::string& label) {
 }
 
 }  // namespace
+
+std::vector<OtaDataEntry> parse_otadata(std::string_view data) {
+  std::vector<OtaDataEntry> out;
+  auto u32 = [&](std::size_t at) {
+    std::uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) {
+      v = (v << 8) | static_cast<unsigned char>(data[at + static_cast<std::size_t>(i)]);
+    }
+    return v;
+  };
+  for (std::size_t at : {std::size_t{0}, kBlock}) {
+    if (data.size() < at + 32) break;
+    const std::uint32_t seq = u32(at);
+    if (seq == 0xFFFFFFFF) continue;
+    // esp_rom_crc32_le(UINT32_MAX, &ota_seq, 4) is zlib's crc32 started at 0xFFFFFFFF.
+    const std::uint32_t crc = static_cast<std::uint32_t>(
+        ::crc32(0xFFFFFFFFul, reinterpret_cast<const Bytef*>(data.data() + at), 4));
+    if (crc != u32(at + 28)) continue;
+    out.push_back({seq, u32(at + 24)});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.seq > b.seq; });
+  return out;
+}
+
+std::string ota_state_name(std::uint32_t state) {
+  switch (state) {
+    case 0:
+      return "new";
+    case 1:
+      return "pending_verify";
+    case 2:
+      return "valid";
+    case 3:
+      return "invalid";
+    case 4:
+      return "aborted";
+    case 0xFFFFFFFF:
+      return "undefined";
+    default:
+      return std::to_string(state);
+  }
+}
 
 BlockDevice device_of(const Partition& p) {
   return {fmt::format("[p for p in __import__('esp32').Partition.find({}) if p.info()[4]=={}][0]",

@@ -93,6 +93,28 @@ bool is_uf2(std::string_view data) {
   return data.size() >= 8 && u32(data, 0) == 0x0A324655 && u32(data, 4) == 0x9E5D5157;
 }
 
+namespace {
+EspAppDesc desc_at(std::string_view data, std::size_t o) {
+  EspAppDesc d;
+  d.secure_version = u32(data, o + 4);
+  d.version = text(data, o + 16, 32);
+  d.project_name = text(data, o + 48, 32);
+  d.time = text(data, o + 80, 16);
+  d.date = text(data, o + 96, 16);
+  d.idf_version = text(data, o + 112, 32);
+  return d;
+}
+}  // namespace
+
+std::optional<EspAppDesc> read_app_desc(std::string_view first) {
+  constexpr std::size_t at = kHeaderSize + kSegmentHeaderSize;
+  if (first.size() < at + kAppDescSize || static_cast<unsigned char>(first[0]) != kEspImageMagic ||
+      u32(first, at) != kEspAppDescMagic) {
+    return std::nullopt;
+  }
+  return desc_at(first, at);
+}
+
 EspAppImage parse_esp_app_image(std::string_view data, std::string_view name) {
   auto fail = [&](const std::string& why) -> ImageError {
     return ImageError(fmt::format("{}: {}", name, why));
@@ -156,15 +178,7 @@ EspAppImage parse_esp_app_image(std::string_view data, std::string_view name) {
   img.size = pos;
   const EspSegment& first = img.segments.front();
   if (first.size >= kAppDescSize && u32(data, first.offset) == kEspAppDescMagic) {
-    EspAppDesc d;
-    const std::size_t o = first.offset;
-    d.secure_version = u32(data, o + 4);
-    d.version = text(data, o + 16, 32);
-    d.project_name = text(data, o + 48, 32);
-    d.time = text(data, o + 80, 16);
-    d.date = text(data, o + 96, 16);
-    d.idf_version = text(data, o + 112, 32);
-    img.desc = std::move(d);
+    img.desc = desc_at(data, first.offset);
   }
   return img;
 }

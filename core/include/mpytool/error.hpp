@@ -25,6 +25,7 @@ enum class ExitCode : int {
   kDevice = 4,        ///< CmdError and PathNotFound: the board raised an exception
   kTimeout = 5,       ///< Timeout: the board did not answer in time
   kPlugin = 6,        ///< PluginError, CapabilityError
+  kRollback = 7,      ///< RollbackError: after an update the board came back on the old app
   kInterrupted = 130  ///< Ctrl-C
 };
 
@@ -151,6 +152,15 @@ class MPYTOOL_CORE_API CapabilityError : public MpyError {
   using MpyError::MpyError;
   ~CapabilityError() override;
   ExitCode exit_code() const noexcept override { return ExitCode::kPlugin; }
+};
+
+/// After a firmware update and a reset the board runs the previous app (the bootloader
+/// rejected the new one, or it rolled back).
+class MPYTOOL_CORE_API RollbackError : public MpyError {
+ public:
+  using MpyError::MpyError;
+  ~RollbackError() override;
+  ExitCode exit_code() const noexcept override { return ExitCode::kRollback; }
 };
 
 /// The user pressed Ctrl-C.

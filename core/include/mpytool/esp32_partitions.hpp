@@ -55,6 +55,19 @@ MPYTOOL_CORE_API PartitionTable partitions(Mpy& mpy);
 /// The block device of \p p (4 KB blocks).
 MPYTOOL_CORE_API BlockDevice device_of(const Partition& p);
 
+/// One `esp_ota_select_entry_t` of the otadata partition.
+struct OtaDataEntry {
+  std::uint32_t seq = 0;    ///< ota_seq: selects app slot (seq - 1) % slots
+  std::uint32_t state = 0;  ///< esp_ota_img_states_t
+};
+
+/// The valid entries of an otadata partition's two sectors (\p data: its first 8 KB), highest
+/// sequence first; erased or damaged entries (CRC of ota_seq) are left out.
+MPYTOOL_CORE_API std::vector<OtaDataEntry> parse_otadata(std::string_view data);
+
+/// "new", "pending_verify", "valid", "invalid", "aborted", "undefined" (or the number).
+MPYTOOL_CORE_API std::string ota_state_name(std::uint32_t state);
+
 /// What ota_write() did.
 struct OtaResult {
   std::string target;  ///< the slot written

@@ -70,6 +70,10 @@ inline constexpr std::uint32_t kEspAppDescMagic = 0xABCD5432;
 MPYTOOL_CORE_API EspAppImage parse_esp_app_image(std::string_view data,
                                                  std::string_view name = "image");
 
+/// The `esp_app_desc_t` of an app image from its first bytes (at least 288), without verifying
+/// the rest; nullopt when they do not start an app image with a description.
+MPYTOOL_CORE_API std::optional<EspAppDesc> read_app_desc(std::string_view first);
+
 /// "ESP32", "ESP32-S2", "ESP32-C3", "ESP32-S3", "ESP32-C2", "ESP32-C6", "ESP32-H2", "ESP32-P4",
 /// or "chip 0x.." for an id mpytool does not know.
 MPYTOOL_CORE_API std::string esp_chip_name(std::uint16_t chip_id);
