@@ -173,7 +173,10 @@ class ProfileReader {
     }
     if (auto f = root["flash"]) {
       expect_map(f, "flash", {"layout"});
-      if (auto n = f["layout"]) {
+      if (auto n = f["layout"]; n && n.IsSequence()) {
+        p.flash_layout = FlashLayout::kPartitions;
+        for (std::size_t i = 0; i < n.size(); ++i) p.flash_table.push_back(partition(n[i], i));
+      } else if (n) {
         p.flash_layout = choice<FlashLayout>(n, "flash.layout",
                                              {{"partitions", FlashLayout::kPartitions},
                                               {"user-flash", FlashLayout::kUserFlash},
@@ -184,6 +187,53 @@ class ProfileReader {
   }
 
  private:
+  // One `flash.layout` entry: {label, type: app|data|N, subtype: name|N, offset, size}.
+  ProfilePartition partition(const YAML::Node& n, std::size_t i) const {
+    const std::string key = fmt::format("flash.layout[{}]", i);
+    expect_map(n, key, {"label", "type", "subtype", "offset", "size"});
+    ProfilePartition e;
+    auto number = [&](const char* name, bool required) -> std::uint32_t {
+      const YAML::Node v = n[name];
+      if (!v) {
+        if (required) fail(key + "." + name, "missing");
+        return 0;
+      }
+      try {
+        return v.as<std::uint32_t>();
+      } catch (const YAML::Exception&) {
+        fail(key + "." + name, "expected a number, got " + describe(v));
+      }
+    };
+    if (!n["label"] || !n["label"].IsScalar()) fail(key + ".label", "missing");
+    e.label = n["label"].Scalar();
+    const std::string type = n["type"] ? n["type"].Scalar() : "";
+    if (type == "app") {
+      e.type = 0;
+    } else if (type == "data") {
+      e.type = 1;
+    } else {
+      e.type = static_cast<int>(number("type", true));
+    }
+    static const std::pair<const char*, int> kSub[] = {
+        {"factory", 0},  {"ota_0", 16}, {"ota_1", 17}, {"ota_2", 18},   {"ota_3", 19},
+        {"test", 32},    {"ota", 0},    {"phy", 1},    {"nvs", 2},      {"coredump", 3},
+        {"nvs_keys", 4}, {"efuse", 5},  {"fat", 129},  {"spiffs", 130}, {"littlefs", 131}};
+    const std::string sub = n["subtype"] ? n["subtype"].Scalar() : "";
+    bool named = false;
+    for (const auto& [name, value] : kSub) {
+      const std::string_view nm(name);
+      const bool app_name = nm == "factory" || nm == "test" || nm.starts_with("ota_");
+      if (sub == name && (e.type == 0) == app_name) {
+        e.subtype = value;
+        named = true;
+      }
+    }
+    if (!named) e.subtype = static_cast<int>(number("subtype", true));
+    e.offset = number("offset", true);
+    e.size = number("size", true);
+    return e;
+  }
+
   fs::path file_;
 };
 

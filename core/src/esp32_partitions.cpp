@@ -79,6 +79,51 @@ std::string ota_state_name(std::uint32_t state) {
   }
 }
 
+std::vector<std::string> layout_differences(const PartitionTable& table,
+                                            const std::vector<ProfilePartition>& expected) {
+  std::vector<std::string> out;
+  for (const auto& e : expected) {
+    const Partition* p = table.find(e.label);
+    if (!p) {
+      out.push_back(fmt::format("{}: missing on the board", e.label));
+      continue;
+    }
+    if (p->type != e.type || p->subtype != e.subtype) {
+      out.push_back(fmt::format("{}: {} {}, the profile says {} {}", e.label, type_name(p->type),
+                                subtype_name(p->type, p->subtype), type_name(e.type),
+                                subtype_name(e.type, e.subtype)));
+    }
+    if (p->offset != e.offset) {
+      out.push_back(
+          fmt::format("{}: offset {:#x}, the profile says {:#x}", e.label, p->offset, e.offset));
+    }
+    if (p->size != e.size) {
+      out.push_back(
+          fmt::format("{}: size {:#x}, the profile says {:#x}", e.label, p->size, e.size));
+    }
+  }
+  for (const auto& p : table.partitions) {
+    if (std::none_of(expected.begin(), expected.end(),
+                     [&](const ProfilePartition& e) { return e.label == p.label; })) {
+      out.push_back(fmt::format("{}: not in the profile's layout", p.label));
+    }
+  }
+  return out;
+}
+
+void check_layout(const PartitionTable& table, const std::vector<ProfilePartition>& expected,
+                  bool force) {
+  if (expected.empty() || force) return;
+  const auto diff = layout_differences(table, expected);
+  if (diff.empty()) return;
+  throw MpyError(fmt::format("the board's partition table differs from the profile's layout: {}",
+                             diff.front()),
+                 diff.size() > 1 ? fmt::format("{} more differences; use --force if this board "
+                                               "is right",
+                                               diff.size() - 1)
+                                 : "use --force if this board is right");
+}
+
 BlockDevice device_of(const Partition& p) {
   return {fmt::format("[p for p in __import__('esp32').Partition.find({}) if p.info()[4]=={}][0]",
                       p.type, repr_str(p.label)),
@@ -162,7 +207,8 @@ PartitionTable partitions(Mpy& mpy) {
 }
 
 OtaResult ota_write(Mpy& mpy, std::string_view data, const FlashProgress& progress,
-                    std::optional<bool> compress, std::string_view name) {
+                    std::optional<bool> compress, std::string_view name,
+                    const std::vector<ProfilePartition>& layout, bool force) {
   OtaResult r;
   r.image = parse_esp_app_image(data, name);
   const auto& machine = mpy.platform().machine;
@@ -171,6 +217,7 @@ OtaResult ota_write(Mpy& mpy, std::string_view data, const FlashProgress& progre
                                  esp_chip_name(r.image.chip_id), esp_chip_name(*chip)));
   }
   const PartitionTable t = partitions(mpy);
+  check_layout(t, layout, force);
   if (t.next.empty()) throw MpyError("OTA not available (no OTA partitions)");
   const Partition& p = require(t, t.next);
   if (r.image.size > p.size) {

@@ -128,3 +128,37 @@ def test_rp2_round_trip_uf2_and_erase(make_board, tmp_path):
     r = ok(run("-p", b.pty, "flash", "erase", "--", "flash"))
     assert b"filesystem will be recreated on next boot" in r.stderr
     assert b"Filesystem:  unknown  (magic: ff ff ff ff" in r.stdout
+
+
+LAYOUT = [("nvs", "data", "nvs", 0x9000, 0x4000), ("otadata", "data", "ota", 0xD000, 0x2000),
+          ("phy_init", "data", "phy", 0xF000, 0x1000), ("ota_0", "app", "ota_0", 0x10000, 0x180000),
+          ("ota_1", "app", "ota_1", 0x190000, 0x180000), ("vfs", "data", "fat", 0x310000, 0xF0000)]
+
+
+def profile_file(path, layout):
+    lines = ["id: acme-board", "description: a vendor board", "capabilities: [platform.esp32]",
+             "flash:", "  layout:"]
+    for label, typ, sub, off, size in layout:
+        lines.append(f"    - {{label: {label}, type: {typ}, subtype: {sub}, offset: {off:#x}, "
+                     f"size: {size:#x}}}")
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_layout_guard_of_a_vendor_profile(make_board, tmp_path):
+    b = make_board("--platform", "esp32")
+    (tmp_path / "x.bin").write_bytes(b"\x01" * 5000)
+    (tmp_path / "app.bin").write_bytes(make_image())
+    good = profile_file(tmp_path / "good.yaml", LAYOUT)
+    ok(run("--profile", good, "-p", b.pty, "flash", "write", "nvs", str(tmp_path / "x.bin")))
+    moved = [e if e[0] != "ota_1" else ("ota_1", "app", "ota_1", 0x200000, 0x180000)
+             for e in LAYOUT]
+    bad = profile_file(tmp_path / "bad.yaml", moved)
+    for args in (["flash", "write", "nvs", str(tmp_path / "x.bin")], ["flash", "erase", "nvs"],
+                 ["ota", "write", str(tmp_path / "app.bin")],
+                 ["flash", "ota", str(tmp_path / "app.bin")]):
+        r = run("--profile", bad, "-p", b.pty, *args)
+        assert r.returncode == 1, (args, r.stderr)
+        assert (b"the board's partition table differs from the profile's layout: ota_1: offset "
+                b"0x190000, the profile says 0x200000") in r.stderr, r.stderr
+    ok(run("--profile", bad, "-f", "-p", b.pty, "flash", "write", "nvs", str(tmp_path / "x.bin")))

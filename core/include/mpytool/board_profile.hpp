@@ -8,6 +8,7 @@
 /// and the key: "profile '/x/bad.yaml': transfer.chunk_size: expected an integer, got 'big'".
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -45,6 +46,15 @@ enum class FlashLayout {
   kNone,        ///< no raw flash access
 };
 
+/// One entry of a profile's expected partition table (`flash.layout` as a list).
+struct ProfilePartition {
+  std::string label;
+  int type = 0;  ///< 0 app, 1 data
+  int subtype = 0;
+  std::uint32_t offset = 0;
+  std::uint32_t size = 0;
+};
+
 /// One loaded profile. Omitted optional keys stay std::nullopt (or empty).
 struct BoardProfile {
   std::string id;           ///< `id`: unique name, e.g. "esp32"
@@ -61,7 +71,10 @@ struct BoardProfile {
   std::optional<HardReset> hard_reset;  ///< `reset.hard`
   std::optional<BootloaderReset> bootloader_reset;  ///< `reset.bootloader`
   std::optional<FlashLayout> flash_layout;          ///< `flash.layout`
-  std::filesystem::path path;                       ///< the file it was loaded from
+  /// `flash.layout` given as a list: the partition table a vendor's board must have; the
+  /// flash and OTA commands compare the board's table with it before any write (kPartitions).
+  std::vector<ProfilePartition> flash_table;
+  std::filesystem::path path;  ///< the file it was loaded from
 
   /// True if `capabilities` lists \p cap.
   bool has_capability(std::string_view cap) const {

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mpytool/board_profile.hpp"
 #include "mpytool/export.hpp"
 #include "mpytool/firmware_image.hpp"
 #include "mpytool/flash_transfer.hpp"
@@ -68,6 +69,16 @@ MPYTOOL_CORE_API std::vector<OtaDataEntry> parse_otadata(std::string_view data);
 /// "new", "pending_verify", "valid", "invalid", "aborted", "undefined" (or the number).
 MPYTOOL_CORE_API std::string ota_state_name(std::uint32_t state);
 
+/// How the board's table differs from a profile's expected `flash.layout` (one line per
+/// difference: "ota_1: offset 0x190000, the profile says 0x200000"); empty when it matches.
+MPYTOOL_CORE_API std::vector<std::string> layout_differences(
+    const PartitionTable& table, const std::vector<ProfilePartition>& expected);
+
+/// The layout guard: throws MpyError naming the first difference (with a hint for --force)
+/// unless \p force or the layout matches. Nothing to check when \p expected is empty.
+MPYTOOL_CORE_API void check_layout(const PartitionTable& table,
+                                   const std::vector<ProfilePartition>& expected, bool force);
+
 /// What ota_write() did.
 struct OtaResult {
   std::string target;  ///< the slot written
@@ -83,6 +94,8 @@ struct OtaResult {
 MPYTOOL_CORE_API OtaResult ota_write(Mpy& mpy, std::string_view data,
                                      const FlashProgress& progress = {},
                                      std::optional<bool> compress = {},
-                                     std::string_view name = "firmware");
+                                     std::string_view name = "firmware",
+                                     const std::vector<ProfilePartition>& layout = {},
+                                     bool force = false);
 
 }  // namespace mpytool::esp32

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "mpytool/board_profile.hpp"
 #include "mpytool/context.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/flash_esp32/partitions.hpp"
@@ -77,6 +78,10 @@ class FlashCommand : public Command {
     Mpy& mpy = ctx.mpy();
     Output& out = ctx.out();
     const bool force = args.flag("force") || ctx.globals().force;
+    // The layout guard: a profile in force that pins its board's partition table.
+    static const std::vector<ProfilePartition> kNone;
+    const BoardProfile* profile = ctx.profile();
+    const std::vector<ProfilePartition>& layout = profile ? profile->flash_table : kNone;
     if (w.empty()) {
       const PartitionTable t = partitions(mpy);
       out.data(args.flag("json") ? table_json(t) + "\n" : format_table(t));
@@ -97,8 +102,8 @@ class FlashCommand : public Command {
       if (w.size() != 3) throw UsageError("flash write: [label] file");
       const std::string data = read_file(w[2]);
       out.verbose(1, fmt::format("FLASH WRITE {} -> {}", w[2], w[1]));
-      const FlashWriteResult r =
-          flash_write(mpy, data, w[1], progress_to(out, "writing"), ctx.globals().compress, force);
+      const FlashWriteResult r = flash_write(mpy, data, w[1], progress_to(out, "writing"),
+                                             ctx.globals().compress, force, layout);
       out.end_progress();
       out.verbose(1, fmt::format("  wrote {} to {}{} ({} of {} blocks changed)",
                                  format_size(static_cast<double>(r.bytes)), w[1],
@@ -109,7 +114,8 @@ class FlashCommand : public Command {
       if (w.size() != 2) throw UsageError("flash erase: label [--full]");
       const bool full = args.flag("full");
       out.verbose(1, fmt::format("FLASH ERASE {} ({})", w[1], full ? "full" : "quick"));
-      const std::size_t n = flash_erase(mpy, w[1], full, progress_to(out, "erasing"), force);
+      const std::size_t n =
+          flash_erase(mpy, w[1], full, progress_to(out, "erasing"), force, layout);
       out.end_progress();
       out.verbose(1, fmt::format("  erased {} from {}", format_size(static_cast<double>(n)), w[1]));
       return 0;
@@ -119,8 +125,8 @@ class FlashCommand : public Command {
       const std::string data = read_file(w[1]);
       out.verbose(1, "OTA UPDATE");
       out.verbose(1, "  Firmware: " + format_size(static_cast<double>(data.size())));
-      const OtaResult r =
-          ota_write(mpy, data, progress_to(out, "Writing"), ctx.globals().compress, w[1]);
+      const OtaResult r = ota_write(mpy, data, progress_to(out, "Writing"), ctx.globals().compress,
+                                    w[1], layout, force);
       out.end_progress();
       if (r.image.desc) {
         const auto& d = *r.image.desc;

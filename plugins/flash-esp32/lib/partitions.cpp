@@ -17,13 +17,9 @@ using esp32::device_of;
 using esp32::subtype_name;
 using esp32::type_name;
 
-
 namespace {
 
 constexpr std::size_t kBlock = 4096;
-
-
-
 
 const Partition& require(const PartitionTable& t, const std::string& label) {
   const Partition* p = t.find(label);
@@ -96,8 +92,9 @@ std::string flash_read(Mpy& mpy, const std::string& label, const FlashProgress& 
 
 FlashWriteResult flash_write(Mpy& mpy, std::string_view data, const std::string& label,
                              const FlashProgress& progress, std::optional<bool> compress,
-                             bool force) {
+                             bool force, const std::vector<ProfilePartition>& layout) {
   const PartitionTable t = partitions(mpy);
+  esp32::check_layout(t, layout, force);
   const Partition& p = require(t, label);
   guard(t, p, force, "write");
   if (data.size() > p.size) {
@@ -108,8 +105,10 @@ FlashWriteResult flash_write(Mpy& mpy, std::string_view data, const std::string&
 }
 
 std::size_t flash_erase(Mpy& mpy, const std::string& label, bool full,
-                        const FlashProgress& progress, bool force) {
+                        const FlashProgress& progress, bool force,
+                        const std::vector<ProfilePartition>& layout) {
   const PartitionTable t = partitions(mpy);
+  esp32::check_layout(t, layout, force);
   const Partition& p = require(t, label);
   guard(t, p, force, "erase");
   const std::size_t blocks = full ? p.size / kBlock : std::min<std::size_t>(2, p.size / kBlock);

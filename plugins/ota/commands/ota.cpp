@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "mpytool/board_profile.hpp"
 #include "mpytool/context.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/mpy.hpp"
@@ -83,6 +84,8 @@ class OtaCommand : public Command {
       o.confirm = !args.flag("no-confirm");
       o.reconnect_timeout = timeout;
       o.compress = ctx.globals().compress;
+      o.force = ctx.globals().force;
+      if (const BoardProfile* p = ctx.profile()) o.layout = p->flash_table;
       out.verbose(1, "OTA UPDATE " + w[1]);
       const UpdateResult r = update(
           mpy, data.str(), o,

@@ -111,7 +111,8 @@ void confirm(Mpy& mpy) {
 UpdateResult update(Mpy& mpy, std::string_view image, const UpdateOptions& options,
                     const FlashProgress& progress, std::string_view name) {
   UpdateResult r;
-  r.write = esp32::ota_write(mpy, image, progress, options.compress, name);
+  r.write =
+      esp32::ota_write(mpy, image, progress, options.compress, name, options.layout, options.force);
   if (!options.reset) return r;
   const std::string before = running_label(mpy);
   mpy.machine_reset(true, options.reconnect_timeout);

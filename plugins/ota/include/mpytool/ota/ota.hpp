@@ -52,6 +52,8 @@ struct UpdateOptions {
   bool confirm = true;  ///< mark it valid after the health check
   double reconnect_timeout = 20.0;
   std::optional<bool> compress;
+  std::vector<ProfilePartition> layout;  ///< a profile's `flash.layout` (the layout guard)
+  bool force = false;                    ///< write although the layout differs
 };
 
 /// What update() did.
