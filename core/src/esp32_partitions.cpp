@@ -2,7 +2,6 @@
 #include "mpytool/esp32_partitions.hpp"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -16,18 +15,6 @@ namespace mpytool::esp32 {
 namespace {
 
 constexpr std::size_t kBlock = 4096;
-
-std::string unbase64(std::string_view text) {
-  std::string out(3 * (text.size() / 4) + 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()));
-  out.resize(n < 0 ? 0 : static_cast<std::size_t>(n));
-  std::size_t pad = 0;
-  for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) ++pad;
-  out.resize(out.size() - std::min(pad, out.size()));
-  return out;
-}
 
 const Partition& require(const PartitionTable& t, const std::string& label) {
   const Partition* p = t.find(label);
@@ -198,7 +185,7 @@ PartitionTable partitions(Mpy& mpy) {
     p.label = i[4].as_str();
     p.encrypted = i[5].type() == PyValue::Type::kBool && i[5].as_bool();
     p.running = p.label == t.running;
-    if (row[1].is_bytes()) p.fs = detect_filesystem(unbase64(row[1].as_bytes()));
+    if (row[1].is_bytes()) p.fs = detect_filesystem(decode_base64(row[1].as_bytes()));
     t.partitions.push_back(std::move(p));
   }
   std::sort(t.partitions.begin(), t.partitions.end(),

@@ -9,6 +9,7 @@
 #include "mpytool/block_plan.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/mpy.hpp"
+#include "mpytool/output.hpp"
 #include "mpytool/py_value.hpp"
 
 namespace mpytool {
@@ -42,7 +43,9 @@ std::string base64(std::string_view data) {
   return out;
 }
 
-std::string unbase64(std::string_view text) {
+}  // namespace
+
+std::string decode_base64(std::string_view text) {
   std::string out(3 * (text.size() / 4) + 3, '\0');
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                 reinterpret_cast<const unsigned char*>(text.data()),
@@ -55,6 +58,8 @@ std::string unbase64(std::string_view text) {
   out.resize(out.size() - std::min(pad, out.size()));
   return out;
 }
+
+namespace {
 
 std::string sha256_hex(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -69,6 +74,16 @@ std::uint16_t le16(std::string_view d, std::size_t at) {
 }
 
 }  // namespace
+
+FlashProgress progress_line(Output& out, std::string what) {
+  return [&out, what](std::size_t done, std::size_t total) {
+    const double pct =
+        total ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100.0;
+    out.progress(
+        1, fmt::format("  {}: {:.0f}% {} / {}", what, pct, format_size(static_cast<double>(done)),
+                       format_size(static_cast<double>(total))));
+  };
+}
 
 FsSignature detect_filesystem(std::string_view d) {
   FsSignature s;
@@ -204,10 +219,10 @@ std::string FlashTransfer::read(std::size_t bytes, const FlashProgress& progress
   std::string out;
   for (std::size_t i = 0; i < blocks; i += kBlocksPerExec) {
     const std::size_t n = std::min(kBlocksPerExec, blocks - i);
-    out +=
-        unbase64(mpy_.comm()
-                     .exec_eval(fmt::format("repr(_mt_frd(_mt_fd,{},{},{}))", bs, i, n), kTimeout)
-                     .as_str());
+    out += decode_base64(
+        mpy_.comm()
+            .exec_eval(fmt::format("repr(_mt_frd(_mt_fd,{},{},{}))", bs, i, n), kTimeout)
+            .as_str());
     if (progress) progress(std::min(out.size(), bytes), bytes);
   }
   out.resize(bytes);

@@ -50,6 +50,14 @@ struct FsSignature {
   std::string magic;        ///< "unknown": the first 16 bytes as hex ("ff ff ...")
 };
 
+class Output;
+
+/// Decodes base64 text from the board (padding honoured). Throws MpyError on bad input.
+MPYTOOL_CORE_API std::string decode_base64(std::string_view text);
+
+/// A progress callback that shows "  <what>: 42% 1.00K / 2.38K" on \p out's progress line.
+MPYTOOL_CORE_API FlashProgress progress_line(Output& out, std::string what);
+
 /// The seed's filesystem detection (reference §4) from the first 512 bytes of a device.
 MPYTOOL_CORE_API FsSignature detect_filesystem(std::string_view first);
 

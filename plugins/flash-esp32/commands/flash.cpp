@@ -38,15 +38,6 @@ void write_file(const std::string& path, const std::string& data) {
   }
 }
 
-FlashProgress progress_to(Output& out, std::string what) {
-  return [&out, what](std::size_t done, std::size_t total) {
-    const double pct = total ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100;
-    out.progress(
-        1, fmt::format("  {}: {:.0f}% {} / {}", what, pct, format_size(static_cast<double>(done)),
-                       format_size(static_cast<double>(total))));
-  };
-}
-
 class FlashCommand : public Command {
  public:
   CommandInfo info() const override {
@@ -91,7 +82,7 @@ class FlashCommand : public Command {
     if (sub == "read") {
       if (w.size() != 3) throw UsageError("flash read: [label] file");
       out.verbose(1, fmt::format("FLASH READ {} -> {}", w[1], w[2]));
-      const std::string data = flash_read(mpy, w[1], progress_to(out, "reading " + w[1]));
+      const std::string data = flash_read(mpy, w[1], progress_line(out, "reading " + w[1]));
       out.end_progress();
       write_file(w[2], data);
       out.verbose(
@@ -102,7 +93,7 @@ class FlashCommand : public Command {
       if (w.size() != 3) throw UsageError("flash write: [label] file");
       const std::string data = read_file(w[2]);
       out.verbose(1, fmt::format("FLASH WRITE {} -> {}", w[2], w[1]));
-      const FlashWriteResult r = flash_write(mpy, data, w[1], progress_to(out, "writing"),
+      const FlashWriteResult r = flash_write(mpy, data, w[1], progress_line(out, "writing"),
                                              ctx.globals().compress, force, layout);
       out.end_progress();
       out.verbose(1, fmt::format("  wrote {} to {}{} ({} of {} blocks changed)",
@@ -115,7 +106,7 @@ class FlashCommand : public Command {
       const bool full = args.flag("full");
       out.verbose(1, fmt::format("FLASH ERASE {} ({})", w[1], full ? "full" : "quick"));
       const std::size_t n =
-          flash_erase(mpy, w[1], full, progress_to(out, "erasing"), force, layout);
+          flash_erase(mpy, w[1], full, progress_line(out, "erasing"), force, layout);
       out.end_progress();
       out.verbose(1, fmt::format("  erased {} from {}", format_size(static_cast<double>(n)), w[1]));
       return 0;
@@ -125,8 +116,8 @@ class FlashCommand : public Command {
       const std::string data = read_file(w[1]);
       out.verbose(1, "OTA UPDATE");
       out.verbose(1, "  Firmware: " + format_size(static_cast<double>(data.size())));
-      const OtaResult r = ota_write(mpy, data, progress_to(out, "Writing"), ctx.globals().compress,
-                                    w[1], layout, force);
+      const OtaResult r = ota_write(mpy, data, progress_line(out, "Writing"),
+                                    ctx.globals().compress, w[1], layout, force);
       out.end_progress();
       if (r.image.desc) {
         const auto& d = *r.image.desc;

@@ -19,15 +19,6 @@
 namespace mpytool::flash_rp2 {
 namespace {
 
-FlashProgress progress_to(Output& out, std::string what) {
-  return [&out, what](std::size_t done, std::size_t total) {
-    const double pct = total ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100;
-    out.progress(
-        1, fmt::format("  {}: {:.0f}% {} / {}", what, pct, format_size(static_cast<double>(done)),
-                       format_size(static_cast<double>(total))));
-  };
-}
-
 class FlashCommand : public Command {
  public:
   CommandInfo info() const override {
@@ -64,7 +55,7 @@ class FlashCommand : public Command {
     if (sub == "read") {
       if (w.size() != 2) throw UsageError("flash read: [label] file");
       out.verbose(1, "FLASH READ -> " + w[1]);
-      const std::string data = flash_read(mpy, progress_to(out, "reading"));
+      const std::string data = flash_read(mpy, progress_line(out, "reading"));
       out.end_progress();
       const std::string tmp = w[1] + ".mpytmp";
       {
@@ -86,7 +77,7 @@ class FlashCommand : public Command {
       std::stringstream s;
       s << f.rdbuf();
       out.verbose(1, "FLASH WRITE " + w[1]);
-      const FlashWriteResult r = flash_write(mpy, s.str(), progress_to(out, "writing"), w[1]);
+      const FlashWriteResult r = flash_write(mpy, s.str(), progress_line(out, "writing"), w[1]);
       out.end_progress();
       out.verbose(1, fmt::format("  wrote {} to flash{} ({} of {} blocks changed)",
                                  format_size(static_cast<double>(r.bytes)),
@@ -97,7 +88,7 @@ class FlashCommand : public Command {
       if (w.size() != 1) throw UsageError("flash erase: [--full]");
       const bool full = args.flag("full");
       out.verbose(1, fmt::format("FLASH ERASE ({})", full ? "full" : "quick"));
-      const std::size_t n = flash_erase(mpy, full, progress_to(out, "erasing"));
+      const std::size_t n = flash_erase(mpy, full, progress_line(out, "erasing"));
       out.end_progress();
       out.verbose(1, fmt::format("  erased {} from flash", format_size(static_cast<double>(n))));
       out.verbose(1, "  filesystem will be recreated on next boot", Color::kYellow);

@@ -2,7 +2,6 @@
 #include "mpytool/flash_rp2/flash.hpp"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include "mpytool/error.hpp"
 #include "mpytool/firmware_image.hpp"
@@ -19,18 +18,6 @@ constexpr const char* kDevice = "__import__('rp2').Flash()";
 
 BlockDevice device(const FlashInfo& i) { return {kDevice, i.block_size, i.size()}; }
 
-std::string unbase64(std::string_view text) {
-  std::string out(3 * (text.size() / 4) + 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()));
-  out.resize(n < 0 ? 0 : static_cast<std::size_t>(n));
-  std::size_t pad = 0;
-  for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) ++pad;
-  out.resize(out.size() - std::min(pad, out.size()));
-  return out;
-}
-
 }  // namespace
 
 FlashInfo flash_info(Mpy& mpy) {
@@ -46,7 +33,7 @@ FlashInfo flash_info(Mpy& mpy) {
   FlashInfo i;
   i.block_count = static_cast<std::size_t>(v[0].as_int());
   i.block_size = static_cast<std::size_t>(v[1].as_int());
-  i.fs = detect_filesystem(unbase64(v[3].as_bytes()));
+  i.fs = detect_filesystem(decode_base64(v[3].as_bytes()));
   return i;
 }
 
