@@ -20,6 +20,11 @@ out=$("$tmp/ex/mpytool-mount-monitor" 2>&1)
 rc=$?
 set -e
 [ "$rc" -eq 2 ] && grep -q "usage: mpytool-mount-monitor" <<<"$out"
+set +e
+out=$("$tmp/ex/mpytool-flash-update" 2>&1)
+rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -q "usage: mpytool-flash-update" <<<"$out"
 # The installed mpytool finds its installed plugins relative to itself.
 "$tmp/prefix/bin/mpytool" plugins | grep -q "mpytool-device"
 "$tmp/prefix/bin/mpytool" plugins | grep -q "mpytool-mount"

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "mpytool/board_profile.hpp"
 #include "mpytool/conn.hpp"
 #include "mpytool/conn_serial.hpp"
@@ -86,7 +88,15 @@ Mpy& AppContext::mpy() {
 }
 
 void AppContext::apply_profile() {
-  if (!profile_ || !mpy_ || profile_->raw_paste == RawPasteMode::kAuto) return;
+  if (!mpy_) return;
+  TransferSettings ts;
+  ts.path = globals_.transfer;
+  ts.compress = globals_.compress;
+  ts.cancelled = [] { return cli::interrupted(); };
+  // Keep a few bytes of the board's buffer free for what a USB stack holds back.
+  if (profile_ && profile_->stdin_buffer) ts.window = std::max(16, *profile_->stdin_buffer - 4);
+  mpy_->set_transfer_settings(std::move(ts));
+  if (!profile_ || profile_->raw_paste == RawPasteMode::kAuto) return;
   MpyComm& comm = mpy_->comm();
   if (!comm.raw_paste_supported()) {
     comm.set_raw_paste_supported(profile_->raw_paste == RawPasteMode::kYes);

@@ -5,12 +5,15 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <deque>
 
 #include "mpytool/block_plan.hpp"
 #include "mpytool/error.hpp"
+#include "mpytool/log.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/output.hpp"
 #include "mpytool/py_value.hpp"
+#include "mpytool/stream/deflate.hpp"
 
 namespace mpytool {
 
@@ -19,6 +22,11 @@ namespace {
 constexpr std::size_t kHashLen = 8;
 constexpr std::size_t kBlocksPerExec = 4;
 constexpr double kTimeout = 30.0;
+/// Whether this link carries the binary stream (the fs plugin probes under the same key).
+constexpr const char* kStreamKey = "transfer.stream";
+/// The block-device operations of the transfer agent (helpers/flash_stream.py).
+constexpr char kOpWrite = 'W';
+constexpr char kOpRead = 'R';
 
 std::string to_hex(std::string_view bytes) {
   std::string out;
@@ -156,6 +164,37 @@ std::string FlashTransfer::sha256(std::size_t bytes) {
       .as_str();
 }
 
+// The streaming agent unless the link cannot carry it (probed once per connection, as the fs
+// plugin does, under the same key) or the settings say text.
+std::unique_ptr<stream::Session> FlashTransfer::open_stream() {
+  const TransferSettings& ts = mpy_.transfer_settings();
+  if (ts.path == "text") return nullptr;
+  const std::optional<std::string> known = mpy_.recall(kStreamKey);
+  if (known == "0" && ts.path != "stream") return nullptr;
+  try {
+    bind();
+    mpy_.load_helper("flash_stream");
+    stream::SessionOptions o;
+    o.window = ts.window.value_or(256);
+    o.chunk = static_cast<int>(std::min<std::size_t>(dev_.block_size, stream::kMaxFramePayload));
+    o.ops = "{87:_mt_fw,82:_mt_fr}";
+    o.cancelled = ts.cancelled;
+    auto s = std::make_unique<stream::Session>(mpy_, std::move(o), &stats_);
+    if (!known) s->probe();
+    mpy_.remember(kStreamKey, "1");
+    return s;
+  } catch (const Interrupted&) {
+    throw;
+  } catch (const MpyError& e) {
+    if (ts.path == "stream") throw;
+    logger().info("binary transfer not available ({}), using the text path", e.what());
+    mpy_.comm().abandon_program();
+    mpy_.remember(kStreamKey, "0");
+    bound_ = false;  // the probe's failure may have reset the board's state
+    return nullptr;
+  }
+}
+
 FlashWriteResult FlashTransfer::write(std::string_view data, const FlashProgress& progress,
                                       std::optional<bool> compress) {
   if (data.size() > dev_.size) {
@@ -167,13 +206,116 @@ FlashWriteResult FlashTransfer::write(std::string_view data, const FlashProgress
   r.blocks = (data.size() + bs - 1) / bs;
   std::string padded(data);
   padded.resize(r.blocks * bs, '\xff');
-  const auto runs = plan_blocks(padded, bs, block_hashes(r.blocks), kHashLen, kBlocksPerExec);
+  if (!compress) compress = mpy_.transfer_settings().compress;
+  const std::vector<std::string> board = block_hashes(r.blocks);
+  std::vector<BlockRun> runs = plan_blocks(padded, bs, board, kHashLen);
+  if (progress) progress(0, blocks_in(runs) * bs);
+  std::unique_ptr<stream::Session> s = runs.empty() ? nullptr : open_stream();
+  if (s) {
+    r.path = "stream";
+    write_stream(*s, padded, runs, progress, compress, r);
+  } else {
+    r.path = runs.empty() ? "" : "text";
+    runs = plan_blocks(padded, bs, board, kHashLen, kBlocksPerExec);
+    write_text(padded, runs, progress, compress, r);
+  }
+  r.sha256 = sha256(data.size());
+  if (r.sha256 != sha256_hex(data)) {
+    throw DeviceError(
+        fmt::format("verification failed: the board's SHA-256 {} differs from the "
+                    "image's {}",
+                    r.sha256.substr(0, 16), sha256_hex(data).substr(0, 16)));
+  }
+  return r;
+}
+
+// Every run is W, D..., E; the board answers K per run while the host goes on with the next,
+// so the whole write costs no round trip beyond the agent's start and end.
+void FlashTransfer::write_stream(stream::Session& s, std::string_view padded,
+                                 const std::vector<BlockRun>& runs, const FlashProgress& progress,
+                                 std::optional<bool> compress, FlashWriteResult& r) {
+  using stream::frame::kData;
+  const std::size_t bs = dev_.block_size;
+  const stream::Features& feat = s.features();
+  // The board holds the agent's buffers and one block besides the inflater's window.
+  const int wbits = stream::window_bits_for(feat.mem_free - static_cast<std::int64_t>(bs));
+  const std::int64_t before = stats_.bytes_out;
+  std::deque<std::size_t> waiting;  // runs sent, verdict pending
+  auto handle = [&](const stream::Frame& f) {
+    if (waiting.empty()) throw MpyError("transfer agent: unexpected answer");
+    const BlockRun& run = runs[waiting.front()];
+    if (f.type == stream::frame::kOk) {
+      waiting.pop_front();
+      r.blocks_written += run.count;
+    } else if (f.type == stream::frame::kError) {
+      s.finish_after_error();
+      const auto sp = f.payload.find(' ');
+      throw DeviceError(
+          fmt::format("writing blocks {}..{} failed: {}", run.first, run.first + run.count - 1,
+                      sp == std::string::npos ? f.payload : f.payload.substr(sp + 1)));
+    } else {
+      throw MpyError("transfer agent: unexpected frame");
+    }
+  };
+  auto drain = [&] {
+    while (auto f = s.poll_frame()) handle(*f);
+  };
+  std::size_t done = 0;
+  const std::size_t todo = blocks_in(runs) * bs;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const BlockRun& run = runs[i];
+    const std::string_view chunk = padded.substr(run.first * bs, run.count * bs);
+    std::vector<stream::DeflateSegment> segs;
+    bool z = false;
+    if (feat.inflate && compress != false) {
+      segs = stream::deflate_segments(chunk, s.max_payload() - 4, wbits);
+      z = compress == true || static_cast<double>(stream::segments_size(segs)) <
+                                  0.9 * static_cast<double>(chunk.size());
+    }
+    waiting.push_back(i);
+    s.send_frame(kOpWrite, fmt::format("{}{}{}{}{}", z ? 'z' : 'r', '\0', run.first, '\0', bs));
+    std::size_t sent = 0;
+    auto advance = [&](std::size_t n) {
+      sent += n;
+      if (progress) progress(done + sent, todo);
+      drain();
+    };
+    if (z) {
+      r.compressed = true;
+      for (const stream::DeflateSegment& seg : segs) {
+        std::string payload(4, '\0');
+        for (int b = 0; b < 4; ++b)
+          payload[b] = static_cast<char>((seg.raw_size >> (8 * b)) & 0xff);
+        s.send_frame(kData, payload + seg.data);
+        advance(seg.raw_size);
+      }
+    } else {
+      for (std::size_t at = 0; at < chunk.size(); at += s.max_payload()) {
+        const std::string_view piece = chunk.substr(at, s.max_payload());
+        s.send_frame(kData, piece);
+        advance(piece.size());
+      }
+    }
+    s.send_frame(stream::frame::kEnd);
+    done += chunk.size();
+    drain();
+  }
+  // Quit goes out with the last run: the remaining verdicts and the end come in one wait.
+  s.send_frame(stream::frame::kQuit);
+  while (!waiting.empty()) handle(s.next_frame());
+  s.quit(true);
+  r.wire_bytes = static_cast<std::size_t>(stats_.bytes_out - before);
+}
+
+void FlashTransfer::write_text(std::string_view padded, const std::vector<BlockRun>& runs,
+                               const FlashProgress& progress, std::optional<bool> compress,
+                               FlashWriteResult& r) {
+  const std::size_t bs = dev_.block_size;
   bool deflate = compress.value_or(true);
   std::size_t done = 0;
   const std::size_t todo = blocks_in(runs) * bs;
-  if (progress) progress(0, todo);
   for (const BlockRun& run : runs) {
-    const std::string_view chunk = std::string_view(padded).substr(run.first * bs, run.count * bs);
+    const std::string_view chunk = padded.substr(run.first * bs, run.count * bs);
     std::string expr = "__import__('ubinascii').a2b_base64('" + base64(chunk) + "')";
     std::size_t wire = expr.size();
     if (deflate) {
@@ -202,18 +344,55 @@ FlashWriteResult FlashTransfer::write(std::string_view data, const FlashProgress
     done += run.count * bs;
     if (progress) progress(done, todo);
   }
-  r.sha256 = sha256(data.size());
-  if (r.sha256 != sha256_hex(data)) {
-    throw DeviceError(
-        fmt::format("verification failed: the board's SHA-256 {} differs from the "
-                    "image's {}",
-                    r.sha256.substr(0, 16), sha256_hex(data).substr(0, 16)));
-  }
-  return r;
 }
 
 std::string FlashTransfer::read(std::size_t bytes, const FlashProgress& progress) {
   bind();
+  if (bytes == 0) return {};
+  std::unique_ptr<stream::Session> s = open_stream();
+  return s ? read_stream(*s, bytes, progress) : read_text(bytes, progress);
+}
+
+std::string FlashTransfer::read_stream(stream::Session& s, std::size_t bytes,
+                                       const FlashProgress& progress) {
+  const std::size_t bs = dev_.block_size;
+  const std::size_t blocks = (bytes + bs - 1) / bs;
+  const bool z = s.features().deflate && mpy_.transfer_settings().compress != false;
+  s.send_frame(kOpRead, fmt::format("{}{}0{}{}{}{}", z ? 'z' : 'r', '\0', '\0', blocks, '\0', bs));
+  s.send_frame(stream::frame::kQuit);
+  std::string out;
+  out.reserve(blocks * bs);
+  std::optional<stream::Inflater> inflater;
+  if (z) inflater.emplace();
+  for (;;) {
+    stream::Frame f = s.next_frame();
+    if (f.type == stream::frame::kEnd) {
+      if (out.size() != blocks * bs || (inflater && !inflater->finished())) {
+        throw MpyError("flash read incomplete");
+      }
+      if (!f.payload.empty() && to_hex(f.payload) != sha256_hex(out)) {
+        throw MpyError("flash read failed verification");
+      }
+      break;
+    }
+    if (f.type == stream::frame::kError) {
+      s.quit(true);
+      throw DeviceError(fmt::format("reading flash failed: {}", f.payload));
+    }
+    if (f.type != stream::frame::kData) throw MpyError("transfer agent: unexpected frame");
+    if (inflater) {
+      inflater->feed(f.payload, out);
+    } else {
+      out += f.payload;
+    }
+    if (progress) progress(std::min(out.size(), bytes), bytes);
+  }
+  s.quit(true);
+  out.resize(bytes);
+  return out;
+}
+
+std::string FlashTransfer::read_text(std::size_t bytes, const FlashProgress& progress) {
   const std::size_t bs = dev_.block_size;
   const std::size_t blocks = (bytes + bs - 1) / bs;
   std::string out;

@@ -41,3 +41,27 @@ def test_mount_monitor_example(board, link, tmp_path):
         assert "tick %d from-the-host" % i in out
     served = int(out.split("requests served: ")[1].split()[0])
     assert served >= 2  # ticker.py and helper.py at least
+
+
+FLASH_EXAMPLE = os.environ.get("MPYTOOL_FLASH_EXAMPLE_BIN", "mpytool-flash-update")
+
+
+def test_flash_update_example(make_board, link, tmp_path):
+    # The C++ API of the flash and OTA libraries: table, a partition backup, the whole update
+    # (write, verify, set_boot, reset, health check, confirm) and the status after it.
+    from test_vboard_ota import make_image
+    b = make_board("--platform", "esp32")
+    image = make_image(20000)
+    blocks = (len(image) + 4095) // 4096
+    (tmp_path / "app.bin").write_bytes(image)
+    target = b.pty if link == "pty" else b.tcp
+    r = subprocess.run([FLASH_EXAMPLE, target, str(tmp_path / "app.bin"), "nvs"],
+                       capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    assert "partition ota_0 1572864 running" in out and "partition vfs 983040" in out
+    assert "backup nvs: 16384 bytes" in out
+    assert "progress %d/%d" % (blocks * 4096, blocks * 4096) in out
+    assert "written ota_1: %d of %d blocks sent (stream)" % (blocks, blocks) in out
+    assert "confirmed: yes" in out
+    assert "Running:" in out and "ota_1" in out.split("Running:")[1].splitlines()[0]

@@ -2,8 +2,8 @@
 # data and rollback (CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE) modelled on the flash images:
 # - otadata holds two esp_ota_select_entry_t (ota_seq, seq_label, ota_state, crc32 of ota_seq),
 #   one per 4 KB sector; the valid entry with the highest seq selects slot (seq - 1) % 2;
-# - set_boot() verifies the image as esp_image_verify() does (magic, segments, XOR checksum,
-#   appended SHA-256), else OSError(-5379) ESP_ERR_OTA_VALIDATE_FAILED, and writes a new entry
+# - set_boot() verifies the image as esp_image_verify() does (magic, the minimum chip revision
+#   against the chip's v3.1, segments, XOR checksum, appended SHA-256), else OSError(-5379) ESP_ERR_OTA_VALIDATE_FAILED, and writes a new entry
 #   in state NEW into the other sector;
 # - at a hard reset the "bootloader" (boot_select(), run when this module loads after a
 #   non-soft reset) boots a NEW slot as PENDING_VERIFY; a slot still PENDING_VERIFY at the next
@@ -26,6 +26,8 @@ _IMAGES = {}
 for _t in _TABLE:
     _IMAGES[_t[4]] = FlashImage(_cfg.state_root + '/esp32/' + _t[4] + '.bin', _t[3])
 _SLOTS = ('ota_0', 'ota_1')
+# The chip's revision as major * 100 + minor: v3.1, an ESP32 ECO3 like most boards sold now.
+CHIP_REV = 301
 
 HEAP_DATA = 4
 HEAP_EXEC = 1
@@ -69,6 +71,10 @@ def _verify(label):
     head = bytearray(24)
     img.read(0, head)
     if head[0] != 0xE9 or not 1 <= head[1] <= 16:
+        return False
+    # bootloader_common_check_chip_validity(): the extended header's min_chip_rev_full
+    # (major * 100 + minor, LE16 at 15) must not exceed the chip's revision.
+    if head[15] | head[16] << 8 > CHIP_REV:
         return False
     pos, acc = 24, 0
     chunk = bytearray(BLOCK)

@@ -5,19 +5,25 @@
 /// blocks that differ (an identical image costs one round trip; an interrupted write resumes),
 /// then check the region's SHA-256 on the board before anything depends on it.
 ///
-/// Transport: one exec per run of up to four blocks, base64, deflated when the board can
-/// inflate and it pays (the seed's method); the streaming transfer agent of the fs plugin is to
-/// move here next (see plugins/flash-esp32/README.md).
+/// Transport: the streaming transfer agent (stream/session.hpp): every differing run of blocks
+/// is one W operation whose data travels as binary frames within the board's credit, as one
+/// deflate stream when the board can inflate and it pays; reads stream back as one R
+/// operation (deflated when the board can compress). Where the link is not binary-clean (the
+/// probe fails) or `--transfer text` is set: the seed's method, one exec per run of up to four
+/// blocks, base64, deflated when it pays. The choice follows Mpy::transfer_settings().
 #pragma once
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "mpytool/block_plan.hpp"
 #include "mpytool/export.hpp"
+#include "mpytool/stream/session.hpp"
 
 namespace mpytool {
 
@@ -38,8 +44,9 @@ struct FlashWriteResult {
   std::size_t bytes = 0;           ///< image size
   std::size_t blocks = 0;          ///< blocks the image covers
   std::size_t blocks_written = 0;  ///< blocks that differed and were sent
-  std::size_t wire_bytes = 0;      ///< payload characters sent (base64)
+  std::size_t wire_bytes = 0;      ///< bytes sent for the blocks (frames, or base64 programs)
   bool compressed = false;         ///< at least one block travelled deflated
+  std::string path;                ///< "stream" or "text": how the blocks travelled
   std::string sha256;              ///< hex SHA-256 of the image, as the board computed it
 };
 
@@ -78,16 +85,28 @@ class MPYTOOL_CORE_API FlashTransfer {
   /// inflate. Throws MpyError "Data too large: N > M bytes", DeviceError on a mismatch.
   FlashWriteResult write(std::string_view data, const FlashProgress& progress = {},
                          std::optional<bool> compress = std::nullopt);
-  /// Reads \p bytes from block 0.
+  /// Reads \p bytes from block 0 (streamed back and checked against the board's SHA-256).
   std::string read(std::size_t bytes, const FlashProgress& progress = {});
   /// Erases \p blocks blocks from block 0 (writes 0xFF).
   void erase(std::size_t blocks, const FlashProgress& progress = {});
 
+  /// Traffic of this object's streamed transfers.
+  const stream::Stats& stats() const noexcept { return stats_; }
+
  private:
   void bind();
+  std::unique_ptr<stream::Session> open_stream();
+  void write_stream(stream::Session& s, std::string_view padded, const std::vector<BlockRun>& runs,
+                    const FlashProgress& progress, std::optional<bool> compress,
+                    FlashWriteResult& r);
+  void write_text(std::string_view padded, const std::vector<BlockRun>& runs,
+                  const FlashProgress& progress, std::optional<bool> compress, FlashWriteResult& r);
+  std::string read_stream(stream::Session& s, std::size_t bytes, const FlashProgress& progress);
+  std::string read_text(std::size_t bytes, const FlashProgress& progress);
   Mpy& mpy_;
   BlockDevice dev_;
   bool bound_ = false;
+  stream::Stats stats_;
 };
 
 }  // namespace mpytool

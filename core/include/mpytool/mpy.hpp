@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -63,6 +64,15 @@ class BOOST_SYMBOL_VISIBLE SessionExtension {
   virtual void close(Mpy& /*mpy*/) noexcept {}
 };
 
+/// How bulk transfers (stream/session.hpp) go over this connection: the app sets them from the
+/// global options and the board profile; libraries read them (flash_transfer.hpp).
+struct TransferSettings {
+  std::string path;                 ///< "" probe (stream, else text), "stream" or "text"
+  std::optional<int> window;        ///< stdin slack the agent grants (default 256)
+  std::optional<bool> compress;     ///< -z / -Z; nullopt = when it pays
+  std::function<bool()> cancelled;  ///< Ctrl-C: transfers abort and throw Interrupted
+};
+
 /// The board. Owns an MpyComm over a caller-owned Conn. Caches imported modules and injected
 /// helpers until reset_state(); not thread-safe.
 class MPYTOOL_CORE_API Mpy {
@@ -104,6 +114,10 @@ class MPYTOOL_CORE_API Mpy {
   void remember(std::string key, std::string value);
   /// A value remembered for this connection, or nullopt.
   std::optional<std::string> recall(std::string_view key) const;
+
+  /// Transfer settings of this connection.
+  const TransferSettings& transfer_settings() const noexcept { return transfer_settings_; }
+  void set_transfer_settings(TransferSettings s) { transfer_settings_ = std::move(s); }
 
   /// sys.platform, versions, machine and .mpy info; cached until reset_state().
   const PlatformInfo& platform();
@@ -194,6 +208,7 @@ class MPYTOOL_CORE_API Mpy {
   std::optional<PlatformInfo> platform_;
   std::optional<bool> compressed_helpers_;
   std::map<std::string, std::string, std::less<>> remembered_;
+  TransferSettings transfer_settings_;
   std::optional<std::string> chosen_cwd_;
   std::vector<std::string> host_paths_;
   std::optional<std::vector<std::string>> chosen_sys_path_;

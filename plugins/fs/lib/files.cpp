@@ -7,18 +7,31 @@
 #include <algorithm>
 #include <deque>
 
-#include "deflate_stream.hpp"
 #include "mpytool/conn.hpp"
 #include "mpytool/error.hpp"
-#include "mpytool/fs/frame.hpp"
 #include "mpytool/fs/hash.hpp"
 #include "mpytool/fs/paths.hpp"
 #include "mpytool/log.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/py_value.hpp"
-#include "session.hpp"
+#include "mpytool/stream/deflate.hpp"
+#include "mpytool/stream/frame.hpp"
+#include "mpytool/stream/session.hpp"
 
 namespace mpytool::fs {
+
+using namespace stream;  // NOLINT: the transfer agent's vocabulary
+
+namespace detail {
+std::string_view helper_source(std::string_view name);
+}
+
+namespace op {
+// The fs plugin's operations of the transfer agent (helpers/agent.py).
+constexpr char kOpen = 'O';  ///< host: start an upload "mode\0size\0path"
+constexpr char kGet = 'G';   ///< host: start a download "mode\0path"
+constexpr char kSize = 'S';  ///< board: download size
+}  // namespace op
 
 void TransferObserver::on_start(std::size_t, std::int64_t) {}
 void TransferObserver::on_progress(std::size_t, std::int64_t, std::int64_t) {}
@@ -29,7 +42,7 @@ namespace {
 // Files smaller than this go raw: the zlib header and trailer would eat the gain.
 constexpr std::size_t kMinCompress = 64;
 // Where the probe result lives for the connection (Mpy::remember).
-constexpr const char* kStreamKey = "fs.transfer.stream";
+constexpr const char* kStreamKey = "transfer.stream";  // shared with the flash transfers
 // A compressed file must save at least this fraction to be sent compressed automatically.
 constexpr double kCompressWorth = 0.9;
 
@@ -169,7 +182,14 @@ std::unique_ptr<Session> Files::open_session() {
   }
   if (stream_ok_ == false && options_.mode == TransferMode::kAuto) return nullptr;
   try {
-    auto s = std::make_unique<Session>(*this, window(), chunk_size());
+    mpy_.register_helper("fs_agent", std::string(detail::helper_source("agent")));
+    mpy_.load_helper("fs_agent");
+    SessionOptions o;
+    o.window = window();
+    o.chunk = chunk_size();
+    o.ops = "{79:_mt_up,71:_mt_dn}";
+    o.cancelled = options_.cancelled;
+    auto s = std::make_unique<Session>(mpy_, std::move(o), &stats_);
     if (!stream_ok_) s->probe();
     stream_ok_ = true;
     mpy_.remember(kStreamKey, "1");
@@ -222,7 +242,7 @@ std::vector<std::string> Files::get_many(const std::vector<std::string>& remotes
 // buffer from overflowing while it inflates and writes.
 std::vector<FileResult> Files::put_stream(Session& s, const std::vector<UploadItem>& items,
                                           TransferObserver* obs) {
-  const AgentFeatures& feat = s.features();
+  const Features& feat = s.features();
   const int wbits = window_bits_for(feat.mem_free);
   std::vector<FileResult> results(items.size());
   std::deque<std::size_t> waiting;  // files sent, verdict pending
@@ -271,7 +291,7 @@ std::vector<FileResult> Files::put_stream(Session& s, const std::vector<UploadIt
       throw UsageError(fmt::format("path too long for the board: ':{}'", it.remote));
     }
     waiting.push_back(i);
-    s.send_frame(frame::kOpen, open_payload);
+    s.send_frame(op::kOpen, open_payload);
     const std::int64_t before = stats_.bytes_out;
     std::int64_t sent = 0;
     if (compressed) {
@@ -322,7 +342,7 @@ std::vector<std::string> Files::get_stream(Session& s, const std::vector<std::st
       if (req.size() > s.max_payload()) {
         throw UsageError(fmt::format("path too long for the board: ':{}'", path));
       }
-      s.send_frame(frame::kGet, req);
+      s.send_frame(op::kGet, req);
     }
     if (requested == remotes.size()) s.send_frame(frame::kQuit);
   };
@@ -334,7 +354,7 @@ std::vector<std::string> Files::get_stream(Session& s, const std::vector<std::st
       s.quit();
       throw_board_error("read", remotes[i], f.payload);
     }
-    if (f.type != frame::kSize) throw MpyError("transfer agent: unexpected frame");
+    if (f.type != op::kSize) throw MpyError("transfer agent: unexpected frame");
     request_more(i + 3);
     const std::int64_t total = std::stoll(f.payload);
     obs->on_start(i, total);

@@ -5,14 +5,16 @@
 #include <spdlog/fmt/fmt.h>
 
 #include "base64.hpp"
-#include "deflate_stream.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/fs/files.hpp"
 #include "mpytool/fs/hash.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/py_value.hpp"
+#include "mpytool/stream/deflate.hpp"
 
 namespace mpytool::fs {
+
+using stream::compress_stream;
 namespace {
 
 constexpr double kFlashTimeout = 20.0;

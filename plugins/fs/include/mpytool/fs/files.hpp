@@ -20,6 +20,7 @@
 
 #include "mpytool/conn.hpp"
 #include "mpytool/fs/export.hpp"
+#include "mpytool/stream/session.hpp"
 
 namespace mpytool {
 class Mpy;
@@ -27,7 +28,7 @@ class Mpy;
 
 namespace mpytool::fs {
 
-class Session;
+using stream::Session;
 
 /// One `ls` entry: a directory has no size.
 struct Entry {
@@ -104,12 +105,7 @@ class MPYTOOL_FS_API TransferObserver {
 };
 
 /// Link statistics of this Files object since construction (or reset_stats()).
-struct TransferStats {
-  std::int64_t bytes_out = 0;     ///< host to board, all traffic of transfers
-  std::int64_t bytes_in = 0;      ///< board to host, all traffic of transfers
-  std::int64_t round_trips = 0;   ///< times the host waited for the board's answer
-  std::int64_t credit_waits = 0;  ///< times the host waited for flow-control credit
-};
+using TransferStats = stream::Stats;
 
 /// File operations on a board. Holds the probed transfer path, so keep one per connection.
 /// Errors: FileNotFound, DirNotFound, PathNotFound (missing paths), CmdError (board errors
@@ -193,7 +189,6 @@ class MPYTOOL_FS_API Files {
   static std::string temp_path(std::string_view path);
 
  private:
-  friend class Session;
   Mpy& mpy_;
   TransferOptions options_;
   TransferStats stats_;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "deflate_stream.hpp"
+#include "mpytool/stream/deflate.hpp"
 
 #include <libdeflate.h>
 #include <zlib.h>
@@ -10,7 +10,7 @@
 
 #include "mpytool/error.hpp"
 
-namespace mpytool::fs {
+namespace mpytool::stream {
 
 std::string compress_stream(std::string_view data, int wbits) {
   if (wbits >= 15) {
@@ -115,4 +115,4 @@ void Inflater::feed(std::string_view in, std::string& out) {
   }
 }
 
-}  // namespace mpytool::fs
+}  // namespace mpytool::stream

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "mpytool/fs/frame.hpp"
+#include "mpytool/stream/frame.hpp"
 
 #include <spdlog/fmt/fmt.h>
 #include <zlib.h>
@@ -8,7 +8,7 @@
 
 #include "mpytool/error.hpp"
 
-namespace mpytool::fs {
+namespace mpytool::stream {
 namespace {
 
 std::uint32_t read_u32(const char* p) {
@@ -90,4 +90,4 @@ std::string FrameDecoder::take_rest() {
   return rest;
 }
 
-}  // namespace mpytool::fs
+}  // namespace mpytool::stream

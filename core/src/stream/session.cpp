@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "session.hpp"
+#include "mpytool/stream/session.hpp"
 
 #include <spdlog/fmt/fmt.h>
 
@@ -12,10 +12,7 @@
 #include "mpytool/mpy.hpp"
 #include "mpytool/mpy_comm.hpp"
 
-namespace mpytool::fs {
-namespace detail {
-std::string_view helper_source(std::string_view name);
-}
+namespace mpytool::stream {
 
 namespace {
 
@@ -32,13 +29,17 @@ double since(Clock::time_point t) {
 
 }  // namespace
 
-Session::Session(Files& files, int window, int chunk)
-    : files_(files), conn_(files.mpy().conn()), comm_(files.mpy().comm()) {
-  Mpy& mpy = files.mpy();
-  mpy.register_helper("agent", std::string(detail::helper_source("agent")));
-  mpy.load_helper("agent");
+Session::Session(Mpy& mpy, SessionOptions options, Stats* stats)
+    : mpy_(mpy),
+      conn_(mpy.conn()),
+      comm_(mpy.comm()),
+      cancelled_(std::move(options.cancelled)),
+      stats_(stats ? *stats : own_stats_) {
+  mpy.load_helper("stream");
+  const int chunk = std::max(options.chunk, 256);
   max_payload_ = std::clamp<std::size_t>(static_cast<std::size_t>(chunk), 256, kMaxFramePayload);
-  code_ = fmt::format("_mt_ag({},{},{},{})", window, max_payload_, chunk, 10);
+  code_ = fmt::format("_mt_ag({},{},{},{},{})", options.window, max_payload_, chunk,
+                      options.deflate_wbits, options.ops.empty() ? "{}" : options.ops);
   comm_.start_program(code_, kTransferIoTimeout);
   running_ = true;
   try {
@@ -68,7 +69,7 @@ Session::Session(Files& files, int window, int chunk)
 Session::~Session() { abort(); }
 
 void Session::check_cancel() {
-  if (files_.options_.cancelled && files_.options_.cancelled()) {
+  if (cancelled_ && cancelled_()) {
     abort();
     throw Interrupted();
   }
@@ -78,7 +79,7 @@ void Session::send_raw(std::string_view bytes) {
   while (!bytes.empty()) {
     std::int64_t room = limit_ - sent_;
     if (room <= 0) {
-      ++files_.stats_.credit_waits;
+      ++stats_.credit_waits;
       const auto start = Clock::now();
       while (limit_ <= sent_) {
         if (!pump(0.2) && since(start) > kTransferIoTimeout) {
@@ -91,7 +92,7 @@ void Session::send_raw(std::string_view bytes) {
     conn_.write(bytes.substr(0, n));
     sent_ += static_cast<std::int64_t>(n);
     frame_left_ -= std::min(frame_left_, n);
-    files_.stats_.bytes_out += static_cast<std::int64_t>(n);
+    stats_.bytes_out += static_cast<std::int64_t>(n);
     bytes.remove_prefix(n);
     // Take in what the board said meanwhile (credit) without waiting.
     pump(0);
@@ -103,7 +104,7 @@ void Session::send_frame(char type, std::string_view payload) {
     if (closing_) return;  // the agent leaves at the first of them; more would reach the REPL
     closing_ = true;
     // The host now waits for the rest of the agent's answers and its end: one round trip.
-    ++files_.stats_.round_trips;
+    ++stats_.round_trips;
   }
   const std::string f = encode_frame(type, payload);
   frame_left_ = f.size();
@@ -123,7 +124,7 @@ bool Session::pump(double wait) {
 
 void Session::ingest(Bytes data) {
   if (data.empty()) return;
-  files_.stats_.bytes_in += static_cast<std::int64_t>(data.size());
+  stats_.bytes_in += static_cast<std::int64_t>(data.size());
   decoder_.feed(data);
   for (;;) {
     std::optional<Frame> f;
@@ -163,7 +164,7 @@ void Session::read_end(std::string rest) {
   if (!traceback.empty()) {
     // The agent died with host bytes still on the way: they reached the raw REPL, where a
     // 0x04 on an empty line soft-resets the board. Forget what the board had loaded.
-    files_.mpy().reset_state();
+    mpy_.reset_state();
     throw CmdError(code_, "", traceback);
   }
 }
@@ -198,7 +199,7 @@ void Session::probe() {
   for (int i = 5; i < 256; ++i) all += static_cast<char>(i);
   all += std::string("\x00\x01\x02\x04\x03", 5);
   send_frame(frame::kProbe, all);
-  ++files_.stats_.round_trips;
+  ++stats_.round_trips;
   Frame echo = next_frame();
   if (echo.type != frame::kProbe || echo.payload != all) {
     abort();
@@ -245,10 +246,10 @@ void Session::abort() noexcept {
     }
     // Ctrl-C bytes left over are silent in the raw REPL, but frame bytes that reached it before
     // may have soft-reset the board: re-probe the state, reload helpers.
-    files_.mpy().reset_state();
+    mpy_.reset_state();
   } catch (...) {
-    files_.mpy().reset_state();
+    mpy_.reset_state();
   }
 }
 
-}  // namespace mpytool::fs
+}  // namespace mpytool::stream

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// The frame codec of the streaming transfer agent (helpers/agent.py). A frame is
+/// The frame codec of the streaming transfer agent (core/helpers/stream.py), which plugins
+/// use to move bulk data at the wire's speed (files, flash blocks). A frame is
 /// `0xA5, type, length (u16 LE), CRC-32 (u32 LE) of type + length + payload, payload`, the
 /// same in both directions. The decoder also recognises the end of the agent's program: a
 /// 0x04 byte where a frame would start (the raw REPL's end-of-output marker).
@@ -13,9 +14,9 @@
 #include <string>
 #include <string_view>
 
-#include "mpytool/fs/export.hpp"
+#include "mpytool/export.hpp"
 
-namespace mpytool::fs {
+namespace mpytool::stream {
 
 /// First byte of every frame.
 inline constexpr unsigned char kFrameMagic = 0xA5;
@@ -26,20 +27,18 @@ inline constexpr std::size_t kFrameHeaderSize = 8;
 /// waiting for one.
 inline constexpr std::size_t kMaxFramePayload = 4096;
 
-/// Frame types (ASCII letters).
+/// Frame types (ASCII letters) of the agent itself. A plugin's operations use other letters
+/// (the fs plugin: O open an upload, G get, K done, S size; the flash plugins: W, R).
 namespace frame {
 inline constexpr char kProbe = 'P';   ///< both ways: probe payload, echoed by the board
-inline constexpr char kOpen = 'O';    ///< host: start an upload
-inline constexpr char kData = 'D';    ///< both ways: file data
-inline constexpr char kEnd = 'E';     ///< host: end of upload; board: end of download + digest
-inline constexpr char kGet = 'G';     ///< host: start a download
+inline constexpr char kData = 'D';    ///< both ways: stream data
+inline constexpr char kEnd = 'E';     ///< both ways: end of a data stream (+ its SHA-256)
 inline constexpr char kQuit = 'Q';    ///< host: leave the agent
-inline constexpr char kAbort = 'A';   ///< host: drop the current file and leave
+inline constexpr char kAbort = 'A';   ///< host: drop the current operation and leave
 inline constexpr char kHello = 'H';   ///< board: "flags mem_free"
 inline constexpr char kCredit = 'C';  ///< board: u32 LE stream limit the host may send up to
-inline constexpr char kOk = 'K';      ///< board: upload verified and in place
-inline constexpr char kError = 'X';   ///< board: "errno message" for the current file
-inline constexpr char kSize = 'S';    ///< board: download size
+inline constexpr char kOk = 'K';      ///< board: an operation finished ("result")
+inline constexpr char kError = 'X';   ///< board: "errno message" for the current operation
 }  // namespace frame
 
 /// One decoded frame.
@@ -49,13 +48,13 @@ struct Frame {
 };
 
 /// CRC-32 (zlib polynomial) of the type, length and payload, as the header carries it.
-MPYTOOL_FS_API std::uint32_t frame_crc(char type, std::string_view payload);
+MPYTOOL_CORE_API std::uint32_t frame_crc(char type, std::string_view payload);
 
 /// Encodes one frame. Throws std::length_error if \p payload exceeds 65535 bytes.
-MPYTOOL_FS_API std::string encode_frame(char type, std::string_view payload = {});
+MPYTOOL_CORE_API std::string encode_frame(char type, std::string_view payload = {});
 
 /// Incremental decoder for the board's output while the agent runs.
-class MPYTOOL_FS_API FrameDecoder {
+class MPYTOOL_CORE_API FrameDecoder {
  public:
   /// Appends received bytes.
   void feed(std::string_view data);
@@ -73,4 +72,4 @@ class MPYTOOL_FS_API FrameDecoder {
   bool ended_ = false;
 };
 
-}  // namespace mpytool::fs
+}  // namespace mpytool::stream

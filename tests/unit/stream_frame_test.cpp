@@ -8,12 +8,13 @@
 #include <string>
 
 #include "base64.hpp"
-#include "deflate_stream.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/fs/files.hpp"
-#include "mpytool/fs/frame.hpp"
+#include "mpytool/stream/deflate.hpp"
+#include "mpytool/stream/frame.hpp"
 
 namespace fs = mpytool::fs;
+namespace stream = mpytool::stream;
 
 namespace {
 
@@ -37,35 +38,35 @@ std::string sample_text(std::size_t n) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(fs_frame_test)
+BOOST_AUTO_TEST_SUITE(stream_frame_test)
 
 BOOST_AUTO_TEST_CASE(header_layout_and_crc) {
-  const std::string f = fs::encode_frame('Q');
-  BOOST_REQUIRE_EQUAL(f.size(), fs::kFrameHeaderSize);
-  BOOST_TEST(static_cast<unsigned char>(f[0]) == fs::kFrameMagic);
+  const std::string f = stream::encode_frame('Q');
+  BOOST_REQUIRE_EQUAL(f.size(), stream::kFrameHeaderSize);
+  BOOST_TEST(static_cast<unsigned char>(f[0]) == stream::kFrameMagic);
   BOOST_TEST(f[1] == 'Q');
   BOOST_TEST(f[2] == '\0');
   BOOST_TEST(f[3] == '\0');
   // zlib.crc32(b'Q\x00\x00') == 0x923f9d95: an empty payload still covers type and length.
-  BOOST_TEST(fs::frame_crc('Q', "") == 0x923f9d95u);
+  BOOST_TEST(stream::frame_crc('Q', "") == 0x923f9d95u);
   BOOST_TEST(static_cast<unsigned char>(f[4]) == 0x95);
   BOOST_TEST(static_cast<unsigned char>(f[7]) == 0x92);
 
-  const std::string d = fs::encode_frame('D', std::string(300, 'x'));
-  BOOST_TEST(d.size() == fs::kFrameHeaderSize + 300);
+  const std::string d = stream::encode_frame('D', std::string(300, 'x'));
+  BOOST_TEST(d.size() == stream::kFrameHeaderSize + 300);
   BOOST_TEST(static_cast<unsigned char>(d[2]) == (300 & 0xff));
   BOOST_TEST(static_cast<unsigned char>(d[3]) == (300 >> 8));
   const std::string payload(300, 'x');
   uLong crc = crc32(0L, reinterpret_cast<const Bytef*>("D\x2c\x01"), 3);
   crc = crc32(crc, reinterpret_cast<const Bytef*>(payload.data()), 300);
-  BOOST_TEST(fs::frame_crc('D', payload) == static_cast<std::uint32_t>(crc));
+  BOOST_TEST(stream::frame_crc('D', payload) == static_cast<std::uint32_t>(crc));
 }
 
 BOOST_AUTO_TEST_CASE(round_trip_every_byte_value_fed_bytewise) {
   const std::string data = all_bytes();
-  const std::string wire = fs::encode_frame('P', data) + fs::encode_frame('K', "42");
-  fs::FrameDecoder dec;
-  std::vector<fs::Frame> got;
+  const std::string wire = stream::encode_frame('P', data) + stream::encode_frame('K', "42");
+  stream::FrameDecoder dec;
+  std::vector<stream::Frame> got;
   for (char c : wire) {
     dec.feed(std::string_view(&c, 1));
     while (auto f = dec.next()) got.push_back(*f);
@@ -79,41 +80,41 @@ BOOST_AUTO_TEST_CASE(round_trip_every_byte_value_fed_bytewise) {
 }
 
 BOOST_AUTO_TEST_CASE(largest_payload_and_too_large) {
-  const std::string big(fs::kMaxFramePayload, '\x04');
-  fs::FrameDecoder dec;
-  dec.feed(fs::encode_frame('D', big));
+  const std::string big(stream::kMaxFramePayload, '\x04');
+  stream::FrameDecoder dec;
+  dec.feed(stream::encode_frame('D', big));
   auto f = dec.next();
   BOOST_REQUIRE(f);
   BOOST_TEST(f->payload == big);  // 0x04 inside a payload is data, not the end marker
 
-  std::string oversized = fs::encode_frame('D', std::string(fs::kMaxFramePayload + 1, 'a'));
-  fs::FrameDecoder dec2;
+  std::string oversized = stream::encode_frame('D', std::string(stream::kMaxFramePayload + 1, 'a'));
+  stream::FrameDecoder dec2;
   dec2.feed(oversized);
   BOOST_CHECK_THROW(dec2.next(), mpytool::MpyError);
-  BOOST_CHECK_THROW(fs::encode_frame('D', std::string(70000, 'a')), std::length_error);
+  BOOST_CHECK_THROW(stream::encode_frame('D', std::string(70000, 'a')), std::length_error);
 }
 
 BOOST_AUTO_TEST_CASE(corruption_is_detected) {
-  std::string f = fs::encode_frame('D', "hello world");
+  std::string f = stream::encode_frame('D', "hello world");
   f[10] ^= 0x01;  // one bit of the payload
-  fs::FrameDecoder dec;
+  stream::FrameDecoder dec;
   dec.feed(f);
   BOOST_CHECK_THROW(dec.next(), mpytool::MpyError);
 
-  std::string g = fs::encode_frame('D', "hello world");
+  std::string g = stream::encode_frame('D', "hello world");
   g[1] = 'E';  // the type is covered by the CRC too
-  fs::FrameDecoder dec2;
+  stream::FrameDecoder dec2;
   dec2.feed(g);
   BOOST_CHECK_THROW(dec2.next(), mpytool::MpyError);
 
-  fs::FrameDecoder dec3;
+  stream::FrameDecoder dec3;
   dec3.feed("Traceback");
   BOOST_CHECK_THROW(dec3.next(), mpytool::MpyError);
 }
 
 BOOST_AUTO_TEST_CASE(end_of_program_between_frames) {
-  fs::FrameDecoder dec;
-  dec.feed(fs::encode_frame('K', "1") + "\x04Traceback (most recent call last):\r\n\x04>");
+  stream::FrameDecoder dec;
+  dec.feed(stream::encode_frame('K', "1") + "\x04Traceback (most recent call last):\r\n\x04>");
   auto f = dec.next();
   BOOST_REQUIRE(f);
   BOOST_TEST(f->type == 'K');
@@ -123,8 +124,8 @@ BOOST_AUTO_TEST_CASE(end_of_program_between_frames) {
 }
 
 BOOST_AUTO_TEST_CASE(incomplete_frame_waits) {
-  const std::string f = fs::encode_frame('S', "1234");
-  fs::FrameDecoder dec;
+  const std::string f = stream::encode_frame('S', "1234");
+  stream::FrameDecoder dec;
   dec.feed(f.substr(0, 5));
   BOOST_TEST(!dec.next());
   dec.feed(f.substr(5, 4));
@@ -139,7 +140,7 @@ BOOST_AUTO_TEST_CASE(incomplete_frame_waits) {
 // an inflater that reads input bit by bit must get them from the pieces received so far. zlib
 // with Z_SYNC_FLUSH returns what the input completes; each piece must complete exactly its count.
 void check_pieces(const std::string& data, std::size_t piece, int wbits) {
-  const auto segs = fs::deflate_segments(data, piece, wbits);
+  const auto segs = stream::deflate_segments(data, piece, wbits);
   std::size_t raw = 0;
   for (const auto& s : segs) {
     BOOST_TEST(s.data.size() <= piece);
@@ -170,41 +171,41 @@ BOOST_AUTO_TEST_CASE(pieces_complete_exactly_their_raw_size) {
   check_pieces(text, 1020, 12);  // zlib, small window
   check_pieces(text + all_bytes() + text, 100, 15);
   // libdeflate's best level beats zlib -9 on text.
-  BOOST_TEST(fs::compress_stream(text, 15).size() < fs::compress_stream(text, 14).size());
-  BOOST_TEST(fs::segments_size(fs::deflate_segments(text, 4092, 15)) ==
-             fs::compress_stream(text, 15).size());
+  BOOST_TEST(stream::compress_stream(text, 15).size() < stream::compress_stream(text, 14).size());
+  BOOST_TEST(stream::segments_size(stream::deflate_segments(text, 4092, 15)) ==
+             stream::compress_stream(text, 15).size());
 }
 
 BOOST_AUTO_TEST_CASE(inflater_and_empty_stream) {
-  const auto empty = fs::deflate_segments("", 4096, 10);
+  const auto empty = stream::deflate_segments("", 4096, 10);
   BOOST_REQUIRE_EQUAL(empty.size(), 1u);
   BOOST_TEST(empty[0].raw_size == 0u);
-  fs::Inflater inf;
+  stream::Inflater inf;
   std::string out;
   inf.feed(empty[0].data, out);
   BOOST_TEST(out.empty());
   BOOST_TEST(inf.finished());
 
   const std::string data = all_bytes() + sample_text(5000);
-  fs::Inflater inf2;
+  stream::Inflater inf2;
   std::string out2;
-  for (const auto& s : fs::deflate_segments(data, 1000, 12)) {
+  for (const auto& s : stream::deflate_segments(data, 1000, 12)) {
     for (char c : s.data) inf2.feed(std::string_view(&c, 1), out2);  // any split works
   }
   BOOST_TEST(inf2.finished());
   BOOST_TEST(out2 == data);
 
-  fs::Inflater bad;
+  stream::Inflater bad;
   std::string ignored;
   BOOST_CHECK_THROW(bad.feed("not zlib at all", ignored), mpytool::MpyError);
 }
 
 BOOST_AUTO_TEST_CASE(window_bits_follow_free_memory) {
-  BOOST_TEST(fs::window_bits_for(1024 * 1024) == 15);
-  BOOST_TEST(fs::window_bits_for(98304) == 15);
-  BOOST_TEST(fs::window_bits_for(98303) == 14);
-  BOOST_TEST(fs::window_bits_for(20000) == 12);
-  BOOST_TEST(fs::window_bits_for(0) == 10);
+  BOOST_TEST(stream::window_bits_for(1024 * 1024) == 15);
+  BOOST_TEST(stream::window_bits_for(98304) == 15);
+  BOOST_TEST(stream::window_bits_for(98303) == 14);
+  BOOST_TEST(stream::window_bits_for(20000) == 12);
+  BOOST_TEST(stream::window_bits_for(0) == 10);
 }
 
 BOOST_AUTO_TEST_CASE(base64_vectors) {

@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
-#include "mpytool/fs/export.hpp"
+#include "mpytool/export.hpp"
 
-namespace mpytool::fs {
+namespace mpytool::stream {
 
 /// A piece of a compressed file: after the pieces before it, `data` lets an inflater that
 /// reads its input bit by bit on demand (uzlib, the board's DeflateIO) produce exactly
@@ -25,25 +25,25 @@ struct DeflateSegment {
 
 /// Compresses \p data as one zlib stream with a window of 2^wbits: libdeflate at its best level
 /// for a 32 KiB window (about 4% smaller than zlib -9), zlib level 9 for smaller windows.
-MPYTOOL_FS_API std::string compress_stream(std::string_view data, int wbits);
+MPYTOOL_CORE_API std::string compress_stream(std::string_view data, int wbits);
 
 /// Cuts a zlib stream into pieces of at most \p piece bytes and finds, by inflating it, how many
 /// bytes each piece completes (a symbol split between pieces counts for the later one).
-MPYTOOL_FS_API std::vector<DeflateSegment> cut_stream(std::string_view stream, std::size_t piece);
+MPYTOOL_CORE_API std::vector<DeflateSegment> cut_stream(std::string_view stream, std::size_t piece);
 
 /// compress_stream() then cut_stream().
-MPYTOOL_FS_API std::vector<DeflateSegment> deflate_segments(std::string_view data,
-                                                            std::size_t piece, int wbits);
+MPYTOOL_CORE_API std::vector<DeflateSegment> deflate_segments(std::string_view data,
+                                                              std::size_t piece, int wbits);
 
 /// Total compressed size of \p segments.
-MPYTOOL_FS_API std::size_t segments_size(const std::vector<DeflateSegment>& segments);
+MPYTOOL_CORE_API std::size_t segments_size(const std::vector<DeflateSegment>& segments);
 
 /// Window bits for a board with \p mem_free bytes of heap (after the agent's own buffers): the
 /// largest of 10..15 whose window takes at most a third of it.
-MPYTOOL_FS_API int window_bits_for(std::int64_t mem_free);
+MPYTOOL_CORE_API int window_bits_for(std::int64_t mem_free);
 
 /// Streaming zlib inflater (any window). Throws MpyError on corrupt data.
-class MPYTOOL_FS_API Inflater {
+class MPYTOOL_CORE_API Inflater {
  public:
   Inflater();
   ~Inflater();
@@ -60,4 +60,4 @@ class MPYTOOL_FS_API Inflater {
   bool finished_ = false;
 };
 
-}  // namespace mpytool::fs
+}  // namespace mpytool::stream

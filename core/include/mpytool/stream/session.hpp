@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// One run of the streaming transfer agent (core/helpers/stream.py) on the board: bulk data at
+/// the wire's speed for every plugin. The agent speaks frames (stream/frame.hpp) both ways,
+/// grants the host credit so that nothing is sent that the board's stdin buffer cannot hold,
+/// and runs the operations a plugin registers: a plugin loads a helper that defines handlers
+/// `h(x, payload)` and names them by frame letter in SessionOptions::ops. A handler gets
+/// `x = (tx, rf, rx, sx, cur, ob, om, fl)`:
+///  - `tx(type, payload)` sends a frame, `rf()` reads the next one as (type, memoryview);
+///  - `rx(z, put)` takes D frames up to E (raw, or with z each is a u32 LE raw count and a
+///    piece of one zlib stream, see stream/deflate.hpp) and calls `put(memoryview)` with
+///    pieces of at most `chunk` bytes; returns E's payload (the sender's SHA-256, may be empty);
+///  - `sx(get, z)` sends what `get()` returns (a buffer; empty at the end) as D frames,
+///    deflated with z, and returns the SHA-256 of the raw data (b'' without hashlib);
+///  - `cur` = [object to close(), path to remove] when the operation fails or the agent ends;
+///  - `ob`/`om`: the chunk buffer and its memoryview; `fl`: the feature flags of the hello.
+/// A handler answers with K or X frames of its own; an exception becomes an X frame and the
+/// agent then waits for A or Q.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mpytool/conn.hpp"
+#include "mpytool/export.hpp"
+#include "mpytool/stream/frame.hpp"
+
+namespace mpytool {
+class Mpy;
+class MpyComm;
+}  // namespace mpytool
+
+namespace mpytool::stream {
+
+/// Traffic of transfers, for benchmarks and tests.
+struct Stats {
+  std::int64_t bytes_out = 0;     ///< host to board, all traffic of transfers
+  std::int64_t bytes_in = 0;      ///< board to host, all traffic of transfers
+  std::int64_t round_trips = 0;   ///< times the host waited for the board's answer
+  std::int64_t credit_waits = 0;  ///< times the host waited for flow-control credit
+};
+
+/// How to start the agent.
+struct SessionOptions {
+  /// Stdin slack the board grants beyond what it reads: what its stdin buffer holds while it is
+  /// busy (every board: 256; a profile's transfer.stdin_buffer raises it).
+  int window = 256;
+  /// The agent's chunk buffer; frames carry at most min(chunk, kMaxFramePayload) bytes.
+  int chunk = 4096;
+  /// Python dict of the plugin's handlers by frame type, e.g. "{87:_mt_fw,82:_mt_fr}" (the
+  /// helpers that define them must be loaded first).
+  std::string ops;
+  /// Window bits of the board's compressor for sx(get, True).
+  int deflate_wbits = 10;
+  /// Polled while waiting; true aborts the agent and throws Interrupted.
+  std::function<bool()> cancelled;
+};
+/// What the agent reported in its hello frame.
+struct Features {
+  bool sha256 = false;   ///< hashlib.sha256: uploads are verified by hash, not only size
+  bool inflate = false;  ///< deflate.DeflateIO can decompress (compressed uploads)
+  bool deflate = false;  ///< deflate.DeflateIO can compress (compressed downloads)
+  std::int64_t mem_free = 0;
+};
+
+class MPYTOOL_CORE_API Session {
+ public:
+  /// Loads the agent helper and starts it on \p mpy's board; counts traffic in \p stats
+  /// (optional, must outlive the session). Throws CmdError (the board cannot run it), Timeout,
+  /// MpyError (garbled answer).
+  Session(Mpy& mpy, SessionOptions options, Stats* stats = nullptr);
+  /// Releases the agent if it still runs (abort()).
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  const Features& features() const noexcept { return features_; }
+  /// Largest payload of a frame in this session (the agent's frame buffer).
+  std::size_t max_payload() const noexcept { return max_payload_; }
+
+  /// Sends 256 bytes of every value and checks the echo (binary-clean link, framing, CRC).
+  void probe();
+
+  /// Sends one frame, waiting for credit as needed (board frames that arrive meanwhile are
+  /// queued for next_frame()). Only the first Q or A is sent.
+  void send_frame(char type, std::string_view payload = {});
+
+  /// The next board frame other than credit, waiting up to the I/O timeout.
+  Frame next_frame();
+  /// A board frame other than credit if one is already here (no waiting).
+  std::optional<Frame> poll_frame();
+
+  /// Counts one wait for the board's answer (a plugin's request/verdict exchange).
+  void count_round_trip() noexcept { ++stats_.round_trips; }
+
+  /// Sends Q (unless \p already_sent) and reads the program's end. Throws CmdError if the
+  /// agent raised.
+  void quit(bool already_sent = false);
+  /// Ends the agent after a board-reported error (it waits for A or Q): sends A, reads the end.
+  void finish_after_error();
+  /// Best effort: releases the agent (abort frame, then Ctrl-C filler if it does not end) and
+  /// leaves the REPL state to the next command's recovery if that fails. Never throws.
+  void abort() noexcept;
+
+  /// True while the agent runs.
+  bool running() const noexcept { return running_; }
+
+ private:
+  void send_raw(std::string_view bytes);
+  // Reads what the board sent (waiting up to \p wait seconds), decodes frames: credit raises
+  // the limit, others are queued. Returns true if anything arrived. Throws when the program
+  // ended (CmdError with its traceback, or MpyError if it ended silently), on Ctrl-C.
+  bool pump(double wait);
+  void ingest(Bytes data);
+  void read_end(std::string rest);
+  void wait_end();
+  void check_cancel();
+
+  Mpy& mpy_;
+  Conn& conn_;
+  MpyComm& comm_;
+  FrameDecoder decoder_;
+  std::deque<Frame> queue_;
+  std::int64_t sent_ = 0;
+  std::size_t max_payload_ = kMaxFramePayload;
+  /// Bytes of the frame being sent that the board has not been sent yet: what an agent waiting
+  /// inside that frame still needs before it can notice anything (abort()).
+  std::size_t frame_left_ = 0;
+  std::int64_t limit_ = 0;
+  bool running_ = false;
+  bool ended_ = false;
+  bool closing_ = false;  ///< Q or A sent
+  Features features_;
+  std::string code_;
+  std::function<bool()> cancelled_;
+  Stats own_stats_;
+  Stats& stats_;
+};
+
+/// Seconds of board silence tolerated while transferring (flash garbage collection on some
+/// ports blocks for several seconds).
+inline constexpr double kTransferIoTimeout = 20.0;
+
+}  // namespace mpytool::stream
