@@ -27,6 +27,13 @@ constexpr const char* kStreamKey = "transfer.stream";
 /// The block-device operations of the transfer agent (helpers/flash_stream.py).
 constexpr char kOpWrite = 'W';
 constexpr char kOpRead = 'R';
+/// Stream attempts of one write (each resumes with the blocks the last one left).
+constexpr int kStreamAttempts = 3;
+
+std::string first_line(std::string_view s) {
+  const auto nl = s.find('\n');
+  return std::string(nl == std::string_view::npos ? s : s.substr(0, nl));
+}
 
 std::string to_hex(std::string_view bytes) {
   std::string out;
@@ -207,17 +214,36 @@ FlashWriteResult FlashTransfer::write(std::string_view data, const FlashProgress
   std::string padded(data);
   padded.resize(r.blocks * bs, '\xff');
   if (!compress) compress = mpy_.transfer_settings().compress;
-  const std::vector<std::string> board = block_hashes(r.blocks);
-  std::vector<BlockRun> runs = plan_blocks(padded, bs, board, kHashLen);
-  if (progress) progress(0, blocks_in(runs) * bs);
-  std::unique_ptr<stream::Session> s = runs.empty() ? nullptr : open_stream();
-  if (s) {
+  // A stream that breaks (a frame garbled on the link: the agent stops at its CRC) is resumed:
+  // the board's block hashes are fetched again and only the blocks still different are sent.
+  for (int attempt = 1;; ++attempt) {
+    const std::vector<std::string> board = block_hashes(r.blocks);
+    std::vector<BlockRun> runs = plan_blocks(padded, bs, board, kHashLen);
+    if (progress) progress(0, blocks_in(runs) * bs);
+    if (runs.empty()) break;
+    std::unique_ptr<stream::Session> s = open_stream();
+    if (!s) {
+      r.path = "text";
+      runs = plan_blocks(padded, bs, board, kHashLen, kBlocksPerExec);
+      write_text(padded, runs, progress, compress, r);
+      break;
+    }
     r.path = "stream";
-    write_stream(*s, padded, runs, progress, compress, r);
-  } else {
-    r.path = runs.empty() ? "" : "text";
-    runs = plan_blocks(padded, bs, board, kHashLen, kBlocksPerExec);
-    write_text(padded, runs, progress, compress, r);
+    try {
+      write_stream(*s, padded, runs, progress, compress, r);
+      break;
+    } catch (const Interrupted&) {
+      throw;
+    } catch (const ConnError&) {
+      throw;  // the link is gone (or the board silent): a re-run resumes
+    } catch (const DeviceError&) {
+      throw;  // the board refused a write
+    } catch (const MpyError& e) {
+      if (attempt == kStreamAttempts) throw;
+      logger().warn("flash write: the stream broke ({}); resuming with the blocks still missing",
+                    first_line(e.what()));
+      bound_ = false;  // the agent's end reset what the board had loaded
+    }
   }
   r.sha256 = sha256(data.size());
   if (r.sha256 != sha256_hex(data)) {

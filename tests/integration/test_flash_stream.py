@@ -53,15 +53,21 @@ def test_interrupted_write_is_completed_by_a_rerun(make_board, tmp_path):
     data = os.urandom(300 * 1024)  # 75 blocks, about 13 s at 230400 baud
     (tmp_path / "img.bin").write_bytes(data)
     env = dict(os.environ, NO_COLOR="1")
+    err = open(tmp_path / "first.err", "wb")
     p = subprocess.Popen([MPYTOOL, "-p", b.pty, "flash", "write", "ota_1",
                           str(tmp_path / "img.bin")], env=env, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
+                         stderr=err)
     time.sleep(5)
-    assert p.poll() is None, "the write ended before the cut"
+    assert p.poll() is None, ("the write ended before the cut",
+                              (tmp_path / "first.err").read_bytes())
     p.kill()  # the link is cut in the middle of a frame
     p.wait()
-    r = ok(run("-p", b.pty, "-v", "flash", "write", "ota_1", str(tmp_path / "img.bin"),
-               timeout=120))
+    r = run("-p", b.pty, "-v", "flash", "write", "ota_1", str(tmp_path / "img.bin"),
+            timeout=120)
+    if r.returncode:
+        print(run("-p", b.pty, "exec", OVERRUNS).stdout)
+        print(r.stderr.decode()[-3000:])
+    ok(r)
     line = [l for l in r.stderr.decode().splitlines() if "blocks changed" in l][0]
     sent = int(line[line.rfind("(") + 1:].split()[0])
     assert 0 < sent < 75, line  # only what the cut left unwritten

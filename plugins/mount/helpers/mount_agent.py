@@ -46,6 +46,11 @@ def _mv_q(c, m, p=b''):
     k = 0
     micropython.kbd_intr(-1)
     try:
+        # A Ctrl-C that came just before kbd_intr(-1) is still pending and would fire at the
+        # next jump, after the request went out: the host's reply would then reach the REPL
+        # as typed text. A jump here raises it while no request is on the way.
+        for _ in (0, 1):
+            pass
         _mv_o.write(h + p + pack('<I', crc32(p, crc32(h[2:]))))
         while 1:
             b = _mv_i.read(1)
