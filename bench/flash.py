@@ -18,10 +18,8 @@ It prints figures, it is not a test (exit status 1 only when the setup is broken
 wrong data).
 """
 import argparse
-import hashlib
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -29,7 +27,11 @@ import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import run as common  # noqa: E402  (Proxy, Board, BenchError, constants)
+import run as common  # noqa: E402  (Proxy, Board, BenchError, run_cli, constants)
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "tools"))
+import esp_image  # noqa: E402  (the tests' ESP app image builder)
 
 ROOT = common.ROOT
 RATE = common.LINK_A_RATE
@@ -48,53 +50,18 @@ PARTITION = 0x180000  # ota_1 of the virtual esp32's table
 BINARIES = ["/usr/lib/x86_64-linux-gnu/libcrypto.so.3", "/usr/bin/node", "/usr/bin/python3"]
 
 
-def app_image(code):
-    """An ESP app image as esptool lays it out around \\p code (see tests' make_image)."""
-    hdr = (bytes([0xE9, 2, 2, 0x20]) + struct.pack("<I", 0x40081234) + bytes([0xEE, 0, 0, 0])
-           + struct.pack("<H", 0) + bytes(9) + bytes([1]))
-    desc = bytearray(256)
-    desc[0:4] = struct.pack("<I", 0xABCD5432)
-    desc[16:21] = b"1.0.0"
-    desc[48:53] = b"bench"
-    img = bytearray(hdr)
-    img += struct.pack("<II", 0x3F400020, len(desc)) + desc
-    img += struct.pack("<II", 0x40080000, len(code)) + code
-    s = 0xEF
-    for b in bytes(desc) + code:
-        s ^= b
-    img += bytes(15 - len(img) % 16)
-    img.append(s)
-    img += hashlib.sha256(img).digest()
-    return bytes(img)
-
-
 def make_image(size):
     for path in BINARIES:
         if os.path.isfile(path) and os.path.getsize(path) >= size:
             with open(path, "rb") as f:
-                code = f.read(size - 24 - 8 - 256 - 8 - 16 - 32)
-            return app_image(code), path
+                code = f.read(size - esp_image.OVERHEAD)
+            img = esp_image.app_image(code, project=b"bench", version=b"1.0.0")
+            return img + b"\xff" * (size - len(img)), path
     raise common.BenchError("no compiled binary of %d bytes found for the payload" % size)
 
 
-def mpytool_run(mpytool, proxy, args):
-    before = proxy.snapshot()
-    env = dict(os.environ, NO_COLOR="1")
-    start = time.monotonic()
-    proc = subprocess.run([mpytool, "-a", proxy.address, *args], capture_output=True,
-                          timeout=common.RUN_TIMEOUT, env=env, stdin=subprocess.DEVNULL)
-    seconds = time.monotonic() - start
-    proxy.wait_idle()
-    after = proxy.snapshot()
-    if proc.returncode != 0:
-        raise common.BenchError("mpytool %s failed (exit %d):\n%s" % (
-            " ".join(args)[:200], proc.returncode, proc.stderr.decode(errors="replace").strip()))
-    return seconds, after[0] - before[0], after[1] - before[1], proc.stdout.decode() + \
-        proc.stderr.decode()
-
-
 def overruns(mpytool, proxy):
-    out = mpytool_run(mpytool, proxy, ["exec", "import _vboard;print(_vboard.rx_overruns())"])[3]
+    out = common.run_cli(mpytool, proxy, ["exec", "import _vboard;print(_vboard.rx_overruns())"])[3]
     return int(out.split()[0])
 
 
@@ -107,11 +74,11 @@ def bench_link(key, mpytool, image, work):
         board = common.Board(LINKS[key][2], os.path.join(work, "board-%s.log" % key))
         boards.append(board)
         proxy = common.Proxy(board.tcp)
-        mpytool_run(mpytool, proxy, ["exec", "pass"])  # boots, helpers not yet loaded
+        common.run_cli(mpytool, proxy, ["exec", "pass"])  # boots, helpers not yet loaded
         for name, args in (("write", ["-v", "flash", "write", "ota_1", img_path]),
                            ("rewrite", ["-v", "flash", "write", "ota_1", img_path]),
                            ("read", ["flash", "read", "ota_1", out_path])):
-            sec, h2b, b2h, out = mpytool_run(mpytool, proxy, args)
+            sec, h2b, b2h, out = common.run_cli(mpytool, proxy, args)
             rows.append((name, sec, h2b, b2h, overruns(mpytool, proxy), out))
         with open(out_path, "rb") as f:
             back = f.read()
@@ -121,8 +88,8 @@ def bench_link(key, mpytool, image, work):
         board2 = common.Board(LINKS[key][2], os.path.join(work, "board-%s-ota.log" % key))
         boards.append(board2)
         proxy = common.Proxy(board2.tcp)
-        mpytool_run(mpytool, proxy, ["exec", "pass"])
-        sec, h2b, b2h, out = mpytool_run(mpytool, proxy, ["-v", "flash", "ota", img_path])
+        common.run_cli(mpytool, proxy, ["exec", "pass"])
+        sec, h2b, b2h, out = common.run_cli(mpytool, proxy, ["-v", "flash", "ota", img_path])
         rows.append(("ota", sec, h2b, b2h, overruns(mpytool, proxy), out))
         proxy.close()
     finally:

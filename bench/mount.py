@@ -70,27 +70,12 @@ print('H', binascii.hexlify(h.digest()).decode(), n)
 """
 
 
-def mpytool_run(mpytool, proxy, args):
-    before = proxy.snapshot()
-    env = dict(os.environ, NO_COLOR="1")
-    start = time.monotonic()
-    proc = subprocess.run([mpytool, "-a", proxy.address, *args], capture_output=True,
-                          timeout=common.RUN_TIMEOUT, env=env, stdin=subprocess.DEVNULL)
-    seconds = time.monotonic() - start
-    proxy.wait_idle()
-    after = proxy.snapshot()
-    if proc.returncode != 0:
-        raise common.BenchError("mpytool %s failed (exit %d):\n%s" % (
-            " ".join(args)[:200], proc.returncode, proc.stderr.decode(errors="replace").strip()))
-    return seconds, after[0] - before[0], after[1] - before[1], proc.stdout.decode()
-
-
 def scenario(key, name, mpytool, local, code, work, expect_hash=None):
     board = common.Board(LINKS[key][2], os.path.join(work, "board-%s-%s.log" % (key, name)))
     proxy = common.Proxy(board.tcp)
     try:
-        _, b_h2b, b_b2h, _ = mpytool_run(mpytool, proxy, ["mount", local, "--", "exec", "pass"])
-        wall, h2b, b2h, out = mpytool_run(
+        _, b_h2b, b_b2h, _ = common.run_cli(mpytool, proxy, ["mount", local, "--", "exec", "pass"])
+        wall, h2b, b2h, out = common.run_cli(
             mpytool, proxy, ["mount", local, "--", "exec", code, "--", "mount", "--json"])
         fields = {}
         listing = None

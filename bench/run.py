@@ -228,6 +228,26 @@ def run_mpytool(mpytool, proxy, args, trace_path=None):
     return (seconds, *(a - b for a, b in zip(after, before)), summary)
 
 
+def run_cli(mpytool, proxy, args):
+    """Runs `mpytool -a PROXY args`; returns (seconds, to_board, to_host, stdout + stderr)."""
+    before = proxy.snapshot()
+    env = dict(os.environ, NO_COLOR="1")
+    start = time.monotonic()
+    try:
+        proc = subprocess.run([mpytool, "-a", proxy.address, *args], capture_output=True,
+                              timeout=RUN_TIMEOUT, env=env, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise BenchError("mpytool %s did not finish in %d s" % (" ".join(args)[:200], RUN_TIMEOUT))
+    seconds = time.monotonic() - start
+    proxy.wait_idle()
+    after = proxy.snapshot()
+    if proc.returncode != 0:
+        raise BenchError("mpytool %s failed (exit %d):\n%s" % (
+            " ".join(args)[:200], proc.returncode, proc.stderr.decode(errors="replace").strip()))
+    return (seconds, after[0] - before[0], after[1] - before[1],
+            proc.stdout.decode() + proc.stderr.decode())
+
+
 def compare_trees(src, dst):
     """Returns the differences between two trees (missing, extra or different files)."""
     problems = []

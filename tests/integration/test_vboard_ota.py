@@ -1,32 +1,18 @@
 """The virtual esp32's OTA model behaves like ESP-IDF with app rollback (vboard/board/esp32.py):
 set_boot() verifies the image, a new app boots pending-verify, a second reset without
 mark_app_valid_cancel_rollback() rolls back, a confirmed app stays, otadata survives resets."""
-import hashlib
-import struct
+import os
+import sys
 
 from conftest import run
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools"))
+from esp_image import app_image  # noqa: E402
 
 
 def make_image(size=5000, hash_=True, chip=0):
     """An ESP app image as esptool lays it out, with an esp_app_desc_t in segment 0."""
-    hdr = (bytes([0xE9, 2, 2, 0x20]) + struct.pack("<I", 0x40081234) + bytes([0xEE, 0, 0, 0])
-           + struct.pack("<H", chip) + bytes(9) + bytes([1 if hash_ else 0]))
-    desc = bytearray(256)
-    desc[0:4] = struct.pack("<I", 0xABCD5432)
-    desc[16:22] = b"v9.9.9"
-    desc[48:52] = b"test"
-    code = bytes((i * 31 + 7) & 255 for i in range(size))
-    img = bytearray(hdr)
-    img += struct.pack("<II", 0x3F400020, len(desc)) + desc
-    img += struct.pack("<II", 0x40080000, len(code)) + code
-    s = 0xEF
-    for b in bytes(desc) + code:
-        s ^= b
-    img += bytes(15 - len(img) % 16)
-    img.append(s)
-    if hash_:
-        img += hashlib.sha256(img).digest()
-    return bytes(img)
+    return app_image(bytes((i * 31 + 7) & 255 for i in range(size)), hash_=hash_, chip=chip)
 
 
 WRITE = """import esp32

@@ -47,6 +47,7 @@ function emitCookedText(s) {
 
 // ----------------------------------------------------------------- input ----
 function takeByte() {
+  if (dataIntr.length) return dataIntr.shift();
   if (Atomics.load(ctl, C.IN_COUNT) === 0) return -1;
   const ri = ctl[C.IN_RI];
   const b = inBuf[ri];
@@ -71,10 +72,21 @@ function waitByte(ms) {
 let intrScheduled = false;
 let tickCount = 0;
 
+// Interrupt chars the main thread took for an interrupt although the program had disabled it
+// (micropython.kbd_intr(-1)) before this thread published that: on firmware the UART ISR sees
+// the new setting at once, so these bytes are data, read before the ring's.
+const dataIntr = [];
+
 function checkIntr() {
   if (Atomics.load(ctl, C.INTR) === 0) return false;
   Atomics.store(ctl, C.INTR, 0);
   if (Atomics.load(ctl, C.RUNNING) === 0) return false;
+  const seen = Atomics.load(ctl, C.KBD_CHAR);
+  if (seen !== engine.interruptChar()) {
+    dataIntr.push(seen);
+    refreshKbdChar();
+    return false;
+  }
   engine.scheduleInterrupt();
   intrScheduled = true;
   return true;
@@ -106,7 +118,7 @@ const io = {
     }
   },
   stdinReady() {
-    if (Atomics.load(ctl, C.IN_COUNT) > 0) return true;
+    if (dataIntr.length || Atomics.load(ctl, C.IN_COUNT) > 0) return true;
     Atomics.wait(ctl, C.IN_COUNT, 0, 1); // poll loops spin in wasm: yield a little
     return Atomics.load(ctl, C.IN_COUNT) > 0;
   },

@@ -34,8 +34,12 @@ class ReplCommand : public Command {
       return 0;
     }
     ctx.mpy().comm().exit_raw_repl();
+    // Raw before the banner: a key typed as soon as it shows must not be cooked by the line
+    // discipline (Enter would reach the board as \n, which its REPL ignores). Raw output has no
+    // \n -> \r\n translation, so the banner brings its own \r on a terminal.
+    RawTerminal raw(STDIN_FILENO);  // restored on every way out of run()
     Output& out = ctx.out();
-    out.verbose(1, "REPL (Ctrl+] to exit)");
+    out.verbose(1, ::isatty(STDERR_FILENO) ? "REPL (Ctrl+] to exit)\r" : "REPL (Ctrl+] to exit)");
     out.err().flush();
     auto show = [&out](std::string_view chunk) { out.data(chunk); };
     // An outside SIGINT (Ctrl-C itself is a key in raw mode) ends the session; the dispatcher
@@ -47,7 +51,6 @@ class ReplCommand : public Command {
       mpy.service(true);
       return ctx.interrupted();
     };
-    RawTerminal raw(STDIN_FILENO);  // restored on every way out of run()
     try {
       run_terminal(ctx.conn(), STDIN_FILENO, show, stop);
     } catch (...) {
