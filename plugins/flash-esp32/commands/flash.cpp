@@ -12,31 +12,12 @@
 #include "mpytool/context.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/flash_esp32/partitions.hpp"
+#include "mpytool/host_file.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/output.hpp"
 
 namespace mpytool::flash_esp32 {
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw UsageError(fmt::format("Firmware file not found: {}", path));
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-void write_file(const std::string& path, const std::string& data) {
-  const std::string tmp = path + ".mpytmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw MpyError(fmt::format("cannot write '{}'", path));
-    f << data;
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    throw MpyError(fmt::format("cannot write '{}'", path));
-  }
-}
 
 class FlashCommand : public Command {
  public:
@@ -84,14 +65,14 @@ class FlashCommand : public Command {
       out.verbose(1, fmt::format("FLASH READ {} -> {}", w[1], w[2]));
       const std::string data = flash_read(mpy, w[1], progress_line(out, "reading " + w[1]));
       out.end_progress();
-      write_file(w[2], data);
+      write_host_file(w[2], data);
       out.verbose(
           1, fmt::format("  saved {} to {}", format_size(static_cast<double>(data.size())), w[2]));
       return 0;
     }
     if (sub == "write") {
       if (w.size() != 3) throw UsageError("flash write: [label] file");
-      const std::string data = read_file(w[2]);
+      const std::string data = read_host_file(w[2]);
       out.verbose(1, fmt::format("FLASH WRITE {} -> {}", w[2], w[1]));
       const FlashWriteResult r = flash_write(mpy, data, w[1], progress_line(out, "writing"),
                                              ctx.globals().compress, force, layout);
@@ -113,7 +94,7 @@ class FlashCommand : public Command {
     }
     if (sub == "ota") {
       if (w.size() != 2) throw UsageError("flash ota: firmware");
-      const std::string data = read_file(w[1]);
+      const std::string data = read_host_file(w[1]);
       out.verbose(1, "OTA UPDATE");
       out.verbose(1, "  Firmware: " + format_size(static_cast<double>(data.size())));
       const OtaResult r = ota_write(mpy, data, progress_line(out, "Writing"),

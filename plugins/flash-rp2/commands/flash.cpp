@@ -13,6 +13,7 @@
 #include "commands.hpp"
 #include "mpytool/context.hpp"
 #include "mpytool/error.hpp"
+#include "mpytool/host_file.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/output.hpp"
 
@@ -57,27 +58,16 @@ class FlashCommand : public Command {
       out.verbose(1, "FLASH READ -> " + w[1]);
       const std::string data = flash_read(mpy, progress_line(out, "reading"));
       out.end_progress();
-      const std::string tmp = w[1] + ".mpytmp";
-      {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) throw MpyError(fmt::format("cannot write '{}'", w[1]));
-        f << data;
-      }
-      if (std::rename(tmp.c_str(), w[1].c_str()) != 0) {
-        throw MpyError(fmt::format("cannot write '{}'", w[1]));
-      }
+      write_host_file(w[1], data);
       out.verbose(
           1, fmt::format("  saved {} to {}", format_size(static_cast<double>(data.size())), w[1]));
       return 0;
     }
     if (sub == "write") {
       if (w.size() != 2) throw UsageError("flash write: [label] file");
-      std::ifstream f(w[1], std::ios::binary);
-      if (!f) throw UsageError(fmt::format("Firmware file not found: {}", w[1]));
-      std::stringstream s;
-      s << f.rdbuf();
+      const std::string data = read_host_file(w[1]);
       out.verbose(1, "FLASH WRITE " + w[1]);
-      const FlashWriteResult r = flash_write(mpy, s.str(), progress_line(out, "writing"), w[1]);
+      const FlashWriteResult r = flash_write(mpy, data, progress_line(out, "writing"), w[1]);
       out.end_progress();
       out.verbose(1, fmt::format("  wrote {} to flash{} ({} of {} blocks changed)",
                                  format_size(static_cast<double>(r.bytes)),

@@ -13,6 +13,7 @@
 #include "mpytool/board_profile.hpp"
 #include "mpytool/context.hpp"
 #include "mpytool/error.hpp"
+#include "mpytool/host_file.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/output.hpp"
 
@@ -75,10 +76,7 @@ class OtaCommand : public Command {
       return 0;
     }
     if (sub == "write" && w.size() == 2) {
-      std::ifstream f(w[1], std::ios::binary);
-      if (!f) throw UsageError(fmt::format("Firmware file not found: {}", w[1]));
-      std::stringstream data;
-      data << f.rdbuf();
+      const std::string data = read_host_file(w[1]);
       UpdateOptions o;
       o.reset = !args.flag("no-reset");
       o.confirm = !args.flag("no-confirm");
@@ -88,7 +86,7 @@ class OtaCommand : public Command {
       if (const BoardProfile* p = ctx.profile()) o.layout = p->flash_table;
       out.verbose(1, "OTA UPDATE " + w[1]);
       const UpdateResult r = update(
-          mpy, data.str(), o,
+          mpy, data, o,
           [&out](std::size_t done, std::size_t total) {
             out.progress(1, fmt::format("  Writing: {:3d}% {} / {}",
                                         total ? static_cast<int>(100 * done / total) : 100,
