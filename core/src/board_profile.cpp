@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "mpytool/error.hpp"
+#include "mpytool/reset_sequence.hpp"
 #include "search_path.hpp"
 
 #ifndef MPYTOOL_INSTALL_DATA_DIR
@@ -97,6 +98,24 @@ class ProfileReader {
     fail(key, fmt::format("expected one of {}, got '{}'", fmt::join(words, ", "), word));
   }
 
+  /// A reset sequence in esptool's grammar, or nullopt when \p node is one of the \p presets.
+  std::optional<ResetSequence> sequence(const YAML::Node& node, const std::string& key,
+                                        std::initializer_list<std::string_view> presets) const {
+    const std::string text = string(node, key);
+    for (std::string_view w : presets) {
+      if (w == text) return std::nullopt;
+    }
+    try {
+      return parse_reset_sequence(text);
+    } catch (const ResetSequenceError& e) {
+      const YAML::Mark m = node.Mark();
+      fail(key,
+           fmt::format("line {}, column {}: expected {} or a reset sequence "
+                       "(D0|R1|W0.1|R0): {} (at character {})",
+                       m.line + 1, m.column + 1, fmt::join(presets, ", "), e.what(), e.column()));
+    }
+  }
+
   BoardProfile read() const {
     YAML::Node root;
     try {
@@ -161,14 +180,22 @@ class ProfileReader {
     if (auto r = root["reset"]) {
       expect_map(r, "reset", {"hard", "bootloader"});
       if (auto n = r["hard"]) {
-        p.hard_reset = choice<HardReset>(n, "reset.hard",
-                                         {{"rts", HardReset::kRts}, {"none", HardReset::kNone}});
+        if (auto seq = sequence(n, "reset.hard", {"rts", "none"})) {
+          p.hard_reset_sequence = std::move(seq);
+        } else {
+          p.hard_reset = choice<HardReset>(n, "reset.hard",
+                                           {{"rts", HardReset::kRts}, {"none", HardReset::kNone}});
+        }
       }
       if (auto n = r["bootloader"]) {
-        p.bootloader_reset = choice<BootloaderReset>(n, "reset.bootloader",
-                                                     {{"dtr-rts", BootloaderReset::kDtrRts},
-                                                      {"machine", BootloaderReset::kMachine},
-                                                      {"none", BootloaderReset::kNone}});
+        if (auto seq = sequence(n, "reset.bootloader", {"dtr-rts", "machine", "none"})) {
+          p.bootloader_sequence = std::move(seq);
+        } else {
+          p.bootloader_reset = choice<BootloaderReset>(n, "reset.bootloader",
+                                                       {{"dtr-rts", BootloaderReset::kDtrRts},
+                                                        {"machine", BootloaderReset::kMachine},
+                                                        {"none", BootloaderReset::kNone}});
+        }
       }
     }
     if (auto f = root["flash"]) {

@@ -192,6 +192,10 @@ void Conn::wait_writable(double timeout) {
 
 void Conn::hard_reset() { throw ConnError("Hardware reset not supported on " + type_name()); }
 
+void Conn::run_reset_sequence(const ResetSequence&) {
+  throw ConnError("Hardware reset not supported on " + type_name());
+}
+
 void Conn::reset_to_bootloader() {
   throw ConnError("Bootloader reset not supported on " + type_name());
 }

@@ -17,6 +17,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 #include <utility>
@@ -246,9 +248,42 @@ std::string ConnSerial::description() const { return port_; }
 
 std::string ConnSerial::type_name() const { return type_; }
 
-void ConnSerial::set_dtr(bool on) {
+// MPYTOOL_MODEM_TRACE=FILE (a test seam; a pty has no modem lines): reset sequences append
+// "<ms since the first change> DTR|RTS <0|1>" lines to FILE instead of driving the lines.
+namespace {
+
+struct ModemTrace {
+  std::FILE* file = nullptr;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  ModemTrace() {
+    if (const char* path = std::getenv("MPYTOOL_MODEM_TRACE"); path && *path) {
+      file = std::fopen(path, "a");
+    }
+  }
+  ~ModemTrace() {
+    if (file) std::fclose(file);
+  }
+  bool record(const char* line, bool on) {
+    if (!file) return false;
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(file, "%.1f %s %d\n", ms, line, on ? 1 : 0);
+    std::fflush(file);
+    return true;
+  }
+};
+
+ModemTrace& modem_trace() {
+  static ModemTrace trace;
+  return trace;
+}
+
+}  // namespace
+
+void ConnSerial::set_line(int line, bool on) {
   if (fd_ < 0) throw ConnError("Not connected");
-  if (!set_modem_line(fd_, TIOCM_DTR, on)) {
+  if (modem_trace().record(line == TIOCM_DTR ? "DTR" : "RTS", on)) return;
+  if (!set_modem_line(fd_, line, on)) {
     if (errno == ENOTTY || errno == EINVAL) {
       throw ConnError("Hardware reset not supported on " + type_);
     }
@@ -256,36 +291,56 @@ void ConnSerial::set_dtr(bool on) {
   }
 }
 
-void ConnSerial::set_rts(bool on) {
+void ConnSerial::set_dtr(bool on) { set_line(TIOCM_DTR, on); }
+
+void ConnSerial::set_rts(bool on) { set_line(TIOCM_RTS, on); }
+
+void ConnSerial::set_dtr_rts(bool dtr, bool rts) {
   if (fd_ < 0) throw ConnError("Not connected");
-  if (!set_modem_line(fd_, TIOCM_RTS, on)) {
-    if (errno == ENOTTY || errno == EINVAL) {
-      throw ConnError("Hardware reset not supported on " + type_);
+  if (modem_trace().file) {
+    modem_trace().record("DTR", dtr);
+    modem_trace().record("RTS", rts);
+    return;
+  }
+  int bits = 0;
+  if (::ioctl(fd_, TIOCMGET, &bits) != 0) {
+    throw ConnError("Hardware reset not supported on " + type_);
+  }
+  bits = dtr ? bits | TIOCM_DTR : bits & ~TIOCM_DTR;
+  bits = rts ? bits | TIOCM_RTS : bits & ~TIOCM_RTS;
+  if (::ioctl(fd_, TIOCMSET, &bits) != 0) throw ConnError("Connection lost: " + reason(errno));
+}
+
+void ConnSerial::run_reset_sequence(const ResetSequence& seq) {
+  logger().info("reset sequence {}", format_reset_sequence(seq));
+  for (const ResetStep& step : seq) {
+    switch (step.kind) {
+      case ResetStep::Kind::kDtr:
+        set_dtr(step.dtr);
+        break;
+      case ResetStep::Kind::kRts:
+        set_rts(step.rts);
+        break;
+      case ResetStep::Kind::kBoth:
+        set_dtr_rts(step.dtr, step.rts);
+        break;
+      case ResetStep::Kind::kWait:
+        std::this_thread::sleep_for(std::chrono::duration<double>(step.seconds));
+        break;
     }
-    throw ConnError("Connection lost: " + reason(errno));
   }
 }
 
 void ConnSerial::hard_reset() {
-  // Native USB (CDC) boards have no auto-reset circuit; their DTR/RTS mean something else.
+  // Native USB (CDC) boards have no auto-reset circuit; their DTR/RTS mean something else. A
+  // board profile that knows better gives its own sequence (run_reset_sequence()).
   if (type_ != "USB-UART") throw ConnError("Hardware reset not supported on " + type_);
-  logger().info("hard_reset: using DTR/RTS");
-  set_dtr(false);  // GPIO0 high: normal boot
-  set_rts(true);   // EN low: reset
-  std::this_thread::sleep_for(100ms);
-  set_rts(false);  // release EN
+  run_reset_sequence(rts_reset_sequence());
 }
 
 void ConnSerial::reset_to_bootloader() {
   if (type_ != "USB-UART") throw ConnError("Bootloader reset not supported on " + type_);
-  logger().info("reset_to_bootloader: using DTR/RTS");
-  set_dtr(false);  // GPIO0 high
-  set_rts(true);   // EN low: reset
-  std::this_thread::sleep_for(100ms);
-  set_dtr(true);   // GPIO0 low: ROM download mode
-  set_rts(false);  // release EN, the chip samples GPIO0
-  std::this_thread::sleep_for(50ms);
-  set_dtr(false);  // GPIO0 high again
+  run_reset_sequence(bootloader_reset_sequence());
 }
 
 void ConnSerial::reconnect(double timeout) {

@@ -280,9 +280,17 @@ void Mpy::machine_bootloader() {
   reset_state();
 }
 
-void Mpy::hard_reset() {
+void Mpy::hard_reset() { hard_reset(nullptr); }
+
+void Mpy::hard_reset(const ResetSequence& seq) { hard_reset(&seq); }
+
+void Mpy::hard_reset(const ResetSequence* seq) {
   try {
-    conn_.hard_reset();
+    if (seq) {
+      conn_.run_reset_sequence(*seq);
+    } else {
+      conn_.hard_reset();
+    }
   } catch (const ConnError& e) {
     throw MpyError(std::string("Hardware reset failed: ") + e.what());
   }
@@ -290,9 +298,17 @@ void Mpy::hard_reset() {
   notify_board_reset();
 }
 
-void Mpy::reset_to_bootloader() {
+void Mpy::reset_to_bootloader() { reset_to_bootloader(nullptr); }
+
+void Mpy::reset_to_bootloader(const ResetSequence& seq) { reset_to_bootloader(&seq); }
+
+void Mpy::reset_to_bootloader(const ResetSequence* seq) {
   try {
-    conn_.reset_to_bootloader();
+    if (seq) {
+      conn_.run_reset_sequence(*seq);
+    } else {
+      conn_.reset_to_bootloader();
+    }
   } catch (const ConnError& e) {
     throw MpyError(std::string("Bootloader reset failed: ") + e.what());
   }

@@ -125,7 +125,8 @@ BOOST_AUTO_TEST_CASE(broken_profiles_name_file_and_key) {
   BOOST_TEST(load_error("id: x\nrepl: {raw_paste: maybe}\n") ==
              "repl.raw_paste: expected one of auto, yes, no, got 'maybe'");
   BOOST_TEST(load_error("id: x\nreset: {hard: dtr}\n") ==
-             "reset.hard: expected one of rts, none, got 'dtr'");
+             "reset.hard: line 2, column 15: expected rts, none or a reset sequence "
+             "(D0|R1|W0.1|R0): unknown command 'd' (D, R, U or W) (at character 1)");
   BOOST_TEST(load_error("id: x\nmatch: {machine_contains: S3}\n") == "match.platform: missing");
   BOOST_TEST(load_error("id: x\nmatch: {platform: rp2, usb: [\"2e8a\"]}\n") ==
              "match.usb: expected \"vvvv:pppp\" (hex), got '2e8a'");

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "mpytool/export.hpp"
+#include "mpytool/reset_sequence.hpp"
 
 namespace mpytool {
 
@@ -70,7 +71,11 @@ struct BoardProfile {
   std::optional<int> stdin_buffer;      ///< `transfer.stdin_buffer`: bytes buffered on stdin
   std::optional<HardReset> hard_reset;  ///< `reset.hard`
   std::optional<BootloaderReset> bootloader_reset;  ///< `reset.bootloader`
-  std::optional<FlashLayout> flash_layout;          ///< `flash.layout`
+  /// `reset.hard` given as a DTR/RTS sequence (reset_sequence.hpp) instead of a preset.
+  std::optional<ResetSequence> hard_reset_sequence;
+  /// `reset.bootloader` given as a DTR/RTS sequence.
+  std::optional<ResetSequence> bootloader_sequence;
+  std::optional<FlashLayout> flash_layout;  ///< `flash.layout`
   /// `flash.layout` given as a list: the partition table a vendor's board must have; the
   /// flash and OTA commands compare the board's table with it before any write (kPartitions).
   std::vector<ProfilePartition> flash_table;

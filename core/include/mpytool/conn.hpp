@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "mpytool/export.hpp"
+#include "mpytool/reset_sequence.hpp"
 
 namespace mpytool {
 
@@ -94,6 +95,10 @@ class MPYTOOL_CORE_API Conn {
 
   /// ESP32 DTR/RTS dance into the ROM bootloader. Throws ConnError when not supported.
   virtual void reset_to_bootloader();
+
+  /// Runs a DTR/RTS sequence (reset_sequence.hpp), e.g. a board profile's `reset.hard`.
+  /// Throws ConnError "Hardware reset not supported on <type>" on links without modem lines.
+  virtual void run_reset_sequence(const ResetSequence& seq);
 
   /// Re-opens the link after a board reset (USB re-enumeration), waiting up to \p timeout
   /// seconds. Throws ConnError "Could not reconnect to P within Ns" or when not supported.

@@ -43,6 +43,13 @@ class MPYTOOL_CORE_API ConnSerial : public Conn {
   /// Sets the RTS line. Throws ConnError if the port is closed.
   void set_rts(bool on);
 
+  /// Sets DTR and RTS in one call (esptool's `U`).
+  void set_dtr_rts(bool dtr, bool rts);
+
+  /// Runs \p seq on DTR/RTS (any serial type: the caller, a board profile, knows the wiring).
+  /// With MPYTOOL_MODEM_TRACE=FILE the changes are appended to FILE with their times instead.
+  void run_reset_sequence(const ResetSequence& seq) override;
+
   /// RTS pulse (100 ms) with DTR low: resets an ESP32 through its auto-reset circuit.
   /// Throws ConnError "Hardware reset not supported on USB-CDC" on native USB boards.
   void hard_reset() override;
@@ -51,6 +58,10 @@ class MPYTOOL_CORE_API ConnSerial : public Conn {
   /// Closes and re-opens the port until it comes back or \p timeout seconds pass.
   void reconnect(double timeout = 10) override;
 
+ private:
+  void set_line(int line, bool on);
+
+ public:
  protected:
   bool wait_readable(double timeout) override;
   Bytes read_available() override;

@@ -142,8 +142,12 @@ class MPYTOOL_CORE_API Mpy {
   void machine_bootloader();
   /// RTS pulse reset (USB-UART only). Throws MpyError "Hardware reset failed: ...".
   void hard_reset();
+  /// A reset by \p seq on DTR/RTS (a board profile's `reset.hard`), on any serial link.
+  void hard_reset(const ResetSequence& seq);
   /// ESP32 ROM bootloader via DTR/RTS. Throws MpyError "Bootloader reset failed: ...".
   void reset_to_bootloader();
+  /// The bootloader by \p seq on DTR/RTS (a board profile's `reset.bootloader`).
+  void reset_to_bootloader(const ResetSequence& seq);
 
   /// os.getcwd().
   std::string getcwd();
@@ -197,6 +201,8 @@ class MPYTOOL_CORE_API Mpy {
 
  private:
   void notify_board_reset();
+  void hard_reset(const ResetSequence* seq);
+  void reset_to_bootloader(const ResetSequence* seq);
 
   std::string_view helper_source_of(std::string_view name) const;
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "mpytool/board_profile.hpp"
 #include "mpytool/context.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/mpy.hpp"
@@ -73,12 +74,31 @@ class ResetCommand : public Command {
       }
       out.verbose(1, "  connected", Color::kGreen);
     } else if (mode == "rts") {
-      mpy.hard_reset();
+      // The board profile knows the wiring: its own sequence, or that there is no reset line.
+      const BoardProfile* p = ctx.profile();
+      if (p && p->hard_reset_sequence) {
+        mpy.hard_reset(*p->hard_reset_sequence);
+      } else if (p && p->hard_reset == HardReset::kNone) {
+        throw MpyError(fmt::format(
+            "Hardware reset failed: profile '{}' says the board has no reset line", p->id));
+      } else {
+        mpy.hard_reset();
+      }
       if (reconnect) std::this_thread::sleep_for(std::chrono::milliseconds(500));
     } else if (mode == "boot") {
       mpy.machine_bootloader();
     } else {
-      mpy.reset_to_bootloader();
+      const BoardProfile* p = ctx.profile();
+      if (p && p->bootloader_sequence) {
+        mpy.reset_to_bootloader(*p->bootloader_sequence);
+      } else if (p && p->bootloader_reset == BootloaderReset::kMachine) {
+        mpy.machine_bootloader();
+      } else if (p && p->bootloader_reset == BootloaderReset::kNone) {
+        throw MpyError(fmt::format(
+            "Bootloader reset failed: profile '{}' says the host cannot enter it", p->id));
+      } else {
+        mpy.reset_to_bootloader();
+      }
     }
     return 0;
   }
