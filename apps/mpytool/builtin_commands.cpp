@@ -114,20 +114,99 @@ class PluginsCommand : public Builtin {
   }
 };
 
+// The effective profile (after `extends`) as YAML, every key the tool reads.
+std::string profile_text(const BoardProfile& p) {
+  std::string out = fmt::format("id: {}\ndescription: {}\nfile: {}\n", p.id,
+                                p.description.empty() ? "''" : p.description, p.path.string());
+  if (!p.extends.empty()) out += "extends: " + p.extends + "\n";
+  if (!p.match_platform.empty() || !p.match_usb.empty() || p.match_machine_contains) {
+    out += "match:\n";
+    if (!p.match_platform.empty()) out += "  platform: " + p.match_platform + "\n";
+    if (p.match_machine_contains) out += "  machine_contains: " + *p.match_machine_contains + "\n";
+    if (!p.match_usb.empty()) out += fmt::format("  usb: [{}]\n", fmt::join(p.match_usb, ", "));
+  }
+  if (!p.capabilities.empty()) {
+    out += fmt::format("capabilities: [{}]\n", fmt::join(p.capabilities, ", "));
+  }
+  if (p.raw_paste != RawPasteMode::kAuto) {
+    out +=
+        fmt::format("repl:\n  raw_paste: {}\n", p.raw_paste == RawPasteMode::kYes ? "yes" : "no");
+  }
+  if (p.chunk_size || p.stdin_buffer) {
+    out += "transfer:\n";
+    if (p.chunk_size) out += fmt::format("  chunk_size: {}\n", *p.chunk_size);
+    if (p.stdin_buffer) out += fmt::format("  stdin_buffer: {}\n", *p.stdin_buffer);
+  }
+  std::string reset;
+  if (p.hard_reset_sequence) {
+    reset += "  hard: \"" + format_reset_sequence(*p.hard_reset_sequence) + "\"\n";
+  } else if (p.hard_reset) {
+    reset += std::string("  hard: ") + (*p.hard_reset == HardReset::kRts ? "rts" : "none") + "\n";
+  }
+  if (p.bootloader_sequence) {
+    reset += "  bootloader: \"" + format_reset_sequence(*p.bootloader_sequence) + "\"\n";
+  } else if (p.bootloader_reset) {
+    const char* w = *p.bootloader_reset == BootloaderReset::kDtrRts    ? "dtr-rts"
+                    : *p.bootloader_reset == BootloaderReset::kMachine ? "machine"
+                                                                       : "none";
+    reset += std::string("  bootloader: ") + w + "\n";
+  }
+  if (!reset.empty()) out += "reset:\n" + reset;
+  if (!p.flash_table.empty()) {
+    out += "flash:\n  layout:\n";
+    for (const auto& e : p.flash_table) {
+      out += fmt::format("    - {{label: {}, type: {}, subtype: {}, offset: {:#x}, size: {:#x}}}\n",
+                         e.label, e.type, e.subtype, e.offset, e.size);
+    }
+  } else if (p.flash_layout) {
+    out += fmt::format("flash:\n  layout: {}\n",
+                       *p.flash_layout == FlashLayout::kPartitions  ? "partitions"
+                       : *p.flash_layout == FlashLayout::kUserFlash ? "user-flash"
+                                                                    : "none");
+  }
+  return out;
+}
+
 class ProfilesCommand : public Builtin {
  public:
   using Builtin::Builtin;
   CommandInfo info() const override {
-    return make("profiles", "List board profiles in search order: id, description, file.");
+    CommandInfo i = make("profiles",
+                         "List board profiles in search order: id, description, file. "
+                         "'profiles show ID': the effective profile; 'profiles check FILE': "
+                         "validate one.");
+    i.positionals.push_back({"ACTION", "show ID | check FILE", PositionalSpec::Arity::kZeroOrMore});
+    return i;
   }
-  int run(CommandContext& ctx, const ParsedArgs&) override {
-    auto profiles = find_profiles(profile_search_path(ctx.globals().profile_dirs));
+  int run(CommandContext& ctx, const ParsedArgs& args) override {
+    const auto dirs = profile_search_path(ctx.globals().profile_dirs);
+    const auto& w = args.positionals();
+    std::ostream& out = ctx.out().out();
+    if (!w.empty()) {
+      if (w.size() != 2 || (w[0] != "show" && w[0] != "check")) {
+        throw UsageError("profiles: expected 'show ID' or 'check FILE'");
+      }
+      if (w[0] == "check") {
+        const BoardProfile p = load_profile(w[1], dirs);
+        out << fmt::format("{}: ok (id '{}'{})\n", w[1], p.id,
+                           p.extends.empty() ? "" : ", extends '" + p.extends + "'");
+        return 0;
+      }
+      auto profiles = find_profiles(dirs);
+      const BoardProfile* p = find_profile_by_id(profiles, w[1]);
+      if (!p) {
+        throw UsageError(fmt::format("unknown profile '{}'", w[1]),
+                         "run 'mpytool profiles' for the list of profiles");
+      }
+      out << profile_text(*p);
+      return 0;
+    }
+    auto profiles = find_profiles(dirs);
     std::size_t id_width = 2, desc_width = 11;
     for (const auto& p : profiles) {
       id_width = std::max(id_width, p.id.size());
       desc_width = std::max(desc_width, p.description.size());
     }
-    std::ostream& out = ctx.out().out();
     for (const auto& p : profiles) {
       out << fmt::format("{:<{}}  {:<{}}  {}\n", p.id, id_width,
                          p.description.empty() ? "-" : p.description, desc_width, p.path.string());

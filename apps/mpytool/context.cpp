@@ -26,7 +26,7 @@ namespace {
 BoardProfile explicit_profile(const GlobalOptions& g) {
   const std::string& v = g.profile;
   if (v.find('/') != std::string::npos || v.ends_with(".yaml") || v.ends_with(".yml")) {
-    return load_profile(v);
+    return load_profile(v, profile_search_path(g.profile_dirs));
   }
   std::vector<BoardProfile> profiles = find_profiles(profile_search_path(g.profile_dirs));
   if (const BoardProfile* p = find_profile_by_id(profiles, v)) return *p;

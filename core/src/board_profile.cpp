@@ -32,7 +32,8 @@ namespace fs = std::filesystem;
 /// Reads one file; every error names the file and the dotted key.
 class ProfileReader {
  public:
-  explicit ProfileReader(fs::path file) : file_(std::move(file)) {}
+  ProfileReader(fs::path file, std::vector<fs::path> dirs)
+      : file_(std::move(file)), dirs_(std::move(dirs)) {}
 
   [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
     throw UsageError(fmt::format("profile '{}': {}: {}", file_.string(), key, problem));
@@ -116,15 +117,70 @@ class ProfileReader {
     }
   }
 
-  BoardProfile read() const {
-    YAML::Node root;
+  YAML::Node load(const fs::path& file) const {
     try {
-      root = YAML::LoadFile(file_.string());
+      return YAML::LoadFile(file.string());
     } catch (const YAML::BadFile&) {
-      throw UsageError(fmt::format("profile '{}': cannot read the file", file_.string()));
+      throw UsageError(fmt::format("profile '{}': cannot read the file", file.string()));
     } catch (const YAML::ParserException& e) {
       throw UsageError(fmt::format("profile '{}': invalid YAML at line {}, column {}: {}",
-                                   file_.string(), e.mark.line + 1, e.mark.column + 1, e.msg));
+                                   file.string(), e.mark.line + 1, e.mark.column + 1, e.msg));
+    }
+  }
+
+  /// Child keys override the base's; mappings merge key by key, lists and scalars replace.
+  static YAML::Node merge(const YAML::Node& base, const YAML::Node& over) {
+    if (!base.IsMap() || !over.IsMap()) return YAML::Clone(over);
+    YAML::Node out = YAML::Clone(base);
+    for (const auto& kv : over) {
+      const std::string key = kv.first.Scalar();
+      out[key] = base[key] ? merge(base[key], kv.second) : YAML::Clone(kv.second);
+    }
+    return out;
+  }
+
+  /// The YAML of profile \p id in the search directories, its own `extends` resolved.
+  YAML::Node base_node(const std::string& id, std::vector<std::string>& chain) const {
+    if (std::find(chain.begin(), chain.end(), id) != chain.end() || chain.size() > 8) {
+      fail("extends", fmt::format("circular: {} -> {}", fmt::join(chain, " -> "), id));
+    }
+    chain.push_back(id);
+    for (const auto& dir : dirs_) {
+      std::vector<fs::path> files;
+      std::error_code ec;
+      for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const fs::path& f = entry.path();
+        if ((f.extension() == ".yaml" || f.extension() == ".yml") && entry.is_regular_file(ec)) {
+          files.push_back(f);
+        }
+      }
+      std::sort(files.begin(), files.end());
+      for (const auto& f : files) {
+        if (fs::equivalent(f, file_, ec)) continue;
+        YAML::Node n = load(f);
+        if (!n.IsMap() || !n["id"] || !n["id"].IsScalar() || n["id"].Scalar() != id) continue;
+        return resolve(n, chain);
+      }
+    }
+    fail("extends", fmt::format("no profile '{}' in the search path", id));
+  }
+
+  YAML::Node resolve(YAML::Node node, std::vector<std::string>& chain) const {
+    if (!node.IsMap() || !node["extends"]) return node;
+    const std::string id = string(node["extends"], "extends");
+    YAML::Node over = YAML::Clone(node);
+    over.remove("extends");
+    return merge(base_node(id, chain), over);
+  }
+
+  BoardProfile read() const {
+    YAML::Node root = load(file_);
+    std::string extends;
+    if (root.IsMap() && root["extends"]) {
+      extends = string(root["extends"], "extends");
+      std::vector<std::string> chain;
+      if (root["id"] && root["id"].IsScalar()) chain.push_back(root["id"].Scalar());
+      root = resolve(root, chain);
     }
     if (!root.IsMap()) fail("(top level)", "expected a mapping, got " + describe(root));
     expect_map(
@@ -133,6 +189,7 @@ class ProfileReader {
 
     BoardProfile p;
     p.path = file_;
+    p.extends = extends;
     if (!root["id"]) fail("id", "missing");
     p.id = string(root["id"], "id");
     if (p.id.empty()) fail("id", "must not be empty");
@@ -262,11 +319,14 @@ class ProfileReader {
   }
 
   fs::path file_;
+  std::vector<fs::path> dirs_;
 };
 
 }  // namespace
 
-BoardProfile load_profile(const fs::path& file) { return ProfileReader(file).read(); }
+BoardProfile load_profile(const fs::path& file, const std::vector<fs::path>& dirs) {
+  return ProfileReader(file, dirs).read();
+}
 
 std::vector<fs::path> profile_search_path(const std::vector<std::string>& explicit_dirs,
                                           bool include_defaults) {
@@ -274,6 +334,8 @@ std::vector<fs::path> profile_search_path(const std::vector<std::string>& explic
   for (const auto& d : explicit_dirs) detail::add_search_dir(dirs, d);
   if (!include_defaults) return dirs;
 
+  // A project's own boards, next to its code.
+  detail::add_search_dir(dirs, fs::path(".mpytool") / "profiles");
   detail::add_env_search_dirs(dirs, "MPYTOOL_PROFILE_PATH");
   if (const char* home = std::getenv("HOME"); home && *home) {
     detail::add_search_dir(dirs, fs::path(home) / ".config" / "mpytool" / "profiles");
@@ -297,7 +359,7 @@ std::vector<BoardProfile> find_profiles(const std::vector<fs::path>& dirs) {
     }
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
-      BoardProfile p = load_profile(f);
+      BoardProfile p = load_profile(f, dirs);
       if (ids.insert(p.id).second) profiles.push_back(std::move(p));
     }
   }

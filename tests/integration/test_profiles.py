@@ -92,3 +92,51 @@ def test_bad_profile_file_is_a_usage_error(make_board, tmp_path):
     assert r.returncode == 2
     assert "unknown profile 'rp3'" in r.stderr.decode()
     assert "did you mean 'rp2'?" in r.stderr.decode()
+
+
+def test_extends_inherits_and_overrides_and_show_prints_the_result(tmp_path):
+    # A vendor's board builds on the shipped esp32 profile and changes only what differs.
+    (tmp_path / "acme.yaml").write_text(
+        "id: acme-s3\ndescription: Acme S3 board\nextends: esp32\n"
+        "match: {machine_contains: ESP32S3}\ntransfer: {stdin_buffer: 1024}\n"
+        "reset: {hard: \"D0|R1|W0.2|R0\"}\n")
+    r = run("--profile-dir", str(tmp_path), "profiles", "show", "acme-s3")
+    assert r.returncode == 0, r.stderr
+    text = r.stdout.decode()
+    assert "extends: esp32\n" in text
+    assert "  platform: esp32\n  machine_contains: ESP32S3\n" in text  # merged mapping
+    assert "capabilities: [platform.esp32, flash.partitions, ota.partitions]" in text  # inherited
+    assert "  stdin_buffer: 1024\n" in text  # overridden
+    assert '  hard: "D0|R1|W0.2|R0"\n' in text
+    r = run("--profile-dir", str(tmp_path), "profiles", "check", str(tmp_path / "acme.yaml"))
+    assert r.returncode == 0 and b"ok (id 'acme-s3', extends 'esp32')" in r.stdout, r.stderr
+    # The profile in force for a command is the merged one.
+    r = run("--profile-dir", str(tmp_path), "profiles", "show", "nope")
+    assert r.returncode == 2 and b"unknown profile 'nope'" in r.stderr
+
+
+def test_extends_errors(tmp_path):
+    (tmp_path / "a.yaml").write_text("id: a\nextends: b\n")
+    (tmp_path / "b.yaml").write_text("id: b\nextends: a\n")
+    (tmp_path / "c.yaml").write_text("id: c\nextends: missing\n")
+    r = run("--profile-dir", str(tmp_path), "profiles", "check", str(tmp_path / "a.yaml"))
+    assert r.returncode == 2 and b"extends: circular: a -> b -> a" in r.stderr, r.stderr
+    r = run("--profile-dir", str(tmp_path), "profiles", "check", str(tmp_path / "c.yaml"))
+    assert r.returncode == 2 and b"extends: no profile 'missing' in the search path" in r.stderr
+    (tmp_path / "c.yaml").write_text("id: c\nextends: rp2\nbogus: 1\n")
+    r = run("--profile-dir", str(tmp_path), "profiles", "check", str(tmp_path / "c.yaml"))
+    assert r.returncode == 2 and b"bogus" in r.stderr, r.stderr
+
+
+def test_project_profiles_in_dot_mpytool(tmp_path):
+    import subprocess
+    from conftest import MPYTOOL
+    (tmp_path / ".mpytool" / "profiles").mkdir(parents=True)
+    (tmp_path / ".mpytool" / "profiles" / "bench.yaml").write_text(
+        "id: bench-rig\ndescription: the lab's rig\nextends: rp2\n")
+    exe = os.path.abspath(MPYTOOL) if os.sep in MPYTOOL else MPYTOOL
+    r = subprocess.run([exe, "profiles"], capture_output=True, cwd=tmp_path,
+                       env=dict(os.environ, NO_COLOR="1"), timeout=60)
+    assert r.returncode == 0, r.stderr
+    line = next(l for l in r.stdout.decode().splitlines() if l.startswith("bench-rig "))
+    assert "the lab's rig" in line and ".mpytool/profiles/bench.yaml" in line

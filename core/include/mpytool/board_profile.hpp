@@ -80,6 +80,7 @@ struct BoardProfile {
   /// flash and OTA commands compare the board's table with it before any write (kPartitions).
   std::vector<ProfilePartition> flash_table;
   std::filesystem::path path;  ///< the file it was loaded from
+  std::string extends;         ///< `extends`: the id it inherits from ("" none)
 
   /// True if `capabilities` lists \p cap.
   bool has_capability(std::string_view cap) const {
@@ -91,12 +92,16 @@ struct BoardProfile {
 };
 
 /// Loads and validates one profile file: unknown keys, wrong types, bad values and invalid YAML
-/// throw UsageError "profile '<path>': <key>: <problem>".
-MPYTOOL_CORE_API BoardProfile load_profile(const std::filesystem::path& file);
+/// throw UsageError "profile '<path>': <key>: <problem>". `extends: ID` inherits profile ID,
+/// found in \p dirs (first file of that id in search order; chains allowed, cycles refused):
+/// the file's keys override the base's, mappings merge key by key, lists replace.
+MPYTOOL_CORE_API BoardProfile load_profile(const std::filesystem::path& file,
+                                           const std::vector<std::filesystem::path>& dirs = {});
 
 /// The profile directories in search order, without duplicates and without directories that do
 /// not exist:
-///  1. \p explicit_dirs (--profile-dir, in the order given);
+///  1. \p explicit_dirs (--profile-dir, in the order given), then `./.mpytool/profiles` (a
+///     project's own boards);
 ///  2. the ':'-separated entries of the MPYTOOL_PROFILE_PATH environment variable;
 ///  3. `$HOME/.config/mpytool/profiles`;
 ///  4. `<directory of the executable>/../share/mpytool/profiles` (the build tree mirrors the
