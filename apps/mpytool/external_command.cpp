@@ -19,7 +19,7 @@
 #include <system_error>
 
 #include "mpytool/error.hpp"
-#include "spawn.hpp"
+#include "mpytool/process.hpp"
 
 extern char** environ;
 
@@ -29,20 +29,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<fs::path> split_path(const char* value) {
-  std::vector<fs::path> out;
-  if (!value) return out;
-  std::string v = value;
-  std::size_t start = 0;
-  while (start <= v.size()) {
-    std::size_t end = v.find(':', start);
-    if (end == std::string::npos) end = v.size();
-    if (end > start) out.emplace_back(v.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 fs::path libexec_dir() {
   std::error_code ec;
   fs::path exe = boost::dll::program_location(ec);
@@ -51,15 +37,11 @@ fs::path libexec_dir() {
 }
 
 std::vector<fs::path> exec_search_path() {
-  std::vector<fs::path> dirs = split_path(std::getenv("MPYTOOL_EXEC_PATH"));
+  std::vector<fs::path> dirs;
+  if (const char* v = std::getenv("MPYTOOL_EXEC_PATH"); v && *v) dirs = path_dirs(v);
   if (fs::path d = libexec_dir(); !d.empty()) dirs.push_back(d);
-  for (auto& d : split_path(std::getenv("PATH"))) dirs.push_back(d);
+  for (auto& d : path_dirs(std::getenv("PATH"))) dirs.push_back(d);
   return dirs;
-}
-
-bool is_executable(const fs::path& p) {
-  std::error_code ec;
-  return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
 }
 
 std::string join(const std::vector<fs::path>& dirs) {
@@ -75,11 +57,7 @@ std::string join(const std::vector<fs::path>& dirs) {
 
 fs::path find_external_command(const std::string& name) {
   if (name.empty() || name.find('/') != std::string::npos) return {};
-  for (const auto& dir : exec_search_path()) {
-    fs::path candidate = dir / ("mpytool-" + name);
-    if (is_executable(candidate)) return candidate;
-  }
-  return {};
+  return find_executable("mpytool-" + name, exec_search_path());
 }
 
 std::vector<std::string> list_external_commands() {
@@ -107,7 +85,8 @@ std::vector<std::pair<std::string, std::string>> external_environment(
   env.emplace_back("MPYTOOL_DEBUG", std::to_string(g.debug));
   if (g.tls.enabled) env.emplace_back("MPYTOOL_SSL", "1");
   env.emplace_back("MPYTOOL_PLUGIN_PATH", join(plugin_path));
-  std::vector<fs::path> exec_path = split_path(std::getenv("MPYTOOL_EXEC_PATH"));
+  std::vector<fs::path> exec_path;
+  if (const char* v = std::getenv("MPYTOOL_EXEC_PATH"); v && *v) exec_path = path_dirs(v);
   if (fs::path d = libexec_dir(); !d.empty()) exec_path.push_back(d);
   env.emplace_back("MPYTOOL_EXEC_PATH", join(exec_path));
   return env;
@@ -141,7 +120,7 @@ int run_external_command(const fs::path& exe, const std::vector<std::string>& ar
     fds.close = {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]};
   }
   pid_t pid = -1;
-  int rc = spawn_with_default_signals(pid, exe.string(), argv, envp.data(), fds);
+  int rc = spawn_process(pid, exe.string(), argv, envp.data(), fds);
   if (!inherit_stdio) {
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);

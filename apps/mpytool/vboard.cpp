@@ -16,8 +16,8 @@
 
 #include "mpytool/error.hpp"
 #include "mpytool/log.hpp"
+#include "mpytool/process.hpp"
 #include "signals.hpp"
-#include "spawn.hpp"
 
 extern char** environ;
 
@@ -32,11 +32,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr auto kReadyTimeout = std::chrono::seconds(20);
-
-bool is_executable(const fs::path& p) {
-  std::error_code ec;
-  return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
-}
 
 /// Parses `READY pty=<path> tcp=<addr>`; false if \p line is not the READY line.
 bool parse_ready(const std::string& line, std::string& pty, std::string& tcp) {
@@ -55,22 +50,6 @@ bool parse_ready(const std::string& line, std::string& pty, std::string& tcp) {
 }
 
 }  // namespace
-
-fs::path find_on_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string value = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  std::size_t start = 0;
-  while (start <= value.size()) {
-    std::size_t end = value.find(':', start);
-    if (end == std::string::npos) end = value.size();
-    // An empty PATH entry means the current directory.
-    const fs::path dir = end > start ? fs::path(value.substr(start, end - start)) : fs::path(".");
-    const fs::path candidate = dir / name;
-    if (is_executable(candidate)) return candidate;
-    start = end + 1;
-  }
-  return {};
-}
 
 fs::path find_vboard_script() {
   std::vector<fs::path> tried;
@@ -94,7 +73,7 @@ fs::path find_vboard_script() {
 }
 
 std::unique_ptr<VirtualBoard> VirtualBoard::start(const std::vector<std::string>& extra_args) {
-  fs::path node = find_on_path("node");
+  fs::path node = find_executable("node");
   if (node.empty()) throw ConnError("--vboard needs Node.js ('node' not found on PATH)");
   fs::path script = find_vboard_script();
 
@@ -107,8 +86,8 @@ std::unique_ptr<VirtualBoard> VirtualBoard::start(const std::vector<std::string>
 
   // The board gets default signal dispositions, not our Ctrl-C handler's choices.
   pid_t pid = -1;
-  int rc = spawn_with_default_signals(pid, node.string(), argv, environ,
-                                      {{{pipefd[1], STDOUT_FILENO}}, {pipefd[0], pipefd[1]}});
+  int rc = spawn_process(pid, node.string(), argv, environ,
+                         SpawnFds{{{pipefd[1], STDOUT_FILENO}}, {pipefd[0], pipefd[1]}, {}});
   ::close(pipefd[1]);
   if (rc != 0) {
     ::close(pipefd[0]);

@@ -44,7 +44,4 @@ class VirtualBoard {
   std::string tcp_, pty_;
 };
 
-/// Finds an executable called \p name on PATH; empty when there is none.
-std::filesystem::path find_on_path(const std::string& name);
-
 }  // namespace mpytool::cli

@@ -18,6 +18,7 @@
 
 #include "mpytool/log.hpp"
 #include "mpytool/mpy.hpp"
+#include "mpytool/process.hpp"
 
 extern char** environ;
 
@@ -29,24 +30,10 @@ namespace fsys = std::filesystem;
 constexpr std::chrono::seconds kVersionTimeout{10};
 constexpr std::chrono::seconds kCompileTimeout{30};
 
-bool is_executable(const fsys::path& p) {
-  std::error_code ec;
-  return fsys::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
-}
-
 std::optional<fsys::path> search_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return std::nullopt;
-  std::string_view rest(path);
-  while (true) {
-    const auto colon = rest.find(':');
-    std::string_view dir = rest.substr(0, colon);
-    fsys::path candidate = (dir.empty() ? fsys::path(".") : fsys::path(dir)) / name;
-    if (is_executable(candidate)) return candidate;
-    if (colon == std::string_view::npos) break;
-    rest.remove_prefix(colon + 1);
-  }
-  return std::nullopt;
+  fsys::path p = find_executable(name);
+  if (p.empty()) return std::nullopt;
+  return p;
 }
 
 /// The first line of a program's output, trimmed, for messages.
@@ -90,31 +77,13 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::mil
   }
   Fd err_r{err_pipe[0]}, err_w{err_pipe[1]};
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_w.fd, 1);
-  posix_spawn_file_actions_adddup2(&actions, err_w.fd, 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // The app handles SIGINT and ignores SIGPIPE; the child gets the default dispositions.
-  sigset_t defaults, empty;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGPIPE);
-  sigemptyset(&empty);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setsigmask(&attr, &empty);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-
+  SpawnFds fds_in;
+  fds_in.stdin_path = "/dev/null";
+  fds_in.dup2 = {{out_w.fd, 1}, {err_w.fd, 2}};
   std::vector<std::string> args = argv;
-  std::vector<char*> cargs;
-  for (auto& a : args) cargs.push_back(a.data());
-  cargs.push_back(nullptr);
+  std::vector<char*> cargs = c_strings(args);
   pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, args[0].c_str(), &actions, &attr, cargs.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  const int rc = spawn_process(pid, args[0], cargs, environ, fds_in);
   out_w.reset();
   err_w.reset();
   if (rc != 0) {
