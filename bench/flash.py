@@ -19,10 +19,8 @@ wrong data).
 """
 import argparse
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import zlib
 
@@ -108,9 +106,7 @@ def main():
     mpytool = os.path.join(opts.build, "bin", "mpytool")
     if not os.access(mpytool, os.X_OK):
         sys.exit("bench: %s not found: build first or pass --build DIR" % mpytool)
-    work = tempfile.mkdtemp(prefix="mpytool-flash-bench-")
-    status = 0
-    try:
+    def body(work):
         image, source = make_image(opts.size)
         with open(os.path.join(work, "image.bin"), "wb") as f:
             f.write(image)
@@ -141,16 +137,8 @@ def main():
                 sys.stdout.flush()
         print("\nlimit s (link A): write/ota = zlib -9 size / 11,520 B/s, read = partition size "
               "(1.5 MiB, the board cannot compress) / 11,520 B/s; ratio = seconds / limit.")
-    except (common.BenchError, subprocess.SubprocessError) as e:
-        print("bench: error: %s" % e, file=sys.stderr)
-        status = 1
-        opts.keep = True
-    finally:
-        if opts.keep:
-            print("kept %s" % work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    return status
+
+    return common.in_workdir("mpytool-flash-bench-", opts.keep, body)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -112,9 +111,7 @@ def main():
     if not os.access(mpytool, os.X_OK):
         sys.exit("bench: %s not found: build first or pass --build DIR" % mpytool)
 
-    work = tempfile.mkdtemp(prefix="mpytool-mount-bench-")
-    status = 0
-    try:
+    def body(work):
         files = os.path.join(work, "files")
         subprocess.run([sys.executable, gen, files, "50", "2048", "1", "102400"], check=True,
                        stdout=subprocess.DEVNULL)
@@ -156,16 +153,8 @@ def main():
                 sys.stdout.flush()
         print("\nwire s = host>brd bytes / 11,520 B/s (link A); vs raw = seconds / (raw size / "
               "11,520 B/s). requests = requests the host served (mount --json).")
-    except (common.BenchError, subprocess.SubprocessError) as e:
-        print("bench: error: %s" % e, file=sys.stderr)
-        status = 1
-        opts.keep = True
-    finally:
-        if opts.keep:
-            print("kept %s" % work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    return status
+
+    return common.in_workdir("mpytool-mount-bench-", opts.keep, body)
 
 
 if __name__ == "__main__":

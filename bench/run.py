@@ -193,43 +193,9 @@ class Board:
 # --- scenarios ----------------------------------------------------------------------------------
 
 
-def run_mpytool(mpytool, proxy, args, trace_path=None):
-    """Runs `mpytool -a PROXY args`; returns (seconds, to_board, to_host, turns, execs, summary)."""
-    if trace_path:
-        with proxy.lock:
-            proxy.trace = []
-            proxy.t0 = time.monotonic()
-    before = proxy.snapshot()
-    env = dict(os.environ, NO_COLOR="1")
-    start = time.monotonic()
-    try:
-        proc = subprocess.run([mpytool, "-a", proxy.address, *args], capture_output=True,
-                              timeout=RUN_TIMEOUT, env=env, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise BenchError("mpytool %s did not finish in %d s" % (" ".join(args), RUN_TIMEOUT))
-    seconds = time.monotonic() - start
-    proxy.wait_idle()
-    after = proxy.snapshot()
-    if trace_path:
-        with proxy.lock:
-            trace, proxy.trace = proxy.trace, None
-        with open(trace_path, "w") as f:
-            f.write("# seconds direction bytes (> host to board, < board to host)\n")
-            for t, to_board, n in trace:
-                f.write("%.6f %s %d\n" % (t, ">" if to_board else "<", n))
-    if proc.returncode != 0:
-        raise BenchError("mpytool %s failed (exit %d):\n%s" % (
-            " ".join(args), proc.returncode, proc.stderr.decode(errors="replace").strip()))
-    try:
-        summary = json.loads(proc.stdout.decode().strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        raise BenchError("mpytool %s printed no JSON summary:\n%s" % (
-            " ".join(args), proc.stdout.decode(errors="replace")))
-    return (seconds, *(a - b for a, b in zip(after, before)), summary)
-
-
-def run_cli(mpytool, proxy, args):
-    """Runs `mpytool -a PROXY args`; returns (seconds, to_board, to_host, stdout + stderr)."""
+def run_process(mpytool, proxy, args):
+    """Runs `mpytool -a PROXY args`; returns (proc, seconds, traffic deltas of the proxy's
+    snapshot: to_board, to_host, turns, execs). A failure or a timeout is a BenchError."""
     before = proxy.snapshot()
     env = dict(os.environ, NO_COLOR="1")
     start = time.monotonic()
@@ -244,8 +210,56 @@ def run_cli(mpytool, proxy, args):
     if proc.returncode != 0:
         raise BenchError("mpytool %s failed (exit %d):\n%s" % (
             " ".join(args)[:200], proc.returncode, proc.stderr.decode(errors="replace").strip()))
-    return (seconds, after[0] - before[0], after[1] - before[1],
-            proc.stdout.decode() + proc.stderr.decode())
+    return proc, seconds, tuple(a - b for a, b in zip(after, before))
+
+
+def run_mpytool(mpytool, proxy, args, trace_path=None):
+    """Runs `mpytool -a PROXY args`; returns (seconds, to_board, to_host, turns, execs, summary)."""
+    if trace_path:
+        with proxy.lock:
+            proxy.trace = []
+            proxy.t0 = time.monotonic()
+    try:
+        proc, seconds, deltas = run_process(mpytool, proxy, args)
+    finally:
+        if trace_path:
+            with proxy.lock:
+                trace, proxy.trace = proxy.trace, None
+            with open(trace_path, "w") as f:
+                f.write("# seconds direction bytes (> host to board, < board to host)\n")
+                for t, to_board, n in trace:
+                    f.write("%.6f %s %d\n" % (t, ">" if to_board else "<", n))
+    try:
+        summary = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise BenchError("mpytool %s printed no JSON summary:\n%s" % (
+            " ".join(args), proc.stdout.decode(errors="replace")))
+    return (seconds, *deltas, summary)
+
+
+def run_cli(mpytool, proxy, args):
+    """Runs `mpytool -a PROXY args`; returns (seconds, to_board, to_host, stdout + stderr)."""
+    proc, seconds, deltas = run_process(mpytool, proxy, args)
+    return seconds, deltas[0], deltas[1], proc.stdout.decode() + proc.stderr.decode()
+
+
+def in_workdir(prefix, keep, body):
+    """Runs body(work) in a fresh temporary directory; returns the exit status (1 after a
+    BenchError, which keeps the directory for a look)."""
+    work = tempfile.mkdtemp(prefix=prefix)
+    status = 0
+    try:
+        body(work)
+    except (BenchError, subprocess.SubprocessError) as e:
+        print("bench: error: %s" % e, file=sys.stderr)
+        status = 1
+        keep = True
+    finally:
+        if keep:
+            print("kept %s" % work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return status
 
 
 def compare_trees(src, dst):

@@ -29,6 +29,20 @@ namespace {
 
 namespace fs = std::filesystem;
 
+/// The `*.yaml` / `*.yml` files of \p dir in name order (none when it cannot be read).
+std::vector<fs::path> profile_files(const fs::path& dir) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const fs::path& f = entry.path();
+    if ((f.extension() == ".yaml" || f.extension() == ".yml") && entry.is_regular_file(ec)) {
+      files.push_back(f);
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 /// Reads one file; every error names the file and the dotted key.
 class ProfileReader {
  public:
@@ -146,16 +160,8 @@ class ProfileReader {
     }
     chain.push_back(id);
     for (const auto& dir : dirs_) {
-      std::vector<fs::path> files;
-      std::error_code ec;
-      for (const auto& entry : fs::directory_iterator(dir, ec)) {
-        const fs::path& f = entry.path();
-        if ((f.extension() == ".yaml" || f.extension() == ".yml") && entry.is_regular_file(ec)) {
-          files.push_back(f);
-        }
-      }
-      std::sort(files.begin(), files.end());
-      for (const auto& f : files) {
+      for (const auto& f : profile_files(dir)) {
+        std::error_code ec;
         if (fs::equivalent(f, file_, ec)) continue;
         YAML::Node n = load(f);
         if (!n.IsMap() || !n["id"] || !n["id"].IsScalar() || n["id"].Scalar() != id) continue;
@@ -349,16 +355,7 @@ std::vector<BoardProfile> find_profiles(const std::vector<fs::path>& dirs) {
   std::vector<BoardProfile> profiles;
   std::set<std::string> ids;
   for (const auto& dir : dirs) {
-    std::vector<fs::path> files;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-      const fs::path& f = entry.path();
-      if ((f.extension() == ".yaml" || f.extension() == ".yml") && entry.is_regular_file(ec)) {
-        files.push_back(f);
-      }
-    }
-    std::sort(files.begin(), files.end());
-    for (const auto& f : files) {
+    for (const auto& f : profile_files(dir)) {
       BoardProfile p = load_profile(f, dirs);
       if (ids.insert(p.id).second) profiles.push_back(std::move(p));
     }
