@@ -9,6 +9,7 @@
 #include <charconv>
 
 #include "mpytool/error.hpp"
+#include "mpytool/size_arg.hpp"
 #include "suggest.hpp"
 
 namespace mpytool::cli {
@@ -125,31 +126,6 @@ std::vector<std::string> global_option_words() {
 }
 
 }  // namespace
-
-int parse_chunk_size(std::string_view text) {
-  std::string t(text);
-  std::string digits;
-  std::size_t i = 0;
-  while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) digits += t[i++];
-  std::string unit = t.substr(i);
-  std::transform(unit.begin(), unit.end(), unit.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  long long multiplier = 0;
-  if (unit.empty() || unit == "B") {
-    multiplier = 1;  // the seed rejected "512B" [BUG]: the suffix is stripped here
-  } else if (unit == "K" || unit == "KB") {
-    multiplier = 1024;
-  }
-  if (digits.empty() || multiplier == 0 || digits.size() > 9) {
-    throw UsageError(fmt::format("invalid chunk size '{}'", text),
-                     "use a number of bytes such as 512, 512B, 4K or 4KB");
-  }
-  long long value = std::stoll(digits) * multiplier;
-  if (value < 64 || value > 131072) {
-    throw UsageError(fmt::format("invalid chunk size '{}': must be 64..131072 bytes", text));
-  }
-  return static_cast<int>(value);
-}
 
 GlobalParse parse_global_options(const std::vector<std::string>& args) {
   bool dashdash = false;

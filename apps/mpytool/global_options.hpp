@@ -36,8 +36,4 @@ struct GlobalParse {
 /// for an unknown or malformed option, a bad -c value, and -p together with -a.
 GlobalParse parse_global_options(const std::vector<std::string>& args);
 
-/// Parses a chunk size: "512", "512B", "4K", "4KB" (case-insensitive), 64..131072 bytes.
-/// Throws UsageError.
-int parse_chunk_size(std::string_view text);
-
 }  // namespace mpytool::cli

@@ -17,6 +17,7 @@
 #include "cli.hpp"
 #include "global_options.hpp"
 #include "mpytool/error.hpp"
+#include "mpytool/size_arg.hpp"
 #include "mpytool/version.hpp"
 #include "suggest.hpp"
 
@@ -261,7 +262,7 @@ BOOST_AUTO_TEST_CASE(split_groups_on_separators) {
 }
 
 BOOST_AUTO_TEST_CASE(chunk_size_accepts_bytes_and_kilobytes) {
-  using mpytool::cli::parse_chunk_size;
+  using mpytool::parse_chunk_size;
   BOOST_TEST(parse_chunk_size("512") == 512);
   BOOST_TEST(parse_chunk_size("512B") == 512);  // the seed rejected this [BUG]
   BOOST_TEST(parse_chunk_size("4K") == 4096);

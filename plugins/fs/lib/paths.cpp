@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "mpytool/error.hpp"
+#include "mpytool/size_arg.hpp"
 
 namespace mpytool::fs {
 
@@ -117,14 +118,6 @@ bool match_one(const std::vector<char32_t>& pat, std::size_t p, char32_t c, std:
   }
   next = p + 1;
   return pat[p] == c;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -423,33 +416,7 @@ bool glob_match(std::string_view pattern, std::string_view name) {
   return p == pat.size();
 }
 
-int parse_size(std::string_view text) {
-  const auto invalid = [&] { return UsageError(fmt::format("invalid size '{}'", text)); };
-  std::size_t i = 0;
-  long long value = 0;
-  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-    value = value * 10 + (text[i] - '0');
-    if (value > INT_MAX) value = INT_MAX;  // saturate: out of range anyway
-    ++i;
-  }
-  if (i == 0) throw invalid();
-  const std::string unit = lower(text.substr(i));
-  long long factor = 1;
-  if (unit.empty() || unit == "b") {
-    factor = 1;
-  } else if (unit == "k" || unit == "kb") {
-    factor = 1024;
-  } else if (unit == "m" || unit == "mb") {
-    factor = 1024 * 1024;
-  } else {
-    throw invalid();
-  }
-  const long long bytes = value * factor;
-  if (bytes < 64 || bytes > 131072) {
-    throw UsageError(fmt::format("size out of range (64..131072): {}", text));
-  }
-  return static_cast<int>(bytes);
-}
+int parse_size(std::string_view text) { return parse_chunk_size(text); }
 
 // -------------------------------------------------------------------------------------------------
 // cp planner
