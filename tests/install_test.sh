@@ -28,4 +28,22 @@ set -e
 # The installed mpytool finds its installed plugins relative to itself.
 "$tmp/prefix/bin/mpytool" plugins | grep -q "mpytool-device"
 "$tmp/prefix/bin/mpytool" plugins | grep -q "mpytool-mount"
+# A vendor's plugin, built out of tree against the installed SDK (find_package(mpytool),
+# mpytool_add_plugin() with an embedded helper) and installed into the same prefix with its
+# board profile: the installed mpytool finds both and runs the command on a virtual board.
+cmake -S "$src/examples/vendor-plugin" -B "$tmp/vp" -DCMAKE_PREFIX_PATH="$tmp/prefix" \
+  -DCMAKE_INSTALL_PREFIX="$tmp/prefix" >/dev/null
+cmake --build "$tmp/vp" >/dev/null
+cmake --install "$tmp/vp" >/dev/null
+"$tmp/prefix/bin/mpytool" plugins | grep -q "mpytool-acme"
+"$tmp/prefix/bin/mpytool" profiles | grep -q "^acme-board "
+export MPYTOOL_VBOARD="$src/vboard/vboard.mjs"
+out=$("$tmp/prefix/bin/mpytool" --vboard --profile acme-board acme selftest)
+grep -q "selftest: ok (3 checks)" <<<"$out"
+# Without the vendor's profile the board lacks acme.board: refused with the capability named.
+set +e
+out=$("$tmp/prefix/bin/mpytool" --vboard acme selftest 2>&1)
+rc=$?
+set -e
+[ "$rc" -ne 0 ] && grep -q "acme.board" <<<"$out"
 echo "install test passed"
