@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "fleet.hpp"
 #include "help.hpp"
 #include "mpytool/board_profile.hpp"
 #include "mpytool/context.hpp"
@@ -284,6 +285,7 @@ void add_builtin_commands(CommandTable& table) {
   table.add_builtin(std::make_unique<HelpCommand>(table));
   table.add_builtin(std::make_unique<PluginsCommand>(table));
   table.add_builtin(std::make_unique<ProfilesCommand>(table));
+  table.add_builtin(make_fleet_command());
   table.add_builtin(std::make_unique<VersionCommand>(table));
   table.add_builtin(std::make_unique<CompletionCommands>(table));
   table.add_builtin(std::make_unique<CompletionOptions>(table));

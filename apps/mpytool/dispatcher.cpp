@@ -104,6 +104,33 @@ int Dispatcher::run(const std::vector<std::string>& words) {
     }
   }
 
+  // A command that takes the rest of the line (fleet): its options, then the words after the
+  // first `--`, whatever they are.
+  if (!words.empty() && !is_separator(words.front())) {
+    auto m = table_.resolve(words, 0);
+    if (m.entry && m.entry->info.takes_rest) {
+      auto sep = std::find_if(words.begin() + static_cast<std::ptrdiff_t>(m.words), words.end(),
+                              [](const std::string& w) { return is_separator(w); });
+      std::vector<std::string> own(words.begin() + static_cast<std::ptrdiff_t>(m.words), sep);
+      CommandArgs parsed = parse_command_args(m.entry->display, m.entry->info, own);
+      if (parsed.help) {
+        print_command_help(output_.out(), *m.entry);
+        return 0;
+      }
+      if (!parsed.args.positionals().empty()) {
+        throw UsageError(fmt::format("{}: unexpected '{}' (the chain goes after --)",
+                                     m.entry->display, parsed.args.positionals().front()));
+      }
+      if (sep != words.end()) {
+        for (auto it = sep + 1; it != words.end(); ++it) parsed.args.add_positional(*it);
+      }
+      AppContext ctx(globals_, output_);
+      const int rc = m.entry->command->run(ctx, parsed.args);
+      ctx.finish();
+      return rc;
+    }
+  }
+
   std::vector<Step> steps;
   for (const auto& group : split_groups(words)) {
     std::size_t pos = 0;

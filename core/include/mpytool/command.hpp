@@ -57,6 +57,10 @@ struct CommandInfo {
   /// Words after the positionals that are further commands of the same group (the seed's
   /// `mpytool stop info`). Only for commands without positionals.
   bool chains_leftovers = false;
+  /// The command takes the rest of the command line: its options, then every word after the
+  /// first `--` (separators included) as its positionals, unparsed (`fleet` runs that chain
+  /// elsewhere).
+  bool takes_rest = false;
 };
 
 /// Parsed arguments of one command invocation.

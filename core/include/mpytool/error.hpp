@@ -26,6 +26,7 @@ enum class ExitCode : int {
   kTimeout = 5,       ///< Timeout: the board did not answer in time
   kPlugin = 6,        ///< PluginError, CapabilityError
   kRollback = 7,      ///< RollbackError: after an update the board came back on the old app
+  kPartial = 8,       ///< several boards (fleet): some failed, the others succeeded
   kInterrupted = 130  ///< Ctrl-C
 };
 

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// The built-in `fleet` command: one command chain on several boards in parallel.
+#pragma once
+
+#include <memory>
+
+#include "mpytool/command.hpp"
+#include "mpytool/error.hpp"
+
+namespace mpytool::cli {
+
+/// Exit code of a fleet run in which some boards failed (the others' work stands).
+inline constexpr int kFleetPartialFailure = static_cast<int>(ExitCode::kPartial);
+
+/// The command (needs no board itself; it starts one mpytool process per board).
+std::unique_ptr<Command> make_fleet_command();
+
+}  // namespace mpytool::cli
