@@ -86,7 +86,7 @@ class FleetCommand : public Command {
         "mpytool fleet -p PORT [-p PORT]... [-a ADDR]... [--jobs N] [--timeout SEC]\n"
         "  [--fail-fast] [--json] -- <chain>\n"
         "Every board runs the chain in its own mpytool process (own connection, own board\n"
-        "profile, own plugin routing). Prints one line per board as it finishes and a table at\n"
+        "profile, own plugin routing). Prints one line per board as it finishes and a summary at\n"
         "the end (--json: one report; boards in the order of the -p options, then -a).\n"
         "Exit 0 when every board succeeded, 8 otherwise.";
     using K = OptionSpec::Kind;

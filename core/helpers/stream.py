@@ -4,9 +4,10 @@
 # operations of o (frame type -> handler(x, payload), registered by a plugin). Board -> host:
 # H hello ("flags mem_free"), C credit, P, D data, E end of data, X error ("errno message"),
 # and what the handlers send.
-# Flow control: before each blocking read the board grants the host (type C) a limit of
-# stream bytes it may have sent: what this read consumes plus w, the stdin buffer that holds
-# bytes while the board is busy writing flash. Nothing is ever sent that the board cannot hold.
+# Flow control: the board reads in pieces of at most w/2 bytes and, before a piece, grants the
+# host (type C) a limit of stream bytes it may have sent: what it has read plus w, the stdin
+# buffer that holds bytes while the board is busy (writing flash, or slow). Nothing is ever sent
+# that the board cannot hold.
 # c: chunk buffer size; zb: deflate window bits for sx(get, True).
 def _mt_ag(w, n, c, zb, o):
     import sys
@@ -50,17 +51,20 @@ def _mt_ag(w, n, c, zb, o):
         so.write(p)
 
     def rd(v):
+        # Read in pieces of at most w/2, granting before each one: the host never has more
+        # than w bytes in this board's stdin buffer, however slowly the board reads, and still
+        # has half a window to send while the grant travels.
         k = len(v)
-        st[0] += k
-        if st[1] < st[0] + w // 2:
-            st[1] = st[0] + w
-            tx(67, st[1].to_bytes(4, 'little'))
         j = 0
         while j < k:
-            r = si.readinto(v[j:])
+            if st[1] < st[0] + w:
+                st[1] = st[0] + w
+                tx(67, st[1].to_bytes(4, 'little'))
+            r = si.readinto(v[j:min(k, j + w // 2)])
             if not r:
                 raise ValueError('eof')
             j += r
+            st[0] += r
 
     def rf():
         rd(fm[:8])
