@@ -22,8 +22,6 @@ namespace {
 constexpr std::size_t kHashLen = 8;
 constexpr std::size_t kBlocksPerExec = 4;
 constexpr double kTimeout = 30.0;
-/// Whether this link carries the binary stream (the fs plugin probes under the same key).
-constexpr const char* kStreamKey = "transfer.stream";
 /// The block-device operations of the transfer agent (helpers/flash_stream.py).
 constexpr char kOpWrite = 'W';
 constexpr char kOpRead = 'R';
@@ -176,7 +174,7 @@ std::string FlashTransfer::sha256(std::size_t bytes) {
 std::unique_ptr<stream::Session> FlashTransfer::open_stream() {
   const TransferSettings& ts = mpy_.transfer_settings();
   if (ts.path == "text") return nullptr;
-  const std::optional<std::string> known = mpy_.recall(kStreamKey);
+  const std::optional<std::string> known = mpy_.recall(stream::kStreamProbeKey);
   if (known == "0" && ts.path != "stream") return nullptr;
   try {
     bind();
@@ -188,7 +186,7 @@ std::unique_ptr<stream::Session> FlashTransfer::open_stream() {
     o.cancelled = ts.cancelled;
     auto s = std::make_unique<stream::Session>(mpy_, std::move(o), &stats_);
     if (!known) s->probe();
-    mpy_.remember(kStreamKey, "1");
+    mpy_.remember(stream::kStreamProbeKey, "1");
     return s;
   } catch (const Interrupted&) {
     throw;
@@ -196,7 +194,7 @@ std::unique_ptr<stream::Session> FlashTransfer::open_stream() {
     if (ts.path == "stream") throw;
     logger().info("binary transfer not available ({}), using the text path", e.what());
     mpy_.comm().abandon_program();
-    mpy_.remember(kStreamKey, "0");
+    mpy_.remember(stream::kStreamProbeKey, "0");
     bound_ = false;  // the probe's failure may have reset the board's state
     return nullptr;
   }
@@ -260,7 +258,6 @@ FlashWriteResult FlashTransfer::write(std::string_view data, const FlashProgress
 void FlashTransfer::write_stream(stream::Session& s, std::string_view padded,
                                  const std::vector<BlockRun>& runs, const FlashProgress& progress,
                                  std::optional<bool> compress, FlashWriteResult& r) {
-  using stream::frame::kData;
   const std::size_t bs = dev_.block_size;
   const stream::Features& feat = s.features();
   // The board holds the agent's buffers and one block besides the inflater's window.
@@ -291,37 +288,16 @@ void FlashTransfer::write_stream(stream::Session& s, std::string_view padded,
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const BlockRun& run = runs[i];
     const std::string_view chunk = padded.substr(run.first * bs, run.count * bs);
-    std::vector<stream::DeflateSegment> segs;
-    bool z = false;
-    if (feat.inflate && compress != false) {
-      segs = stream::deflate_segments(chunk, s.max_payload() - 4, wbits);
-      z = compress == true || static_cast<double>(stream::segments_size(segs)) <
-                                  0.9 * static_cast<double>(chunk.size());
-    }
+    const std::optional<std::vector<stream::DeflateSegment>> segs = stream::segments_if_worth(
+        chunk, s.max_payload() - 4, wbits, feat.inflate ? compress : false);
+    const bool z = segs.has_value();
+    if (z) r.compressed = true;
     waiting.push_back(i);
     s.send_frame(kOpWrite, fmt::format("{}{}{}{}{}", z ? 'z' : 'r', '\0', run.first, '\0', bs));
-    std::size_t sent = 0;
-    auto advance = [&](std::size_t n) {
-      sent += n;
+    s.send_data(chunk, segs ? &*segs : nullptr, [&](std::size_t sent) {
       if (progress) progress(done + sent, todo);
       drain();
-    };
-    if (z) {
-      r.compressed = true;
-      for (const stream::DeflateSegment& seg : segs) {
-        std::string payload(4, '\0');
-        for (int b = 0; b < 4; ++b)
-          payload[b] = static_cast<char>((seg.raw_size >> (8 * b)) & 0xff);
-        s.send_frame(kData, payload + seg.data);
-        advance(seg.raw_size);
-      }
-    } else {
-      for (std::size_t at = 0; at < chunk.size(); at += s.max_payload()) {
-        const std::string_view piece = chunk.substr(at, s.max_payload());
-        s.send_frame(kData, piece);
-        advance(piece.size());
-      }
-    }
+    });
     s.send_frame(stream::frame::kEnd);
     done += chunk.size();
     drain();

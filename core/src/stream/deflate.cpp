@@ -81,6 +81,19 @@ std::size_t segments_size(const std::vector<DeflateSegment>& segments) {
   return n;
 }
 
+std::optional<std::vector<DeflateSegment>> segments_if_worth(std::string_view data,
+                                                             std::size_t piece, int wbits,
+                                                             std::optional<bool> want,
+                                                             std::size_t min_size) {
+  if (want == false || (want != true && data.size() < min_size)) return std::nullopt;
+  std::vector<DeflateSegment> segs = deflate_segments(data, piece, wbits);
+  if (want != true &&
+      static_cast<double>(segments_size(segs)) >= 0.9 * static_cast<double>(data.size())) {
+    return std::nullopt;
+  }
+  return segs;
+}
+
 int window_bits_for(std::int64_t mem_free) {
   int bits = 15;
   while (bits > 10 && (std::int64_t{1} << bits) > mem_free / 3) --bits;

@@ -111,6 +111,29 @@ void Session::send_frame(char type, std::string_view payload) {
   send_raw(f);
 }
 
+void Session::send_data(std::string_view data, const std::vector<DeflateSegment>* segments,
+                        const std::function<void(std::size_t)>& on_sent) {
+  std::size_t sent = 0;
+  if (segments) {
+    for (const DeflateSegment& seg : *segments) {
+      std::string payload(4, '\0');
+      for (std::size_t b = 0; b < 4; ++b) {
+        payload[b] = static_cast<char>((seg.raw_size >> (8 * b)) & 0xff);
+      }
+      send_frame(frame::kData, payload + seg.data);
+      sent += seg.raw_size;
+      if (on_sent) on_sent(sent);
+    }
+    return;
+  }
+  for (std::size_t at = 0; at < data.size(); at += max_payload_) {
+    const std::string_view piece = data.substr(at, max_payload_);
+    send_frame(frame::kData, piece);
+    sent += piece.size();
+    if (on_sent) on_sent(sent);
+  }
+}
+
 bool Session::pump(double wait) {
   check_cancel();
   Bytes data = conn_.read(wait);

@@ -41,16 +41,6 @@ namespace {
 
 // Files smaller than this go raw: the zlib header and trailer would eat the gain.
 constexpr std::size_t kMinCompress = 64;
-// Where the probe result lives for the connection (Mpy::remember).
-constexpr const char* kStreamKey = "transfer.stream";  // shared with the flash transfers
-// A compressed file must save at least this fraction to be sent compressed automatically.
-constexpr double kCompressWorth = 0.9;
-
-std::string le32(std::uint32_t v) {
-  std::string s(4, '\0');
-  for (int i = 0; i < 4; ++i) s[static_cast<std::size_t>(i)] = static_cast<char>(v >> (8 * i));
-  return s;
-}
 
 // "28 OSError(28,)" -> DeviceError "cannot write ':/a.py': No space left on device (errno 28)".
 [[noreturn]] void throw_board_error(std::string_view verb, std::string_view path,
@@ -178,7 +168,7 @@ bool Files::on_host_paths(const std::vector<std::string>& remotes) const {
 std::unique_ptr<Session> Files::open_session() {
   if (options_.mode == TransferMode::kText) return nullptr;
   if (!stream_ok_) {
-    if (auto known = mpy_.recall(kStreamKey)) stream_ok_ = *known == "1";
+    if (auto known = mpy_.recall(kStreamProbeKey)) stream_ok_ = *known == "1";
   }
   if (stream_ok_ == false && options_.mode == TransferMode::kAuto) return nullptr;
   try {
@@ -192,7 +182,7 @@ std::unique_ptr<Session> Files::open_session() {
     auto s = std::make_unique<Session>(mpy_, std::move(o), &stats_);
     if (!stream_ok_) s->probe();
     stream_ok_ = true;
-    mpy_.remember(kStreamKey, "1");
+    mpy_.remember(kStreamProbeKey, "1");
     return s;
   } catch (const Interrupted&) {
     throw;
@@ -201,7 +191,7 @@ std::unique_ptr<Session> Files::open_session() {
     logger().info("binary transfer not available ({}), using the text path", e.what());
     mpy_.comm().abandon_program();
     stream_ok_ = false;
-    mpy_.remember(kStreamKey, "0");
+    mpy_.remember(kStreamProbeKey, "0");
     return nullptr;
   }
 }
@@ -273,14 +263,10 @@ std::vector<FileResult> Files::put_stream(Session& s, const std::vector<UploadIt
     r.size = total;
     obs->on_start(i, total);
     const std::optional<bool> want = it.compress ? it.compress : options_.compress;
-    std::vector<DeflateSegment> segs;
-    bool compressed = false;
-    if (feat.inflate && want != false && (want == true || it.data.size() >= kMinCompress)) {
-      // Pieces fill a frame after the 4-byte raw-size prefix.
-      segs = deflate_segments(it.data, s.max_payload() - 4, wbits);
-      compressed = want == true || static_cast<double>(segments_size(segs)) <
-                                       kCompressWorth * static_cast<double>(it.data.size());
-    }
+    // Pieces fill a frame after the 4-byte raw-size prefix.
+    const std::optional<std::vector<DeflateSegment>> segs = segments_if_worth(
+        it.data, s.max_payload() - 4, wbits, feat.inflate ? want : false, kMinCompress);
+    const bool compressed = segs.has_value();
     require_utf8(it.remote);
     std::string open_payload(1, compressed ? 'z' : 'r');
     open_payload += '\0';
@@ -293,26 +279,11 @@ std::vector<FileResult> Files::put_stream(Session& s, const std::vector<UploadIt
     waiting.push_back(i);
     s.send_frame(op::kOpen, open_payload);
     const std::int64_t before = stats_.bytes_out;
-    std::int64_t sent = 0;
-    if (compressed) {
-      r.encodings.insert("compressed");
-      for (const DeflateSegment& seg : segs) {
-        s.send_frame(frame::kData, le32(static_cast<std::uint32_t>(seg.raw_size)) + seg.data);
-        sent += static_cast<std::int64_t>(seg.raw_size);
-        obs->on_progress(i, sent, total);
-        drain();
-      }
-    } else {
-      std::string_view data = it.data;
-      while (!data.empty()) {
-        const std::string_view piece = data.substr(0, s.max_payload());
-        data.remove_prefix(piece.size());
-        s.send_frame(frame::kData, piece);
-        sent += static_cast<std::int64_t>(piece.size());
-        obs->on_progress(i, sent, total);
-        drain();
-      }
-    }
+    if (compressed) r.encodings.insert("compressed");
+    s.send_data(it.data, segs ? &*segs : nullptr, [&](std::size_t sent) {
+      obs->on_progress(i, static_cast<std::int64_t>(sent), total);
+      drain();
+    });
     s.send_frame(frame::kEnd, feat.sha256 ? sha256(it.data) : std::string());
     r.wire_bytes = stats_.bytes_out - before;
     drain();

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,13 @@ MPYTOOL_CORE_API std::vector<DeflateSegment> deflate_segments(std::string_view d
 
 /// Total compressed size of \p segments.
 MPYTOOL_CORE_API std::size_t segments_size(const std::vector<DeflateSegment>& segments);
+
+/// The segments of \p data (pieces of at most \p piece bytes) when compressing pays, nullopt
+/// when it goes raw: \p want true always compresses, false never; otherwise data of at least
+/// \p min_size bytes is compressed when its stream saves at least 10 %.
+MPYTOOL_CORE_API std::optional<std::vector<DeflateSegment>> segments_if_worth(
+    std::string_view data, std::size_t piece, int wbits, std::optional<bool> want,
+    std::size_t min_size = 0);
 
 /// Window bits for a board with \p mem_free bytes of heap (after the agent's own buffers): the
 /// largest of 10..15 whose window takes at most a third of it.

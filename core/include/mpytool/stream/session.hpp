@@ -24,9 +24,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mpytool/conn.hpp"
 #include "mpytool/export.hpp"
+#include "mpytool/stream/deflate.hpp"
 #include "mpytool/stream/frame.hpp"
 
 namespace mpytool {
@@ -89,6 +91,13 @@ class MPYTOOL_CORE_API Session {
   /// queued for next_frame()). Only the first Q or A is sent.
   void send_frame(char type, std::string_view payload = {});
 
+  /// Sends \p data as D frames, what the agent's rx() takes: with \p segments (deflate
+  /// pieces of \p data of at most max_payload() - 4 bytes) each frame is the piece's raw size
+  /// (u32 LE) and the piece, without them raw pieces of max_payload(). \p on_sent(raw bytes
+  /// sent so far) follows each frame. The caller ends the data with E.
+  void send_data(std::string_view data, const std::vector<DeflateSegment>* segments,
+                 const std::function<void(std::size_t)>& on_sent = {});
+
   /// The next board frame other than credit, waiting up to the I/O timeout.
   Frame next_frame();
   /// A board frame other than credit if one is already here (no waiting).
@@ -140,6 +149,10 @@ class MPYTOOL_CORE_API Session {
   Stats own_stats_;
   Stats& stats_;
 };
+
+/// Mpy::remember() key of the probe's result for the connection ("1": the link carries the
+/// binary stream, "0": use the text path), shared by every library that streams.
+inline constexpr const char* kStreamProbeKey = "transfer.stream";
 
 /// Seconds of board silence tolerated while transferring (flash garbage collection on some
 /// ports blocks for several seconds).
