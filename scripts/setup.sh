@@ -25,6 +25,15 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+# Ansible runs examples/fleet (its test); the core alone, without the collections it recommends.
+if ! command -v ansible-playbook >/dev/null 2>&1; then
+  echo "setup: installing ansible-core"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    ansible-core >/dev/null
+fi
 
 (cd vboard && npm ci --no-audit --no-fund --loglevel=error)
 # mpy-cross as WebAssembly for the cp -m / mount -m tests (tests/tools/mpy-cross/mpy-cross).

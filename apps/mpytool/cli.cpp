@@ -11,6 +11,7 @@
 #include "builtin_commands.hpp"
 #include "command_table.hpp"
 #include "dispatcher.hpp"
+#include "events.hpp"
 #include "global_options.hpp"
 #include "help.hpp"
 #include "mpytool/error.hpp"
@@ -50,11 +51,16 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   // the libraries outlive them all (style.md §8.3 step 6).
   PluginSet plugins;
   std::unique_ptr<Output> output;
+  EventLog events;
   try {
     GlobalParse parsed = parse_global_options(args);
+    resolve_board_name(parsed.options);
     const GlobalOptions& g = parsed.options;
     setup_logging(g.debug, g.verbosity == 0, color);
     output = std::make_unique<Output>(out, err, g.verbosity, color, err_tty);
+    if (events.enabled()) {
+      output->set_progress_observer([&events](std::string_view text) { events.progress(text); });
+    }
 
     auto search_path = plugin_search_path(g.plugin_dirs);
     plugins.load_directories(search_path, [&](const std::string& message) {
@@ -80,6 +86,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       return 0;
     }
     Dispatcher dispatcher(table, g, *output, search_path);
+    if (events.enabled()) dispatcher.set_event_log(&events);
     int rc = dispatcher.run(parsed.rest);
     out.flush();
     return rc;

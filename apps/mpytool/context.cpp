@@ -4,7 +4,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
+#include "mpytool/board_identity.hpp"
 #include "mpytool/board_profile.hpp"
 #include "mpytool/conn.hpp"
 #include "mpytool/conn_serial.hpp"
@@ -43,6 +46,9 @@ AppContext::AppContext(const GlobalOptions& globals, Output& out) : globals_(glo
   if (!globals_.profile.empty()) {
     profile_ = explicit_profile(globals_);
     profile_resolved_ = true;
+    profile_reason_ = globals_.board_name.empty()
+                          ? "--profile " + globals_.profile
+                          : fmt::format("inventory board @{}", globals_.board_name);
   }
 }
 
@@ -59,18 +65,46 @@ void AppContext::open() {
     conn_ = std::make_unique<ConnSocket>(globals_.address, globals_.tls);
     out_.verbose(2, "Connected to " + conn_->description());
   } else {
-    std::string port = globals_.port.empty() ? detect_port() : globals_.port;
+    // -p id:/loc:/uid: name a board, not a /dev entry (board_identity.hpp).
+    std::string port = globals_.port.empty() ? detect_port()
+                                             : resolve_port(parse_port_selector(globals_.port),
+                                                            list_ports(), globals_.baud);
+    if (port != globals_.port) out_.verbose(2, fmt::format("{} is {}", globals_.port, port));
     conn_ = std::make_unique<ConnSerial>(port, globals_.baud);
     std::string description;
     try {
       PortInfo info = port_info(port);
       description = info.description;
-      if (info.vid >= 0) usb_id_ = fmt::format("{:04x}:{:04x}", info.vid, info.pid);
+      if (info.vid >= 0) {
+        facts_.usb = fmt::format("{:04x}:{:04x}", info.vid, info.pid);
+        facts_.usb_serial = info.serial_number;
+        facts_.usb_product = info.product;
+      }
     } catch (const std::exception&) {
     }
     out_.verbose(2,
                  fmt::format("Connected to {} {}", out_.paint(port, Color::kYellow), description));
+    // The port's USB identity is a certain match: the profile applies before the first byte.
+    if (!profile_resolved_ && !facts_.usb.empty()) {
+      match(find_profiles(profile_search_path(globals_.profile_dirs)));
+    }
   }
+  if (profile_ && profile_->entry_delay && *profile_->entry_delay > 0) {
+    // Boards that drop what arrives right after the open (a USB bridge still starting).
+    std::this_thread::sleep_for(std::chrono::duration<double>(*profile_->entry_delay));
+    while (conn_->has_data(0)) conn_->read(0.01);
+    conn_->flush();
+  }
+}
+
+void AppContext::match(const std::vector<BoardProfile>& profiles) {
+  ProfileMatch m = match_profile(profiles, facts_);
+  if (!m.profile) return;
+  profile_ = *m.profile;
+  profile_resolved_ = true;
+  profile_reason_ = m.reason;
+  out_.verbose(2, fmt::format("Profile {} ({})", profile_->id, profile_reason_));
+  apply_profile();
 }
 
 Conn& AppContext::conn() {
@@ -89,12 +123,25 @@ Mpy& AppContext::mpy() {
 
 void AppContext::apply_profile() {
   if (!mpy_) return;
+  // The command line overrides the profile, the profile the built-in defaults.
   TransferSettings ts;
   ts.path = globals_.transfer;
   ts.compress = globals_.compress;
+  ts.chunk_size = globals_.chunk_size;
   ts.cancelled = [] { return cli::interrupted(); };
-  // Keep a few bytes of the board's buffer free for what a USB stack holds back.
-  if (profile_ && profile_->stdin_buffer) ts.window = std::max(16, *profile_->stdin_buffer - 4);
+  if (profile_) {
+    if (ts.path.empty() && profile_->transfer_path && *profile_->transfer_path != "auto") {
+      ts.path = *profile_->transfer_path;
+    }
+    if (!ts.compress) ts.compress = profile_->compress;
+    if (!ts.chunk_size) ts.chunk_size = profile_->chunk_size;
+    if (profile_->window) {
+      ts.window = *profile_->window;
+    } else if (profile_->stdin_buffer) {
+      // Keep a few bytes of the board's buffer free for what a USB stack holds back.
+      ts.window = std::max(16, *profile_->stdin_buffer - 4);
+    }
+  }
   mpy_->set_transfer_settings(std::move(ts));
   if (!profile_ || profile_->raw_paste == RawPasteMode::kAuto) return;
   MpyComm& comm = mpy_->comm();
@@ -108,10 +155,9 @@ const BoardProfile* AppContext::profile() {
     profile_resolved_ = true;
     std::vector<BoardProfile> profiles = find_profiles(profile_search_path(globals_.profile_dirs));
     const PlatformInfo& p = mpy().platform();
-    if (const BoardProfile* m = match_profile(profiles, p.platform, p.machine, usb_id_)) {
-      profile_ = *m;
-      apply_profile();
-    }
+    facts_.platform = p.platform;
+    facts_.machine = p.machine;
+    match(profiles);
   }
   return profile_ ? &*profile_ : nullptr;
 }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "mpytool/board_profile.hpp"
 #include "mpytool/command.hpp"
@@ -44,9 +45,15 @@ class AppContext final : public CommandContext {
   /// "platform.<sys.platform>", "module.<name>" (probed once with an import), and, except for
   /// "transport.*", whatever the profile lists.
   bool has_capability(const std::string& cap) override;
-  /// The --profile profile, or the one matched from platform() on the first call after a
-  /// raw-REPL command connected.
+  /// The --profile (or inventory) profile, the one the serial port's USB identity matches, or
+  /// the one matched from platform() on the first call after a raw-REPL command connected.
   const BoardProfile* profile() override;
+  /// Why profile() is what it is ("--profile esp32", "USB 2e8a:0005", "platform rp2").
+  std::string profile_reason() override { return profile_reason_; }
+  /// Kept for the dispatcher's step events.
+  void note_outcome(const std::string& outcome) override { outcome_ = outcome; }
+  /// The outcome the running command noted ("" none); take_outcome() clears it.
+  std::string take_outcome() { return std::exchange(outcome_, {}); }
   /// The SIGINT flag of signals.hpp.
   bool interrupted() const override;
   /// Clears the SIGINT flag of signals.hpp.
@@ -64,8 +71,11 @@ class AppContext final : public CommandContext {
 
  private:
   void open();
-  /// Tells MpyComm what the profile says about raw-paste, unless it already knows.
+  /// Hands the profile's transfer settings (and the global options that override them) to Mpy
+  /// and tells MpyComm what the profile says about raw-paste, unless it already knows.
   void apply_profile();
+  /// Chooses the profile that \p facts_ match (if any) and applies it.
+  void match(const std::vector<BoardProfile>& profiles);
 
   const GlobalOptions& globals_;
   Output& out_;
@@ -76,8 +86,10 @@ class AppContext final : public CommandContext {
   std::optional<BoardProfile> profile_;
   bool profile_resolved_ = false;  ///< explicit, or matched once (even if nothing matched)
   bool repl_connected_ = false;    ///< a Needs::kRepl command got its raw REPL
-  std::string usb_id_;             ///< "vvvv:pppp" of a USB serial port, else empty
+  std::string profile_reason_;
+  BoardFacts facts_;  ///< the serial port's USB identity, then the board's platform
   bool more_follow_ = false;
+  std::string outcome_;
 };
 
 }  // namespace mpytool::cli

@@ -171,9 +171,29 @@ int Dispatcher::run(const std::vector<std::string>& words) {
     throw_if_interrupted();
     const Step& step = steps[i];
     ctx.set_more_commands_follow(i + 1 < steps.size());
-    const auto& [entry, args] = route(ctx, step);
-    int rc = entry->command->run(ctx, args);
-    throw_if_interrupted();
+    if (events_) events_->step_start(i, step.word);
+    int rc = 0;
+    try {
+      const auto& [entry, args] = route(ctx, step);
+      rc = entry->command->run(ctx, args);
+      throw_if_interrupted();
+    } catch (const MpyError& e) {
+      if (events_) {
+        events_->step_end(i, step.word, "failed", static_cast<int>(e.exit_code()), e.what());
+      }
+      throw;
+    } catch (const std::exception& e) {
+      if (events_) events_->step_end(i, step.word, "failed", 1, e.what());
+      throw;
+    }
+    const std::string outcome = ctx.take_outcome();
+    if (events_) {
+      events_->step_end(i, step.word,
+                        rc != 0           ? "failed"
+                        : outcome.empty() ? "ok"
+                                          : outcome,
+                        rc, "");
+    }
     if (rc != 0) return rc;
   }
   ctx.finish();

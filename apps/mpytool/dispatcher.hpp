@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "command_table.hpp"
+#include "events.hpp"
 #include "mpytool/context.hpp"
 
 namespace mpytool {
@@ -39,7 +40,11 @@ class Dispatcher {
   /// did-you-mean hint).
   int run(const std::vector<std::string>& words);
 
+  /// Step events go to \p events (MPYTOOL_EVENTS); nullptr for none.
+  void set_event_log(EventLog* events) noexcept { events_ = events; }
+
  private:
+  EventLog* events_ = nullptr;
   const CommandTable& table_;
   const GlobalOptions& globals_;
   Output& output_;

@@ -9,6 +9,7 @@
 #include <charconv>
 
 #include "mpytool/error.hpp"
+#include "mpytool/inventory.hpp"
 #include "mpytool/size_arg.hpp"
 #include "suggest.hpp"
 
@@ -20,7 +21,9 @@ const std::vector<GlobalOptionDoc>& global_option_docs() {
   static const std::vector<GlobalOptionDoc> docs = {
       {"help", 'h', "", "show this help message and exit"},
       {"version", 'V', "", "show the version and exit"},
-      {"port", 'p', "PORT", "serial port (auto-detected when neither -p nor -a is given)"},
+      {"port", 'p', "PORT",
+       "serial port (a path, id:SERIAL, loc:USB-PATH, uid:HEX or @NAME); "
+       "auto-detected when neither -p nor -a is given"},
       {"address", 'a', "ADDRESS", "network address HOST[:PORT] (default port 23)"},
       {"ssl", 0, "", "use TLS for the network connection"},
       {"ssl-ca", 0, "FILE", "trust this CA file too (implies --ssl)"},
@@ -226,6 +229,34 @@ GlobalParse parse_global_options(const std::vector<std::string>& args) {
     throw UsageError("--vboard cannot be combined with -p or -a");
   }
   return result;
+}
+
+void resolve_board_name(GlobalOptions& g) {
+  if (!g.port.starts_with("@")) return;
+  const std::string name = g.port.substr(1);
+  const Inventory inv = load_inventory();
+  const InventoryBoard* b = inv.find(name);
+  if (!b) {
+    std::vector<std::string> names;
+    for (const auto& x : inv.boards) names.push_back(x.name);
+    std::string hint = did_you_mean(name, names);
+    if (hint.empty())
+      hint = fmt::format("the boards of {} are: {}", inv.path.string(),
+                         names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", ")));
+    throw UsageError(fmt::format("no board '{}' in the inventory '{}'", name, inv.path.string()),
+                     hint);
+  }
+  g.board_name = name;
+  g.port = b->port;
+  g.address = b->address;
+  if (g.profile.empty() && !b->profile.empty()) {
+    g.profile = b->profile;
+    // A profile file named in the inventory is relative to the inventory.
+    const std::filesystem::path p(b->profile);
+    if (b->profile.find('/') != std::string::npos && p.is_relative()) {
+      g.profile = (inv.path.parent_path() / p).string();
+    }
+  }
 }
 
 }  // namespace mpytool::cli

@@ -36,4 +36,8 @@ struct GlobalParse {
 /// for an unknown or malformed option, a bad -c value, and -p together with -a.
 GlobalParse parse_global_options(const std::vector<std::string>& args);
 
+/// `-p @NAME`: replaces the name by the inventory board's port or address (and its profile
+/// unless --profile was given). Throws UsageError for an unknown name or a broken inventory.
+void resolve_board_name(GlobalOptions& g);
+
 }  // namespace mpytool::cli

@@ -12,6 +12,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <initializer_list>
+#include <regex>
 #include <set>
 #include <system_error>
 #include <utility>
@@ -50,7 +51,14 @@ class ProfileReader {
       : file_(std::move(file)), dirs_(std::move(dirs)) {}
 
   [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
-    throw UsageError(fmt::format("profile '{}': {}: {}", file_.string(), key, problem));
+    throw UsageError(fmt::format("profile '{}'{}: {}: {}", file_.string(), where_, key, problem));
+  }
+
+  /// Errors until the next at() name the line and column of \p node (when it has one).
+  const ProfileReader& at(const YAML::Node& node) const {
+    const YAML::Mark m = node.Mark();
+    where_ = m.line >= 0 ? fmt::format(" (line {}, column {})", m.line + 1, m.column + 1) : "";
+    return *this;
   }
 
   /// What a node is, for "expected X, got Y" messages.
@@ -64,37 +72,49 @@ class ProfileReader {
   /// Checks that \p node is a mapping whose keys are all in \p allowed.
   void expect_map(const YAML::Node& node, const std::string& key,
                   std::initializer_list<std::string_view> allowed) const {
-    if (!node.IsMap()) fail(key, "expected a mapping, got " + describe(node));
+    if (!node.IsMap()) at(node).fail(key, "expected a mapping, got " + describe(node));
     for (const auto& kv : node) {
-      if (!kv.first.IsScalar()) fail(key, "keys must be plain words");
+      if (!kv.first.IsScalar()) at(kv.first).fail(key, "keys must be plain words");
       const std::string& name = kv.first.Scalar();
       if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-        fail(key.empty() ? name : key + "." + name, "unknown key");
+        at(kv.first).fail(key.empty() ? name : key + "." + name, "unknown key");
       }
     }
   }
 
   std::string string(const YAML::Node& node, const std::string& key) const {
-    if (!node.IsScalar()) fail(key, "expected a string, got " + describe(node));
+    if (!node.IsScalar()) at(node).fail(key, "expected a string, got " + describe(node));
     return node.Scalar();
   }
 
   int integer(const YAML::Node& node, const std::string& key, int min, int max) const {
-    if (!node.IsScalar()) fail(key, "expected an integer, got " + describe(node));
+    if (!node.IsScalar()) at(node).fail(key, "expected an integer, got " + describe(node));
     const std::string& text = node.Scalar();
     int value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || end != text.data() + text.size()) {
-      fail(key, "expected an integer, got '" + text + "'");
+      at(node).fail(key, "expected an integer, got '" + text + "'");
     }
     if (value < min || value > max) {
-      fail(key, fmt::format("{} is out of range {}..{}", value, min, max));
+      at(node).fail(key, fmt::format("{} is out of range {}..{}", value, min, max));
     }
     return value;
   }
 
+  /// A number of seconds in 0..\p max.
+  double seconds(const YAML::Node& node, const std::string& key, double max) const {
+    if (!node.IsScalar()) at(node).fail(key, "expected seconds, got " + describe(node));
+    try {
+      const double v = node.as<double>();
+      if (v < 0 || v > max) at(node).fail(key, fmt::format("{} is out of range 0..{}", v, max));
+      return v;
+    } catch (const YAML::Exception&) {
+      at(node).fail(key, "expected seconds, got '" + node.Scalar() + "'");
+    }
+  }
+
   std::vector<std::string> strings(const YAML::Node& node, const std::string& key) const {
-    if (!node.IsSequence()) fail(key, "expected a list, got " + describe(node));
+    if (!node.IsSequence()) at(node).fail(key, "expected a list, got " + describe(node));
     std::vector<std::string> out;
     for (const auto& item : node) out.push_back(string(item, key));
     return out;
@@ -110,7 +130,7 @@ class ProfileReader {
       if (w == word) return value;
       words.push_back(w);
     }
-    fail(key, fmt::format("expected one of {}, got '{}'", fmt::join(words, ", "), word));
+    at(node).fail(key, fmt::format("expected one of {}, got '{}'", fmt::join(words, ", "), word));
   }
 
   /// A reset sequence in esptool's grammar, or nullopt when \p node is one of the \p presets.
@@ -123,11 +143,9 @@ class ProfileReader {
     try {
       return parse_reset_sequence(text);
     } catch (const ResetSequenceError& e) {
-      const YAML::Mark m = node.Mark();
-      fail(key,
-           fmt::format("line {}, column {}: expected {} or a reset sequence "
-                       "(D0|R1|W0.1|R0): {} (at character {})",
-                       m.line + 1, m.column + 1, fmt::join(presets, ", "), e.what(), e.column()));
+      at(node).fail(key, fmt::format("expected {} or a reset sequence (D0|R1|W0.1|R0): {} (at "
+                                     "character {})",
+                                     fmt::join(presets, ", "), e.what(), e.column()));
     }
   }
 
@@ -143,12 +161,19 @@ class ProfileReader {
   }
 
   /// Child keys override the base's; mappings merge key by key, lists and scalars replace.
-  static YAML::Node merge(const YAML::Node& base, const YAML::Node& over) {
-    if (!base.IsMap() || !over.IsMap()) return YAML::Clone(over);
-    YAML::Node out = YAML::Clone(base);
+  /// The result shares the nodes of both (YAML::Clone would drop their line and column), and
+  /// leaves out the child's own top-level `extends`.
+  static YAML::Node merge(const YAML::Node& base, const YAML::Node& over, bool top = false) {
+    if (!base.IsMap() || !over.IsMap()) return over;
+    YAML::Node out(YAML::NodeType::Map);
+    for (const auto& kv : base) {
+      const std::string& key = kv.first.Scalar();
+      if (!over[key]) out[kv.first] = kv.second;
+    }
     for (const auto& kv : over) {
-      const std::string key = kv.first.Scalar();
-      out[key] = base[key] ? merge(base[key], kv.second) : YAML::Clone(kv.second);
+      const std::string& key = kv.first.Scalar();
+      if (top && key == "extends") continue;
+      out[kv.first] = base[key] ? merge(base[key], kv.second) : kv.second;
     }
     return out;
   }
@@ -174,9 +199,7 @@ class ProfileReader {
   YAML::Node resolve(YAML::Node node, std::vector<std::string>& chain) const {
     if (!node.IsMap() || !node["extends"]) return node;
     const std::string id = string(node["extends"], "extends");
-    YAML::Node over = YAML::Clone(node);
-    over.remove("extends");
-    return merge(base_node(id, chain), over);
+    return merge(base_node(id, chain), node, true);
   }
 
   BoardProfile read() const {
@@ -188,26 +211,39 @@ class ProfileReader {
       if (root["id"] && root["id"].IsScalar()) chain.push_back(root["id"].Scalar());
       root = resolve(root, chain);
     }
-    if (!root.IsMap()) fail("(top level)", "expected a mapping, got " + describe(root));
+    if (!root.IsMap()) at(root).fail("(top level)", "expected a mapping, got " + describe(root));
     expect_map(
         root, "",
-        {"id", "description", "match", "capabilities", "repl", "transfer", "reset", "flash"});
+        {"id", "description", "match", "capabilities", "repl", "transfer", "reset", "flash", "fs"});
 
     BoardProfile p;
     p.path = file_;
     p.extends = extends;
-    if (!root["id"]) fail("id", "missing");
+    if (!root["id"]) at(root).fail("id", "missing");
     p.id = string(root["id"], "id");
-    if (p.id.empty()) fail("id", "must not be empty");
+    if (p.id.empty()) at(root["id"]).fail("id", "must not be empty");
     if (auto n = root["description"]) p.description = string(n, "description");
 
     if (auto m = root["match"]) {
-      expect_map(m, "match", {"platform", "machine_contains", "usb"});
-      if (!m["platform"]) fail("match.platform", "missing");
-      p.match_platform = string(m["platform"], "match.platform");
+      expect_map(m, "match",
+                 {"platform", "machine_contains", "machine", "usb", "usb_serial", "usb_product"});
+      if (!m["platform"] && !m["usb"] && !m["usb_serial"] && !m["usb_product"]) {
+        at(m).fail("match.platform", "missing (a match needs a platform or a USB condition)");
+      }
+      if (auto n = m["platform"]) p.match_platform = string(n, "match.platform");
       if (auto n = m["machine_contains"]) {
         p.match_machine_contains = string(n, "match.machine_contains");
       }
+      if (auto n = m["machine"]) {
+        p.match_machine = string(n, "match.machine");
+        try {
+          std::regex check(*p.match_machine);
+        } catch (const std::regex_error& e) {
+          at(n).fail("match.machine", fmt::format("not a regular expression: {}", e.what()));
+        }
+      }
+      if (auto n = m["usb_serial"]) p.match_usb_serial = strings(n, "match.usb_serial");
+      if (auto n = m["usb_product"]) p.match_usb_product = string(n, "match.usb_product");
       if (auto n = m["usb"]) {
         for (std::string id : strings(n, "match.usb")) {
           std::transform(id.begin(), id.end(), id.begin(),
@@ -216,7 +252,7 @@ class ProfileReader {
           for (std::size_t i = 0; ok && i < id.size(); ++i) {
             ok = i == 4 || std::isxdigit(static_cast<unsigned char>(id[i]));
           }
-          if (!ok) fail("match.usb", "expected \"vvvv:pppp\" (hex), got '" + id + "'");
+          if (!ok) at(n).fail("match.usb", "expected \"vvvv:pppp\" (hex), got '" + id + "'");
           p.match_usb.push_back(id);
         }
       }
@@ -224,7 +260,8 @@ class ProfileReader {
     if (auto n = root["capabilities"]) p.capabilities = strings(n, "capabilities");
 
     if (auto r = root["repl"]) {
-      expect_map(r, "repl", {"raw_paste"});
+      expect_map(r, "repl", {"raw_paste", "entry_delay"});
+      if (auto n = r["entry_delay"]) p.entry_delay = seconds(n, "repl.entry_delay", 10.0);
       if (auto n = r["raw_paste"]) {
         p.raw_paste = choice<RawPasteMode>(n, "repl.raw_paste",
                                            {{"auto", RawPasteMode::kAuto},
@@ -233,7 +270,20 @@ class ProfileReader {
       }
     }
     if (auto t = root["transfer"]) {
-      expect_map(t, "transfer", {"chunk_size", "stdin_buffer"});
+      expect_map(t, "transfer", {"chunk_size", "stdin_buffer", "window", "path", "compress"});
+      if (auto n = t["window"]) p.window = integer(n, "transfer.window", 16, 1 << 20);
+      if (auto n = t["path"]) {
+        p.transfer_path = choice<std::string>(
+            n, "transfer.path", {{"auto", "auto"}, {"stream", "stream"}, {"text", "text"}});
+      }
+      if (auto n = t["compress"]) {
+        p.compress = choice<std::optional<bool>>(n, "transfer.compress",
+                                                 {{"auto", std::nullopt},
+                                                  {"yes", true},
+                                                  {"no", false},
+                                                  {"true", true},
+                                                  {"false", false}});
+      }
       // The same range as -c/--chunk-size.
       if (auto n = t["chunk_size"]) p.chunk_size = integer(n, "transfer.chunk_size", 64, 131072);
       if (auto n = t["stdin_buffer"]) {
@@ -261,6 +311,14 @@ class ProfileReader {
         }
       }
     }
+    if (auto f = root["fs"]) {
+      expect_map(f, "fs", {"type", "mount"});
+      if (auto n = f["type"]) p.fs_type = string(n, "fs.type");
+      if (auto n = f["mount"]) {
+        p.fs_mount = string(n, "fs.mount");
+        if (!p.fs_mount.starts_with("/")) at(n).fail("fs.mount", "expected an absolute path");
+      }
+    }
     if (auto f = root["flash"]) {
       expect_map(f, "flash", {"layout"});
       if (auto n = f["layout"]; n && n.IsSequence()) {
@@ -285,16 +343,16 @@ class ProfileReader {
     auto number = [&](const char* name, bool required) -> std::uint32_t {
       const YAML::Node v = n[name];
       if (!v) {
-        if (required) fail(key + "." + name, "missing");
+        if (required) at(n).fail(key + "." + name, "missing");
         return 0;
       }
       try {
         return v.as<std::uint32_t>();
       } catch (const YAML::Exception&) {
-        fail(key + "." + name, "expected a number, got " + describe(v));
+        at(v).fail(key + "." + name, "expected a number, got " + describe(v));
       }
     };
-    if (!n["label"] || !n["label"].IsScalar()) fail(key + ".label", "missing");
+    if (!n["label"] || !n["label"].IsScalar()) at(n).fail(key + ".label", "missing");
     e.label = n["label"].Scalar();
     const std::string type = n["type"] ? n["type"].Scalar() : "";
     if (type == "app") {
@@ -326,6 +384,7 @@ class ProfileReader {
 
   fs::path file_;
   std::vector<fs::path> dirs_;
+  mutable std::string where_;
 };
 
 }  // namespace
@@ -371,28 +430,80 @@ const BoardProfile* find_profile_by_id(const std::vector<BoardProfile>& profiles
   return nullptr;
 }
 
-const BoardProfile* match_profile(const std::vector<BoardProfile>& profiles,
-                                  std::string_view platform, std::string_view machine,
-                                  std::string_view usb) {
-  const BoardProfile* best = nullptr;
+ProfileMatch match_profile(const std::vector<BoardProfile>& profiles, const BoardFacts& facts) {
+  const bool asked = !facts.platform.empty();
+  const bool usb_link = !facts.usb.empty();
+  ProfileMatch best;
   int best_score = -1;
   for (const auto& p : profiles) {
-    if (p.match_platform.empty() || p.match_platform != platform) continue;
-    int score = 0;
-    if (p.match_machine_contains) {
-      if (machine.find(*p.match_machine_contains) == std::string_view::npos) continue;
-      ++score;
+    if (p.match_platform.empty() && p.match_usb.empty() && p.match_usb_serial.empty() &&
+        !p.match_usb_product) {
+      continue;  // no `match`: chosen by id only
     }
-    if (!p.match_usb.empty() && !usb.empty()) {
-      if (std::find(p.match_usb.begin(), p.match_usb.end(), usb) == p.match_usb.end()) continue;
-      ++score;
+    std::vector<std::string> why;
+    int unchecked = 0;  // USB conditions a non-USB link cannot check
+    bool ok = true;
+    if (asked) {
+      if (!p.match_platform.empty()) {
+        ok = p.match_platform == facts.platform;
+        why.push_back("platform " + facts.platform);
+      }
+      if (ok && p.match_machine_contains) {
+        ok = facts.machine.find(*p.match_machine_contains) != std::string::npos;
+        why.push_back(fmt::format("machine contains '{}'", *p.match_machine_contains));
+      }
+      if (ok && p.match_machine) {
+        ok = std::regex_search(facts.machine, std::regex(*p.match_machine));
+        why.push_back(fmt::format("machine ~ /{}/", *p.match_machine));
+      }
     }
+    const bool has_usb_condition =
+        !p.match_usb.empty() || !p.match_usb_serial.empty() || p.match_usb_product;
+    if (!asked && !has_usb_condition) continue;
+    if (ok && usb_link) {
+      if (!p.match_usb.empty()) {
+        ok = std::find(p.match_usb.begin(), p.match_usb.end(), facts.usb) != p.match_usb.end();
+        why.push_back("USB " + facts.usb);
+      }
+      if (ok && !p.match_usb_serial.empty()) {
+        ok = std::find(p.match_usb_serial.begin(), p.match_usb_serial.end(), facts.usb_serial) !=
+             p.match_usb_serial.end();
+        why.push_back("USB serial " + facts.usb_serial);
+      }
+      if (ok && p.match_usb_product) {
+        ok = facts.usb_product.find(*p.match_usb_product) != std::string::npos;
+        why.push_back(fmt::format("USB product '{}'", facts.usb_product));
+      }
+    } else if (!asked) {
+      ok = false;  // not USB and not asked: nothing is certain
+    } else {
+      unchecked = has_usb_condition ? 1 : 0;
+    }
+    if (!ok || why.empty()) continue;  // a profile must match on something
+    // A profile whose USB condition could not be checked loses a tie to one without.
+    const int score = 2 * static_cast<int>(why.size()) - unchecked;
     if (score > best_score) {
-      best = &p;
+      best.profile = &p;
+      best.reason = fmt::format("{}", fmt::join(why, ", "));
       best_score = score;
     }
   }
-  return best ? best : find_profile_by_id(profiles, "generic");
+  if (!best.profile && asked) {
+    best.profile = find_profile_by_id(profiles, "generic");
+    if (best.profile)
+      best.reason = fmt::format("platform {}, no other profile matches", facts.platform);
+  }
+  return best;
+}
+
+const BoardProfile* match_profile(const std::vector<BoardProfile>& profiles,
+                                  std::string_view platform, std::string_view machine,
+                                  std::string_view usb) {
+  BoardFacts f;
+  f.platform = std::string(platform);
+  f.machine = std::string(machine);
+  f.usb = std::string(usb);
+  return match_profile(profiles, f).profile;
 }
 
 }  // namespace mpytool

@@ -23,6 +23,7 @@
 #include <thread>
 #include <utility>
 
+#include "mpytool/board_identity.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/log.hpp"
 #include "mpytool/ports.hpp"
@@ -204,6 +205,7 @@ bool set_modem_line(int fd, int line, bool on) {
 ConnSerial::ConnSerial(std::string port, int baud, SerialSettings settings)
     : port_(std::move(port)), baud_(baud), settings_(settings) {
   const PortInfo info = port_info(port_);
+  identity_ = info;
   type_ = info.type == "unknown" || info.type.empty() ? "serial" : info.type;
   open();
   if (info.vid >= 0) {
@@ -349,6 +351,12 @@ void ConnSerial::reconnect(double timeout) {
   const auto limit = std::chrono::duration<double>(timeout);
   while (std::chrono::steady_clock::now() - start < limit) {
     try {
+      // A USB-CDC board may come back under another name: follow its serial number/location.
+      if (const std::string now = find_same_port(identity_, list_ports());
+          !now.empty() && now != port_) {
+        logger().info("{} is now {}", port_, now);
+        port_ = now;
+      }
       open();
       clear_buffer();
       // A re-enumerated USB device needs a moment before it talks reliably.

@@ -49,6 +49,7 @@ void Output::verbose(int level, std::string_view text, Color color) {
 }
 
 void Output::progress(int level, std::string_view text, Color color) {
+  if (progress_observer_) progress_observer_(text);
   if (verbosity_ < level || !err_is_tty_) return;
   // ESC[K clears what a longer previous line left behind; without colours the terminal may be
   // too dumb for it, so only the carriage return is used (as the seed does).

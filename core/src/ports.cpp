@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <system_error>
 #include <tuple>
@@ -188,6 +189,7 @@ PortInfo read_sysfs_port(const fs::path& sys_class_tty, const std::string& name)
       info.serial_number = read_attribute(usb / "serial");
       info.product = read_attribute(usb / "product");
       info.manufacturer = read_attribute(usb / "manufacturer");
+      info.location = usb.filename().string();
       if (info.pid < 0) info.vid = -1;  // a half-readable entry is no USB information
     }
   }
@@ -213,7 +215,23 @@ const std::filesystem::path kSysClassTty = "/sys/class/tty";
 }  // namespace
 
 std::vector<PortInfo> list_ports() {
-  return detail::filter_and_sort_ports(detail::scan_sysfs_ports(kSysClassTty));
+  std::vector<PortInfo> ports =
+      detail::filter_and_sort_ports(detail::scan_sysfs_ports(kSysClassTty));
+  if (const char* extra = std::getenv("MPYTOOL_PORTS")) {
+    std::string_view rest(extra);
+    while (!rest.empty()) {
+      const auto colon = rest.find(':');
+      const std::string device(rest.substr(0, colon));
+      rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+      if (device.empty()) continue;
+      PortInfo info = port_info(device);
+      info.device = device;  // as named: a symlink stays readable
+      const bool listed = std::any_of(ports.begin(), ports.end(),
+                                      [&](const PortInfo& p) { return p.device == device; });
+      if (!listed) ports.push_back(std::move(info));
+    }
+  }
+  return ports;
 }
 
 PortInfo port_info(const std::string& device) {

@@ -36,18 +36,17 @@ inline TransferOptions transfer_options(const GlobalOptions& g) {
   return o;
 }
 
-/// Transfer settings for a command: the global options, an explicitly chosen board profile's
-/// `transfer.chunk_size` / `transfer.stdin_buffer` (an automatically matched profile would cost
-/// a platform query per command; the defaults are safe for every board), and Ctrl-C.
+/// Transfer settings for a command: the connection's (Mpy::transfer_settings(): the global
+/// options over the board profile's `transfer` keys, set by the app), and Ctrl-C.
 inline TransferOptions transfer_options(CommandContext& ctx) {
-  TransferOptions o = transfer_options(ctx.globals());
-  if (!ctx.globals().profile.empty()) {
-    if (const BoardProfile* p = ctx.profile()) {
-      if (!o.chunk_size && p->chunk_size) o.chunk_size = p->chunk_size;
-      // Keep a few bytes of the board's buffer free for what a USB stack holds back.
-      if (p->stdin_buffer) o.window = std::max(16, *p->stdin_buffer - 4);
-    }
-  }
+  const TransferSettings& ts = ctx.mpy().transfer_settings();
+  TransferOptions o;
+  o.chunk_size = ts.chunk_size;
+  o.compress = ts.compress;
+  o.window = ts.window;
+  o.mode = ts.path == "stream" ? TransferMode::kStream
+           : ts.path == "text" ? TransferMode::kText
+                               : TransferMode::kAuto;
   o.cancelled = [&ctx] { return ctx.interrupted(); };
   return o;
 }

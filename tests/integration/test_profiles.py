@@ -59,7 +59,7 @@ def test_info_verbose_shows_the_matched_profile(make_board):
         b = make_board("--platform", platform)
         r = run(*b.conn_args("tcp"), "-v", "info")
         assert r.returncode == 0, r.stderr
-        assert f"Profile:     {pid}\n" in r.stdout.decode()
+        assert f"Profile:     {pid} (platform " in r.stdout.decode()
         r = run(*b.conn_args("tcp"), "info")
         assert r.returncode == 0, r.stderr
         assert "Profile:" not in r.stdout.decode()
@@ -69,7 +69,7 @@ def test_explicit_profile_wins_over_matching(make_board):
     b = make_board("--platform", "generic")
     r = run(*b.conn_args("tcp"), "--profile", "rp2", "-v", "info")
     assert r.returncode == 0, r.stderr
-    assert "Profile:     rp2\n" in r.stdout.decode()
+    assert "Profile:     rp2 (--profile rp2)\n" in r.stdout.decode()
 
 
 def test_bad_profile_file_is_a_usage_error(make_board, tmp_path):

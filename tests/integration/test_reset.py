@@ -91,4 +91,4 @@ def test_profile_reset_sequences_drive_the_modem_lines(board, tmp_path):
     # A bad sequence is refused with the profile's line and column.
     r = run("--profile", profile(tmp_path, '  hard: "D0|Q1"\n'), "-p", board.pty, "reset",
             "--rts")
-    assert r.returncode == 2 and b"reset.hard: line 4, column 9" in r.stderr, r.stderr
+    assert r.returncode == 2 and b"(line 4, column 9): reset.hard" in r.stderr, r.stderr

@@ -42,8 +42,13 @@ std::string load_error(const std::string& text) {
     load_profile(file);
   } catch (const UsageError& e) {
     std::string m = e.what();
-    BOOST_TEST(m.find("profile '" + file.string() + "': ") == 0, m);
-    return m.substr(("profile '" + file.string() + "': ").size());
+    const std::string head = "profile '" + file.string() + "'";
+    BOOST_TEST(m.find(head) == 0, m);
+    m = m.substr(head.size());
+    // Most errors name the line and column of the offending node.
+    if (m.starts_with(" (line ")) m = m.substr(m.find(')') + 1);
+    BOOST_TEST(m.find(": ") == 0, m);
+    return m.substr(2);
   }
   BOOST_FAIL("no error for: " + text);
   return {};
@@ -88,7 +93,26 @@ BOOST_AUTO_TEST_CASE(shipped_profiles_load) {
   BOOST_TEST((generic.flash_layout == FlashLayout::kNone));
 
   auto all = find_profiles({kShipped});
-  BOOST_TEST(all.size() == 3u);
+  BOOST_TEST(all.size() == 5u);
+  // The native-USB profiles inherit their platform profile and raise the window.
+  const BoardProfile* usb = find_profile_by_id(all, "esp32-usb");
+  BOOST_REQUIRE(usb);
+  BOOST_TEST(usb->extends == "esp32");
+  BOOST_TEST(usb->match_platform == "esp32");
+  BOOST_TEST(usb->match_usb == std::vector<std::string>{"303a:1001"});
+  BOOST_TEST(usb->window.value_or(0) == 8192);
+  BOOST_TEST(usb->has_capability("flash.partitions"));
+  BoardFacts f;
+  f.platform = "esp32";
+  f.usb = "303a:1001";
+  BOOST_TEST(match_profile(all, f).profile->id == "esp32-usb");
+  f.usb = "10c4:ea60";  // a CP210x bridge
+  BOOST_TEST(match_profile(all, f).profile->id == "esp32");
+  f.usb.clear();  // TCP
+  BOOST_TEST(match_profile(all, f).profile->id == "esp32");
+  BoardFacts pico;
+  pico.usb = "2e8a:0005";  // before the board was asked
+  BOOST_TEST(match_profile(all, pico).profile->id == "rp2-usb");
 }
 
 BOOST_AUTO_TEST_CASE(optional_keys_stay_unset) {
@@ -125,14 +149,108 @@ BOOST_AUTO_TEST_CASE(broken_profiles_name_file_and_key) {
   BOOST_TEST(load_error("id: x\nrepl: {raw_paste: maybe}\n") ==
              "repl.raw_paste: expected one of auto, yes, no, got 'maybe'");
   BOOST_TEST(load_error("id: x\nreset: {hard: dtr}\n") ==
-             "reset.hard: line 2, column 15: expected rts, none or a reset sequence "
+             "reset.hard: expected rts, none or a reset sequence "
              "(D0|R1|W0.1|R0): unknown command 'd' (D, R, U or W) (at character 1)");
-  BOOST_TEST(load_error("id: x\nmatch: {machine_contains: S3}\n") == "match.platform: missing");
+  BOOST_TEST(load_error("id: x\nmatch: {machine_contains: S3}\n") ==
+             "match.platform: missing (a match needs a platform or a USB condition)");
+  BOOST_TEST(load_error("id: x\nmatch: {platform: rp2, machine: \"RP2(\"}\n")
+                 .find("match.machine: not a regular expression") == 0);
+  BOOST_TEST(load_error("id: x\ntransfer: {path: fast}\n") ==
+             "transfer.path: expected one of auto, stream, text, got 'fast'");
+  BOOST_TEST(load_error("id: x\ntransfer: {window: 8}\n") ==
+             "transfer.window: 8 is out of range 16..1048576");
+  BOOST_TEST(load_error("id: x\nrepl: {entry_delay: soon}\n") ==
+             "repl.entry_delay: expected seconds, got 'soon'");
+  BOOST_TEST(load_error("id: x\nfs: {mount: flash}\n") == "fs.mount: expected an absolute path");
+  BOOST_TEST(load_error("id: x\nfs: {size: 1}\n") == "fs.size: unknown key");
   BOOST_TEST(load_error("id: x\nmatch: {platform: rp2, usb: [\"2e8a\"]}\n") ==
              "match.usb: expected \"vvvv:pppp\" (hex), got '2e8a'");
   BOOST_TEST(load_error("id: {a: 1}\n") == "id: expected a string, got a mapping");
 
   BOOST_CHECK_THROW(load_profile("/nonexistent/x.yaml"), UsageError);
+
+  // The position is that of the offending key or value, also below `extends`.
+  TempDir dir;
+  dir.write("base.yaml", "id: base\ntransfer: {chunk_size: 512}\n");
+  const fs::path f = dir.write("bad.yaml", "id: x\nextends: base\ntransfer:\n  window: lots\n");
+  try {
+    load_profile(f, {dir.path});
+    BOOST_FAIL("no error");
+  } catch (const UsageError& e) {
+    BOOST_TEST(std::string(e.what()) ==
+               "profile '" + f.string() +
+                   "' (line 4, column 11): transfer.window: expected an integer, got 'lots'");
+  }
+  const fs::path g = dir.write("key.yaml", "id: x\nrepl:\n  raw_paste: yes\n  speed: 3\n");
+  try {
+    load_profile(g);
+    BOOST_FAIL("no error");
+  } catch (const UsageError& e) {
+    BOOST_TEST(std::string(e.what()).find("' (line 4, column 3): repl.speed: unknown key") !=
+               std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(new_keys_are_read) {
+  TempDir dir;
+  BoardProfile p = load_profile(dir.write(
+      "full.yaml",
+      "id: s3\nmatch: {usb: [\"303a:1001\"], usb_serial: [A1, B2], usb_product: \"JTAG\", "
+      "machine: \"ESP32-?S3\"}\nrepl: {entry_delay: 0.25}\n"
+      "transfer: {window: 4096, path: stream, compress: no}\nfs: {type: littlefs, mount: /}\n"));
+  BOOST_TEST(p.match_platform.empty());
+  BOOST_TEST(*p.match_machine == "ESP32-?S3");
+  BOOST_TEST(p.match_usb_serial == (std::vector<std::string>{"A1", "B2"}));
+  BOOST_TEST(*p.match_usb_product == "JTAG");
+  BOOST_TEST(*p.entry_delay == 0.25);
+  BOOST_TEST(*p.window == 4096);
+  BOOST_TEST(*p.transfer_path == "stream");
+  BOOST_TEST((p.compress == std::optional<bool>(false)));
+  BOOST_TEST(p.fs_type == "littlefs");
+  BOOST_TEST(p.fs_mount == "/");
+}
+
+BOOST_AUTO_TEST_CASE(usb_identity_matches_before_the_board_is_asked) {
+  BoardProfile cdc = make("pico-cdc", "rp2");
+  cdc.match_usb = {"2e8a:0005"};
+  BoardProfile mine = make("my-pico", "");
+  mine.match_usb = {"2e8a:0005"};
+  mine.match_usb_serial = {"E66141"};
+  BoardProfile jtag = make("jtag", "esp32");
+  jtag.match_usb_product = "USB JTAG";
+  BoardProfile regex = make("s3", "esp32");
+  regex.match_machine = "ESP32-?S3";
+  std::vector<BoardProfile> profiles = {make("rp2", "rp2"), cdc, mine, jtag, regex,
+                                        make("generic", "")};
+  auto pick = [&](BoardFacts f) {
+    ProfileMatch m = match_profile(profiles, f);
+    return m.profile ? m.profile->id + " | " + m.reason : std::string("(none)");
+  };
+  BoardFacts f;
+  f.usb = "2e8a:0005";
+  BOOST_TEST(pick(f) == "pico-cdc | USB 2e8a:0005");  // from the port alone
+  f.usb_serial = "E66141";
+  BOOST_TEST(pick(f) == "my-pico | USB 2e8a:0005, USB serial E66141");
+  f.usb_serial = "OTHER";
+  f.platform = "rp2";
+  BOOST_TEST(pick(f) == "pico-cdc | platform rp2, USB 2e8a:0005");
+  BoardFacts none;  // not USB and not asked: nothing is certain
+  BOOST_TEST(pick(none) == "(none)");
+  BoardFacts s3;
+  s3.platform = "esp32";
+  s3.machine = "ESP32S3 module";
+  s3.usb = "303a:1001";
+  s3.usb_product = "USB JTAG/serial debug unit";
+  // Both hold; jtag and s3 are equally specific: the earlier wins.
+  BOOST_TEST(pick(s3) == "jtag | platform esp32, USB product 'USB JTAG/serial debug unit'");
+  s3.usb_product = "CP2102";
+  BOOST_TEST(pick(s3) == "s3 | platform esp32, machine ~ /ESP32-?S3/");
+  BoardFacts tcp;  // over TCP the USB conditions are skipped
+  tcp.platform = "esp32";
+  tcp.machine = "ESP32 module";
+  BOOST_TEST(pick(tcp) == "jtag | platform esp32");
+  tcp.platform = "webassembly";
+  BOOST_TEST(pick(tcp) == "generic | platform webassembly, no other profile matches");
 }
 
 BOOST_AUTO_TEST_CASE(search_path_order_and_shadowing) {
@@ -149,7 +267,7 @@ BOOST_AUTO_TEST_CASE(search_path_order_and_shadowing) {
   BOOST_TEST(profile_search_path({first.path.string()}, false).size() == 1u);
 
   auto profiles = find_profiles({first.path, second.path, kShipped});
-  BOOST_TEST(profiles.size() == 4u);
+  BOOST_TEST(profiles.size() == 6u);
   const BoardProfile* esp32 = find_profile_by_id(profiles, "esp32");
   BOOST_REQUIRE(esp32);
   BOOST_TEST(esp32->description == "mine");  // the earlier directory wins

@@ -96,7 +96,7 @@ BOOST_AUTO_TEST_CASE(profiles_take_a_sequence_or_a_preset) {
     BOOST_FAIL("no error");
   } catch (const mpytool::UsageError& e) {
     const std::string m = e.what();
-    BOOST_TEST(m.find("reset.hard: line 4, column 9") != std::string::npos, m);
+    BOOST_TEST(m.find("(line 4, column 9): reset.hard: ") != std::string::npos, m);
     BOOST_TEST(m.find("unknown command 'Z'") != std::string::npos, m);
     BOOST_TEST(m.find("(at character 7)") != std::string::npos, m);
   }

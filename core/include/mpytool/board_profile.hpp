@@ -64,12 +64,23 @@ struct BoardProfile {
   /// then only chosen by id, or as the fallback when its id is "generic").
   std::string match_platform;
   std::optional<std::string> match_machine_contains;  ///< `match.machine_contains`
-  std::vector<std::string> match_usb;                 ///< `match.usb`: "vvvv:pppp", lower-case hex
-  std::vector<std::string> capabilities;              ///< `capabilities`: "platform.esp32", ...
-  RawPasteMode raw_paste = RawPasteMode::kAuto;       ///< `repl.raw_paste`
-  std::optional<int> chunk_size;        ///< `transfer.chunk_size` in bytes; nullopt = automatic
-  std::optional<int> stdin_buffer;      ///< `transfer.stdin_buffer`: bytes buffered on stdin
-  std::optional<HardReset> hard_reset;  ///< `reset.hard`
+  std::optional<std::string> match_machine;      ///< `match.machine`: ECMAScript regex (search)
+  std::vector<std::string> match_usb;            ///< `match.usb`: "vvvv:pppp", lower-case hex
+  std::vector<std::string> match_usb_serial;     ///< `match.usb_serial`: exact serial numbers
+  std::optional<std::string> match_usb_product;  ///< `match.usb_product`: occurs in the product
+  std::vector<std::string> capabilities;         ///< `capabilities`: "platform.esp32", ...
+  RawPasteMode raw_paste = RawPasteMode::kAuto;  ///< `repl.raw_paste`
+  std::optional<int> chunk_size;    ///< `transfer.chunk_size` in bytes; nullopt = automatic
+  std::optional<int> stdin_buffer;  ///< `transfer.stdin_buffer`: bytes buffered on stdin
+  /// `transfer.window`: the stream credit window in bytes (default: stdin_buffer - 4, else 256).
+  /// A native USB-CDC link loses nothing when the host sends ahead: its profile raises this.
+  std::optional<int> window;
+  std::optional<std::string> transfer_path;  ///< `transfer.path`: "auto", "stream" or "text"
+  std::optional<bool> compress;              ///< `transfer.compress`: yes/no (absent: auto)
+  /// `repl.entry_delay` in seconds: wait after opening the port before the first byte (boards
+  /// that drop what arrives right after the open); input until then is discarded.
+  std::optional<double> entry_delay;
+  std::optional<HardReset> hard_reset;              ///< `reset.hard`
   std::optional<BootloaderReset> bootloader_reset;  ///< `reset.bootloader`
   /// `reset.hard` given as a DTR/RTS sequence (reset_sequence.hpp) instead of a preset.
   std::optional<ResetSequence> hard_reset_sequence;
@@ -79,6 +90,8 @@ struct BoardProfile {
   /// `flash.layout` given as a list: the partition table a vendor's board must have; the
   /// flash and OTA commands compare the board's table with it before any write (kPartitions).
   std::vector<ProfilePartition> flash_table;
+  std::string fs_type;         ///< `fs.type`: "littlefs", "fat", ... ("" unknown); shown by info -v
+  std::string fs_mount;        ///< `fs.mount`: where the board's filesystem is ("/", "/flash")
   std::filesystem::path path;  ///< the file it was loaded from
   std::string extends;         ///< `extends`: the id it inherits from ("" none)
 
@@ -121,11 +134,34 @@ MPYTOOL_CORE_API std::vector<BoardProfile> find_profiles(
 MPYTOOL_CORE_API const BoardProfile* find_profile_by_id(const std::vector<BoardProfile>& profiles,
                                                         std::string_view id);
 
-/// The most specific profile for a board, or nullptr. A candidate's `match.platform` must equal
-/// \p platform; its `match.machine_contains`, when set, must occur in \p machine; its
-/// `match.usb`, when set and \p usb ("vvvv:pppp") is known, must list \p usb. Each of the last
-/// two that applies makes it more specific (machine_contains beats platform only). Ties go to
-/// the earlier profile. When nothing matches, the profile with id "generic" is the fallback.
+/// What is known of a board when its profile is chosen.
+struct BoardFacts {
+  std::string platform;     ///< sys.platform; "" before the board was asked (USB facts only)
+  std::string machine;      ///< os.uname().machine
+  std::string usb;          ///< "vvvv:pppp" of the serial port; "" when not USB
+  std::string usb_serial;   ///< the port's USB serial number
+  std::string usb_product;  ///< the port's USB product string
+};
+
+/// A chosen profile and why.
+struct ProfileMatch {
+  const BoardProfile* profile = nullptr;  ///< nullptr: nothing matched
+  std::string reason;  ///< "USB 2e8a:0005", "platform rp2, machine ~ 'RP2040'", "fallback"
+};
+
+/// The most specific profile for \p facts. Every `match` condition a profile sets must hold:
+/// `platform` equal, `machine_contains` a substring, `machine` a regex found in the machine
+/// string, `usb` listing the port's id, `usb_serial` listing its serial, `usb_product` a
+/// substring of its product. USB conditions are skipped when the link is not USB (TCP), and
+/// such a profile then loses a tie to one that has none (esp32 beats esp32-usb over TCP).
+/// Before the board was asked (\p facts.platform empty) only profiles with a USB condition can
+/// match — a certain match from the port alone, applied before the first byte is sent. Each
+/// condition that holds makes a profile more specific; ties go to the earlier profile. When
+/// nothing matches and the platform is known, the profile with id "generic" is the fallback.
+MPYTOOL_CORE_API ProfileMatch match_profile(const std::vector<BoardProfile>& profiles,
+                                            const BoardFacts& facts);
+
+/// match_profile() from the platform, machine and USB id only; nullptr when nothing matches.
 MPYTOOL_CORE_API const BoardProfile* match_profile(const std::vector<BoardProfile>& profiles,
                                                    std::string_view platform,
                                                    std::string_view machine,

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "mpytool/conn.hpp"
+#include "mpytool/ports.hpp"
 
 namespace mpytool {
 
@@ -55,7 +56,9 @@ class MPYTOOL_CORE_API ConnSerial : public Conn {
   void hard_reset() override;
   /// DTR/RTS sequence into the ESP32 ROM download mode. Same restrictions as hard_reset().
   void reset_to_bootloader() override;
-  /// Closes and re-opens the port until it comes back or \p timeout seconds pass.
+  /// Closes and re-opens the port until it comes back or \p timeout seconds pass. A board that
+  /// re-enumerates under another /dev name (USB-CDC after machine.reset()) is found again by its
+  /// USB serial number, else its USB location (board_identity.hpp find_same_port()).
   void reconnect(double timeout = 10) override;
 
  private:
@@ -75,6 +78,7 @@ class MPYTOOL_CORE_API ConnSerial : public Conn {
   SerialSettings settings_;
   int fd_ = -1;
   std::string type_;
+  PortInfo identity_;  ///< what USB said about the port at the first open
 };
 
 }  // namespace mpytool

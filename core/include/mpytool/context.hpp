@@ -20,7 +20,8 @@ struct BoardProfile;
 
 /// Global options (reference §1.1), parsed before the first command word.
 struct GlobalOptions {
-  std::string port;                       ///< -p/--port
+  std::string port;                       ///< -p/--port (a path or id:/loc:/uid: identity)
+  std::string board_name;                 ///< -p @NAME: the inventory board (port resolved)
   std::string address;                    ///< -a/--address host[:port]
   TlsOptions tls;                         ///< --ssl, --ssl-ca, --ssl-no-hostname, --ssl-no-verify
   int baud = 115200;                      ///< -b/--baud
@@ -62,6 +63,13 @@ class BOOST_SYMBOL_VISIBLE CommandContext {
   /// connected (one platform() query if nothing asked for it before); before that, and when
   /// nothing matches, it is nullptr.
   virtual const BoardProfile* profile() = 0;
+  /// Why profile() is what it is: "--profile esp32", "inventory board @bench-3", "USB
+  /// 2e8a:0005", "platform rp2, machine contains 'RP2040'"; "" while there is none.
+  virtual std::string profile_reason() { return {}; }
+  /// Says how the running command ended when it succeeded: "unchanged" when it found nothing
+  /// to do (every file already there, flash already holding the image). Fleet reports and
+  /// MPYTOOL_EVENTS show it; the default outcome is "ok".
+  virtual void note_outcome(const std::string& outcome) { (void)outcome; }
   /// True once the user pressed Ctrl-C (SIGINT) and the interrupt is still pending. Commands
   /// that run until stopped (monitor -f) poll this; blocking calls return early on SIGINT.
   virtual bool interrupted() const { return false; }

@@ -70,6 +70,7 @@ struct TransferSettings {
   std::string path;                 ///< "" probe (stream, else text), "stream" or "text"
   std::optional<int> window;        ///< stdin slack the agent grants (default 256)
   std::optional<bool> compress;     ///< -z / -Z; nullopt = when it pays
+  std::optional<int> chunk_size;    ///< -c / transfer.chunk_size: text-path chunk; nullopt = auto
   std::function<bool()> cancelled;  ///< Ctrl-C: transfers abort and throw Interrupted
 };
 

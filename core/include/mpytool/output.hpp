@@ -5,6 +5,7 @@
 /// on a terminal and are dropped when stderr is not one.
 #pragma once
 
+#include <functional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -41,6 +42,13 @@ class MPYTOOL_CORE_API Output {
   /// A progress line that the next progress() or message overwrites; dropped when stderr is
   /// not a terminal.
   void progress(int level, std::string_view text, Color color = Color::kNone);
+  /// Called with the text of every progress() line, shown or not, at any verbosity (for
+  /// machine-readable progress; empty to stop).
+  void set_progress_observer(std::function<void(std::string_view)> observer) {
+    progress_observer_ = std::move(observer);
+  }
+  /// True when progress lines go somewhere: a terminal, or a progress observer.
+  bool wants_progress() const noexcept { return err_is_tty_ || progress_observer_ != nullptr; }
   /// Ends a pending progress line with a newline, if one is pending.
   void end_progress();
   /// Wraps \p text in the colour's escape codes when colours are on.
@@ -56,6 +64,7 @@ class MPYTOOL_CORE_API Output {
   bool color_;
   bool err_is_tty_;
   bool pending_line_ = false;
+  std::function<void(std::string_view)> progress_observer_;
 };
 
 /// The seed's format_size(): "23B", "1.00K", "97.7K", "142K", "1.38M".

@@ -19,11 +19,14 @@ struct PortInfo {
   std::string serial_number;
   std::string product;
   std::string manufacturer;
+  std::string location;  ///< USB bus path of the device, "1-2.3" (stable per physical socket)
   std::string type;  ///< "USB-CDC", "USB-UART", "USB (unknown)" or "unknown"
   int priority = 3;  ///< 0 MicroPython-native, 1 USB-UART, 2 other USB, 3 none
 };
 
-/// USB serial ports (ports without a USB VID are dropped), sorted by priority then name.
+/// USB serial ports (ports without a USB VID are dropped), sorted by priority then name, then
+/// the ports named in the ':'-separated MPYTOOL_PORTS environment variable (ports sysfs does not
+/// show as USB: ptys of virtual boards, socat/ser2net bridges), in that order.
 MPYTOOL_CORE_API std::vector<PortInfo> list_ports();
 
 /// Information about one port (symlinks such as /dev/serial/by-id/... are resolved).

@@ -50,7 +50,15 @@ class InfoCommand : public Command {
     text += line("Impl:", impl);
     if (!p.machine.empty()) text += line("Machine:", p.machine);
     if (ctx.globals().verbosity >= 2) {
-      if (const BoardProfile* profile = ctx.profile()) text += line("Profile:", profile->id);
+      if (const BoardProfile* profile = ctx.profile()) {
+        const std::string why = ctx.profile_reason();
+        text += line("Profile:", why.empty() ? profile->id : profile->id + " (" + why + ")");
+        if (!profile->fs_type.empty() || !profile->fs_mount.empty()) {
+          text += line("Filesystem:",
+                       fmt::format("{} at {}", profile->fs_type.empty() ? "?" : profile->fs_type,
+                                   profile->fs_mount.empty() ? "/" : profile->fs_mount));
+        }
+      }
     }
     if (auto id = mpy.unique_id()) text += line("Serial:", *id);
     for (const auto& [iface, mac] : mpy.mac_addresses()) {

@@ -76,6 +76,7 @@ class FlashCommand : public Command {
       out.verbose(1, fmt::format("FLASH WRITE {} -> {}", w[2], w[1]));
       const FlashWriteResult r = flash_write(mpy, data, w[1], progress_line(out, "writing"),
                                              ctx.globals().compress, force, layout);
+      if (r.blocks_written == 0) ctx.note_outcome("unchanged");
       out.end_progress();
       out.verbose(1, fmt::format("  wrote {} to {}{} ({} of {} blocks changed)",
                                  format_size(static_cast<double>(r.bytes)), w[1],

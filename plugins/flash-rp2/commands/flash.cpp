@@ -68,6 +68,7 @@ class FlashCommand : public Command {
       const std::string data = read_host_file(w[1]);
       out.verbose(1, "FLASH WRITE " + w[1]);
       const FlashWriteResult r = flash_write(mpy, data, progress_line(out, "writing"), w[1]);
+      if (r.blocks_written == 0) ctx.note_outcome("unchanged");
       out.end_progress();
       out.verbose(1, fmt::format("  wrote {} to flash{} ({} of {} blocks changed)",
                                  format_size(static_cast<double>(r.bytes)),

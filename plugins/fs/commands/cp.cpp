@@ -109,7 +109,7 @@ class Reporter {
   /// Progress of file \p i, shown as base + span * done / total percent.
   void progress(std::size_t i, std::int64_t done, std::int64_t total, int base = 0,
                 int span = 100) {
-    if (out_.verbosity() < 1 || (!out_.err_is_tty() && !lines_)) return;
+    if (out_.verbosity() < 1 || (!out_.wants_progress() && !lines_)) return;
     // An empty file is complete at once; a total of -1 is not known yet.
     const std::int64_t part = total > 0    ? std::min<std::int64_t>(done, total) * span / total
                               : total == 0 ? span
@@ -311,6 +311,7 @@ class CpCommand : public Command {
       }
     }
     out.verbose(1, format_summary(summary, out.verbosity() >= 2), Color::kGreen);
+    if (summary.transferred == 0 && summary.unchanged > 0) ctx.note_outcome("unchanged");
     if (json_) {
       out.out() << format_json_summary(summary, records) << '\n';
       out.out().flush();
