@@ -246,7 +246,7 @@ class CompletionOptions : public Builtin {
   }
   int run(CommandContext& ctx, const ParsedArgs& args) override {
     if (args.positionals().empty()) {
-      print_completion_options(ctx.out().out(), nullptr);
+      print_completion_options(ctx.out().out(), nullptr, &table_);
       return 0;
     }
     try {

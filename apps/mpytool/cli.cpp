@@ -53,22 +53,27 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   std::unique_ptr<Output> output;
   EventLog events;
   try {
-    GlobalParse parsed = parse_global_options(args);
+    // Pass 1 knows only the core's options: enough for --plugin-dir, -d and -q. The plugins
+    // it finds declare their own global options (-e, -f, -z ...); pass 2 parses everything.
+    const GlobalParse first = parse_global_options(args, {}, true);
+    const GlobalOptions& g1 = first.options;
+    setup_logging(g1.debug, g1.verbosity == 0, color);
+    auto search_path = plugin_search_path(g1.plugin_dirs);
+    auto warn = [&](const std::string& message) {
+      if (g1.verbosity > 0) {
+        err << "mpytool: " << (color ? "\033[1;33mwarning\033[0m" : "warning") << ": " << message
+            << "\n";
+      }
+    };
+    plugins.load_directories(search_path, warn);
+    GlobalParse parsed = parse_global_options(args, plugin_global_options(plugins, warn));
     resolve_board_name(parsed.options);
     const GlobalOptions& g = parsed.options;
-    setup_logging(g.debug, g.verbosity == 0, color);
     output = std::make_unique<Output>(out, err, g.verbosity, color, err_tty);
     if (events.enabled()) {
       output->set_progress_observer([&events](std::string_view text) { events.progress(text); });
     }
 
-    auto search_path = plugin_search_path(g.plugin_dirs);
-    plugins.load_directories(search_path, [&](const std::string& message) {
-      if (g.verbosity > 0) {
-        err << "mpytool: " << (color ? "\033[1;33mwarning\033[0m" : "warning") << ": " << message
-            << "\n";
-      }
-    });
     CommandTable table(plugins);
     add_builtin_commands(table);
 

@@ -12,18 +12,6 @@ namespace mpytool::cli {
 
 namespace {
 
-/// The seed's _CMD_ORDER: help, `_commands` and completion list commands in this order.
-const std::vector<std::string_view> kSeedOrder = {
-    "ls",   "tree", "cat",   "cp",      "mv",   "mkdir",     "rm",    "pwd",  "cd",
-    "path", "stop", "reset", "monitor", "repl", "exec",      "eval",  "run",  "edit",
-    "info", "rtc",  "flash", "mount",   "ln",   "speedtest", "sleep", "ports"};
-
-std::size_t seed_rank(std::string_view name) {
-  auto it = std::find(kSeedOrder.begin(), kSeedOrder.end(), name);
-  return it == kSeedOrder.end() ? kSeedOrder.size()
-                                : static_cast<std::size_t>(it - kSeedOrder.begin());
-}
-
 std::string join_choices(const std::vector<const CommandEntry*>& entries) {
   std::string s;
   for (const auto* e : entries) {
@@ -107,9 +95,8 @@ std::vector<const CommandEntry*> CommandTable::listing(bool include_hidden) cons
     if (e.hidden() && !include_hidden) continue;
     (e.plugin.empty() ? builtins : plugin_cmds).push_back(&e);
   }
-  std::stable_sort(plugin_cmds.begin(), plugin_cmds.end(), [](const auto* a, const auto* b) {
-    return seed_rank(a->info.name) < seed_rank(b->info.name);
-  });
+  std::stable_sort(plugin_cmds.begin(), plugin_cmds.end(),
+                   [](const auto* a, const auto* b) { return a->info.rank < b->info.rank; });
   plugin_cmds.insert(plugin_cmds.end(), builtins.begin(), builtins.end());
   return plugin_cmds;
 }

@@ -123,18 +123,16 @@ Mpy& AppContext::mpy() {
 
 void AppContext::apply_profile() {
   if (!mpy_) return;
-  // The command line overrides the profile, the profile the built-in defaults.
+  // The profile over the built-in defaults; the plugins that move data lay their command-line
+  // options over this (transfer_options.hpp).
   TransferSettings ts;
-  ts.path = globals_.transfer;
-  ts.compress = globals_.compress;
-  ts.chunk_size = globals_.chunk_size;
   ts.cancelled = [] { return cli::interrupted(); };
   if (profile_) {
-    if (ts.path.empty() && profile_->transfer_path && *profile_->transfer_path != "auto") {
+    if (profile_->transfer_path && *profile_->transfer_path != "auto") {
       ts.path = *profile_->transfer_path;
     }
-    if (!ts.compress) ts.compress = profile_->compress;
-    if (!ts.chunk_size) ts.chunk_size = profile_->chunk_size;
+    ts.compress = profile_->compress;
+    ts.chunk_size = profile_->chunk_size;
     if (profile_->window) {
       ts.window = *profile_->window;
     } else if (profile_->stdin_buffer) {

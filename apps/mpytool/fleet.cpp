@@ -91,11 +91,13 @@ std::vector<std::string> inherited_globals(const GlobalOptions& g) {
   for (int i = 0; i < g.debug; ++i) a.push_back("-d");
   if (g.verbosity == 0) a.push_back("-q");
   if (g.verbosity >= 2) a.push_back("-v");
-  for (const auto& e : g.excludes) a.insert(a.end(), {"-e", e});
-  if (g.force) a.push_back("-f");
-  if (g.compress) a.push_back(*g.compress ? "-z" : "-Z");
-  if (g.chunk_size) a.insert(a.end(), {"-c", std::to_string(*g.chunk_size)});
-  if (!g.transfer.empty()) a.insert(a.end(), {"--transfer", g.transfer});
+  // The plugins' global options, by long name (their order among each other does not matter).
+  for (const auto& [name, count] : g.plugin_options.flags()) {
+    for (int i = 0; i < count; ++i) a.push_back("--" + name);
+  }
+  for (const auto& [name, values] : g.plugin_options.all_values()) {
+    for (const auto& v : values) a.push_back("--" + name + "=" + v);
+  }
   for (const auto& d : g.plugin_dirs) a.insert(a.end(), {"--plugin-dir", d});
   if (!g.profile.empty()) a.insert(a.end(), {"--profile", g.profile});
   for (const auto& d : g.profile_dirs) a.insert(a.end(), {"--profile-dir", d});
@@ -108,6 +110,8 @@ std::string state_cell(const StepResult& s) {
 
 class FleetCommand : public Command {
  public:
+  explicit FleetCommand(fs::path exe) : exe_(std::move(exe)) {}
+
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "fleet";
@@ -158,7 +162,7 @@ class FleetCommand : public Command {
     live_ = !json_ && !events_ && out.err_is_tty() && out.verbosity() > 0;
 
     std::error_code ec;
-    const fs::path self = boost::dll::program_location(ec);
+    const fs::path self = exe_.empty() ? boost::dll::program_location(ec) : exe_;
     if (ec) throw MpyError("fleet: cannot find the mpytool executable");
     const fs::path dir = fs::temp_directory_path() / fmt::format("mpytool-fleet-{}", ::getpid());
     fs::create_directories(dir);
@@ -246,6 +250,7 @@ class FleetCommand : public Command {
   }
 
  private:
+  fs::path exe_;
   bool json_ = false, events_ = false, live_ = false;
   std::size_t drawn_ = 0;
 
@@ -477,6 +482,8 @@ class FleetCommand : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> make_fleet_command() { return std::make_unique<FleetCommand>(); }
+std::unique_ptr<Command> make_fleet_command(std::filesystem::path exe) {
+  return std::make_unique<FleetCommand>(std::move(exe));
+}
 
 }  // namespace mpytool::cli

@@ -10,7 +10,6 @@
 
 #include "mpytool/error.hpp"
 #include "mpytool/inventory.hpp"
-#include "mpytool/size_arg.hpp"
 #include "suggest.hpp"
 
 namespace mpytool::cli {
@@ -33,12 +32,6 @@ const std::vector<GlobalOptionDoc>& global_option_docs() {
       {"debug", 'd', "", "log more: -d info, -dd debug with the serial traffic"},
       {"verbose", 'v', "", "verbose output"},
       {"quiet", 'q', "", "quiet output (wins over -v)"},
-      {"exclude", 'e', "EXCLUDE", "exclude files matching the pattern (repeatable)"},
-      {"force", 'f', "", "copy even unchanged files"},
-      {"compress", 'z', "", "force compression of transfers"},
-      {"no-compress", 'Z', "", "disable compression of transfers (wins over -z)"},
-      {"chunk-size", 'c', "SIZE", "transfer chunk size: 512, 4K, 4KB (64..131072)"},
-      {"transfer", 0, "MODE", "file transfer path: auto (probe), stream (binary agent), text"},
       {"plugin-dir", 0, "DIR", "load plugins from DIR first (repeatable)"},
       {"profile", 0, "ID|FILE", "board profile: an id, or a FILE with a '/' or a .yaml suffix"},
       {"profile-dir", 0, "DIR", "look for board profiles in DIR first (repeatable)"},
@@ -48,25 +41,87 @@ const std::vector<GlobalOptionDoc>& global_option_docs() {
   return docs;
 }
 
+std::vector<GlobalOptionDoc> plugin_option_docs(const std::vector<OptionSpec>& specs) {
+  std::vector<GlobalOptionDoc> docs;
+  for (const auto& o : specs) {
+    docs.push_back({o.long_name, o.short_name,
+                    o.kind == OptionSpec::Kind::kFlag ? std::string() : o.value_name, o.help});
+  }
+  return docs;
+}
+
+std::vector<OptionSpec> plugin_global_options(const PluginSet& plugins,
+                                              const std::function<void(const std::string&)>& warn) {
+  std::vector<OptionSpec> out;
+  std::vector<std::string> owners;
+  for (const auto& r : plugins.records()) {
+    if (r.status != PluginStatus::kLoaded) continue;
+    for (const auto& o : r.global_options) {
+      std::string clash;
+      for (const auto& d : global_option_docs()) {
+        if (d.long_name == o.long_name || (o.short_name && d.short_name == o.short_name)) {
+          clash = "a core option";
+        }
+      }
+      bool same = false;
+      for (std::size_t i = 0; i < out.size() && clash.empty(); ++i) {
+        const OptionSpec& e = out[i];
+        const bool name = e.long_name == o.long_name;
+        const bool letter = o.short_name && e.short_name == o.short_name;
+        if (name && e.short_name == o.short_name && e.kind == o.kind) {
+          same = true;  // declared alike by several plugins (-f of fs and flash): one option
+          if (out[i].help.find(o.help) == std::string::npos) out[i].help += "; " + o.help;
+          break;
+        }
+        if (name || letter) clash = fmt::format("the option of plugin '{}'", owners[i]);
+      }
+      if (same) continue;
+      if (!clash.empty()) {
+        if (warn) {
+          warn(fmt::format("plugin '{}': global option --{} clashes with {}; ignored", r.name,
+                           o.long_name, clash));
+        }
+        continue;
+      }
+      out.push_back(o);
+      owners.push_back(r.name);
+    }
+  }
+  return out;
+}
+
 namespace {
 
-const GlobalOptionDoc* find_long(std::string_view name) {
-  for (const auto& d : global_option_docs()) {
-    if (d.long_name == name) return &d;
-  }
-  return nullptr;
-}
+/// The options one parse knows: the core's, then the plugins'.
+struct Known {
+  std::vector<GlobalOptionDoc> docs;
+  const std::vector<OptionSpec>& plugin;
 
-const GlobalOptionDoc* find_short(char c) {
-  for (const auto& d : global_option_docs()) {
-    if (d.short_name == c) return &d;
+  const GlobalOptionDoc* find_long(std::string_view name) const {
+    for (const auto& d : docs) {
+      if (d.long_name == name) return &d;
+    }
+    return nullptr;
   }
-  return nullptr;
-}
+  const GlobalOptionDoc* find_short(char c) const {
+    for (const auto& d : docs) {
+      if (d.short_name == c) return &d;
+    }
+    return nullptr;
+  }
+  const OptionSpec* plugin_option(std::string_view name) const {
+    for (const auto& o : plugin) {
+      if (o.long_name == name) return &o;
+    }
+    return nullptr;
+  }
+};
 
 /// Number of leading words that are global options (with their values). Sets \p dashdash if
-/// the prefix ended with a `--`, which is then not part of the prefix.
-std::size_t global_prefix_length(const std::vector<std::string>& args, bool& dashdash) {
+/// the prefix ended with a `--`, which is then not part of the prefix. Unknown options count
+/// as flags.
+std::size_t global_prefix_length(const Known& known, const std::vector<std::string>& args,
+                                 bool& dashdash) {
   std::size_t i = 0;
   dashdash = false;
   while (i < args.size()) {
@@ -79,14 +134,14 @@ std::size_t global_prefix_length(const std::vector<std::string>& args, bool& das
     if (t[1] == '-') {
       std::string name =
           t.substr(2, t.find('=') == std::string::npos ? std::string::npos : t.find('=') - 2);
-      const GlobalOptionDoc* d = find_long(name);
+      const GlobalOptionDoc* d = known.find_long(name);
       bool takes = d && !d->value_name.empty() && t.find('=') == std::string::npos;
       i += takes ? 2 : 1;
       continue;
     }
     std::size_t advance = 1;
     for (std::size_t j = 1; j < t.size(); ++j) {
-      const GlobalOptionDoc* d = find_short(t[j]);
+      const GlobalOptionDoc* d = known.find_short(t[j]);
       if (d && !d->value_name.empty()) {
         if (j + 1 == t.size()) advance = 2;  // value is the next word
         break;                               // otherwise the rest of this word is the value
@@ -97,9 +152,9 @@ std::size_t global_prefix_length(const std::vector<std::string>& args, bool& das
   return std::min(i, args.size());
 }
 
-po::options_description make_description() {
+po::options_description make_description(const Known& known) {
   po::options_description desc("global options");
-  for (const auto& d : global_option_docs()) {
+  for (const auto& d : known.docs) {
     std::string names = d.long_name;
     if (d.short_name) names += std::string(",") + d.short_name;
     if (d.value_name.empty()) {
@@ -120,9 +175,9 @@ int parse_int(const std::string& option, const std::string& text) {
   return v;
 }
 
-std::vector<std::string> global_option_words() {
+std::vector<std::string> global_option_words(const Known& known) {
   std::vector<std::string> words;
-  for (const auto& d : global_option_docs()) {
+  for (const auto& d : known.docs) {
     words.push_back("--" + d.long_name);
   }
   return words;
@@ -130,34 +185,53 @@ std::vector<std::string> global_option_words() {
 
 }  // namespace
 
-GlobalParse parse_global_options(const std::vector<std::string>& args) {
+GlobalParse parse_global_options(const std::vector<std::string>& args,
+                                 const std::vector<OptionSpec>& plugin_options, bool tolerant) {
+  Known known{global_option_docs(), plugin_options};
+  for (const auto& d : plugin_option_docs(plugin_options)) known.docs.push_back(d);
   bool dashdash = false;
-  const std::size_t n = global_prefix_length(args, dashdash);
+  const std::size_t n = global_prefix_length(known, args, dashdash);
   std::vector<std::string> prefix(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(n));
 
   GlobalParse result;
   result.rest.assign(args.begin() + static_cast<std::ptrdiff_t>(n + (dashdash ? 1 : 0)),
                      args.end());
 
-  po::options_description desc = make_description();
+  po::options_description desc = make_description(known);
   po::parsed_options parsed(&desc);
   try {
-    parsed = po::command_line_parser(prefix)
-                 .options(desc)
-                 .style(po::command_line_style::unix_style ^ po::command_line_style::allow_guessing)
-                 .run();
+    po::command_line_parser parser(prefix);
+    parser.options(desc).style(po::command_line_style::unix_style ^
+                               po::command_line_style::allow_guessing);
+    if (tolerant) parser.allow_unregistered();
+    parsed = parser.run();
   } catch (const po::unknown_option& e) {
-    throw UsageError(e.what(), did_you_mean(e.get_option_name(), global_option_words()));
+    throw UsageError(e.what(), did_you_mean(e.get_option_name(), global_option_words(known)));
   } catch (const po::error& e) {
     throw UsageError(e.what());
   }
 
   GlobalOptions& g = result.options;
-  bool verbose = false, quiet = false, compress = false, no_compress = false;
+  bool verbose = false, quiet = false;
   bool ssl = false, ssl_no_hostname = false, ssl_no_verify = false;
   for (const auto& o : parsed.options) {
+    if (o.unregistered) continue;
     const std::string& k = o.string_key;
     const std::string value = o.value.empty() ? std::string() : o.value.front();
+    if (const OptionSpec* spec = known.plugin_option(k)) {
+      if (spec->kind == OptionSpec::Kind::kFlag) {
+        g.plugin_options.set_flag(k, g.plugin_options.count(k) + 1);
+        continue;
+      }
+      if (!spec->choices.empty() &&
+          std::find(spec->choices.begin(), spec->choices.end(), value) == spec->choices.end()) {
+        throw UsageError(fmt::format("invalid value '{}' for --{} ({})", value, k,
+                                     fmt::join(spec->choices, ", ")));
+      }
+      if (spec->check) spec->check(value);
+      g.plugin_options.add_value(k, value);
+      continue;
+    }
     if (k == "help") {
       result.help = true;
     } else if (k == "version") {
@@ -183,20 +257,6 @@ GlobalParse parse_global_options(const std::vector<std::string>& args) {
       verbose = true;
     } else if (k == "quiet") {
       quiet = true;
-    } else if (k == "exclude") {
-      g.excludes.push_back(value);
-    } else if (k == "force") {
-      g.force = true;
-    } else if (k == "compress") {
-      compress = true;
-    } else if (k == "no-compress") {
-      no_compress = true;
-    } else if (k == "chunk-size") {
-      g.chunk_size = parse_chunk_size(value);
-    } else if (k == "transfer") {
-      if (value != "auto" && value != "stream" && value != "text")
-        throw UsageError(fmt::format("invalid transfer mode '{}' (auto, stream or text)", value));
-      g.transfer = value == "auto" ? std::string() : value;
     } else if (k == "plugin-dir") {
       g.plugin_dirs.push_back(value);
     } else if (k == "profile") {
@@ -210,11 +270,6 @@ GlobalParse parse_global_options(const std::vector<std::string>& args) {
     }
   }
   g.verbosity = quiet ? 0 : (verbose ? 2 : 1);
-  if (no_compress) {
-    g.compress = false;
-  } else if (compress) {
-    g.compress = true;
-  }
   g.tls.enabled = ssl || !g.tls.ca_file.empty() || ssl_no_hostname || ssl_no_verify;
   if (ssl_no_verify) {
     g.tls.verify = false;

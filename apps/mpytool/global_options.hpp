@@ -5,11 +5,14 @@
 /// to Boost.Program_options, so a command's own `-p` is never mistaken for the global `--port`.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "mpytool/command.hpp"
 #include "mpytool/context.hpp"
+#include "mpytool/plugin_loader.hpp"
 
 namespace mpytool::cli {
 
@@ -32,9 +35,23 @@ struct GlobalParse {
   std::vector<std::string> rest;  ///< the words after the globals (commands and their args)
 };
 
-/// Parses the global options at the start of \p args (program name excluded). Throws UsageError
-/// for an unknown or malformed option, a bad -c value, and -p together with -a.
-GlobalParse parse_global_options(const std::vector<std::string>& args);
+/// Parses the global options at the start of \p args (program name excluded): the core's and
+/// \p plugin_options (what the loaded plugins declared; they land in
+/// GlobalOptions::plugin_options). Throws UsageError for an unknown or malformed option, a value
+/// outside an option's choices, and -p together with -a. With \p tolerant, unknown options
+/// are skipped: the first pass, before the plugins are loaded, which needs only --plugin-dir,
+/// -d and -q.
+GlobalParse parse_global_options(const std::vector<std::string>& args,
+                                 const std::vector<OptionSpec>& plugin_options = {},
+                                 bool tolerant = false);
+
+/// The global options the loaded plugins declared, each once; an option that clashes with a
+/// core option or with another plugin's different option is passed to \p warn and dropped.
+std::vector<OptionSpec> plugin_global_options(const PluginSet& plugins,
+                                              const std::function<void(const std::string&)>& warn);
+
+/// Help rows for plugin-declared options.
+std::vector<GlobalOptionDoc> plugin_option_docs(const std::vector<OptionSpec>& specs);
 
 /// `-p @NAME`: replaces the name by the inventory board's port or address (and its profile
 /// unless --profile was given). Throws UsageError for an unknown name or a broken inventory.

@@ -109,6 +109,10 @@ void print_main_help(std::ostream& out, const CommandTable& table) {
   for (const auto& d : global_option_docs()) {
     rows.emplace_back(option_names(d.short_name, d.long_name, d.value_name), d.help);
   }
+  // The global options plugins declared, after the core's (the same -f of several plugins once).
+  for (const auto& d : plugin_option_docs(plugin_global_options(table.plugins(), {}))) {
+    rows.emplace_back(option_names(d.short_name, d.long_name, d.value_name), d.help);
+  }
   print_rows(out, rows);
 
   out << "\ncommands:\n";
@@ -188,9 +192,16 @@ void print_completion_commands(std::ostream& out, const CommandTable& table) {
   }
 }
 
-void print_completion_options(std::ostream& out, const CommandEntry* entry) {
+void print_completion_options(std::ostream& out, const CommandEntry* entry,
+                              const CommandTable* table) {
   if (!entry) {
-    for (const auto& d : global_option_docs()) {
+    std::vector<GlobalOptionDoc> docs = global_option_docs();
+    if (table) {
+      for (auto& d : plugin_option_docs(plugin_global_options(table->plugins(), {}))) {
+        docs.push_back(std::move(d));
+      }
+    }
+    for (const auto& d : docs) {
       if (d.long_name == "help" || d.long_name == "version") continue;
       std::string type = d.value_name.empty() ? "" : lower(d.value_name);
       out << "--" << d.long_name << ":" << d.help << ":" << type << "\n";

@@ -27,7 +27,8 @@ std::string synopsis(const CommandInfo& info);
 /// `_commands`: `name:description` per line.
 void print_completion_commands(std::ostream& out, const CommandTable& table);
 /// `_options`: the global options (\p entry null) or one command's, `opt:help:argtype`.
-void print_completion_options(std::ostream& out, const CommandEntry* entry);
+void print_completion_options(std::ostream& out, const CommandEntry* entry,
+                              const CommandTable* table = nullptr);
 /// `_args`: a command's positionals, `argtype:nargs:help`.
 void print_completion_args(std::ostream& out, const CommandEntry& entry);
 

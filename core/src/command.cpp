@@ -31,6 +31,10 @@ void CommandRegistry::add(std::unique_ptr<Command> command) {
   commands_.push_back(std::move(command));
 }
 
+void CommandRegistry::add_global_option(OptionSpec option) {
+  global_options_.push_back(std::move(option));
+}
+
 void CommandRegistry::provide(std::string capability) {
   if (std::find(provides_.begin(), provides_.end(), capability) == provides_.end()) {
     provides_.push_back(std::move(capability));

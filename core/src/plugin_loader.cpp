@@ -221,6 +221,7 @@ bool PluginSet::load_file(const fs::path& file, const PluginWarningSink& warn) {
     rec.commands.push_back(c->info().name);
     loaded->commands.push_back(std::move(c));
   }
+  rec.global_options = registry.global_options();
   for (const auto& cap : registry.provides()) {
     if (std::find(rec.provides.begin(), rec.provides.end(), cap) == rec.provides.end()) {
       rec.provides.push_back(cap);
@@ -270,6 +271,20 @@ std::vector<PluginSet::CommandRef> PluginSet::commands() const {
   std::vector<CommandRef> out;
   for (const auto& l : loaded_) {
     for (const auto& c : l->commands) out.push_back({&records_[l->record], c.get()});
+  }
+  return out;
+}
+
+std::vector<PluginSet::GlobalOptionRef> PluginSet::global_options() const {
+  std::vector<GlobalOptionRef> out;
+  for (const auto& r : records_) {
+    if (r.status != PluginStatus::kLoaded) continue;
+    for (const auto& o : r.global_options) {
+      const bool seen = std::any_of(out.begin(), out.end(), [&](const GlobalOptionRef& g) {
+        return g.option->long_name == o.long_name;
+      });
+      if (!seen) out.push_back({&r, &o});
+    }
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // needs platform.esp32; the dispatcher routes the flat word here on such boards.
 #include "commands.hpp"
 #include "mpytool/plugin.hpp"
+#include "mpytool/transfer_options.hpp"
 
 namespace mpytool::flash_esp32 {
 namespace {
@@ -14,7 +15,13 @@ class FlashEsp32Plugin : public Plugin {
             "ESP32 partitions: table, read, write, erase, ota",
             {"flash.partitions", "ota.partitions"}};
   }
-  void register_commands(CommandRegistry& registry) override { registry.add(make_flash_command()); }
+  void register_commands(CommandRegistry& registry) override {
+    // The seed's global -f and the transfer options, before the command word.
+    registry.add_global_option(
+        {"force", 'f', OptionSpec::Kind::kFlag, "", "write even past the layout guard", {}, {}});
+    for (auto& o : transfer_global_options()) registry.add_global_option(std::move(o));
+    registry.add(make_flash_command());
+  }
 };
 
 }  // namespace

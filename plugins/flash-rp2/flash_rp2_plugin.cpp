@@ -3,6 +3,7 @@
 // platform.rp2; the dispatcher routes the flat word here on such boards.
 #include "commands.hpp"
 #include "mpytool/plugin.hpp"
+#include "mpytool/transfer_options.hpp"
 
 namespace mpytool::flash_rp2 {
 namespace {
@@ -12,7 +13,13 @@ class FlashRp2Plugin : public Plugin {
   PluginInfo info() const override {
     return {"flash-rp2", "RP2 user flash: info, read, write, erase", {"flash.user"}};
   }
-  void register_commands(CommandRegistry& registry) override { registry.add(make_flash_command()); }
+  void register_commands(CommandRegistry& registry) override {
+    // The seed's global -f and the transfer options, before the command word.
+    registry.add_global_option(
+        {"force", 'f', OptionSpec::Kind::kFlag, "", "write even past the layout guard", {}, {}});
+    for (auto& o : transfer_global_options()) registry.add_global_option(std::move(o));
+    registry.add(make_flash_command());
+  }
 };
 
 }  // namespace

@@ -18,28 +18,12 @@
 #include "mpytool/fs/progress.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/output.hpp"
+#include "mpytool/transfer_options.hpp"
 
 namespace mpytool::fs {
 
-/// Transfer settings from the global options (-c, -z/-Z, --transfer).
-inline TransferOptions transfer_options(const GlobalOptions& g) {
-  TransferOptions o;
-  o.chunk_size = g.chunk_size;
-  o.compress = g.compress;
-  if (g.transfer == "stream") {
-    o.mode = TransferMode::kStream;
-  } else if (g.transfer == "text") {
-    o.mode = TransferMode::kText;
-  } else {
-    o.mode = TransferMode::kAuto;
-  }
-  return o;
-}
-
-/// Transfer settings for a command: the connection's (Mpy::transfer_settings(): the global
-/// options over the board profile's `transfer` keys, set by the app), and Ctrl-C.
-inline TransferOptions transfer_options(CommandContext& ctx) {
-  const TransferSettings& ts = ctx.mpy().transfer_settings();
+/// The fs view of transfer settings.
+inline TransferOptions to_transfer_options(const TransferSettings& ts) {
   TransferOptions o;
   o.chunk_size = ts.chunk_size;
   o.compress = ts.compress;
@@ -47,6 +31,19 @@ inline TransferOptions transfer_options(CommandContext& ctx) {
   o.mode = ts.path == "stream" ? TransferMode::kStream
            : ts.path == "text" ? TransferMode::kText
                                : TransferMode::kAuto;
+  return o;
+}
+
+/// Transfer settings from the global options alone (-c, -z/-Z, --transfer).
+inline TransferOptions transfer_options(const GlobalOptions& g) {
+  return to_transfer_options(apply_transfer_options({}, g.plugin_options));
+}
+
+/// Transfer settings for a command: the connection's (Mpy::transfer_settings(): the board
+/// profile's `transfer` keys, set by the app) with the global options over them, and Ctrl-C.
+inline TransferOptions transfer_options(CommandContext& ctx) {
+  TransferOptions o = to_transfer_options(
+      apply_transfer_options(ctx.mpy().transfer_settings(), ctx.globals().plugin_options));
   o.cancelled = [&ctx] { return ctx.interrupted(); };
   return o;
 }

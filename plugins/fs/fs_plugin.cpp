@@ -3,6 +3,7 @@
 // libmpytool-fs library (mpytool/fs/files.hpp).
 #include "commands.hpp"
 #include "mpytool/plugin.hpp"
+#include "mpytool/transfer_options.hpp"
 
 namespace mpytool::fs {
 namespace {
@@ -15,6 +16,17 @@ class FsPlugin : public Plugin {
             {"fs"}};
   }
   void register_commands(CommandRegistry& registry) override {
+    // The seed's global options of the file commands: `mpytool -e '*.pyc' -f cp ...`.
+    using K = OptionSpec::Kind;
+    registry.add_global_option({"exclude",
+                                'e',
+                                K::kMulti,
+                                "EXCLUDE",
+                                "exclude files matching the pattern (repeatable)",
+                                {},
+                                {}});
+    registry.add_global_option({"force", 'f', K::kFlag, "", "copy even unchanged files", {}, {}});
+    for (auto& o : transfer_global_options()) registry.add_global_option(std::move(o));
     registry.add(make_ls_command());
     registry.add(make_tree_command());
     registry.add(make_cat_command());

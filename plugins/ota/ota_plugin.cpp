@@ -3,6 +3,7 @@
 // rollback detection, over libmpytool-ota. Its `ota` needs platform.esp32.
 #include "commands.hpp"
 #include "mpytool/plugin.hpp"
+#include "mpytool/transfer_options.hpp"
 
 namespace mpytool::ota {
 namespace {
@@ -12,7 +13,13 @@ class OtaPlugin : public Plugin {
   PluginInfo info() const override {
     return {"ota", "Firmware update: ota write, status, confirm, rollback", {"ota"}};
   }
-  void register_commands(CommandRegistry& registry) override { registry.add(make_ota_command()); }
+  void register_commands(CommandRegistry& registry) override {
+    // The seed's global -f and the transfer options, before the command word.
+    registry.add_global_option(
+        {"force", 'f', OptionSpec::Kind::kFlag, "", "write even past the layout guard", {}, {}});
+    for (auto& o : transfer_global_options()) registry.add_global_option(std::move(o));
+    registry.add(make_ota_command());
+  }
 };
 
 }  // namespace

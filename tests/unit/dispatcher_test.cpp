@@ -18,6 +18,7 @@
 #include "global_options.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/size_arg.hpp"
+#include "mpytool/transfer_options.hpp"
 #include "mpytool/version.hpp"
 #include "suggest.hpp"
 
@@ -274,16 +275,41 @@ BOOST_AUTO_TEST_CASE(chunk_size_accepts_bytes_and_kilobytes) {
 }
 
 BOOST_AUTO_TEST_CASE(global_options_parse) {
-  auto p = mpytool::cli::parse_global_options(
-      {"-vq", "-dd", "--ssl-no-verify", "-a", "h:1", "-Z", "-z", "-e", "*.txt", "exec", "-p", "x"});
+  // What the fs plugin declares: -e and the transfer options.
+  std::vector<mpytool::OptionSpec> plugin = mpytool::transfer_global_options();
+  plugin.push_back({"exclude", 'e', mpytool::OptionSpec::Kind::kMulti, "EXCLUDE", "x", {}, {}});
+  auto p =
+      mpytool::cli::parse_global_options({"-vq", "-dd", "--ssl-no-verify", "-a", "h:1", "-Z", "-z",
+                                          "-e", "*.txt", "-e*.log", "-c", "4K", "exec", "-p", "x"},
+                                         plugin);
   BOOST_TEST(p.options.verbosity == 0);
   BOOST_TEST(p.options.debug == 2);
   BOOST_TEST(p.options.tls.enabled);
   BOOST_TEST(!p.options.tls.verify);
   BOOST_TEST(p.options.address == "h:1");
   BOOST_TEST(p.options.port.empty());  // `-p` after the command word belongs to the command
-  BOOST_TEST(*p.options.compress == false);
+  const mpytool::ParsedArgs& po = p.options.plugin_options;
+  BOOST_TEST(po.flag("compress"));
+  BOOST_TEST(po.flag("no-compress"));
+  BOOST_TEST((po.values("exclude") == std::vector<std::string>{"*.txt", "*.log"}));
   BOOST_TEST((p.rest == std::vector<std::string>{"exec", "-p", "x"}));
+  mpytool::TransferSettings ts = mpytool::apply_transfer_options({}, po);
+  BOOST_TEST((ts.compress == std::optional<bool>(false)));  // -Z wins over -z
+  BOOST_TEST(*ts.chunk_size == 4096);
+
+  // Without the plugin's declarations -e is unknown; the tolerant first pass skips it (and
+  // then takes its value for the command word, which is all it needs for --plugin-dir).
+  BOOST_CHECK_THROW(mpytool::cli::parse_global_options({"-e", "*.txt", "ls"}), mpytool::UsageError);
+  auto first =
+      mpytool::cli::parse_global_options({"--plugin-dir", "/p", "-e", "x", "ls"}, {}, true);
+  BOOST_TEST((first.options.plugin_dirs == std::vector<std::string>{"/p"}));
+  // A value outside an option's choices.
+  try {
+    mpytool::cli::parse_global_options({"--transfer", "fast", "ls"}, plugin);
+    BOOST_FAIL("no error");
+  } catch (const mpytool::UsageError& e) {
+    BOOST_TEST(std::string(e.what()) == "invalid value 'fast' for --transfer (auto, stream, text)");
+  }
 }
 
 BOOST_AUTO_TEST_CASE(suggestions_by_edit_distance) {

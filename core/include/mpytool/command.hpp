@@ -5,6 +5,7 @@
 /// capabilities it requires; the dispatcher parses, connects and checks before run().
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,6 +35,12 @@ struct OptionSpec {
   std::string value_name;  ///< "SEC" for help
   std::string help;        ///< one line
   std::optional<std::string> default_value;
+  /// For kValue/kMulti: the accepted values ("auto", "stream", "text"); empty = any. The
+  /// parser refuses others with the list.
+  std::vector<std::string> choices = {};
+  /// For kValue/kMulti: checks one value when the command line is parsed; throws UsageError
+  /// for a bad one (e.g. parse_chunk_size). Empty = any value.
+  std::function<void(const std::string&)> check = {};
 };
 
 /// One positional argument.
@@ -61,6 +68,9 @@ struct CommandInfo {
   /// first `--` (separators included) as its positionals, unparsed (`fleet` runs that chain
   /// elsewhere).
   bool takes_rest = false;
+  /// Place in `help`, `_commands` and completion lists: lower first, ties in load order. The
+  /// seed's commands use 0..25 (its _CMD_ORDER); the default puts a command after them.
+  int rank = 1000;
 };
 
 /// Parsed arguments of one command invocation.
@@ -76,6 +86,13 @@ class MPYTOOL_CORE_API ParsedArgs {
   std::vector<std::string> values(const std::string& name) const;
   /// Positional words in order.
   const std::vector<std::string>& positionals() const noexcept { return positionals_; }
+
+  /// Every flag given, with its count (to hand the options on to another process).
+  const std::map<std::string, int>& flags() const noexcept { return flags_; }
+  /// Every kValue/kMulti option given, with its values.
+  const std::map<std::string, std::vector<std::string>>& all_values() const noexcept {
+    return values_;
+  }
 
   /// Builders used by the option parser and by tests.
   void set_flag(const std::string& name, int count = 1) { flags_[name] = count; }
@@ -105,15 +122,24 @@ class MPYTOOL_CORE_API CommandRegistry {
   void add(std::unique_ptr<Command> command);
   /// Declares a capability the plugin provides ("fs", "flash.esp32").
   void provide(std::string capability);
+  /// Declares a global option the plugin understands: given before the first command word
+  /// (`mpytool -e '*.pyc' cp ...`, the seed's positions), parsed by the app and handed to every
+  /// command as GlobalOptions::plugin_options. Several plugins may declare the same option
+  /// with the same name, letter and kind; a clash with a core option or another plugin's
+  /// different option is a warning and the later one is dropped.
+  void add_global_option(OptionSpec option);
 
   /// The registered commands.
   std::vector<std::unique_ptr<Command>>& commands() noexcept { return commands_; }
   /// The declared capabilities.
   const std::vector<std::string>& provides() const noexcept { return provides_; }
+  /// The declared global options.
+  const std::vector<OptionSpec>& global_options() const noexcept { return global_options_; }
 
  private:
   std::vector<std::unique_ptr<Command>> commands_;
   std::vector<std::string> provides_;
+  std::vector<OptionSpec> global_options_;
 };
 
 }  // namespace mpytool

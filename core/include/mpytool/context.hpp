@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "mpytool/command.hpp"
 #include "mpytool/conn_socket.hpp"
 #include "mpytool/export.hpp"
 
@@ -27,16 +28,14 @@ struct GlobalOptions {
   int baud = 115200;                      ///< -b/--baud
   int debug = 0;                          ///< -d count
   int verbosity = 1;                      ///< 0 -q, 1 default, 2 -v
-  std::vector<std::string> excludes;      ///< -e/--exclude patterns (added to the defaults)
-  bool force = false;                     ///< -f/--force
-  std::optional<bool> compress;           ///< -z / -Z; nullopt = auto
-  std::optional<int> chunk_size;          ///< -c/--chunk-size in bytes
-  std::string transfer;                   ///< --transfer: "" auto, "stream" or "text"
   std::vector<std::string> plugin_dirs;   ///< --plugin-dir
   bool vboard = false;                    ///< --vboard: start a private virtual board
   std::vector<std::string> vboard_args;   ///< --vboard-opt extra arguments for the board
   std::string profile;                    ///< --profile ID or FILE; empty = match automatically
   std::vector<std::string> profile_dirs;  ///< --profile-dir
+  /// The global options plugins declared (CommandRegistry::add_global_option), by long name:
+  /// `plugin_options.flag("force")`, `.values("exclude")`.
+  ParsedArgs plugin_options;
 };
 
 /// Provided by the dispatcher to Command::run().

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mpytool/command.hpp"
 #include "mpytool/export.hpp"
 
 namespace mpytool {
@@ -37,10 +38,11 @@ struct PluginRecord {
   std::string name;     ///< descriptor name; for unreadable files the file stem without "mpytool-"
   std::string version;  ///< plugin's own version, empty when unknown
   std::string summary;  ///< one line from Plugin::info(), empty when unknown
-  std::filesystem::path path;         ///< the library file
-  std::vector<std::string> commands;  ///< command names (for a failed plugin: those registered
-                                      ///< before it failed)
-  std::vector<std::string> provides;  ///< capabilities the plugin provides ("fs", "fs.hash")
+  std::filesystem::path path;              ///< the library file
+  std::vector<std::string> commands;       ///< command names (for a failed plugin: those registered
+                                           ///< before it failed)
+  std::vector<std::string> provides;       ///< capabilities the plugin provides ("fs", "fs.hash")
+  std::vector<OptionSpec> global_options;  ///< global options it declared
   PluginStatus status = PluginStatus::kFailed;
   std::string reason;  ///< why it failed or was skipped; empty when loaded
 };
@@ -107,6 +109,14 @@ class MPYTOOL_CORE_API PluginSet {
 
   /// True if a loaded plugin provides capability \p capability.
   bool provides(std::string_view capability) const;
+
+  /// A global option a loaded plugin declared.
+  struct GlobalOptionRef {
+    const PluginRecord* plugin;  ///< the first plugin that declared it
+    const OptionSpec* option;
+  };
+  /// The loaded plugins' global options, each name once, in load order.
+  std::vector<GlobalOptionRef> global_options() const;
 
   /// Throws PluginError "plugin 'x' could not be loaded: <reason>" for \p record.
   [[noreturn]] static void throw_failed(const PluginRecord& record);

@@ -34,6 +34,7 @@ class InfoCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "info";
+    i.rank = 18;  // the seed's help order
     i.summary = "Show device info (platform, memory, filesystem).";
     i.needs = Needs::kRepl;
     i.chains_leftovers = true;

@@ -17,6 +17,7 @@ class MonitorCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "monitor";
+    i.rank = 12;  // the seed's help order
     i.summary = "Monitor device output until program ends.";
     i.description =
         "Leaves the raw REPL and writes everything the board prints to stdout, byte for byte.\n"

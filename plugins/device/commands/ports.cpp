@@ -33,6 +33,7 @@ class PortsCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "ports";
+    i.rank = 25;  // the seed's help order
     i.summary = "List available serial ports.";
     i.description =
         "Without options: one line per port, its device and description (as the seed).\n"

@@ -17,6 +17,7 @@ class ReplCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "repl";
+    i.rank = 13;  // the seed's help order
     i.summary = "Interactive REPL session. Press Ctrl-] to exit.";
     i.description =
         "Leaves the raw REPL and connects the terminal to the board: every key goes to the\n"

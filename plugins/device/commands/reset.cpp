@@ -23,6 +23,7 @@ class ResetCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "reset";
+    i.rank = 11;  // the seed's help order
     i.summary = "Reset the device. Default: soft reset (Ctrl-D).";
     using K = OptionSpec::Kind;
     i.options = {

@@ -20,6 +20,7 @@ class RunCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "run";
+    i.rank = 16;  // the seed's help order
     i.summary = "Run local Python file on device.";
     i.options.push_back(
         timeout_option("timeout in seconds (default: wait forever; 0: submit only)"));

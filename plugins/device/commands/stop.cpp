@@ -13,6 +13,7 @@ class StopCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "stop";
+    i.rank = 10;  // the seed's help order
     i.summary = "Stop running program on device (send Ctrl-C).";
     i.needs = Needs::kPort;
     i.chains_leftovers = true;

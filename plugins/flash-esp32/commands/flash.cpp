@@ -15,6 +15,7 @@
 #include "mpytool/host_file.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/output.hpp"
+#include "mpytool/transfer_options.hpp"
 
 namespace mpytool::flash_esp32 {
 namespace {
@@ -24,6 +25,7 @@ class FlashCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "flash";
+    i.rank = 20;  // the seed's help order
     i.summary = "Flash/partition ops (read/write/erase/ota).";
     i.description =
         "Without a subcommand: the partition table (with the filesystem each data partition\n"
@@ -49,7 +51,9 @@ class FlashCommand : public Command {
     const auto& w = args.positionals();
     Mpy& mpy = ctx.mpy();
     Output& out = ctx.out();
-    const bool force = args.flag("force") || ctx.globals().force;
+    use_transfer_options(ctx);  // -z/-Z, -c, --transfer over the profile's transfer settings
+    const bool force = args.flag("force") || ctx.globals().plugin_options.flag("force");
+    const std::optional<bool> compress = mpy.transfer_settings().compress;
     // The layout guard: a profile in force that pins its board's partition table.
     static const std::vector<ProfilePartition> kNone;
     const BoardProfile* profile = ctx.profile();
@@ -74,8 +78,8 @@ class FlashCommand : public Command {
       if (w.size() != 3) throw UsageError("flash write: [label] file");
       const std::string data = read_host_file(w[2]);
       out.verbose(1, fmt::format("FLASH WRITE {} -> {}", w[2], w[1]));
-      const FlashWriteResult r = flash_write(mpy, data, w[1], progress_line(out, "writing"),
-                                             ctx.globals().compress, force, layout);
+      const FlashWriteResult r =
+          flash_write(mpy, data, w[1], progress_line(out, "writing"), compress, force, layout);
       if (r.blocks_written == 0) ctx.note_outcome("unchanged");
       out.end_progress();
       out.verbose(1, fmt::format("  wrote {} to {}{} ({} of {} blocks changed)",
@@ -98,8 +102,8 @@ class FlashCommand : public Command {
       const std::string data = read_host_file(w[1]);
       out.verbose(1, "OTA UPDATE");
       out.verbose(1, "  Firmware: " + format_size(static_cast<double>(data.size())));
-      const OtaResult r = ota_write(mpy, data, progress_line(out, "Writing"),
-                                    ctx.globals().compress, w[1], layout, force);
+      const OtaResult r =
+          ota_write(mpy, data, progress_line(out, "Writing"), compress, w[1], layout, force);
       out.end_progress();
       if (r.image.desc) {
         const auto& d = *r.image.desc;

@@ -16,6 +16,7 @@
 #include "mpytool/host_file.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/output.hpp"
+#include "mpytool/transfer_options.hpp"
 
 namespace mpytool::flash_rp2 {
 namespace {
@@ -25,6 +26,7 @@ class FlashCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "flash";
+    i.rank = 20;  // the seed's help order
     i.summary = "Flash/partition ops (read/write/erase/ota).";
     i.description =
         "Without a subcommand: the user flash (size, blocks, filesystem). flash read FILE,\n"
@@ -47,6 +49,7 @@ class FlashCommand : public Command {
     const auto& w = args.positionals();
     Mpy& mpy = ctx.mpy();
     Output& out = ctx.out();
+    use_transfer_options(ctx);  // -z/-Z, -c, --transfer over the profile's transfer settings
     if (w.empty()) {
       const FlashInfo i = flash_info(mpy);
       out.data(args.flag("json") ? info_json(i) + "\n" : format_info(i));

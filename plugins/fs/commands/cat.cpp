@@ -12,6 +12,7 @@ class CatCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "cat";
+    i.rank = 2;  // the seed's help order
     i.summary = "Print file content from device to stdout.";
     i.positionals.push_back({":file", "device file(s)", PositionalSpec::Arity::kOneOrMore});
     i.needs = Needs::kRepl;

@@ -11,6 +11,7 @@ class CdCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "cd";
+    i.rank = 8;  // the seed's help order
     i.summary = "Change current working directory on device.";
     i.positionals.push_back({":path", "device directory", PositionalSpec::Arity::kOne});
     i.needs = Needs::kRepl;

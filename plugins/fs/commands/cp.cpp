@@ -211,6 +211,7 @@ class CpCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "cp";
+    i.rank = 3;  // the seed's help order
     i.summary = "Copy files between local and device.";
     i.description =
         "Paths starting with ':' are on the device. A trailing '/' on a source copies its "
@@ -245,7 +246,7 @@ class CpCommand : public Command {
     } else if (args.flag("compress")) {
       opts.compress = true;
     }
-    force_ = args.flag("force") || ctx.globals().force;
+    force_ = args.flag("force") || ctx.globals().plugin_options.flag("force");
     json_ = args.flag("json");
 
     if (!dest.remote) {
@@ -258,7 +259,7 @@ class CpCommand : public Command {
 
     Files files(ctx.mpy(), opts);
     FilesView view(files);
-    const Excludes excludes(ctx.globals().excludes);
+    const Excludes excludes(ctx.globals().plugin_options.values("exclude"));
     std::vector<Job> jobs;
     std::vector<std::string> dirs;
     if (dest.remote) {

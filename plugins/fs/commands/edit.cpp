@@ -132,6 +132,7 @@ class EditCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "edit";
+    i.rank = 17;  // the seed's help order
     i.summary = "Edit file on device in local editor.";
     i.description =
         "The editor is --editor, else $VISUAL, else $EDITOR (a shell-style command line; the "

@@ -13,6 +13,7 @@ class LsCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "ls";
+    i.rank = 0;  // the seed's help order
     i.summary = "List files and directories on device.";
     i.description =
         "--json prints [{\"name\": ..., \"type\": \"dir\"|\"file\", \"size\": bytes|null}].";

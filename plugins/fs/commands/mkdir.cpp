@@ -12,6 +12,7 @@ class MkdirCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "mkdir";
+    i.rank = 5;  // the seed's help order
     i.summary = "Create directory (with parents if needed).";
     i.positionals.push_back({":path", "device directories", PositionalSpec::Arity::kOneOrMore});
     i.needs = Needs::kRepl;

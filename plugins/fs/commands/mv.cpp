@@ -15,6 +15,7 @@ class MvCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "mv";
+    i.rank = 4;  // the seed's help order
     i.summary = "Move or rename files on device.";
     i.positionals.push_back(
         {":path", "source(s) and destination (: prefix)", PositionalSpec::Arity::kZeroOrMore});

@@ -14,6 +14,7 @@ class PathCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "path";
+    i.rank = 9;  // the seed's help order
     i.summary = "Manage sys.path. Without args, show current path.";
     i.options.push_back({"first", 'f', OptionSpec::Kind::kFlag, "", "prepend to sys.path", {}});
     i.options.push_back({"append", 'a', OptionSpec::Kind::kFlag, "", "append to sys.path", {}});

@@ -11,6 +11,7 @@ class PwdCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "pwd";
+    i.rank = 7;  // the seed's help order
     i.summary = "Print current working directory on device.";
     i.needs = Needs::kRepl;
     i.chains_leftovers = true;

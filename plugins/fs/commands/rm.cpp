@@ -12,6 +12,7 @@ class RmCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "rm";
+    i.rank = 6;  // the seed's help order
     i.summary = "Delete files/dirs. Use :path/ for contents only.";
     i.positionals.push_back(
         {":path", "device paths (trailing / = contents only)", PositionalSpec::Arity::kOneOrMore});

@@ -47,6 +47,7 @@ class TreeCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "tree";
+    i.rank = 1;  // the seed's help order
     i.summary = "Show directory tree on device.";
     i.description =
         "--json prints {\"name\", \"type\": \"dir\"|\"file\", \"size\", \"children\": [...]} "

@@ -22,6 +22,7 @@ class LnCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "ln";
+    i.rank = 22;  // the seed's help order
     i.summary = "Link local file/directory into mounted VFS.";
     i.description =
         "ln ./drivers :/remote/lib/ makes /remote/lib/drivers show ./drivers; a trailing '/' on\n"

@@ -102,6 +102,7 @@ class MountCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "mount";
+    i.rank = 21;  // the seed's help order
     i.summary = "Mount local dir as VFS. Without args, list mounts.";
     i.description =
         "The board reads (and with -w writes) the host directory as if it were its own, for the\n"

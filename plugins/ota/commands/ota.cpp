@@ -16,6 +16,7 @@
 #include "mpytool/host_file.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/output.hpp"
+#include "mpytool/transfer_options.hpp"
 
 namespace mpytool::ota {
 namespace {
@@ -81,8 +82,9 @@ class OtaCommand : public Command {
       o.reset = !args.flag("no-reset");
       o.confirm = !args.flag("no-confirm");
       o.reconnect_timeout = timeout;
-      o.compress = ctx.globals().compress;
-      o.force = ctx.globals().force;
+      use_transfer_options(ctx);  // -z/-Z, -c, --transfer over the profile's settings
+      o.compress = mpy.transfer_settings().compress;
+      o.force = ctx.globals().plugin_options.flag("force");
       if (const BoardProfile* p = ctx.profile()) o.layout = p->flash_table;
       out.verbose(1, "OTA UPDATE " + w[1]);
       const UpdateResult r = update(
