@@ -6,6 +6,8 @@ function(mpytool_add_plugin)
   string(REPLACE "-" "_" id "${ARG_NAME}")
   set(tgt mpytool_plugin_${id})
   add_library(${tgt} MODULE ${ARG_SOURCES})
+  # The tool's own build collects its plugins in one target (mpytool_tool, top CMakeLists.txt).
+  set_property(GLOBAL APPEND PROPERTY MPYTOOL_PLUGIN_TARGETS ${tgt})
   target_link_libraries(${tgt} PRIVATE mpytool::core $<TARGET_NAME_IF_EXISTS:mpytool_warnings> ${ARG_LIBS})
   set_target_properties(${tgt} PROPERTIES
     PREFIX ""

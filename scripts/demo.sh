@@ -5,7 +5,8 @@
 # a directory of the host, import from it without uploading, and see it survive a soft reset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+# Only what the demo runs (the tool and its plugins), not the test suite.
+BUILD_TARGET=mpytool_tool scripts/setup.sh
 MPY=build/bin/mpytool
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -2,7 +2,7 @@
 # Sets up a fresh Debian 12 machine and builds mpytool: installs the missing Debian packages,
 # the npm packages of the virtual board and of the test tools (npm ci), and configures + builds
 # in ./build.
-# Usage: scripts/setup.sh            (BUILD_DIR and BUILD_TYPE may be set in the environment)
+# Usage: scripts/setup.sh    (BUILD_DIR, BUILD_TYPE and BUILD_TARGET may be set in the environment)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -40,4 +40,6 @@ fi
 (cd tests/tools/mpy-cross && npm ci --no-audit --no-fund --loglevel=error)
 
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >/dev/null
-cmake --build "$BUILD_DIR" -j"$(nproc)"
+# BUILD_TARGET=mpytool_tool builds the tool and its plugins only (scripts/demo.sh); the default
+# builds everything, tests included.
+cmake --build "$BUILD_DIR" -j"$(nproc)" ${BUILD_TARGET:+--target "$BUILD_TARGET"}

@@ -120,23 +120,36 @@ std::string profile_text(const BoardProfile& p) {
   std::string out = fmt::format("id: {}\ndescription: {}\nfile: {}\n", p.id,
                                 p.description.empty() ? "''" : p.description, p.path.string());
   if (!p.extends.empty()) out += "extends: " + p.extends + "\n";
-  if (!p.match_platform.empty() || !p.match_usb.empty() || p.match_machine_contains) {
-    out += "match:\n";
-    if (!p.match_platform.empty()) out += "  platform: " + p.match_platform + "\n";
-    if (p.match_machine_contains) out += "  machine_contains: " + *p.match_machine_contains + "\n";
-    if (!p.match_usb.empty()) out += fmt::format("  usb: [{}]\n", fmt::join(p.match_usb, ", "));
+  std::string match;
+  if (!p.match_platform.empty()) match += "  platform: " + p.match_platform + "\n";
+  if (p.match_machine_contains) match += "  machine_contains: " + *p.match_machine_contains + "\n";
+  if (p.match_machine) match += "  machine: \"" + *p.match_machine + "\"\n";
+  if (!p.match_usb.empty()) match += fmt::format("  usb: [{}]\n", fmt::join(p.match_usb, ", "));
+  if (!p.match_usb_serial.empty()) {
+    match += fmt::format("  usb_serial: [{}]\n", fmt::join(p.match_usb_serial, ", "));
   }
+  if (p.match_usb_product) match += "  usb_product: \"" + *p.match_usb_product + "\"\n";
+  if (!match.empty()) out += "match:\n" + match;
   if (!p.capabilities.empty()) {
     out += fmt::format("capabilities: [{}]\n", fmt::join(p.capabilities, ", "));
   }
+  std::string repl;
   if (p.raw_paste != RawPasteMode::kAuto) {
-    out +=
-        fmt::format("repl:\n  raw_paste: {}\n", p.raw_paste == RawPasteMode::kYes ? "yes" : "no");
+    repl += fmt::format("  raw_paste: {}\n", p.raw_paste == RawPasteMode::kYes ? "yes" : "no");
   }
-  if (p.chunk_size || p.stdin_buffer) {
-    out += "transfer:\n";
-    if (p.chunk_size) out += fmt::format("  chunk_size: {}\n", *p.chunk_size);
-    if (p.stdin_buffer) out += fmt::format("  stdin_buffer: {}\n", *p.stdin_buffer);
+  if (p.entry_delay) repl += fmt::format("  entry_delay: {}\n", *p.entry_delay);
+  if (!repl.empty()) out += "repl:\n" + repl;
+  std::string transfer;
+  if (p.chunk_size) transfer += fmt::format("  chunk_size: {}\n", *p.chunk_size);
+  if (p.stdin_buffer) transfer += fmt::format("  stdin_buffer: {}\n", *p.stdin_buffer);
+  if (p.window) transfer += fmt::format("  window: {}\n", *p.window);
+  if (p.transfer_path) transfer += "  path: " + *p.transfer_path + "\n";
+  if (p.compress) transfer += std::string("  compress: ") + (*p.compress ? "yes" : "no") + "\n";
+  if (!transfer.empty()) out += "transfer:\n" + transfer;
+  if (!p.fs_type.empty() || !p.fs_mount.empty()) {
+    out += "fs:\n";
+    if (!p.fs_type.empty()) out += "  type: " + p.fs_type + "\n";
+    if (!p.fs_mount.empty()) out += "  mount: " + p.fs_mount + "\n";
   }
   std::string reset;
   if (p.hard_reset_sequence) {
@@ -221,7 +234,7 @@ class VersionCommand : public Builtin {
   using Builtin::Builtin;
   CommandInfo info() const override { return make("version", "Show the mpytool version."); }
   int run(CommandContext& ctx, const ParsedArgs&) override {
-    ctx.out().out() << "mpytool " << version_string() << "\n";
+    print_version(ctx.out().out(), table_);
     return 0;
   }
 };

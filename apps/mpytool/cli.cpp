@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 
 #include "builtin_commands.hpp"
@@ -66,7 +68,24 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       }
     };
     plugins.load_directories(search_path, warn);
-    GlobalParse parsed = parse_global_options(args, plugin_global_options(plugins, warn));
+    GlobalParse parsed = parse_global_options(args, plugin_global_options(plugins, {}));
+    if (parsed.options.plugin_dirs != g1.plugin_dirs) {
+      // A --plugin-dir after a plugin's option value (`-e '*.pyc' --plugin-dir D`): pass 1
+      // stopped at the value. Load what it missed and parse once more.
+      std::vector<std::filesystem::path> more;
+      for (const auto& d : plugin_search_path(parsed.options.plugin_dirs)) {
+        if (std::find(search_path.begin(), search_path.end(), d) == search_path.end()) {
+          more.push_back(d);
+        }
+      }
+      plugins.load_directories(more, warn);
+      search_path.insert(search_path.end(), more.begin(), more.end());
+      parsed = parse_global_options(args, plugin_global_options(plugins, {}));
+    }
+    plugin_global_options(plugins, warn);  // clashes, once
+    if (parsed.options.debug != g1.debug || parsed.options.verbosity != g1.verbosity) {
+      setup_logging(parsed.options.debug, parsed.options.verbosity == 0, color);
+    }
     resolve_board_name(parsed.options);
     const GlobalOptions& g = parsed.options;
     output = std::make_unique<Output>(out, err, g.verbosity, color, err_tty);
@@ -82,7 +101,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       return 0;
     }
     if (parsed.version) {
-      out << "mpytool " << version_string() << "\n";
+      print_version(out, table);
       return 0;
     }
     if (parsed.rest.empty()) {

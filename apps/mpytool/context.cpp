@@ -46,9 +46,9 @@ AppContext::AppContext(const GlobalOptions& globals, Output& out) : globals_(glo
   if (!globals_.profile.empty()) {
     profile_ = explicit_profile(globals_);
     profile_resolved_ = true;
-    profile_reason_ = globals_.board_name.empty()
-                          ? "--profile " + globals_.profile
-                          : fmt::format("inventory board @{}", globals_.board_name);
+    profile_reason_ = globals_.profile_from_inventory
+                          ? fmt::format("inventory board @{}", globals_.board_name)
+                          : "--profile " + globals_.profile;
   }
 }
 
@@ -69,7 +69,9 @@ void AppContext::open() {
     std::string port = globals_.port.empty() ? detect_port()
                                              : resolve_port(parse_port_selector(globals_.port),
                                                             list_ports(), globals_.baud);
-    if (port != globals_.port) out_.verbose(2, fmt::format("{} is {}", globals_.port, port));
+    if (!globals_.port.empty() && port != globals_.port) {
+      out_.verbose(2, fmt::format("{} is {}", globals_.port, port));
+    }
     conn_ = std::make_unique<ConnSerial>(port, globals_.baud);
     std::string description;
     try {
@@ -84,9 +86,14 @@ void AppContext::open() {
     }
     out_.verbose(2,
                  fmt::format("Connected to {} {}", out_.paint(port, Color::kYellow), description));
-    // The port's USB identity is a certain match: the profile applies before the first byte.
+    // The port's USB identity chooses a profile before the first byte (entry delay, window);
+    // once the board was asked, profile() matches again with its platform and machine.
     if (!profile_resolved_ && !facts_.usb.empty()) {
-      match(find_profiles(profile_search_path(globals_.profile_dirs)));
+      try {
+        match(find_profiles(profile_search_path(globals_.profile_dirs)), false);
+      } catch (const UsageError& e) {
+        logger().warn("no profile chosen from the USB id: {}", e.what());
+      }
     }
   }
   if (profile_ && profile_->entry_delay && *profile_->entry_delay > 0) {
@@ -97,11 +104,11 @@ void AppContext::open() {
   }
 }
 
-void AppContext::match(const std::vector<BoardProfile>& profiles) {
+void AppContext::match(const std::vector<BoardProfile>& profiles, bool final) {
   ProfileMatch m = match_profile(profiles, facts_);
+  if (final) profile_resolved_ = true;
   if (!m.profile) return;
   profile_ = *m.profile;
-  profile_resolved_ = true;
   profile_reason_ = m.reason;
   out_.verbose(2, fmt::format("Profile {} ({})", profile_->id, profile_reason_));
   apply_profile();
@@ -155,7 +162,7 @@ const BoardProfile* AppContext::profile() {
     const PlatformInfo& p = mpy().platform();
     facts_.platform = p.platform;
     facts_.machine = p.machine;
-    match(profiles);
+    match(profiles, true);
   }
   return profile_ ? &*profile_ : nullptr;
 }

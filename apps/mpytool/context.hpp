@@ -74,8 +74,9 @@ class AppContext final : public CommandContext {
   /// Hands the profile's transfer settings (and the global options that override them) to Mpy
   /// and tells MpyComm what the profile says about raw-paste, unless it already knows.
   void apply_profile();
-  /// Chooses the profile that \p facts_ match (if any) and applies it.
-  void match(const std::vector<BoardProfile>& profiles);
+  /// Chooses the profile that \p facts_ match (if any) and applies it; \p final: the board
+  /// was asked, no later match.
+  void match(const std::vector<BoardProfile>& profiles, bool final);
 
   const GlobalOptions& globals_;
   Output& out_;

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cstdlib>
 
 #include "mpytool/json.hpp"
@@ -85,6 +86,9 @@ std::map<std::string, std::string> parse_flat_json(std::string_view s) {
           break;
         case 'u': {
           if (i + 4 >= s.size()) return false;
+          for (std::size_t k = 1; k <= 4; ++k) {
+            if (!std::isxdigit(static_cast<unsigned char>(s[i + k]))) return false;
+          }
           const unsigned cp = static_cast<unsigned>(
               std::strtoul(std::string(s.substr(i + 1, 4)).c_str(), nullptr, 16));
           i += 4;

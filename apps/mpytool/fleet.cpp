@@ -14,6 +14,7 @@
 
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "events.hpp"
+#include "mpytool/board_identity.hpp"
 #include "mpytool/context.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/inventory.hpp"
@@ -99,7 +101,13 @@ std::vector<std::string> inherited_globals(const GlobalOptions& g) {
     for (const auto& v : values) a.push_back("--" + name + "=" + v);
   }
   for (const auto& d : g.plugin_dirs) a.insert(a.end(), {"--plugin-dir", d});
-  if (!g.profile.empty()) a.insert(a.end(), {"--profile", g.profile});
+  if (!g.profile.empty() && !g.profile_from_inventory) {
+    a.insert(a.end(), {"--profile", g.profile});
+  }
+  if (g.tls.enabled) a.push_back("--ssl");
+  if (!g.tls.ca_file.empty()) a.insert(a.end(), {"--ssl-ca", g.tls.ca_file});
+  if (!g.tls.verify) a.push_back("--ssl-no-verify");
+  if (g.tls.verify && !g.tls.check_hostname) a.push_back("--ssl-no-hostname");
   for (const auto& d : g.profile_dirs) a.insert(a.end(), {"--profile-dir", d});
   return a;
 }
@@ -146,7 +154,7 @@ class FleetCommand : public Command {
   }
 
   int run(CommandContext& ctx, const ParsedArgs& args) override {
-    std::vector<Board> boards = select(args);
+    std::vector<Board> boards = select(args, ctx.globals().baud);
     const std::vector<std::string>& chain = args.positionals();
     if (chain.empty()) throw UsageError("fleet: no command chain (fleet -p A -p B -- <chain>)");
     if (args.flag("fail-fast") && args.flag("keep-going")) {
@@ -164,8 +172,11 @@ class FleetCommand : public Command {
     std::error_code ec;
     const fs::path self = exe_.empty() ? boost::dll::program_location(ec) : exe_;
     if (ec) throw MpyError("fleet: cannot find the mpytool executable");
-    const fs::path dir = fs::temp_directory_path() / fmt::format("mpytool-fleet-{}", ::getpid());
-    fs::create_directories(dir);
+    std::string pattern = (fs::temp_directory_path() / "mpytool-fleet-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      throw MpyError("fleet: cannot create a temporary directory");
+    }
+    const fs::path dir = pattern;
     const std::vector<std::string> globals = inherited_globals(ctx.globals());
     const auto fleet_start = Clock::now();
 
@@ -173,6 +184,7 @@ class FleetCommand : public Command {
     bool stop = false;
     auto last_draw = Clock::now() - std::chrono::seconds(1);
     while (done < boards.size()) {
+      if (interrupted()) stop = true;
       while (!stop && running < jobs && next < boards.size()) {
         start(boards[next], next, self, globals, chain, dir);
         emit(out, fmt::format(R"({{"event":"board","board":{},"state":"start"}})",
@@ -194,6 +206,7 @@ class FleetCommand : public Command {
           b.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
           if (b.status == "running") b.status = b.exit_code == 0 ? "ok" : "failed";
         } else if ((timeout > 0 && step_age > timeout) || stop || interrupted()) {
+          if (interrupted()) stop = true;  // Ctrl-C: no more boards start
           if (b.status == "running") b.status = stop ? "cancelled" : "timeout";
           ::kill(b.pid, SIGKILL);
           continue;
@@ -205,7 +218,7 @@ class FleetCommand : public Command {
         progressed = true;
         poll_events(b, out);
         finish(b);
-        if (b.status == "failed" && fail_fast) stop = true;
+        if ((b.status == "failed" || b.status == "timeout") && fail_fast) stop = true;
         emit(
             out,
             fmt::format(
@@ -255,7 +268,7 @@ class FleetCommand : public Command {
   std::size_t drawn_ = 0;
 
   /// The boards of -p, -a, --all and --label, in that order, each once.
-  static std::vector<Board> select(const ParsedArgs& args) {
+  static std::vector<Board> select(const ParsedArgs& args, int baud) {
     std::vector<Board> boards;
     auto add = [&](const std::string& target, bool address) {
       for (const auto& b : boards) {
@@ -290,6 +303,14 @@ class FleetCommand : public Command {
     if (boards.empty()) {
       throw UsageError("fleet: no boards (give -p PORT, -a ADDR, --all or --label L)");
     }
+    // uid: is found by probing every port: once here, one port after another, rather than by
+    // each board's process at once (which would hold each other's ports while probing).
+    std::vector<PortInfo> ports;
+    for (Board& b : boards) {
+      if (b.address || !b.target.starts_with("uid:")) continue;
+      if (ports.empty()) ports = list_ports();
+      b.target = resolve_port(parse_port_selector(b.target), ports, baud);
+    }
     return boards;
   }
 
@@ -319,7 +340,8 @@ class FleetCommand : public Command {
       if (ev["event"] == "progress") {
         b.progress = ev["text"];
       } else if (ev["event"] == "step") {
-        const std::size_t i = static_cast<std::size_t>(std::stoul("0" + ev["step"]));
+        const std::size_t i = std::strtoul(ev["step"].c_str(), nullptr, 10);
+        if (i > 10000) continue;  // not an event of ours
         if (b.steps.size() <= i) b.steps.resize(i + 1);
         StepResult& s = b.steps[i];
         s.command = ev["command"];

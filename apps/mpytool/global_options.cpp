@@ -44,8 +44,10 @@ const std::vector<GlobalOptionDoc>& global_option_docs() {
 std::vector<GlobalOptionDoc> plugin_option_docs(const std::vector<OptionSpec>& specs) {
   std::vector<GlobalOptionDoc> docs;
   for (const auto& o : specs) {
+    // A value option needs a value name: the parser tells flags from options by it.
+    const std::string value = o.value_name.empty() ? std::string("VALUE") : o.value_name;
     docs.push_back({o.long_name, o.short_name,
-                    o.kind == OptionSpec::Kind::kFlag ? std::string() : o.value_name, o.help});
+                    o.kind == OptionSpec::Kind::kFlag ? std::string() : value, o.help});
   }
   return docs;
 }
@@ -306,10 +308,14 @@ void resolve_board_name(GlobalOptions& g) {
   g.address = b->address;
   if (g.profile.empty() && !b->profile.empty()) {
     g.profile = b->profile;
-    // A profile file named in the inventory is relative to the inventory.
-    const std::filesystem::path p(b->profile);
-    if (b->profile.find('/') != std::string::npos && p.is_relative()) {
-      g.profile = (inv.path.parent_path() / p).string();
+    g.profile_from_inventory = true;
+    // A profile file named in the inventory (as --profile tells a file: a '/' or a YAML
+    // suffix) is relative to the inventory.
+    const std::string& v = b->profile;
+    const bool file =
+        v.find('/') != std::string::npos || v.ends_with(".yaml") || v.ends_with(".yml");
+    if (file && std::filesystem::path(v).is_relative()) {
+      g.profile = (inv.path.parent_path() / v).string();
     }
   }
 }

@@ -186,6 +186,17 @@ void print_plugin_help(std::ostream& out, const CommandTable& table, const std::
   print_rows(out, rows);
 }
 
+void print_version(std::ostream& out, const CommandTable& table) {
+  out << "mpytool " << version_string() << " (revision " << revision_string() << ", plugin ABI "
+      << kPluginAbiVersion << ")\n";
+  std::vector<std::string> loaded;
+  for (const auto& r : table.plugins().records()) {
+    if (r.status == PluginStatus::kLoaded) loaded.push_back(r.name + " " + r.version);
+  }
+  out << "plugins: " << (loaded.empty() ? "none" : fmt::format("{}", fmt::join(loaded, ", ")))
+      << "\n";
+}
+
 void print_completion_commands(std::ostream& out, const CommandTable& table) {
   for (const auto* e : table.listing()) {
     out << e->display << ":" << e->info.summary << "\n";

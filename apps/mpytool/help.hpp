@@ -15,6 +15,9 @@ namespace mpytool::cli {
 /// `mpytool --help`: usage, global options, every command of every loaded plugin, chaining.
 void print_main_help(std::ostream& out, const CommandTable& table);
 
+/// `--version` / `version`: version, git revision, plugin ABI, and the loaded plugins' versions.
+void print_version(std::ostream& out, const CommandTable& table);
+
 /// `mpytool help <cmd>` / `<cmd> --help`: usage line, summary, options, positionals.
 void print_command_help(std::ostream& out, const CommandEntry& entry);
 

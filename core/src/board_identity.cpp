@@ -140,22 +140,47 @@ std::string resolve_port(const PortSelector& sel, const std::vector<PortInfo>& p
 }
 
 std::string find_same_port(const PortInfo& was, const std::vector<PortInfo>& ports) {
-  auto find = [&](auto pred) -> std::string {
-    auto it = std::find_if(ports.begin(), ports.end(), pred);
-    return it == ports.end() ? "" : it->device;
+  // Still there under its name, with its identity: stay.
+  for (const auto& p : ports) {
+    if (p.device == was.device && p.serial_number == was.serial_number &&
+        p.location == was.location) {
+      return p.device;
+    }
+  }
+  // Moved: follow it only where one port alone fits (two CP2102 bridges may both say "0001").
+  auto unique = [&](auto pred) -> std::string {
+    std::string found;
+    for (const auto& p : ports) {
+      if (!pred(p)) continue;
+      if (!found.empty()) return {};
+      found = p.device;
+    }
+    return found;
   };
+  if (!was.serial_number.empty() && !was.location.empty()) {
+    if (auto d = unique([&](const PortInfo& p) {
+          return p.serial_number == was.serial_number && p.location == was.location;
+        });
+        !d.empty()) {
+      return d;
+    }
+  }
   if (!was.serial_number.empty()) {
-    if (auto d = find([&](const PortInfo& p) { return p.serial_number == was.serial_number; });
+    if (auto d = unique([&](const PortInfo& p) { return p.serial_number == was.serial_number; });
         !d.empty()) {
       return d;
     }
   }
   if (!was.location.empty()) {
-    if (auto d = find([&](const PortInfo& p) { return p.location == was.location; }); !d.empty()) {
+    if (auto d = unique([&](const PortInfo& p) { return p.location == was.location; });
+        !d.empty()) {
       return d;
     }
   }
-  return find([&](const PortInfo& p) { return p.device == was.device; });
+  for (const auto& p : ports) {
+    if (p.device == was.device) return p.device;
+  }
+  return {};
 }
 
 }  // namespace mpytool

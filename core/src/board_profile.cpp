@@ -190,6 +190,8 @@ class ProfileReader {
         if (fs::equivalent(f, file_, ec)) continue;
         YAML::Node n = load(f);
         if (!n.IsMap() || !n["id"] || !n["id"].IsScalar() || n["id"].Scalar() != id) continue;
+        // The base on its own first, so that its errors name its own file and line.
+        ProfileReader(f, dirs_).read(chain);
         return resolve(n, chain);
       }
     }
@@ -202,13 +204,15 @@ class ProfileReader {
     return merge(base_node(id, chain), node, true);
   }
 
-  BoardProfile read() const {
+  /// \p chain: the ids of the profiles that extend this one (cycle check).
+  BoardProfile read(std::vector<std::string> chain = {}) const {
     YAML::Node root = load(file_);
     std::string extends;
     if (root.IsMap() && root["extends"]) {
       extends = string(root["extends"], "extends");
-      std::vector<std::string> chain;
-      if (root["id"] && root["id"].IsScalar()) chain.push_back(root["id"].Scalar());
+      if (chain.empty() && root["id"] && root["id"].IsScalar()) {
+        chain.push_back(root["id"].Scalar());
+      }
       root = resolve(root, chain);
     }
     if (!root.IsMap()) at(root).fail("(top level)", "expected a mapping, got " + describe(root));
@@ -460,6 +464,8 @@ ProfileMatch match_profile(const std::vector<BoardProfile>& profiles, const Boar
     const bool has_usb_condition =
         !p.match_usb.empty() || !p.match_usb_serial.empty() || p.match_usb_product;
     if (!asked && !has_usb_condition) continue;
+    // A machine condition cannot be checked from the port: such a profile waits for the board.
+    if (!asked && (p.match_machine_contains || p.match_machine)) continue;
     if (ok && usb_link) {
       if (!p.match_usb.empty()) {
         ok = std::find(p.match_usb.begin(), p.match_usb.end(), facts.usb) != p.match_usb.end();

@@ -91,6 +91,8 @@ PluginSet::~PluginSet() {
     last->plugin.reset();
     loaded_.pop_back();
   }
+  // Declared options may hold plugin code too (an OptionSpec::check).
+  for (auto& r : records_) r.global_options.clear();
   while (!libraries_.empty()) libraries_.pop_back();
 }
 
@@ -271,20 +273,6 @@ std::vector<PluginSet::CommandRef> PluginSet::commands() const {
   std::vector<CommandRef> out;
   for (const auto& l : loaded_) {
     for (const auto& c : l->commands) out.push_back({&records_[l->record], c.get()});
-  }
-  return out;
-}
-
-std::vector<PluginSet::GlobalOptionRef> PluginSet::global_options() const {
-  std::vector<GlobalOptionRef> out;
-  for (const auto& r : records_) {
-    if (r.status != PluginStatus::kLoaded) continue;
-    for (const auto& o : r.global_options) {
-      const bool seen = std::any_of(out.begin(), out.end(), [&](const GlobalOptionRef& g) {
-        return g.option->long_name == o.long_name;
-      });
-      if (!seen) out.push_back({&r, &o});
-    }
   }
   return out;
 }

@@ -42,6 +42,7 @@ TransferSettings apply_transfer_options(TransferSettings ts, const ParsedArgs& g
 
 void use_transfer_options(CommandContext& ctx) {
   Mpy& mpy = ctx.mpy();
+  ctx.profile();  // a profile matched by platform sets the connection's settings first
   mpy.set_transfer_settings(
       apply_transfer_options(mpy.transfer_settings(), ctx.globals().plugin_options));
 }

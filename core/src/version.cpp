@@ -9,4 +9,10 @@ namespace mpytool {
 
 const char* version_string() { return MPYTOOL_VERSION; }
 
+#ifndef MPYTOOL_GIT_REVISION
+#define MPYTOOL_GIT_REVISION "unknown"
+#endif
+
+const char* revision_string() { return MPYTOOL_GIT_REVISION; }
+
 }  // namespace mpytool

@@ -16,6 +16,8 @@ std::unique_ptr<Command> make_info_command();
 std::unique_ptr<Command> make_stop_command();
 std::unique_ptr<Command> make_reset_command();
 std::unique_ptr<Command> make_sleep_command();
+std::unique_ptr<Command> make_rtc_command();
+std::unique_ptr<Command> make_expect_command();
 std::unique_ptr<Command> make_ports_command();
 std::unique_ptr<Command> make_monitor_command();
 std::unique_ptr<Command> make_repl_command();

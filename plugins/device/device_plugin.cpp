@@ -23,6 +23,8 @@ class DevicePlugin : public Plugin {
     registry.add(make_eval_command());
     registry.add(make_run_command());
     registry.add(make_info_command());
+    registry.add(make_rtc_command());
+    registry.add(make_expect_command());
     registry.add(make_sleep_command());
     registry.add(make_ports_command());
   }

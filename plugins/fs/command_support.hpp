@@ -40,8 +40,10 @@ inline TransferOptions transfer_options(const GlobalOptions& g) {
 }
 
 /// Transfer settings for a command: the connection's (Mpy::transfer_settings(): the board
-/// profile's `transfer` keys, set by the app) with the global options over them, and Ctrl-C.
+/// profile's `transfer` keys, set by the app; the profile is resolved first) with the global
+/// options over them, and Ctrl-C.
 inline TransferOptions transfer_options(CommandContext& ctx) {
+  ctx.profile();  // a profile matched by platform sets the connection's settings first
   TransferOptions o = to_transfer_options(
       apply_transfer_options(ctx.mpy().transfer_settings(), ctx.globals().plugin_options));
   o.cancelled = [&ctx] { return ctx.interrupted(); };

@@ -1,4 +1,5 @@
 """The app without a board, and the git-style features that need the real binary."""
+import re
 import os
 import shutil
 import stat
@@ -20,7 +21,11 @@ def test_help_lists_usage_options_and_commands():
 def test_version():
     r = run("--version")
     assert r.returncode == 0
-    assert r.stdout.decode().startswith("mpytool ")
+    lines = r.stdout.decode().splitlines()
+    assert re.match(r"mpytool \d+\.\d+\.\d+ \(revision \S+, plugin ABI \d+\)$", lines[0]), lines
+    # The loaded plugins with their versions.
+    assert lines[1].startswith("plugins: ") and "device 0.1.0" in lines[1] and "fs 0.1.0" in lines[1]
+    assert run("version").stdout == r.stdout
 
 
 def test_plugins_lists_device_plugin():

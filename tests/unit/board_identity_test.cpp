@@ -92,6 +92,12 @@ BOOST_AUTO_TEST_CASE(a_board_is_found_again_after_re_enumeration) {
   const PortInfo anon = port("/dev/ttyUSB0", "", "3-1");
   now = {port("/dev/ttyUSB1", "", "3-1")};
   BOOST_TEST(mpytool::find_same_port(anon, now) == "/dev/ttyUSB1");
+  // Two bridges with the same serial: never guessed between; the socket decides.
+  const PortInfo cheap = port("/dev/ttyUSB1", "0001", "1-4");
+  now = {port("/dev/ttyUSB0", "0001", "1-3"), port("/dev/ttyUSB2", "0001", "1-4")};
+  BOOST_TEST(mpytool::find_same_port(cheap, now) == "/dev/ttyUSB2");
+  now = {port("/dev/ttyUSB0", "0001", "1-3"), port("/dev/ttyUSB1", "0001", "1-4")};
+  BOOST_TEST(mpytool::find_same_port(cheap, now) == "/dev/ttyUSB1");  // still there: stay
   // Not back yet.
   BOOST_TEST(mpytool::find_same_port(was, {}) == "");
   // A pty has neither: its path.

@@ -181,6 +181,19 @@ BOOST_AUTO_TEST_CASE(broken_profiles_name_file_and_key) {
                "profile '" + f.string() +
                    "' (line 4, column 11): transfer.window: expected an integer, got 'lots'");
   }
+  // An error in the base is reported in the base's file.
+  const fs::path b2 = dir.write("base2.yaml", "id: base2\ntransfer:\n  window: x\n");
+  const fs::path c2 = dir.write("child2.yaml", "id: child2\nextends: base2\n");
+  try {
+    load_profile(c2, {dir.path});
+    BOOST_FAIL("no error");
+  } catch (const UsageError& e) {
+    BOOST_TEST(
+        std::string(e.what()).find("profile '" + b2.string() + "' (line 3, column 11)") == 0u,
+        e.what());
+  }
+  fs::remove(b2);
+  fs::remove(c2);
   const fs::path g = dir.write("key.yaml", "id: x\nrepl:\n  raw_paste: yes\n  speed: 3\n");
   try {
     load_profile(g);

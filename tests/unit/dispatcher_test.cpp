@@ -312,6 +312,13 @@ BOOST_AUTO_TEST_CASE(global_options_parse) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(plugin_dir_after_a_plugin_option_value) {
+  // Pass 1 does not know -e and stops at its value; the fixture plugins still load.
+  Run r = mpytool_run({"-e", "*.pyc", "--plugin-dir", kFixtures, "echo", "hi"}, false);
+  BOOST_TEST(r.rc == 0, r.err);
+  BOOST_TEST(r.out == "hi\n");
+}
+
 BOOST_AUTO_TEST_CASE(suggestions_by_edit_distance) {
   using mpytool::cli::did_you_mean;
   BOOST_TEST(did_you_mean("exce", {"exec", "eval", "info"}) == "did you mean 'exec'?");

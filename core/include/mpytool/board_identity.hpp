@@ -63,8 +63,10 @@ MPYTOOL_CORE_API BoardProbe probe_board(const PortInfo& port, int baud);
 MPYTOOL_CORE_API std::string resolve_port(const PortSelector& sel,
                                           const std::vector<PortInfo>& ports, int baud);
 
-/// The port that is \p was after a re-enumeration: the one with the same USB serial number,
-/// else the same USB location, else the same device path; "" when none is there (yet).
+/// The port that is \p was after a re-enumeration: its own path while that still has its
+/// identity, else the one port with the same USB serial number and location, else the one with
+/// the same serial, else the one at the same location, else the same path; "" when none is
+/// there (yet). Two ports that fit equally are never guessed between.
 MPYTOOL_CORE_API std::string find_same_port(const PortInfo& was,
                                             const std::vector<PortInfo>& ports);
 

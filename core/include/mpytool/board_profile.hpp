@@ -154,8 +154,9 @@ struct ProfileMatch {
 /// string, `usb` listing the port's id, `usb_serial` listing its serial, `usb_product` a
 /// substring of its product. USB conditions are skipped when the link is not USB (TCP), and
 /// such a profile then loses a tie to one that has none (esp32 beats esp32-usb over TCP).
-/// Before the board was asked (\p facts.platform empty) only profiles with a USB condition can
-/// match — a certain match from the port alone, applied before the first byte is sent. Each
+/// Before the board was asked (\p facts.platform empty) only profiles with a USB condition and
+/// no machine condition can match — a match from the port alone, applied before the first byte
+/// is sent (and matched again with the platform once the board was asked). Each
 /// condition that holds makes a profile more specific; ties go to the earlier profile. When
 /// nothing matches and the platform is known, the profile with id "generic" is the fallback.
 MPYTOOL_CORE_API ProfileMatch match_profile(const std::vector<BoardProfile>& profiles,

@@ -70,6 +70,9 @@ class MPYTOOL_CORE_API Conn {
 
   /// True if bytes are buffered or the link has data within \p timeout seconds.
   bool has_data(double timeout = 0);
+  /// Puts \p data back in front of the input: the next read returns it first (`expect` hands
+  /// what followed its match to the next command of the chain).
+  void unread(std::string_view data) { buffer_.insert(0, data); }
 
   /// Writes all of \p data (blocking). Throws ConnError when the link is lost, and MpyError
   /// while an escape handler serves a request (busy(): only the handler itself may write then).

@@ -23,6 +23,7 @@ struct BoardProfile;
 struct GlobalOptions {
   std::string port;                       ///< -p/--port (a path or id:/loc:/uid: identity)
   std::string board_name;                 ///< -p @NAME: the inventory board (port resolved)
+  bool profile_from_inventory = false;    ///< `profile` is the inventory board's
   std::string address;                    ///< -a/--address host[:port]
   TlsOptions tls;                         ///< --ssl, --ssl-ca, --ssl-no-hostname, --ssl-no-verify
   int baud = 115200;                      ///< -b/--baud

@@ -42,7 +42,7 @@ struct PluginRecord {
   std::vector<std::string> commands;       ///< command names (for a failed plugin: those registered
                                            ///< before it failed)
   std::vector<std::string> provides;       ///< capabilities the plugin provides ("fs", "fs.hash")
-  std::vector<OptionSpec> global_options;  ///< global options it declared
+  std::vector<OptionSpec> global_options;  ///< global options it declared (the app parses them)
   PluginStatus status = PluginStatus::kFailed;
   std::string reason;  ///< why it failed or was skipped; empty when loaded
 };
@@ -109,14 +109,6 @@ class MPYTOOL_CORE_API PluginSet {
 
   /// True if a loaded plugin provides capability \p capability.
   bool provides(std::string_view capability) const;
-
-  /// A global option a loaded plugin declared.
-  struct GlobalOptionRef {
-    const PluginRecord* plugin;  ///< the first plugin that declared it
-    const OptionSpec* option;
-  };
-  /// The loaded plugins' global options, each name once, in load order.
-  std::vector<GlobalOptionRef> global_options() const;
 
   /// Throws PluginError "plugin 'x' could not be loaded: <reason>" for \p record.
   [[noreturn]] static void throw_failed(const PluginRecord& record);

@@ -29,7 +29,8 @@ MPYTOOL_CORE_API std::vector<OptionSpec> transfer_global_options();
 MPYTOOL_CORE_API TransferSettings apply_transfer_options(TransferSettings ts,
                                                          const ParsedArgs& globals);
 
-/// Applies the command line's transfer options to the board connection's settings.
+/// Applies the command line's transfer options to the board connection's settings, after the
+/// board profile's (resolving the profile first: one platform query when none is known yet).
 MPYTOOL_CORE_API void use_transfer_options(CommandContext& ctx);
 
 }  // namespace mpytool

@@ -33,4 +33,8 @@ inline constexpr std::uint32_t kPluginAbiVersion = 6;
 /// mpytool's own version, e.g. "0.1.0".
 MPYTOOL_CORE_API const char* version_string();
 
+/// The git revision the core was configured from ("4c26a56", "4c26a56-dirty"), or "unknown"
+/// outside a git checkout.
+MPYTOOL_CORE_API const char* revision_string();
+
 }  // namespace mpytool

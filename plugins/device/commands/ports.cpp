@@ -65,10 +65,13 @@ class PortsCommand : public Command {
       r.port = port;
       if (probe) r.probe = probe_board(port, baud);
       if (r.probe.answered && args.flag("probe")) {
-        if (const BoardProfile* p =
-                match_profile(profiles, r.probe.platform, r.probe.machine, usb_id(port))) {
-          r.profile = p->id;
-        }
+        BoardFacts f;
+        f.platform = r.probe.platform;
+        f.machine = r.probe.machine;
+        f.usb = usb_id(port);
+        f.usb_serial = port.serial_number;
+        f.usb_product = port.product;
+        if (const BoardProfile* p = match_profile(profiles, f).profile) r.profile = p->id;
       }
       if (args.flag("json")) {
         json_rows.push_back(json_row(r, probe));

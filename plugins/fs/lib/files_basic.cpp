@@ -146,6 +146,17 @@ void Files::mkdirs(const std::vector<std::string>& paths) {
   }
 }
 
+void Files::remove_many(const std::vector<std::string>& paths) {
+  if (paths.empty()) return;
+  mpy_.load_helper("rmdir");
+  // One round trip: directories go with everything in them; what is gone already is skipped.
+  const std::string code = fmt::format(
+      "for p in {}:\n try:\n  t=os.stat(p)[0]&0xF000\n except OSError:\n  continue\n"
+      " if t==0x4000:\n  _mt_rmdir(p)\n else:\n  os.remove(p)\nprint(1)",
+      repr_list(paths));
+  run_os(mpy_, code, kFlashTimeout + static_cast<double>(paths.size()));
+}
+
 void Files::remove(std::string_view path) {
   mpy_.load_helper("rmdir");
   const std::string p = repr_str(path);

@@ -136,6 +136,9 @@ class MPYTOOL_FS_API Files {
   void mkdirs(const std::vector<std::string>& paths);
   /// Deletes a file or a directory recursively (the seed's delete()). Throws PathNotFound.
   void remove(std::string_view path);
+  /// Removes every path of \p paths (files, or directories with their contents) in one round
+  /// trip; paths already gone are skipped.
+  void remove_many(const std::vector<std::string>& paths);
   /// os.rename().
   void rename(std::string_view from, std::string_view to);
   /// Raw SHA-256 digest of a board file, nullopt when the board cannot hash or it is missing.

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+// `sync LOCAL :DST [--delete] [--dry-run] [--keep GLOB]... [--json]`: make a board directory
+// what a local one is, hash-based: one round trip decides what is unchanged, the rest is
+// uploaded in one agent session; with --delete, board files that no longer exist locally go —
+// never outside DST, never below a mount, never what `.mpyignore` or --keep protects.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <map>
+#include <vector>
+
+#include "command_support.hpp"
+#include "commands.hpp"
+#include "mpytool/error.hpp"
+#include "mpytool/fs/hash.hpp"
+#include "mpytool/fs/ignore.hpp"
+#include "mpytool/fs/sync_plan.hpp"
+#include "mpytool/host_file.hpp"
+#include "mpytool/json.hpp"
+
+namespace mpytool::fs {
+namespace {
+
+namespace stdfs = std::filesystem;
+using Op = SyncAction::Op;
+
+/// The local tree below \p root without excluded names and ignored paths.
+std::vector<SyncEntry> local_entries(const stdfs::path& root, const Excludes& excludes,
+                                     const IgnoreRules& ignore) {
+  std::vector<SyncEntry> out;
+  std::error_code ec;
+  stdfs::recursive_directory_iterator it(root, stdfs::directory_options::follow_directory_symlink,
+                                         ec);
+  if (ec) throw MpyError(fmt::format("sync: cannot read '{}': {}", root.string(), ec.message()));
+  for (; it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    const stdfs::path& p = it->path();
+    const std::string rel = p.lexically_relative(root).generic_string();
+    const bool dir = it->is_directory(ec);
+    if (excludes.excluded(p.filename().string()) || rel == ".mpyignore" ||
+        ignore.ignored(rel, dir)) {
+      if (dir) it.disable_recursion_pending();
+      continue;
+    }
+    if (dir) {
+      out.push_back({rel, true, 0});
+    } else if (it->is_regular_file(ec)) {
+      out.push_back({rel, false, static_cast<std::int64_t>(it->file_size(ec))});
+    }
+  }
+  return out;
+}
+
+/// A board tree flattened to paths relative to its root.
+void flatten(const TreeNode& node, const std::string& prefix, std::vector<SyncEntry>& out) {
+  for (const auto& c : node.children.value_or(std::vector<TreeNode>{})) {
+    const std::string rel = prefix.empty() ? c.name : prefix + "/" + c.name;
+    out.push_back({rel, c.is_dir(), c.is_dir() ? 0 : c.size});
+    if (c.is_dir()) flatten(c, rel, out);
+  }
+}
+
+class Progress : public TransferObserver {
+ public:
+  Progress(Output& out, std::vector<std::string> names) : out_(out), names_(std::move(names)) {}
+  void on_progress(std::size_t i, std::int64_t done, std::int64_t total) override {
+    out_.progress(1, fmt::format("[{}/{}] {} {}%", i + 1, names_.size(), names_.at(i),
+                                 total > 0 ? done * 100 / total : 100));
+  }
+
+ private:
+  Output& out_;
+  std::vector<std::string> names_;
+};
+
+class SyncCommand : public Command {
+ public:
+  CommandInfo info() const override {
+    CommandInfo i;
+    i.name = "sync";
+    i.summary = "Make a board directory match a local one (hash-based).";
+    i.description =
+        "Uploads what is new or changed (one round trip finds what is unchanged), creates\n"
+        "missing directories and, with --delete, removes board files that are gone locally.\n"
+        "Paths that LOCAL/.mpyignore (gitignore syntax) or --keep matches are neither uploaded\n"
+        "nor deleted; nothing outside DST and nothing below a mount is touched. Deleting more\n"
+        "than half of the files under DST needs --force. --dry-run prints the plan\n"
+        "(+ add, ~ update, - delete, = unchanged) and changes nothing.";
+    using K = OptionSpec::Kind;
+    i.options = {
+        {"delete", 0, K::kFlag, "", "remove board files that do not exist locally", {}},
+        {"dry-run", 'n', K::kFlag, "", "print the plan, change nothing", {}},
+        {"keep", 0, K::kMulti, "GLOB", "never delete board paths matching GLOB (gitignore)", {}},
+        {"force", 'f', K::kFlag, "", "allow deleting more than half of the files", {}},
+        {"json", 0, K::kFlag, "", "print the plan and the result as JSON", {}},
+    };
+    i.positionals = {{"local", "local directory", PositionalSpec::Arity::kOne},
+                     {":dst", "board directory", PositionalSpec::Arity::kOne}};
+    return i;
+  }
+
+  int run(CommandContext& ctx, const ParsedArgs& args) override {
+    const stdfs::path local = args.positionals().at(0);
+    std::error_code ec;
+    if (!stdfs::is_directory(local, ec)) {
+      throw UsageError(fmt::format("sync: '{}' is not a local directory", local.string()));
+    }
+    Mpy& mpy = ctx.mpy();
+    std::string dst = strip_trailing_slash(require_remote("sync", args.positionals().at(1)));
+    if (dst.empty() || dst.front() != '/') {
+      dst = join_remote(mpy.chosen_cwd().value_or(mpy.getcwd()), dst);
+    }
+    if (mpy.is_host_path(dst)) {
+      throw UsageError(fmt::format("sync: :{} is a directory the host serves (a mount)", dst));
+    }
+    Files files(mpy, transfer_options(ctx));
+    Output& out = ctx.out();
+    const bool dry = args.flag("dry-run");
+    const bool json = args.flag("json");
+    out.verbose(1, fmt::format("SYNC {} -> :{}{}", local.string(), dst, dry ? " (dry run)" : ""));
+
+    IgnoreRules ignore;
+    ignore.load(local);
+    IgnoreRules keep;
+    for (const auto& k : args.values("keep")) keep.add(k);
+    const Excludes excludes(ctx.globals().plugin_options.values("exclude"));
+    const std::vector<SyncEntry> here = local_entries(local, excludes, ignore);
+
+    std::vector<SyncEntry> there;
+    const std::optional<std::int64_t> st = files.stat(dst);
+    if (st && *st >= 0) throw UsageError(fmt::format("sync: :{} is a file on the board", dst));
+    if (st) flatten(files.tree(dst), "", there);
+
+    // Same-size files on both sides: one round trip says which hold the same content.
+    std::map<std::string, const SyncEntry*> board_files;
+    for (const auto& e : there) {
+      if (!e.is_dir) board_files[e.rel] = &e;
+    }
+    std::vector<Files::Expected> expected;
+    std::vector<std::string> expected_rel;
+    std::map<std::string, std::string> contents;
+    for (const auto& e : here) {
+      if (e.is_dir) continue;
+      auto it = board_files.find(e.rel);
+      if (it == board_files.end() || it->second->size != e.size) continue;
+      expected.push_back({join_remote(dst, e.rel), e.size, sha256_file(local / e.rel)});
+      expected_rel.push_back(e.rel);
+    }
+    std::map<std::string, bool> same;
+    if (!expected.empty()) {
+      if (auto u = files.unchanged(expected)) {
+        for (std::size_t i = 0; i < u->size(); ++i) same[expected_rel[i]] = (*u)[i];
+      }
+    }
+    const bool del = args.flag("delete");
+    const SyncPlan plan = plan_sync(here, there, same, del, [&](const SyncEntry& e) {
+      return ignore.ignored(e.rel, e.is_dir) || keep.ignored(e.rel, e.is_dir) ||
+             mpy.is_host_path(join_remote(dst, e.rel));
+    });
+    const std::size_t deleting = [&] {
+      std::size_t n = 0;
+      for (const auto& a : plan.actions) n += a.op == Op::kDelete && !a.is_dir;
+      return n;
+    }();
+    if (!dry && deleting * 2 > plan.board_files && plan.board_files > 0 && !args.flag("force") &&
+        !ctx.globals().plugin_options.flag("force")) {
+      throw UsageError(fmt::format("sync: this would delete {} of the {} files under :{}", deleting,
+                                   plan.board_files, dst),
+                       "check with --dry-run, then add --force");
+    }
+
+    if (!dry) apply(files, out, plan, local, dst);
+
+    std::vector<std::string> rows;
+    for (const auto& a : plan.actions) {
+      const std::string shown = a.rel + (a.is_dir ? "/" : "");
+      if (json) {
+        rows.push_back(fmt::format(R"({{"op":"{}","path":{},"dir":{},"size":{}}})", a.word(),
+                                   json_quote(shown), a.is_dir ? "true" : "false", a.size));
+      } else if (dry || a.op != Op::kUnchanged || out.verbosity() >= 2) {
+        out.out() << a.sign() << " " << shown << "\n";
+      }
+    }
+    const std::size_t added = plan.count(Op::kAdd), updated = plan.count(Op::kUpdate),
+                      deleted = plan.count(Op::kDelete), unchanged = plan.count(Op::kUnchanged);
+    if (json) {
+      out.out() << fmt::format(
+          R"({{"dry_run":{},"destination":{},"plan":[{}],"added":{},"updated":{},"deleted":{},)"
+          R"("unchanged":{}}})"
+          "\n",
+          dry ? "true" : "false", json_quote(":" + dst), fmt::join(rows, ","), added, updated,
+          deleted, unchanged);
+    }
+    out.out().flush();
+    out.verbose(1, fmt::format("sync: {} {}, {} {}, {} {}, {} unchanged{}", added,
+                               dry ? "to add" : "added", updated, dry ? "to update" : "updated",
+                               deleted, dry ? "to delete" : "deleted", unchanged,
+                               dry ? " (dry run: nothing changed)" : ""));
+    if (!dry && added + updated + deleted == 0) ctx.note_outcome("unchanged");
+    return 0;
+  }
+
+ private:
+  /// Deletions, then directories, then the uploads in one session.
+  static void apply(Files& files, Output& out, const SyncPlan& plan, const stdfs::path& local,
+                    const std::string& dst) {
+    std::vector<std::string> gone, dirs;
+    std::vector<UploadItem> items;
+    std::vector<std::string> names;
+    for (const auto& a : plan.actions) {
+      const std::string remote = join_remote(dst, a.rel);
+      if (a.op == Op::kDelete) {
+        gone.push_back(remote);
+      } else if (a.op == Op::kAdd && a.is_dir) {
+        dirs.push_back(remote);
+      } else if (a.op == Op::kAdd || a.op == Op::kUpdate) {
+        items.push_back({read_host_file((local / a.rel).string()), remote, std::nullopt});
+        names.push_back(a.rel);
+      }
+    }
+    files.remove_many(gone);
+    // DST itself when it is new, and each new directory.
+    dirs.insert(dirs.begin(), dst);
+    files.mkdirs(dirs);
+    if (!items.empty()) {
+      Progress progress(out, names);
+      files.put_many(items, &progress);
+      out.end_progress();
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_sync_command() { return std::make_unique<SyncCommand>(); }
+
+}  // namespace mpytool::fs
