@@ -18,6 +18,7 @@ std::unique_ptr<Command> make_reset_command();
 std::unique_ptr<Command> make_sleep_command();
 std::unique_ptr<Command> make_rtc_command();
 std::unique_ptr<Command> make_expect_command();
+std::unique_ptr<Command> make_speedtest_command();
 std::unique_ptr<Command> make_ports_command();
 std::unique_ptr<Command> make_monitor_command();
 std::unique_ptr<Command> make_repl_command();

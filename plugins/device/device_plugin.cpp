@@ -25,6 +25,7 @@ class DevicePlugin : public Plugin {
     registry.add(make_info_command());
     registry.add(make_rtc_command());
     registry.add(make_expect_command());
+    registry.add(make_speedtest_command());
     registry.add(make_sleep_command());
     registry.add(make_ports_command());
   }

@@ -210,3 +210,33 @@ def test_ctrl_c_in_monitor_leaves_the_program_running(make_board):
     assert first[:2] == [0, 1]
     later = watch()
     assert later and later[0] > first[-1]
+
+
+def test_repl_run_inject_and_capture(board, tmp_path):
+    script = tmp_path / "setup.py"
+    script.write_text("answer = 6 * 7\nprint('setup done')\n")
+    paste = tmp_path / "paste.py"
+    paste.write_text("def twice(x):\n    return 2 * x\n")
+    cap = tmp_path / "capture.txt"
+    s = PtySession(*board.conn_args("tcp"), "repl", "--run", str(script), "--inject", str(paste),
+                   "--capture", str(cap))
+    try:
+        assert s.read_until(b"setup done"), s.buf
+        s.write(b"\r")
+        assert s.read_until(b">>> "), s.buf
+        # The script's globals and the pasted function are there.
+        s.write(b"print(answer, twice(answer))\r")
+        assert s.read_until(b"42 84\r\n"), s.buf
+        s.write(b"\x1d")
+        assert s.wait() == 0, s.buf
+    finally:
+        s.close()
+    captured = cap.read_bytes()
+    assert b"setup done" in captured and b"42 84" in captured
+    # A missing file is an error before anything reaches the board.
+    s = PtySession(*board.conn_args("tcp"), "repl", "--run", str(tmp_path / "nope.py"))
+    try:
+        assert s.wait() != 0
+        assert b"nope.py" in s.buf, s.buf
+    finally:
+        s.close()

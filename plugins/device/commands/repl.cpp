@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: MIT
 // `repl`: an interactive terminal to the board's friendly REPL (reference §1.4, §6).
+#include <fmt/format.h>
 #include <unistd.h>
+
+#include <fstream>
 
 #include "commands.hpp"
 #include "mpytool/context.hpp"
+#include "mpytool/error.hpp"
+#include "mpytool/host_file.hpp"
 #include "mpytool/log.hpp"
 #include "mpytool/mpy.hpp"
+#include "mpytool/mpy_comm.hpp"
 #include "mpytool/output.hpp"
 #include "terminal.hpp"
 
@@ -23,26 +29,65 @@ class ReplCommand : public Command {
         "Leaves the raw REPL and connects the terminal to the board: every key goes to the\n"
         "board unchanged (Ctrl-C interrupts the board's program, Ctrl-D soft-resets it), and\n"
         "the board's output is shown raw. Ctrl-] ends the session. Needs an interactive\n"
-        "terminal on stdin; without one it only logs a warning (exit 0).";
+        "terminal on stdin; without one it only logs a warning (exit 0).\n"
+        "--capture FILE also writes everything the board printed to FILE; --run FILE runs a\n"
+        "local script first and keeps its globals (like python -i); --inject FILE pastes it\n"
+        "in paste mode (Ctrl-E ... Ctrl-D), as if typed.";
+    using K = OptionSpec::Kind;
+    i.options = {
+        {"capture", 0, K::kValue, "FILE", "write what the board printed to FILE", {}},
+        {"run", 0, K::kValue, "FILE", "run a local script first, then stay interactive", {}},
+        {"inject", 0, K::kValue, "FILE", "paste a local file first (paste mode)", {}},
+    };
     i.needs = Needs::kPort;
     i.chains_leftovers = true;
     return i;
   }
 
-  int run(CommandContext& ctx, const ParsedArgs&) override {
+  int run(CommandContext& ctx, const ParsedArgs& args) override {
     if (::isatty(STDIN_FILENO) == 0) {
       logger().warn("REPL requires interactive terminal");
       return 0;
+    }
+    // Read the local files before anything reaches the board: a typo costs nothing.
+    const std::string script = args.value("run") ? read_host_file(*args.value("run")) : "";
+    const std::string paste = args.value("inject") ? read_host_file(*args.value("inject")) : "";
+    std::ofstream capture;
+    if (auto f = args.value("capture")) {
+      capture.open(*f, std::ios::binary | std::ios::trunc);
+      if (!capture) throw MpyError(fmt::format("cannot write '{}'", *f));
+    }
+    Output& out = ctx.out();
+    auto show = [&out, &capture](std::string_view chunk) {
+      out.data(chunk);
+      if (capture.is_open()) {
+        capture.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        capture.flush();
+      }
+    };
+    if (args.value("run")) {
+      // The raw REPL runs in __main__: what the script defines is there at the prompt after.
+      try {
+        ctx.mpy().comm().exec(script, std::nullopt, show);
+      } catch (const CmdError& e) {
+        show(std::string(e.what()) + "\n");  // as python -i: the traceback, then the prompt
+      }
     }
     ctx.mpy().comm().exit_raw_repl();
     // Raw before the banner: a key typed as soon as it shows must not be cooked by the line
     // discipline (Enter would reach the board as \n, which its REPL ignores). Raw output has no
     // \n -> \r\n translation, so the banner brings its own \r on a terminal.
     RawTerminal raw(STDIN_FILENO);  // restored on every way out of run()
-    Output& out = ctx.out();
     out.verbose(1, ::isatty(STDERR_FILENO) ? "REPL (Ctrl+] to exit)\r" : "REPL (Ctrl+] to exit)");
     out.err().flush();
-    auto show = [&out](std::string_view chunk) { out.data(chunk); };
+    if (args.value("inject")) {
+      // Paste mode: the board echoes the lines and runs them at Ctrl-D.
+      std::string text = paste;
+      for (auto& c : text) {
+        if (c == '\n') c = '\r';
+      }
+      ctx.conn().write("\x05" + text + "\x04");
+    }
     // An outside SIGINT (Ctrl-C itself is a key in raw mode) ends the session; the dispatcher
     // then reports it.
     // Each check is also a safe point for session work, e.g. a mount's remount once the board
