@@ -7,6 +7,7 @@
 
 #include "fleet.hpp"
 #include "help.hpp"
+#include "man_page.hpp"
 #include "mpytool/board_profile.hpp"
 #include "mpytool/context.hpp"
 #include "mpytool/error.hpp"
@@ -294,6 +295,16 @@ class CompletionArgs : public Builtin {
 
 }  // namespace
 
+class ManCommand : public Builtin {
+ public:
+  using Builtin::Builtin;
+  CommandInfo info() const override { return make("_man", "Print the manual page (roff)."); }
+  int run(CommandContext& ctx, const ParsedArgs&) override {
+    print_man_page(ctx.out().out(), table_);
+    return 0;
+  }
+};
+
 void add_builtin_commands(CommandTable& table) {
   table.add_builtin(std::make_unique<HelpCommand>(table));
   table.add_builtin(std::make_unique<PluginsCommand>(table));
@@ -303,6 +314,7 @@ void add_builtin_commands(CommandTable& table) {
   table.add_builtin(std::make_unique<CompletionCommands>(table));
   table.add_builtin(std::make_unique<CompletionOptions>(table));
   table.add_builtin(std::make_unique<CompletionArgs>(table));
+  table.add_builtin(std::make_unique<ManCommand>(table));
 }
 
 }  // namespace mpytool::cli

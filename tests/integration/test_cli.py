@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from conftest import EXAMPLE, run
+from conftest import EXAMPLE, MPYTOOL, run
 
 
 def test_help_lists_usage_options_and_commands():
@@ -133,3 +133,24 @@ def test_auto_detect_names_the_problem():
         assert b"Multiple serial ports found" in r.stderr
     else:
         pytest.skip("one USB serial port is attached; auto-detection would use it")
+
+
+def test_man_page_is_made_from_the_command_tables():
+    r = run("_man")
+    assert r.returncode == 0, r.stderr
+    page = r.stdout.decode()
+    assert page.startswith(".TH MPYTOOL 1 ")
+    for section in (".SH NAME", ".SH SYNOPSIS", ".SH OPTIONS", ".SH COMMANDS", ".SH EXIT STATUS",
+                    ".SH ENVIRONMENT"):
+        assert section in page, section
+    commands = [line.split(":", 1)[0] for line in run("_commands").stdout.decode().splitlines()]
+    heads = [line for line in page.splitlines() if line.startswith(".SS ")]
+    for c in commands:
+        assert any(h.startswith('.SS "%s' % c.replace("-", "\\-")) for h in heads), c
+    assert "\\fB\\-\\-delete\\fR" in page  # a command's option (sync)
+    assert "\\fB\\-e\\fR, \\fB\\-\\-exclude\\fR" in page  # a plugin's global option
+    # The build wrote the same page next to the tool (share/man/man1, as installed).
+    built = os.path.join(os.path.dirname(os.path.abspath(MPYTOOL)), "..", "share", "man", "man1",
+                         "mpytool.1")
+    with open(built) as f:
+        assert f.read() == page

@@ -1,0 +1,84 @@
+# bash completion for mpytool. Commands, options and argument kinds come from the tool itself
+# (`mpytool _commands`, `_options [CMD]`, `_args CMD`), so plugins complete too; serial ports
+# from `mpytool ports`; board paths (words starting with ':') from `mpytool -p PORT _paths :DIR`
+# with the connection options of the line being completed.
+
+# The connection options of the current line (-p/-a/-b/--vboard...), for _paths.
+_mpytool_connection() {
+  local i w
+  _mpytool_conn=()
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    w=${COMP_WORDS[i]}
+    case $w in
+      -p | --port | -a | --address | -b | --baud | --profile | --plugin-dir)
+        _mpytool_conn+=("$w" "${COMP_WORDS[i + 1]}")
+        ((i++))
+        ;;
+      --vboard | --ssl | --ssl-no-verify | --ssl-no-hostname) _mpytool_conn+=("$w") ;;
+      --) break ;;
+    esac
+  done
+}
+
+_mpytool() {
+  local tool=${COMP_WORDS[0]}
+  # The word being completed, whole: bash splits ':/app/ma' at the ':' (COMP_WORDBREAKS).
+  local line=${COMP_LINE:0:COMP_POINT}
+  local cur=${line##*[[:space:]]}
+  local prev=${COMP_WORDS[COMP_CWORD - 1]}
+  local i w cmd=""
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    w=${COMP_WORDS[i]}
+    if [[ $w == -- || $w == + ]]; then
+      cmd=""
+      continue
+    fi
+    [[ -n $cmd ]] && continue
+    case $w in
+      -p | --port | -a | --address | -b | --baud | -e | --exclude | -c | --chunk-size | \
+        --transfer | --plugin-dir | --profile | --profile-dir | --vboard-opt | --ssl-ca)
+        ((i++))
+        ;;
+      -* | :) ;;
+      *) cmd=$w ;;
+    esac
+  done
+
+  local words=() reply=()
+  case $prev in
+    -p | --port)
+      mapfile -t words < <("$tool" ports 2>/dev/null | cut -f1)
+      mapfile -t COMPREPLY < <(compgen -W "${words[*]}" -- "$cur")
+      return
+      ;;
+  esac
+  if [[ $cur == :* ]]; then
+    # A board path: list the directory part, offer its entries.
+    local dir=":"
+    [[ $cur == */* ]] && dir=${cur%/*}/
+    _mpytool_connection
+    mapfile -t words < <("$tool" "${_mpytool_conn[@]}" _paths "$dir" 2>/dev/null)
+    for w in "${words[@]}"; do
+      [[ $dir == ":" ]] && reply+=(":$w") || reply+=("$dir$w")
+    done
+    mapfile -t COMPREPLY < <(compgen -W "${reply[*]}" -- "$cur")
+    # bash replaces only what follows the last ':'; a directory takes no trailing space.
+    local colon=${cur%"${cur##*:}"}
+    COMPREPLY=("${COMPREPLY[@]#"$colon"}")
+    [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == */ ]] && compopt -o nospace 2>/dev/null
+    return
+  fi
+  if [[ $cur == -* ]]; then
+    mapfile -t words < <("$tool" _options $cmd 2>/dev/null | cut -d: -f1)
+    mapfile -t COMPREPLY < <(compgen -W "${words[*]}" -- "$cur")
+    return
+  fi
+  if [[ -z $cmd ]]; then
+    mapfile -t words < <("$tool" _commands 2>/dev/null | cut -d: -f1)
+    mapfile -t COMPREPLY < <(compgen -W "${words[*]}" -- "$cur")
+    return
+  fi
+  mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+}
+
+complete -F _mpytool mpytool
