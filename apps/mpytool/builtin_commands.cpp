@@ -11,6 +11,7 @@
 #include "mpytool/board_profile.hpp"
 #include "mpytool/context.hpp"
 #include "mpytool/error.hpp"
+#include "mpytool/json.hpp"
 #include "mpytool/output.hpp"
 #include "mpytool/version.hpp"
 #include "suggest.hpp"
@@ -87,10 +88,29 @@ class PluginsCommand : public Builtin {
  public:
   using Builtin::Builtin;
   CommandInfo info() const override {
-    return make("plugins", "List plugins: version, path, commands, capabilities, status.");
+    auto i = make("plugins", "List plugins: version, path, commands, capabilities, status.");
+    i.options.push_back({"json", 0, OptionSpec::Kind::kFlag, "", "print a JSON list", {}});
+    return i;
   }
-  int run(CommandContext& ctx, const ParsedArgs&) override {
+  int run(CommandContext& ctx, const ParsedArgs& args) override {
     std::ostream& out = ctx.out().out();
+    if (args.flag("json")) {
+      std::vector<std::string> rows;
+      for (const auto& r : table_.plugins().records()) {
+        std::vector<std::string> cmds, caps, opts;
+        for (const auto& c : r.commands) cmds.push_back(json_quote(c));
+        for (const auto& c : r.provides) caps.push_back(json_quote(c));
+        for (const auto& o : r.global_options) opts.push_back(json_quote("--" + o.long_name));
+        rows.push_back(fmt::format(
+            R"({{"name":{},"version":{},"path":{},"status":{},"reason":{},"commands":[{}],)"
+            R"("provides":[{}],"global_options":[{}]}})",
+            json_quote(r.name), json_quote(r.version), json_quote(r.path.string()),
+            json_quote(to_string(r.status)), json_quote(r.reason), fmt::join(cmds, ","),
+            fmt::join(caps, ","), fmt::join(opts, ",")));
+      }
+      out << "[" << fmt::format("{}", fmt::join(rows, ",")) << "]\n";
+      return 0;
+    }
     for (const auto& r : table_.plugins().records()) {
       std::string status = to_string(r.status);
       if (!r.reason.empty()) status += ": " + r.reason;
@@ -191,7 +211,23 @@ class ProfilesCommand : public Builtin {
                          "'profiles show ID': the effective profile; 'profiles check FILE': "
                          "validate one.");
     i.positionals.push_back({"ACTION", "show ID | check FILE", PositionalSpec::Arity::kZeroOrMore});
+    i.options.push_back({"json", 0, OptionSpec::Kind::kFlag, "", "print a JSON list", {}});
     return i;
+  }
+
+  /// "platform=esp32 usb=303a:1001", "(by id only)".
+  static std::string matches(const BoardProfile& p) {
+    std::vector<std::string> m;
+    if (!p.match_platform.empty()) m.push_back("platform=" + p.match_platform);
+    if (p.match_machine_contains) m.push_back("machine~" + *p.match_machine_contains);
+    if (p.match_machine) m.push_back("machine=/" + *p.match_machine + "/");
+    if (!p.match_usb.empty()) m.push_back(fmt::format("usb={}", fmt::join(p.match_usb, ",")));
+    if (!p.match_usb_serial.empty()) {
+      m.push_back(fmt::format("serial={}", fmt::join(p.match_usb_serial, ",")));
+    }
+    if (p.match_usb_product) m.push_back("product~" + *p.match_usb_product);
+    if (m.empty()) return p.id == "generic" ? "(fallback)" : "(by id only)";
+    return fmt::format("{}", fmt::join(m, " "));
   }
   int run(CommandContext& ctx, const ParsedArgs& args) override {
     const auto dirs = profile_search_path(ctx.globals().profile_dirs);
@@ -217,14 +253,40 @@ class ProfilesCommand : public Builtin {
       return 0;
     }
     auto profiles = find_profiles(dirs);
-    std::size_t id_width = 2, desc_width = 11;
+    if (args.flag("json")) {
+      std::vector<std::string> rows;
+      auto list = [](const std::vector<std::string>& v) {
+        std::vector<std::string> q;
+        for (const auto& x : v) q.push_back(json_quote(x));
+        return fmt::format("[{}]", fmt::join(q, ","));
+      };
+      auto opt = [](const std::optional<std::string>& v) {
+        return v ? json_quote(*v) : std::string("null");
+      };
+      for (const auto& p : profiles) {
+        rows.push_back(fmt::format(
+            R"({{"id":{},"description":{},"file":{},"extends":{},"match":{{"platform":{},)"
+            R"("machine_contains":{},"machine":{},"usb":{},"usb_serial":{},"usb_product":{}}},)"
+            R"("capabilities":{}}})",
+            json_quote(p.id), json_quote(p.description), json_quote(p.path.string()),
+            p.extends.empty() ? "null" : json_quote(p.extends),
+            p.match_platform.empty() ? "null" : json_quote(p.match_platform),
+            opt(p.match_machine_contains), opt(p.match_machine), list(p.match_usb),
+            list(p.match_usb_serial), opt(p.match_usb_product), list(p.capabilities)));
+      }
+      out << "[" << fmt::format("{}", fmt::join(rows, ",")) << "]\n";
+      return 0;
+    }
+    std::size_t id_width = 2, desc_width = 11, file_width = 4;
     for (const auto& p : profiles) {
       id_width = std::max(id_width, p.id.size());
       desc_width = std::max(desc_width, p.description.size());
+      file_width = std::max(file_width, p.path.string().size());
     }
     for (const auto& p : profiles) {
-      out << fmt::format("{:<{}}  {:<{}}  {}\n", p.id, id_width,
-                         p.description.empty() ? "-" : p.description, desc_width, p.path.string());
+      out << fmt::format("{:<{}}  {:<{}}  {:<{}}  {}\n", p.id, id_width,
+                         p.description.empty() ? "-" : p.description, desc_width, p.path.string(),
+                         file_width, matches(p));
     }
     return 0;
   }

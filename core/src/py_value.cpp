@@ -14,6 +14,7 @@
 #include <limits>
 
 #include "mpytool/error.hpp"
+#include "mpytool/json.hpp"
 
 namespace mpytool {
 
@@ -729,5 +730,47 @@ PyValue parse_literal(std::string_view text) { return Parser(text).parse_all(); 
 std::string repr_str(std::string_view utf8) { return repr_quoted(utf8, false); }
 
 std::string repr_bytes(std::string_view data) { return repr_quoted(data, true); }
+
+std::string to_json(const PyValue& v) {
+  using T = PyValue::Type;
+  switch (v.type()) {
+    case T::kNone:
+      return "null";
+    case T::kBool:
+      return v.as_bool() ? "true" : "false";
+    case T::kInt:
+      return v.int_text();
+    case T::kFloat: {
+      const double d = v.as_float();
+      return std::isfinite(d) ? fmt::format("{}", d) : "null";
+    }
+    case T::kStr:
+      return json_quote(v.as_str());
+    case T::kBytes: {
+      std::string hex;
+      for (unsigned char c : v.as_bytes()) hex += fmt::format("{:02x}", c);
+      return "{\"bytes\":\"" + hex + "\"}";
+    }
+    case T::kTuple:
+    case T::kList:
+    case T::kSet: {
+      std::string out = "[";
+      for (const auto& item : v.items()) out += (out.size() > 1 ? "," : "") + to_json(item);
+      return out + "]";
+    }
+    case T::kDict: {
+      bool str_keys = true;
+      for (const auto& [k, val] : v.entries()) str_keys = str_keys && k.is_str();
+      std::string out = str_keys ? "{" : "[";
+      for (const auto& [k, val] : v.entries()) {
+        if (out.size() > 1) out += ",";
+        out += str_keys ? json_quote(k.as_str()) + ":" + to_json(val)
+                        : "[" + to_json(k) + "," + to_json(val) + "]";
+      }
+      return out + (str_keys ? "}" : "]");
+    }
+  }
+  return "null";
+}
 
 }  // namespace mpytool

@@ -1,5 +1,6 @@
 """Board profiles (profiles/*.yaml): listing, explicit --profile / --profile-dir, the raw-paste
 setting applied at connect time, lazy matching for `info -v`, and broken profile files."""
+import json
 import os
 
 from conftest import run
@@ -13,11 +14,20 @@ def test_profiles_lists_the_shipped_profiles():
     r = run("profiles")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.decode().splitlines()
+    # id, description, file and what it matches.
+    usb = next(line for line in lines if line.startswith("esp32-usb "))
+    assert usb.endswith("platform=esp32 usb=303a:1001"), usb
+    assert next(line for line in lines if line.startswith("generic ")).endswith("(fallback)")
+    r = run("profiles", "--json")
+    rows = {p["id"]: p for p in json.loads(r.stdout)}
+    assert rows["esp32-usb"]["extends"] == "esp32"
+    assert rows["esp32-usb"]["match"]["usb"] == ["303a:1001"]
+    assert rows["rp2"]["match"]["platform"] == "rp2" and rows["generic"]["match"]["platform"] is None
     ids = [line.split()[0] for line in lines]
     for pid in ("esp32", "rp2", "generic"):
         assert pid in ids
     esp32 = next(line for line in lines if line.startswith("esp32 "))
-    assert "ESP32" in esp32 and esp32.rstrip().endswith("esp32.yaml")
+    assert "ESP32" in esp32 and "esp32.yaml  " in esp32 and esp32.endswith("platform=esp32")
 
 
 def test_profile_dir_comes_first_and_shadows(tmp_path):

@@ -93,4 +93,9 @@ MPYTOOL_CORE_API std::string repr_str(std::string_view utf8);
 /// repr() of bytes: b'...' with \xNN escapes, as CPython does.
 MPYTOOL_CORE_API std::string repr_bytes(std::string_view data);
 
+/// JSON text of \p v for the `--json` outputs: None null, bool, int (any size), float (nan and
+/// inf as null), str, tuple/list/set as arrays, a dict with str keys as an object (other keys:
+/// an array of [key, value] pairs), bytes as {"bytes": "<hex>"}.
+MPYTOOL_CORE_API std::string to_json(const PyValue& v);
+
 }  // namespace mpytool

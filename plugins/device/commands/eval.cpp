@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "mpytool/context.hpp"
 #include "mpytool/error.hpp"
+#include "mpytool/json.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/output.hpp"
 #include "mpytool/py_value.hpp"
@@ -21,6 +22,12 @@ class EvalCommand : public Command {
     auto t = timeout_option("timeout in seconds");
     t.default_value = "5";
     i.options.push_back(t);
+    i.options.push_back({"json",
+                         0,
+                         OptionSpec::Kind::kFlag,
+                         "",
+                         "print {\"value\": <JSON>, \"repr\": <repr>}",
+                         {}});
     i.positionals.push_back({"EXPR", "Python expression", PositionalSpec::Arity::kOne});
     i.needs = Needs::kRepl;
     return i;
@@ -33,11 +40,18 @@ class EvalCommand : public Command {
     const std::string text =
         ctx.mpy().comm().exec_eval("repr(repr(" + expr + "\n))", timeout).as_str();
     std::string shown = text;
+    std::string json = "null";  // not a literal (<Pin(2)>): the repr alone
     try {
-      shown = parse_literal(text).repr();
+      const PyValue v = parse_literal(text);
+      shown = v.repr();
+      json = to_json(v);
     } catch (const MpyError&) {
     }
-    ctx.out().out() << shown << '\n';
+    if (args.flag("json")) {
+      ctx.out().out() << "{\"value\":" << json << ",\"repr\":" << json_quote(shown) << "}\n";
+    } else {
+      ctx.out().out() << shown << '\n';
+    }
     ctx.out().out().flush();
     return 0;
   }

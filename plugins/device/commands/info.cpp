@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "mpytool/board_profile.hpp"
 #include "mpytool/context.hpp"
+#include "mpytool/json.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/output.hpp"
 
@@ -36,13 +37,20 @@ class InfoCommand : public Command {
     i.name = "info";
     i.rank = 18;  // the seed's help order
     i.summary = "Show device info (platform, memory, filesystem).";
+    i.options.push_back(
+        {"json", 0, OptionSpec::Kind::kFlag, "", "print one JSON object (docs/json.md)", {}});
     i.needs = Needs::kRepl;
     i.chains_leftovers = true;
     return i;
   }
-  int run(CommandContext& ctx, const ParsedArgs&) override {
+  int run(CommandContext& ctx, const ParsedArgs& args) override {
     Mpy& mpy = ctx.mpy();
     const PlatformInfo p = mpy.platform();
+    if (args.flag("json")) {
+      ctx.out().out() << json(ctx, mpy, p) << "\n";
+      ctx.out().out().flush();
+      return 0;
+    }
     std::string text;
     text += line("Platform:", p.platform);
     text += line("Version:", p.version);
@@ -75,6 +83,35 @@ class InfoCommand : public Command {
     ctx.out().out() << text;
     ctx.out().out().flush();
     return 0;
+  }
+
+ private:
+  static std::string json(CommandContext& ctx, Mpy& mpy, const PlatformInfo& p) {
+    const auto opt = [](const std::optional<int>& v) {
+      return v ? std::to_string(*v) : std::string("null");
+    };
+    std::vector<std::string> macs, fss;
+    for (const auto& [iface, mac] : mpy.mac_addresses()) {
+      macs.push_back(
+          fmt::format(R"({{"interface":{},"mac":{}}})", json_quote(iface), json_quote(mac)));
+    }
+    for (const auto& f : mpy.filesystems()) {
+      fss.push_back(fmt::format(R"({{"mount":{},"total":{},"free":{},"used":{}}})",
+                                json_quote(f.mount), f.total, f.free, f.total - f.free));
+    }
+    const MemoryInfo mem = mpy.memory();
+    const auto uid = mpy.unique_id();
+    const BoardProfile* profile = ctx.profile();
+    return fmt::format(
+        R"({{"platform":{},"version":{},"implementation":{{"name":{},"version":[{}]}},)"
+        R"("machine":{},"mpy":{{"version":{},"sub":{},"arch":{}}},"unique_id":{},"macs":[{}],)"
+        R"("memory":{{"free":{},"alloc":{},"total":{}}},"filesystems":[{}],)"
+        R"("profile":{},"profile_reason":{}}})",
+        json_quote(p.platform), json_quote(p.version), json_quote(p.impl_name),
+        fmt::join(p.impl_version, ","), json_quote(p.machine), opt(p.mpy_ver), opt(p.mpy_sub),
+        opt(p.mpy_arch), uid ? json_quote(*uid) : "null", fmt::join(macs, ","), mem.free, mem.alloc,
+        mem.total, fmt::join(fss, ","), profile ? json_quote(profile->id) : "null",
+        profile ? json_quote(ctx.profile_reason()) : "null");
   }
 };
 
