@@ -117,11 +117,15 @@ int Dispatcher::run(const std::vector<std::string>& words) {
         print_command_help(output_.out(), *m.entry);
         return 0;
       }
-      if (!parsed.args.positionals().empty()) {
+      // Only a command that declares positionals of its own besides the chain takes words
+      // before the `--` (watch LOCAL :DST -- <chain>); they come first, then "--" and the chain.
+      const bool own_words = m.entry->info.positionals.size() > 1;
+      if (!own_words && !parsed.args.positionals().empty()) {
         throw UsageError(fmt::format("{}: unexpected '{}' (the chain goes after --)",
                                      m.entry->display, parsed.args.positionals().front()));
       }
       if (sep != words.end()) {
+        if (own_words) parsed.args.add_positional("--");
         for (auto it = sep + 1; it != words.end(); ++it) parsed.args.add_positional(*it);
       }
       AppContext ctx(globals_, output_);

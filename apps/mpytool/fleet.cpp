@@ -86,32 +86,6 @@ std::string read_text(const fs::path& p) {
   return s.str();
 }
 
-/// The global options a board's process inherits (all but the board selection).
-std::vector<std::string> inherited_globals(const GlobalOptions& g) {
-  std::vector<std::string> a;
-  a.insert(a.end(), {"-b", std::to_string(g.baud)});
-  for (int i = 0; i < g.debug; ++i) a.push_back("-d");
-  if (g.verbosity == 0) a.push_back("-q");
-  if (g.verbosity >= 2) a.push_back("-v");
-  // The plugins' global options, by long name (their order among each other does not matter).
-  for (const auto& [name, count] : g.plugin_options.flags()) {
-    for (int i = 0; i < count; ++i) a.push_back("--" + name);
-  }
-  for (const auto& [name, values] : g.plugin_options.all_values()) {
-    for (const auto& v : values) a.push_back("--" + name + "=" + v);
-  }
-  for (const auto& d : g.plugin_dirs) a.insert(a.end(), {"--plugin-dir", d});
-  if (!g.profile.empty() && !g.profile_from_inventory) {
-    a.insert(a.end(), {"--profile", g.profile});
-  }
-  if (g.tls.enabled) a.push_back("--ssl");
-  if (!g.tls.ca_file.empty()) a.insert(a.end(), {"--ssl-ca", g.tls.ca_file});
-  if (!g.tls.verify) a.push_back("--ssl-no-verify");
-  if (g.tls.verify && !g.tls.check_hostname) a.push_back("--ssl-no-hostname");
-  for (const auto& d : g.profile_dirs) a.insert(a.end(), {"--profile-dir", d});
-  return a;
-}
-
 std::string state_cell(const StepResult& s) {
   return s.state == "start" ? "running" : fmt::format("{} {:.2f}s", s.state, s.seconds);
 }
@@ -177,7 +151,7 @@ class FleetCommand : public Command {
       throw MpyError("fleet: cannot create a temporary directory");
     }
     const fs::path dir = pattern;
-    const std::vector<std::string> globals = inherited_globals(ctx.globals());
+    const std::vector<std::string> globals = global_option_args(ctx.globals(), false);
     const auto fleet_start = Clock::now();
 
     std::size_t next = 0, running = 0, done = 0;

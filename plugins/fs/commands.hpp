@@ -23,6 +23,7 @@ std::unique_ptr<Command> make_touch_command();
 std::unique_ptr<Command> make_sha256sum_command();
 std::unique_ptr<Command> make_df_command();
 std::unique_ptr<Command> make_sync_command();
+std::unique_ptr<Command> make_watch_command();
 std::unique_ptr<Command> make_paths_command();  // hidden `_paths` for shell completion
 
 }  // namespace mpytool::fs

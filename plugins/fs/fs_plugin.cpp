@@ -42,6 +42,7 @@ class FsPlugin : public Plugin {
     registry.add(make_sha256sum_command());
     registry.add(make_df_command());
     registry.add(make_sync_command());
+    registry.add(make_watch_command());
     registry.add(make_paths_command());
   }
 };

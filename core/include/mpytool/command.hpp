@@ -66,7 +66,8 @@ struct CommandInfo {
   bool chains_leftovers = false;
   /// The command takes the rest of the command line: its options, then every word after the
   /// first `--` (separators included) as its positionals, unparsed (`fleet` runs that chain
-  /// elsewhere).
+  /// elsewhere). A command that declares positionals besides the chain gets the words before
+  /// the `--` first, then "--", then the chain (watch LOCAL :DST -- <chain>).
   bool takes_rest = false;
   /// Place in `help`, `_commands` and completion lists: lower first, ties in load order. The
   /// seed's commands use 0..25 (its _CMD_ORDER); the default puts a command after them.

@@ -39,6 +39,12 @@ struct GlobalOptions {
   ParsedArgs plugin_options;
 };
 
+/// \p g as command-line words for another mpytool process (`fleet`, `watch`): the baud rate,
+/// -d/-q/-v, TLS, plugin and profile options and the plugins' global options; the board
+/// selection (-p/-a) too when \p with_board. An inventory board's profile is left to the name.
+MPYTOOL_CORE_API std::vector<std::string> global_option_args(const GlobalOptions& g,
+                                                             bool with_board);
+
 /// Provided by the dispatcher to Command::run().
 class BOOST_SYMBOL_VISIBLE CommandContext {
  public:
