@@ -28,7 +28,7 @@ namespace {
 /// --profile: a file when the value has a '/' or a .yaml/.yml suffix, otherwise an id.
 BoardProfile explicit_profile(const GlobalOptions& g) {
   const std::string& v = g.profile;
-  if (v.find('/') != std::string::npos || v.ends_with(".yaml") || v.ends_with(".yml")) {
+  if (names_profile_file(v)) {
     return load_profile(v, profile_search_path(g.profile_dirs));
   }
   std::vector<BoardProfile> profiles = find_profiles(profile_search_path(g.profile_dirs));
@@ -77,11 +77,7 @@ void AppContext::open() {
     try {
       PortInfo info = port_info(port);
       description = info.description;
-      if (info.vid >= 0) {
-        facts_.usb = fmt::format("{:04x}:{:04x}", info.vid, info.pid);
-        facts_.usb_serial = info.serial_number;
-        facts_.usb_product = info.product;
-      }
+      facts_ = port_facts(info);
     } catch (const std::exception&) {
     }
     out_.verbose(2,
@@ -90,7 +86,7 @@ void AppContext::open() {
     // once the board was asked, profile() matches again with its platform and machine.
     if (!profile_resolved_ && !facts_.usb.empty()) {
       try {
-        match(find_profiles(profile_search_path(globals_.profile_dirs)), false);
+        match(profiles(), false);
       } catch (const UsageError& e) {
         logger().warn("no profile chosen from the USB id: {}", e.what());
       }
@@ -102,6 +98,11 @@ void AppContext::open() {
     while (conn_->has_data(0)) conn_->read(0.01);
     conn_->flush();
   }
+}
+
+const std::vector<BoardProfile>& AppContext::profiles() {
+  if (!profiles_) profiles_ = find_profiles(profile_search_path(globals_.profile_dirs));
+  return *profiles_;
 }
 
 void AppContext::match(const std::vector<BoardProfile>& profiles, bool final) {
@@ -158,11 +159,10 @@ void AppContext::apply_profile() {
 const BoardProfile* AppContext::profile() {
   if (!profile_resolved_ && repl_connected_) {
     profile_resolved_ = true;
-    std::vector<BoardProfile> profiles = find_profiles(profile_search_path(globals_.profile_dirs));
     const PlatformInfo& p = mpy().platform();
     facts_.platform = p.platform;
     facts_.machine = p.machine;
-    match(profiles, true);
+    match(profiles(), true);
   }
   return profile_ ? &*profile_ : nullptr;
 }

@@ -74,6 +74,8 @@ class AppContext final : public CommandContext {
   /// Hands the profile's transfer settings (and the global options that override them) to Mpy
   /// and tells MpyComm what the profile says about raw-paste, unless it already knows.
   void apply_profile();
+  /// The profiles of the search path, read once (the USB match and the platform match).
+  const std::vector<BoardProfile>& profiles();
   /// Chooses the profile that \p facts_ match (if any) and applies it; \p final: the board
   /// was asked, no later match.
   void match(const std::vector<BoardProfile>& profiles, bool final);
@@ -85,6 +87,7 @@ class AppContext final : public CommandContext {
   std::unique_ptr<Mpy> mpy_;
   std::map<std::string, bool> caps_;
   std::optional<BoardProfile> profile_;
+  std::optional<std::vector<BoardProfile>> profiles_;
   bool profile_resolved_ = false;  ///< explicit, or matched once (even if nothing matched)
   bool repl_connected_ = false;    ///< a Needs::kRepl command got its raw REPL
   std::string profile_reason_;

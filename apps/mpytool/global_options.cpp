@@ -8,6 +8,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "mpytool/board_profile.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/inventory.hpp"
 #include "suggest.hpp"
@@ -309,13 +310,9 @@ void resolve_board_name(GlobalOptions& g) {
   if (g.profile.empty() && !b->profile.empty()) {
     g.profile = b->profile;
     g.profile_from_inventory = true;
-    // A profile file named in the inventory (as --profile tells a file: a '/' or a YAML
-    // suffix) is relative to the inventory.
-    const std::string& v = b->profile;
-    const bool file =
-        v.find('/') != std::string::npos || v.ends_with(".yaml") || v.ends_with(".yml");
-    if (file && std::filesystem::path(v).is_relative()) {
-      g.profile = (inv.path.parent_path() / v).string();
+    // A profile file named in the inventory is relative to the inventory.
+    if (names_profile_file(b->profile) && std::filesystem::path(b->profile).is_relative()) {
+      g.profile = (inv.path.parent_path() / b->profile).string();
     }
   }
 }

@@ -434,6 +434,21 @@ const BoardProfile* find_profile_by_id(const std::vector<BoardProfile>& profiles
   return nullptr;
 }
 
+BoardFacts port_facts(const PortInfo& port) {
+  BoardFacts f;
+  f.usb = usb_id(port);
+  if (!f.usb.empty()) {
+    f.usb_serial = port.serial_number;
+    f.usb_product = port.product;
+  }
+  return f;
+}
+
+bool names_profile_file(std::string_view value) {
+  return value.find('/') != std::string_view::npos || value.ends_with(".yaml") ||
+         value.ends_with(".yml");
+}
+
 ProfileMatch match_profile(const std::vector<BoardProfile>& profiles, const BoardFacts& facts) {
   const bool asked = !facts.platform.empty();
   const bool usb_link = !facts.usb.empty();

@@ -250,6 +250,10 @@ PortInfo port_info(const std::string& device) {
   return detail::classify_port(std::move(info));
 }
 
+std::string usb_id(const PortInfo& port) {
+  return port.vid < 0 ? std::string() : fmt::format("{:04x}:{:04x}", port.vid, port.pid);
+}
+
 std::string detect_port() { return detail::select_port(list_ports()); }
 
 }  // namespace mpytool

@@ -43,9 +43,8 @@ inline TransferOptions transfer_options(const GlobalOptions& g) {
 /// profile's `transfer` keys, set by the app; the profile is resolved first) with the global
 /// options over them, and Ctrl-C.
 inline TransferOptions transfer_options(CommandContext& ctx) {
-  ctx.profile();  // a profile matched by platform sets the connection's settings first
-  TransferOptions o = to_transfer_options(
-      apply_transfer_options(ctx.mpy().transfer_settings(), ctx.globals().plugin_options));
+  use_transfer_options(ctx);
+  TransferOptions o = to_transfer_options(ctx.mpy().transfer_settings());
   o.cancelled = [&ctx] { return ctx.interrupted(); };
   return o;
 }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "mpytool/export.hpp"
+#include "mpytool/ports.hpp"
 #include "mpytool/reset_sequence.hpp"
 
 namespace mpytool {
@@ -142,6 +143,13 @@ struct BoardFacts {
   std::string usb_serial;   ///< the port's USB serial number
   std::string usb_product;  ///< the port's USB product string
 };
+
+/// The USB facts of \p port (id, serial, product; all empty when it is no USB device).
+MPYTOOL_CORE_API BoardFacts port_facts(const PortInfo& port);
+
+/// True when a `--profile` value (or an inventory board's `profile`) names a file rather than
+/// an id: it has a '/' or a .yaml/.yml suffix.
+MPYTOOL_CORE_API bool names_profile_file(std::string_view value);
 
 /// A chosen profile and why.
 struct ProfileMatch {

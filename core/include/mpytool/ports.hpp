@@ -20,9 +20,12 @@ struct PortInfo {
   std::string product;
   std::string manufacturer;
   std::string location;  ///< USB bus path of the device, "1-2.3" (stable per physical socket)
-  std::string type;  ///< "USB-CDC", "USB-UART", "USB (unknown)" or "unknown"
-  int priority = 3;  ///< 0 MicroPython-native, 1 USB-UART, 2 other USB, 3 none
+  std::string type;      ///< "USB-CDC", "USB-UART", "USB (unknown)" or "unknown"
+  int priority = 3;      ///< 0 MicroPython-native, 1 USB-UART, 2 other USB, 3 none
 };
+
+/// "vvvv:pppp" (lower-case hex) of a USB port, "" for a port without a USB id.
+MPYTOOL_CORE_API std::string usb_id(const PortInfo& port);
 
 /// USB serial ports (ports without a USB VID are dropped), sorted by priority then name, then
 /// the ports named in the ':'-separated MPYTOOL_PORTS environment variable (ports sysfs does not

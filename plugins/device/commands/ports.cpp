@@ -15,10 +15,6 @@
 namespace mpytool::device {
 namespace {
 
-std::string usb_id(const PortInfo& p) {
-  return p.vid < 0 ? "" : fmt::format("{:04x}:{:04x}", p.vid, p.pid);
-}
-
 /// One port with what it said, and the profile that would apply to it.
 struct Row {
   PortInfo port;
@@ -65,12 +61,9 @@ class PortsCommand : public Command {
       r.port = port;
       if (probe) r.probe = probe_board(port, baud);
       if (r.probe.answered && args.flag("probe")) {
-        BoardFacts f;
+        BoardFacts f = port_facts(port);
         f.platform = r.probe.platform;
         f.machine = r.probe.machine;
-        f.usb = usb_id(port);
-        f.usb_serial = port.serial_number;
-        f.usb_product = port.product;
         if (const BoardProfile* p = match_profile(profiles, f).profile) r.profile = p->id;
       }
       if (args.flag("json")) {

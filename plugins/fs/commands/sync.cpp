@@ -138,7 +138,6 @@ class SyncCommand : public Command {
     }
     std::vector<Files::Expected> expected;
     std::vector<std::string> expected_rel;
-    std::map<std::string, std::string> contents;
     for (const auto& e : here) {
       if (e.is_dir) continue;
       auto it = board_files.find(e.rel);
