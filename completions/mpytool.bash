@@ -10,7 +10,8 @@ _mpytool_connection() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}
     case $w in
-      -p | --port | -a | --address | -b | --baud | --profile | --plugin-dir)
+      -p | --port | -a | --address | -b | --baud | --profile | --profile-dir | --plugin-dir | \
+        --vboard-opt | --ssl-ca)
         _mpytool_conn+=("$w" "${COMP_WORDS[i + 1]}")
         ((i++))
         ;;
@@ -26,24 +27,42 @@ _mpytool() {
   local line=${COMP_LINE:0:COMP_POINT}
   local cur=${line##*[[:space:]]}
   local prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local i w cmd=""
+  local i w cmd="" sub="" cmdpos=0
+  # Global options that take a value (their next word is not a command), from `_options`:
+  # `--long:help:argtype:-s` per line, argtype empty for a flag.
+  local -A takes=()
+  local name short type
+  while IFS= read -r w; do
+    name=${w%%:*}
+    short=${w##*:}
+    w=${w%:*}
+    type=${w##*:}
+    if [[ -n $type ]]; then
+      takes[$name]=1
+      [[ -n $short ]] && takes[$short]=1
+    fi
+  done < <("$tool" _options 2>/dev/null)
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}
     if [[ $w == -- || $w == + ]]; then
-      cmd=""
+      cmd="" sub=""
       continue
     fi
-    [[ -n $cmd ]] && continue
+    if [[ -n $cmd ]]; then
+      # `mpytool <plugin> <cmd>`: the word after the first may name the command too.
+      [[ $i -eq $((cmdpos + 1)) && $w != -* && $w != :* ]] && sub=$w
+      continue
+    fi
     case $w in
-      -p | --port | -a | --address | -b | --baud | -e | --exclude | -c | --chunk-size | \
-        --transfer | --plugin-dir | --profile | --profile-dir | --vboard-opt | --ssl-ca)
-        ((i++))
+      -* | :)
+        [[ -n ${takes[$w]:-} ]] && ((i++))
         ;;
-      -* | :) ;;
-      *) cmd=$w ;;
+      *)
+        cmd=$w
+        cmdpos=$i
+        ;;
     esac
   done
-
   local words=() reply=()
   case $prev in
     -p | --port)
@@ -69,7 +88,8 @@ _mpytool() {
     return
   fi
   if [[ $cur == -* ]]; then
-    mapfile -t words < <("$tool" _options $cmd 2>/dev/null | cut -d: -f1)
+    [[ -n $sub ]] && mapfile -t words < <("$tool" _options "$cmd" "$sub" 2>/dev/null | cut -d: -f1)
+    ((${#words[@]})) || mapfile -t words < <("$tool" _options $cmd 2>/dev/null | cut -d: -f1)
     mapfile -t COMPREPLY < <(compgen -W "${words[*]}" -- "$cur")
     return
   fi

@@ -109,17 +109,27 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       err << "mpytool: no command given; run 'mpytool --help' for the list of commands\n";
       return 0;
     }
+    set_run_deadline(g.timeout, "the run");
     Dispatcher dispatcher(table, g, *output, search_path);
     if (events.enabled()) dispatcher.set_event_log(&events);
     int rc = dispatcher.run(parsed.rest);
     out.flush();
     return rc;
   } catch (const MpyError& e) {
+    if (timed_out()) {
+      if (output) output->end_progress();
+      print_error(err, color, timeout_error().what(), {});
+      return static_cast<int>(ExitCode::kTimeout);
+    }
     if (interrupted()) return report_interrupt(err, output.get());
     if (output) output->end_progress();
     print_error(err, color, e.what(), e.hint());
     return static_cast<int>(e.exit_code());
   } catch (const std::exception& e) {
+    if (timed_out()) {
+      print_error(err, color, timeout_error().what(), {});
+      return static_cast<int>(ExitCode::kTimeout);
+    }
     if (interrupted()) return report_interrupt(err, output.get());
     print_error(err, color, e.what(), {});
     return static_cast<int>(ExitCode::kError);

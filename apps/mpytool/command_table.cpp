@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "global_options.hpp"
 #include "mpytool/error.hpp"
 #include "suggest.hpp"
 
@@ -21,6 +22,24 @@ std::string join_choices(const std::vector<const CommandEntry*>& entries) {
   return s;
 }
 
+// Every command that talks to a board takes `--timeout SEC` (bound on that command); one that
+// has a timeout option of its own (exec -t/--timeout, expect) keeps its meaning.
+void add_timeout_option(CommandEntry& e) {
+  if (e.info.needs == Needs::kNothing) return;
+  for (const auto& o : e.info.options) {
+    if (o.long_name == "timeout") return;
+  }
+  OptionSpec o{"timeout",
+               0,
+               OptionSpec::Kind::kValue,
+               "SEC",
+               "give up when this command takes longer than SEC s (exit 5)",
+               std::nullopt};
+  o.check = [](const std::string& v) { parse_timeout(v); };
+  e.info.options.push_back(std::move(o));
+  e.timeout_option = true;
+}
+
 }  // namespace
 
 CommandTable::CommandTable(const PluginSet& plugins) : plugins_(plugins) {
@@ -29,6 +48,7 @@ CommandTable::CommandTable(const PluginSet& plugins) : plugins_(plugins) {
     e.plugin = ref.plugin->name;
     e.command = ref.command;
     e.info = ref.command->info();
+    add_timeout_option(e);
     entries_.push_back(std::move(e));
   }
   // A command is flat-usable when exactly one plugin offers it, or when capabilities route it.
@@ -43,6 +63,7 @@ void CommandTable::add_builtin(std::unique_ptr<Command> command) {
   CommandEntry e;
   e.command = command.get();
   e.info = command->info();
+  add_timeout_option(e);
   e.display = e.info.name;
   builtins_.push_back(std::move(command));
   entries_.push_back(std::move(e));

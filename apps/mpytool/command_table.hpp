@@ -22,6 +22,9 @@ struct CommandEntry {
   CommandInfo info;  ///< cached command->info()
   /// "exec" for a built-in or a flat-usable command, else "device exec".
   std::string display;
+  /// True when the table added `--timeout SEC` to the command's options (every command that
+  /// talks to a board and has no timeout option of its own); the dispatcher enforces it.
+  bool timeout_option = false;
   /// True for names starting with '_' (completion helpers), left out of help listings.
   bool hidden() const { return !info.name.empty() && info.name.front() == '_'; }
 };
@@ -71,9 +74,9 @@ class CommandTable {
 
   /// Resolves \p words[pos] (and \p words[pos+1] for the plugin form): built-in, then
   /// `<plugin> <command>`, then a flat command offered by exactly one plugin or routed() by
-  /// capability. Throws UsageError for an ambiguous flat command or a plugin word without one of its commands, and
-  /// PluginError when the word belongs to a plugin that failed to load. Returns an empty Match
-  /// for an unknown word.
+  /// capability. Throws UsageError for an ambiguous flat command or a plugin word without one of
+  /// its commands, and PluginError when the word belongs to a plugin that failed to load. Returns
+  /// an empty Match for an unknown word.
   Match resolve(const std::vector<std::string>& words, std::size_t pos) const;
 
  private:

@@ -9,6 +9,7 @@
 
 #include "context.hpp"
 #include "external_command.hpp"
+#include "global_options.hpp"
 #include "help.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/output.hpp"
@@ -178,15 +179,32 @@ int Dispatcher::run(const std::vector<std::string>& words) {
     if (events_) events_->step_start(i, step.word);
     int rc = 0;
     try {
+      // The command's --timeout covers connecting for it too (route() provides the link).
+      const auto& [first, first_args] = step.choices.front();
+      const auto limit = first->timeout_option ? first_args.value("timeout") : std::nullopt;
+      if (limit) set_command_deadline(parse_timeout(*limit), fmt::format("'{}'", step.word));
       const auto& [entry, args] = route(ctx, step);
       rc = entry->command->run(ctx, args);
+      if (timed_out()) throw timeout_error();  // a command that ended quietly on the interrupt
       throw_if_interrupted();
+      if (limit) set_command_deadline(0, {});
     } catch (const MpyError& e) {
+      // Whatever the interrupt made of the command: the deadline is what ended it.
+      if (timed_out()) {
+        const Timeout t = timeout_error();
+        if (events_) events_->step_end(i, step.word, "timeout", 5, t.what());
+        throw t;
+      }
       if (events_) {
         events_->step_end(i, step.word, "failed", static_cast<int>(e.exit_code()), e.what());
       }
       throw;
     } catch (const std::exception& e) {
+      if (timed_out()) {
+        const Timeout t = timeout_error();
+        if (events_) events_->step_end(i, step.word, "timeout", 5, t.what());
+        throw t;
+      }
       if (events_) events_->step_end(i, step.word, "failed", 1, e.what());
       throw;
     }

@@ -7,6 +7,8 @@
 #include <boost/program_options.hpp>
 #include <cctype>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 
 #include "mpytool/board_profile.hpp"
 #include "mpytool/error.hpp"
@@ -38,6 +40,9 @@ const std::vector<GlobalOptionDoc>& global_option_docs() {
       {"profile-dir", 0, "DIR", "look for board profiles in DIR first (repeatable)"},
       {"vboard", 0, "", "start a private virtual board (Node.js) and use it"},
       {"vboard-opt", 0, "ARG", "extra argument for the virtual board (repeatable)"},
+      {"timeout", 0, "SEC",
+       "give up when the whole run takes longer than SEC s (exit 5); every board command also "
+       "takes --timeout SEC for itself"},
   };
   return docs;
 }
@@ -178,6 +183,19 @@ int parse_int(const std::string& option, const std::string& text) {
   return v;
 }
 
+}  // namespace
+
+double parse_timeout(const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || v <= 0) {
+    throw UsageError(fmt::format("invalid value '{}' for option '--timeout' (seconds > 0)", text));
+  }
+  return v;
+}
+
+namespace {
+
 std::vector<std::string> global_option_words(const Known& known) {
   std::vector<std::string> words;
   for (const auto& d : known.docs) {
@@ -270,6 +288,8 @@ GlobalParse parse_global_options(const std::vector<std::string>& args,
       g.vboard = true;
     } else if (k == "vboard-opt") {
       g.vboard_args.push_back(value);
+    } else if (k == "timeout") {
+      g.timeout = parse_timeout(value);
     }
   }
   g.verbosity = quiet ? 0 : (verbose ? 2 : 1);

@@ -57,4 +57,8 @@ std::vector<GlobalOptionDoc> plugin_option_docs(const std::vector<OptionSpec>& s
 /// unless --profile was given). Throws UsageError for an unknown name or a broken inventory.
 void resolve_board_name(GlobalOptions& g);
 
+/// Parses a `--timeout SEC` value (global or a command's): a positive number of seconds.
+/// Throws UsageError "invalid value 'x' for option '--timeout' (seconds > 0)".
+double parse_timeout(const std::string& text);
+
 }  // namespace mpytool::cli

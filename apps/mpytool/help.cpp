@@ -215,13 +215,15 @@ void print_completion_options(std::ostream& out, const CommandEntry* entry,
     for (const auto& d : docs) {
       if (d.long_name == "help" || d.long_name == "version") continue;
       std::string type = d.value_name.empty() ? "" : lower(d.value_name);
-      out << "--" << d.long_name << ":" << d.help << ":" << type << "\n";
+      out << "--" << d.long_name << ":" << d.help << ":" << type << ":"
+          << (d.short_name ? std::string("-") + d.short_name : std::string()) << "\n";
     }
     return;
   }
   for (const auto& o : entry->info.options) {
     if (o.long_name == "help") continue;
-    out << "--" << o.long_name << ":" << o.help << ":" << lower(value_name_of(o)) << "\n";
+    out << "--" << o.long_name << ":" << o.help << ":" << lower(value_name_of(o)) << ":"
+        << (o.short_name ? std::string("-") + o.short_name : std::string()) << "\n";
   }
 }
 

@@ -29,7 +29,8 @@ std::string synopsis(const CommandInfo& info);
 
 /// `_commands`: `name:description` per line.
 void print_completion_commands(std::ostream& out, const CommandTable& table);
-/// `_options`: the global options (\p entry null) or one command's, `opt:help:argtype`.
+/// `_options`: the global options (\p entry null) or one command's, `--long:help:argtype:-s`
+/// (argtype empty for a flag, -s empty without a short name).
 void print_completion_options(std::ostream& out, const CommandEntry* entry,
                               const CommandTable* table = nullptr);
 /// `_args`: a command's positionals, `argtype:nargs:help`.

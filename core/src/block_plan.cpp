@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "mpytool/block_plan.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <stdexcept>
+
+#include "mpytool/digest.hpp"
 
 namespace mpytool {
 
@@ -14,10 +14,7 @@ std::string block_hash(std::string_view data, std::size_t block, std::size_t ind
   const std::size_t start = index * block;
   std::string chunk(start < data.size() ? data.substr(start, block) : std::string_view());
   chunk.resize(block, '\xff');
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(chunk.data(), chunk.size(), md, &len, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<const char*>(md), std::min<std::size_t>(hash_len, len));
+  return sha256(chunk).substr(0, hash_len);
 }
 
 std::vector<BlockRun> plan_blocks(std::string_view data, std::size_t block,

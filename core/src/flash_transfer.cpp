@@ -8,6 +8,7 @@
 #include <deque>
 
 #include "mpytool/block_plan.hpp"
+#include "mpytool/digest.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/log.hpp"
 #include "mpytool/mpy.hpp"
@@ -74,12 +75,7 @@ std::string decode_base64(std::string_view text) {
 
 namespace {
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  return to_hex(std::string_view(reinterpret_cast<const char*>(md), len));
-}
+std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
 
 std::uint16_t le16(std::string_view d, std::size_t at) {
   return static_cast<std::uint16_t>(static_cast<unsigned char>(d[at]) |

@@ -5,6 +5,8 @@ import os
 import shutil
 import subprocess
 
+import pytest
+
 from conftest import MPYTOOL, run
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "completions", "mpytool.bash")
@@ -40,3 +42,44 @@ def test_commands_options_and_board_paths(board):
     assert sorted(got) == ["/compl/main.py", "/compl/make.txt"], got
     line = "mpytool -p %s ls :/compl/l" % board.pty
     assert complete(line, ["mpytool", "-p", board.pty, "ls", ":", "/compl/l"]) == ["/compl/lib/"]
+
+
+ZSH_SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "completions", "_mpytool")
+
+
+def zsh_complete(words):
+    """What completions/_mpytool offers for the last of `words` (the cursor at its end), in
+    `zsh -f`: the script sourced, zsh's `words`/`CURRENT` set as the completion system sets
+    them, and compadd/_files replaced by functions that print what they are given (zsh itself
+    then keeps the candidates that start with the word; the test does that filtering)."""
+    bindir = os.path.dirname(os.path.abspath(MPYTOOL))
+    quoted = " ".join("'%s'" % w for w in words)
+    prog = ("compadd() { local -a a=(\"$@\"); print -l -- ${a[${a[(i)--]}+1,-1]} }\n"
+            "_files() { print -- '<files>' }\n"
+            "source %s\nwords=(%s)\nCURRENT=%d\n_mpytool\n" % (ZSH_SCRIPT, quoted, len(words)))
+    env = dict(os.environ, PATH=bindir + ":" + os.environ["PATH"], NO_COLOR="1")
+    r = subprocess.run(["zsh", "-f", "-c", prog], capture_output=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    cur = words[-1]
+    return [w for w in r.stdout.decode().splitlines() if w and (w == "<files>" or w.startswith(cur))]
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
+def test_zsh_commands_options_and_board_paths(board):
+    assert zsh_complete(["mpytool", "sy"]) == ["sync"]
+    assert set(zsh_complete(["mpytool", "sync", "--d"])) == {"--delete", "--dry-run"}
+    assert set(zsh_complete(["mpytool", "--pro"])) == {"--profile", "--profile-dir"}
+    # `mpytool <plugin> <cmd>`: the options of the plugin's command.
+    assert "--delete" in zsh_complete(["mpytool", "fs", "sync", "--"])
+    # A value-taking global option's value is not the command.
+    assert set(zsh_complete(["mpytool", "--baud", "9600", "sync", "--d"])) == {"--delete",
+                                                                             "--dry-run"}
+    run("-p", board.pty, "exec",
+        "import os\nos.mkdir('/zcompl'); os.mkdir('/zcompl/lib')\n"
+        "open('/zcompl/main.py','w').write('x'); open('/zcompl/make.txt','w').write('y')")
+    got = zsh_complete(["mpytool", "-p", board.pty, "cat", ":/zcompl/ma"])
+    assert sorted(got) == [":/zcompl/main.py", ":/zcompl/make.txt"], got
+    got = zsh_complete(["mpytool", "-p", board.pty, "ls", ":/zcompl/"])
+    assert sorted(got) == [":/zcompl/lib/", ":/zcompl/main.py", ":/zcompl/make.txt"], got
+    # A local path after a command: zsh's own file completion.
+    assert zsh_complete(["mpytool", "-p", board.pty, "cp", "READ"]) == ["<files>"]

@@ -241,10 +241,10 @@ BOOST_AUTO_TEST_CASE(completion_commands) {
   BOOST_TEST(contains(c.out, "echo:Print the arguments.\n"));
   BOOST_TEST(!contains(c.out, "_commands"));
   Run o = mpytool_run({"_options", "echo"});
-  BOOST_TEST(o.out == "--upper:print in upper case:\n");
+  BOOST_TEST(o.out == "--upper:print in upper case::-u\n");  // --long:help:argtype:-short
   Run g = mpytool_run({"_options"});
   BOOST_TEST(contains(g.out, "--port:"));
-  BOOST_TEST(contains(g.out, ":port\n"));
+  BOOST_TEST(contains(g.out, ":port:-p\n"));
   BOOST_TEST(!contains(g.out, "--help"));
   Run a = mpytool_run({"_args", "echo"});
   BOOST_TEST(a.out == "word:*:words to print\n");

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // `speedtest`: the seed's link test (reference §6): a tiny echo server on the board, then for
-// each size 10 uploads and 10 downloads of 0x55 bytes, timed, and a table of speeds.
+// each size 10 uploads and 10 downloads of 0x55 bytes, timed, and a table of speeds. Then the
+// same link through the streaming transfer agent (what cp, sync and flash use): one upload and
+// one download of every byte value per size, checked by SHA-256, with the share of the serial
+// link's physical limit (baud / 10 bytes per second) they reach.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -9,11 +12,15 @@
 
 #include "commands.hpp"
 #include "mpytool/conn.hpp"
+#include "mpytool/conn_serial.hpp"
 #include "mpytool/context.hpp"
+#include "mpytool/digest.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/mpy.hpp"
 #include "mpytool/mpy_comm.hpp"
 #include "mpytool/output.hpp"
+#include "mpytool/stream/frame.hpp"
+#include "mpytool/stream/session.hpp"
 
 namespace mpytool::plugin_device {
 std::string_view helper_source(std::string_view name);
@@ -26,6 +33,17 @@ constexpr int kRepeats = 10;
 constexpr double kReadTimeout = 30.0;
 constexpr std::size_t kSizes[] = {0,    16,   32,   64,   128,   256,  512,
                                   1024, 2048, 4096, 8192, 16384, 32768};
+/// Sizes of the streamed transfers (one each way).
+constexpr std::size_t kStreamSizes[] = {1024, 8192, 65536};
+constexpr char kUpOp = 'U';
+constexpr char kDownOp = 'V';
+
+/// \p n bytes of 0, 1, ..., 255, 0, ... (what the board's _mt_sd sends).
+std::string pattern(std::size_t n) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>(i & 0xFF);
+  return s;
+}
 
 std::string header(std::size_t n) {
   std::string h;
@@ -102,10 +120,93 @@ class SpeedtestCommand : public Command {
       if (running) comm.abandon_program();
       throw;
     }
+    if (!ctx.interrupted()) stream_table(ctx);
     return 0;
   }
 
  private:
+  // The streaming agent's rows: bytes of data per second, and the share of the link's limit
+  // that the frames on the wire (headers and credit included) take.
+  static void stream_table(CommandContext& ctx) {
+    Output& out = ctx.out();
+    Mpy& mpy = ctx.mpy();
+    const auto* serial = dynamic_cast<const ConnSerial*>(&mpy.conn());
+    const double limit = serial ? serial->baud() / 10.0 : 0;
+    mpy.register_helper("speed", std::string(plugin_device::helper_source("speed")));
+    mpy.load_helper("speed");
+    stream::SessionOptions o;
+    o.window = mpy.transfer_settings().window.value_or(256);
+    o.ops =
+        fmt::format("{{{}:_mt_su,{}:_mt_sd}}", static_cast<int>(kUpOp), static_cast<int>(kDownOp));
+    o.cancelled = [&ctx] { return ctx.interrupted(); };
+    stream::Stats stats;
+    stream::Session s(mpy, std::move(o), &stats);
+    out.out() << fmt::format(
+        "\n  {:>5}  {:>12}  {:>12}  verify   (binary stream: cp, sync, flash)\n", "", "upload",
+        "download");
+    std::vector<std::string> shares;
+    for (std::size_t size : kStreamSizes) {
+      if (ctx.interrupted()) break;
+      using Clock = std::chrono::steady_clock;
+      const std::string data = pattern(size);
+      std::string status = "ok";
+      // Upload: U, the data as D frames, E with its hash; the board answers K "bytes ok".
+      const auto t0 = Clock::now();
+      const std::int64_t out0 = stats.bytes_out;
+      s.send_frame(kUpOp);
+      s.send_data(data, nullptr);
+      s.send_frame(stream::frame::kEnd, sha256(data));
+      const stream::Frame k = next_answer(s);
+      const double up = std::chrono::duration<double>(Clock::now() - t0).count();
+      const std::int64_t wire_up = stats.bytes_out - out0;
+      if (k.payload != fmt::format("{} 1", size)) status = "upload: board got " + k.payload;
+      // Download: V "size"; the board answers D frames and E with their hash.
+      const auto t1 = Clock::now();
+      const std::int64_t in0 = stats.bytes_in;
+      s.send_frame(kDownOp, std::to_string(size));
+      std::string got;
+      for (;;) {
+        stream::Frame f = next_answer(s);
+        if (f.type == stream::frame::kEnd) {
+          if (status == "ok" && !f.payload.empty() && f.payload != sha256(got)) {
+            status = "download: hash differs";
+          }
+          break;
+        }
+        if (f.type != stream::frame::kData) throw MpyError("speedtest: unexpected frame");
+        got += f.payload;
+      }
+      const double down = std::chrono::duration<double>(Clock::now() - t1).count();
+      const std::int64_t wire_down = stats.bytes_in - in0;
+      if (status == "ok" && got != data) status = verify(got, data);
+      out.out() << fmt::format("  {:>5}  {:>12}  {:>12}  {}\n",
+                               format_size(static_cast<double>(size)), speed(size, up),
+                               speed(size, down), status);
+      out.out().flush();
+      if (limit > 0 && up > 0 && down > 0) {
+        shares.push_back(fmt::format("{}: upload {:.0f} %, download {:.0f} %",
+                                     format_size(static_cast<double>(size)),
+                                     100.0 * static_cast<double>(wire_up) / up / limit,
+                                     100.0 * static_cast<double>(wire_down) / down / limit));
+      }
+    }
+    s.send_frame(stream::frame::kQuit);
+    s.quit(true);
+    if (!shares.empty()) {
+      out.out() << fmt::format("  wire use of the {} baud limit ({}/s): {}\n", serial->baud(),
+                               format_size(limit), fmt::join(shares, "; "));
+    }
+  }
+
+  static stream::Frame next_answer(stream::Session& s) {
+    stream::Frame f = s.next_frame();
+    if (f.type == stream::frame::kError) {
+      s.finish_after_error();
+      throw MpyError("speedtest: the board failed: " + f.payload);
+    }
+    return f;
+  }
+
   static std::string verify(const std::string& got, const std::string& want) {
     if (got.size() != want.size()) return fmt::format("length {}/{}", got.size(), want.size());
     for (std::size_t i = 0; i < got.size(); ++i) {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <memory>
 
+#include "mpytool/digest.hpp"
 #include "mpytool/error.hpp"
 
 namespace mpytool::fs {
@@ -38,11 +39,7 @@ class Sha256 {
 
 }  // namespace
 
-std::string sha256(std::string_view data) {
-  Sha256 h;
-  h.update(data.data(), data.size());
-  return h.digest();
-}
+std::string sha256(std::string_view data) { return mpytool::sha256(data); }
 
 std::string sha256_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+// mpytool::sha256 against the FIPS 180-2 test vectors.
+#include "mpytool/digest.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <string>
+
+namespace {
+
+std::string hex(const std::string& raw) {
+  static const char digits[] = "0123456789abcdef";
+  std::string s;
+  for (unsigned char c : raw) {
+    s += digits[c >> 4];
+    s += digits[c & 15];
+  }
+  return s;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(digest_test)
+
+BOOST_AUTO_TEST_CASE(known_vectors) {
+  BOOST_TEST(mpytool::sha256("").size() == 32u);
+  BOOST_TEST(hex(mpytool::sha256("")) ==
+             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  BOOST_TEST(hex(mpytool::sha256("abc")) ==
+             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  BOOST_TEST(hex(mpytool::sha256(std::string(1000000, 'a'))) ==
+             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+BOOST_AUTO_TEST_CASE(binary_data) {
+  const std::string zeros(3, '\0');
+  BOOST_TEST(hex(mpytool::sha256(zeros)) ==
+             "709e80c88487a2411e1ee4dfb9f22a861492d20c4765150c0c794abd70f8147c");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
