@@ -11,6 +11,7 @@ import { C, createShared, views, ringTake } from './lib/shared.mjs';
 import { Throttle } from './lib/throttle.mjs';
 import { BoardInput } from './lib/board-input.mjs';
 import { TcpLink, PtyLink } from './lib/links.mjs';
+import { Faults } from './lib/faults.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const HIGH_WATER = 64 * 1024;
@@ -35,7 +36,28 @@ let silent = false; // board in bootloader: link dropped, input ignored
 const sources = [];
 
 const boardInput = new BoardInput(ctl, views(shared).inBuf, opts.link, () => checkPressure());
-const inThrottle = new Throttle(bytesPerSec, opts.latency, (d) => { if (!silent) boardInput.push(d); });
+const faults = new Faults(opts, {
+  cut() {
+    inThrottle.clear();
+    outThrottle.clear();
+    if (active === tcp && tcp.connected) { tcp.dropClient(); return true; }
+    return false;
+  },
+  reset() {
+    // The receive FIFO goes with the chip; the worker drops what its ring holds.
+    inThrottle.clear();
+    boardInput.clear();
+    Atomics.store(ctl, C.CHIP_RESET, 1);
+    Atomics.notify(ctl, C.IN_COUNT);
+  },
+}, log);
+const inThrottle = new Throttle(bytesPerSec, opts.latency, (d) => {
+  if (silent) return;
+  if (!faults.active) { boardInput.push(d); return; }
+  const r = faults.inbound(d);
+  if (r.data.length) boardInput.push(r.data);
+  if (r.fire) r.fire();
+});
 
 function fromHost(data, link) {
   active = link;
@@ -63,7 +85,9 @@ tcp.onDisconnect = () => { if (active === tcp) active = pty; };
 // --- board -> host ---------------------------------------------------------
 const outThrottle = new Throttle(bytesPerSec, opts.latency, (d) => {
   const link = active && (active !== tcp || tcp.connected) ? active : pty;
-  if (link && !silent) link.write(d);
+  if (!link || silent) return;
+  const out = faults.active ? faults.outbound(d) : d;
+  if (out.length) link.write(out);
 });
 
 async function drainOutput() {
@@ -89,6 +113,9 @@ function shutdown(code = 0) {
   shuttingDown = true;
   const lost = Atomics.load(ctl, C.RX_LOST);
   if (lost > 0) log(`${lost} bytes lost to rx overruns`);
+  if (faults.flips[0] + faults.flips[1] > 0) {
+    log(`noise flipped ${faults.flips[0]} host->board and ${faults.flips[1]} board->host bytes`);
+  }
   try { tcp.close(); } catch { /* ignore */ }
   try { pty?.close(); } catch { /* ignore */ }
   if (opts.ptyLink) { try { fs.unlinkSync(opts.ptyLink); } catch { /* ignore */ } }
@@ -96,6 +123,9 @@ function shutdown(code = 0) {
   setTimeout(() => process.exit(code), 1000).unref();
 }
 process.on('SIGTERM', () => shutdown(0));
+// Test hooks: SIGUSR1 arms the faults (as _vboard.arm_faults()), SIGUSR2 disarms them.
+process.on('SIGUSR1', () => faults.requestArm());
+process.on('SIGUSR2', () => faults.disarm());
 process.on('SIGINT', () => shutdown(0));
 
 const ready = new Promise((resolve) => {
@@ -110,6 +140,8 @@ const ready = new Promise((resolve) => {
       log('board entered bootloader');
     } else if (m.type === 'booted') {
       silent = false;
+    } else if (m.type === 'arm-faults') {
+      faults.requestArm();
     }
   });
 });

@@ -12,6 +12,7 @@
 #include "global_options.hpp"
 #include "help.hpp"
 #include "mpytool/error.hpp"
+#include "mpytool/log.hpp"
 #include "mpytool/output.hpp"
 #include "option_parser.hpp"
 #include "signals.hpp"
@@ -47,6 +48,29 @@ bool is_separator(const std::string& w) { return w == "--" || w == "+"; }
 
 // Provides what the command needs and picks the one whose device capabilities hold: the only
 // choice, or for a routed word the first candidate (in plugin load order) the board serves.
+// A board reset names the command; a command that resumes runs once more (the board is back
+// in its friendly REPL: the next exchange enters the raw REPL again).
+int run_resuming(AppContext& ctx, const CommandEntry& entry, const ParsedArgs& args,
+                 const std::string& word, bool no_resume) {
+  const auto named = [&word](const BoardReset& e) {
+    std::string m = e.what();
+    const std::string head = "the board reset";
+    if (m.rfind(head, 0) == 0) m.insert(head.size(), fmt::format(" during '{}'", word));
+    return BoardReset(m);
+  };
+  try {
+    return entry.command->run(ctx, args);
+  } catch (const BoardReset& e) {
+    if (!entry.info.resumes_after_reset || no_resume || interrupted()) throw named(e);
+    logger().warn("{}; resuming", named(e).what());
+  }
+  try {
+    return entry.command->run(ctx, args);
+  } catch (const BoardReset& e) {
+    throw named(e);
+  }
+}
+
 const std::pair<const CommandEntry*, ParsedArgs>& route(AppContext& ctx, const Step& step) {
   for (const auto& choice : step.choices) {
     const CommandEntry* e = choice.first;
@@ -184,7 +208,7 @@ int Dispatcher::run(const std::vector<std::string>& words) {
       const auto limit = first->timeout_option ? first_args.value("timeout") : std::nullopt;
       if (limit) set_command_deadline(parse_timeout(*limit), fmt::format("'{}'", step.word));
       const auto& [entry, args] = route(ctx, step);
-      rc = entry->command->run(ctx, args);
+      rc = run_resuming(ctx, *entry, args, step.word, globals_.no_resume);
       if (timed_out()) throw timeout_error();  // a command that ended quietly on the interrupt
       throw_if_interrupted();
       if (limit) set_command_deadline(0, {});

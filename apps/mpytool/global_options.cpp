@@ -40,6 +40,8 @@ const std::vector<GlobalOptionDoc>& global_option_docs() {
       {"profile-dir", 0, "DIR", "look for board profiles in DIR first (repeatable)"},
       {"vboard", 0, "", "start a private virtual board (Node.js) and use it"},
       {"vboard-opt", 0, "ARG", "extra argument for the virtual board (repeatable)"},
+      {"no-resume", 0, "",
+       "when the board resets during a transfer, fail instead of resuming it once"},
       {"timeout", 0, "SEC",
        "give up when the whole run takes longer than SEC s (exit 5); every board command also "
        "takes --timeout SEC for itself"},
@@ -278,6 +280,8 @@ GlobalParse parse_global_options(const std::vector<std::string>& args,
       verbose = true;
     } else if (k == "quiet") {
       quiet = true;
+    } else if (k == "no-resume") {
+      g.no_resume = true;
     } else if (k == "plugin-dir") {
       g.plugin_dirs.push_back(value);
     } else if (k == "profile") {

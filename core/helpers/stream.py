@@ -1,13 +1,21 @@
 # _mt_ag(w, n, c, zb, o): the streaming transfer agent (core/include/mpytool/stream/session.hpp).
-# Frames both ways: 0xA5, type, payload length (u16 LE), CRC-32 of type+length+payload (u32 LE),
-# payload of at most n bytes. Host -> board: P probe (echoed), Q quit, A abort, and the
-# operations of o (frame type -> handler(x, payload), registered by a plugin). Board -> host:
-# H hello ("flags mem_free"), C credit, P, D data, E end of data, X error ("errno message"),
-# and what the handlers send.
+# Frames both ways: 0xA5, type, payload length (u16 LE), CRC-32 (u32 LE), payload of at most n
+# bytes. Host -> board: P probe (echoed), Q quit, A abort, s sync, and the operations of o
+# (frame type -> handler(x, payload), registered by a plugin). Board -> host: H hello
+# ("flags mem_free"), C credit, n nak, r resynced, P, D data, E end of data, X error ("errno
+# message"), and what the handlers send.
+# CRC: of type+length+payload from the board and in s; of the host's other frames it starts
+# with their sequence number (u8: frames taken so far), so that a repeated or skipped frame
+# fails the check like a damaged one.
 # Flow control: the board reads in pieces of at most w/2 bytes and, before a piece, grants the
-# host (type C) a limit of stream bytes it may have sent: what it has read plus w, the stdin
-# buffer that holds bytes while the board is busy (writing flash, or slow). Nothing is ever sent
-# that the board cannot hold.
+# host (C: limit u32, frames taken u32) a limit of stream bytes it may have sent: what it has
+# read plus w, the stdin buffer that holds bytes while the board is busy (writing flash, or
+# slow). Nothing is ever sent that the board cannot hold.
+# Errors on the link: a damaged frame is answered by n (frames taken); the board then drops
+# what comes up to the host's s (answers the host has u32, its stream offset u32), answers
+# r (frames taken, answers sent, the host's count) and, if the host lacks it, its last answer
+# again; the host sends again from the frame n named. 64 Ctrl-C bytes in a row while skipping
+# (the host's REPL recovery) end the agent.
 # c: chunk buffer size; zb: deflate window bits for sx(get, True).
 def _mt_ag(w, n, c, zb, o):
     import sys
@@ -37,10 +45,12 @@ def _mt_ag(w, n, c, zb, o):
     fm = memoryview(fb)
     ob = bytearray(c)
     om = memoryview(ob)
-    st = [0, 0]
+    # bytes read, limit granted, frames taken, answers sent, last answer
+    st = [0, 0, 0, 0, (0, b'')]
+    sb = bytearray(1)
     cur = [None, None]
 
-    def tx(t, p=b''):
+    def wr(t, p=b''):
         h = bytearray(8)
         h[0] = 0xA5
         h[1] = t
@@ -50,16 +60,25 @@ def _mt_ag(w, n, c, zb, o):
         so.write(h)
         so.write(p)
 
+    def tx(t, p=b''):
+        wr(t, p)
+        if t != 68:
+            st[3] += 1
+            st[4] = (t, bytes(p))
+
+    def u4(*v):
+        return b''.join(i.to_bytes(4, 'little') for i in v)
+
     def rd(v):
-        # Read in pieces of at most w/2, granting before each one: the host never has more
-        # than w bytes in this board's stdin buffer, however slowly the board reads, and still
-        # has half a window to send while the grant travels.
+        # Read in pieces of at most w/2, granting when half the window is used: the host
+        # never has more than w bytes in this board's stdin buffer, however slowly the board
+        # reads, and still has half a window to send while the grant travels.
         k = len(v)
         j = 0
         while j < k:
-            if st[1] < st[0] + w:
+            if st[1] <= st[0] + w // 2:
                 st[1] = st[0] + w
-                tx(67, st[1].to_bytes(4, 'little'))
+                wr(67, u4(st[1], st[2]))
             r = si.readinto(v[j:min(k, j + w // 2)])
             if not r:
                 raise ValueError('eof')
@@ -67,15 +86,40 @@ def _mt_ag(w, n, c, zb, o):
             st[0] += r
 
     def rf():
-        rd(fm[:8])
-        l = fb[2] | fb[3] << 8
-        if fb[0] != 0xA5 or l > n:
-            raise ValueError('frame')
-        p = fm[8:8 + l]
-        rd(p)
-        if crc32(p, crc32(fm[1:4])) != int.from_bytes(fb[4:8], 'little'):
-            raise ValueError('crc')
-        return fb[1], p
+        while True:
+            rd(fm[:8])
+            l = fb[2] | fb[3] << 8
+            if fb[0] == 0xA5 and l <= n:
+                p = fm[8:8 + l]
+                rd(p)
+                sb[0] = st[2] & 255
+                if crc32(p, crc32(fm[1:4], crc32(sb))) == int.from_bytes(fb[4:8], 'little'):
+                    st[2] += 1
+                    return fb[1], p
+            sy()
+
+    def sy():
+        # A damaged frame: n, then skip to the host's s (found by its CRC, not its first byte).
+        # 64 Ctrl-C bytes in a row: the host gave up on the agent (its recovery): leave.
+        wr(110, u4(st[2]))
+        k = z = 0
+        while True:
+            if k == 16:
+                fb[0:15] = fb[1:16]
+                k = 15
+            rd(fm[k:k + 1])
+            z = z + 1 if fb[k] == 3 else 0
+            if z > 63:
+                raise ValueError('host')
+            k += 1
+            if (k == 16 and fb[0] == 0xA5 and fb[1] == 115 and fb[2] == 8 and not fb[3]
+                    and crc32(fm[8:16], crc32(fm[1:4])) == int.from_bytes(fb[4:8], 'little')):
+                break
+        q = int.from_bytes(fb[8:12], 'little')
+        st[0] = int.from_bytes(fb[12:16], 'little') + 16
+        wr(114, u4(st[2], st[3], q))
+        if st[3] > q:
+            wr(*st[4])
 
     def drop():
         f, cur[0] = cur[0], None

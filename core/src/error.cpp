@@ -65,6 +65,7 @@ MpyError::~MpyError() = default;
 UsageError::~UsageError() = default;
 ConnError::~ConnError() = default;
 Timeout::~Timeout() = default;
+BoardReset::~BoardReset() = default;
 
 CmdError::CmdError(std::string command, std::string result, std::string error)
     : MpyError(cmd_error_message(command, result, error)),

@@ -26,6 +26,7 @@ std::vector<std::string> global_option_args(const GlobalOptions& g, bool with_bo
   if (!g.tls.ca_file.empty()) a.insert(a.end(), {"--ssl-ca", g.tls.ca_file});
   if (!g.tls.verify) a.push_back("--ssl-no-verify");
   if (g.tls.verify && !g.tls.check_hostname) a.push_back("--ssl-no-hostname");
+  if (g.no_resume) a.push_back("--no-resume");
   for (const auto& d : g.plugin_dirs) a.insert(a.end(), {"--plugin-dir", d});
   if (!g.profile.empty() && !g.profile_from_inventory) a.insert(a.end(), {"--profile", g.profile});
   for (const auto& d : g.profile_dirs) a.insert(a.end(), {"--profile-dir", d});

@@ -6,6 +6,7 @@
 #include "mpytool/mpy_comm.hpp"
 
 #include <fmt/format.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -15,6 +16,10 @@
 #include "mpytool/log.hpp"
 
 namespace mpytool {
+
+namespace detail {
+std::string_view helper_source(std::string_view name);  // the embedded core/helpers/*.py
+}  // namespace detail
 
 namespace {
 
@@ -161,7 +166,7 @@ void MpyComm::enter_raw_repl(int max_retries) {
                    "Could not establish REPL connection, retry {}/{}", attempt, max_retries);
     }
   }
-  throw MpyError("Could not establish REPL connection");
+  throw ConnError("Could not establish REPL connection");  // the board does not answer: exit 3
 }
 
 void MpyComm::exit_raw_repl() {
@@ -180,14 +185,87 @@ void MpyComm::reset_state() {
   repl_mode_.reset();
   submitted_ = false;
   raw_paste_.reset();
+  guard_defined_ = false;
+}
+
+std::string MpyComm::guard_wrap(std::string_view code) {
+  const auto crc =
+      crc32(0L, reinterpret_cast<const Bytef*>(code.data()), static_cast<uInt>(code.size()));
+  std::string w = fmt::format("_mt_g({},b'", crc);
+  static const char hex[] = "0123456789abcdef";
+  for (unsigned char c : code) {
+    if (c == '\\' || c == '\'') {
+      w += '\\';
+      w += static_cast<char>(c);
+    } else if (c == '\n') {
+      w += "\\n";
+    } else if (c >= 0x20 && c < 0x7f) {
+      w += static_cast<char>(c);
+    } else {
+      w += "\\x";
+      w += hex[c >> 4];
+      w += hex[c & 15];
+    }
+  }
+  w += "')";
+  return w;
+}
+
+namespace {
+
+// What a guarded exec that did not run looks like: the guard's mismatch, or the wrapper itself
+// damaged (a SyntaxError, a misspelt _mt_g), or the guard not defined (RAM cleared).
+bool guard_failed(const CmdError& e) {
+  const std::string& t = e.error();
+  return t.find("mpytool guard") != std::string::npos ||
+         t.find("in _mt_g\n") != std::string::npos ||  // the guard's own text was damaged
+         t.find("in _mt_g\r\n") != std::string::npos ||
+         t.find("SyntaxError") != std::string::npos ||
+         t.find("NameError: name '_mt_") != std::string::npos ||
+         t.find("NameError: name '_mt_g") != std::string::npos;
+}
+
+}  // namespace
+
+bool MpyComm::is_guard_failure(const CmdError& e) { return guard_failed(e); }
+
+void MpyComm::define_guard() {
+  if (guard_defined_) return;
+  const std::string_view def = detail::helper_source("guard");
+  guard_bytes_ += static_cast<std::int64_t>(def.size());
+  plain_exec(def, kSubmitTimeout, nullptr);
+  guard_defined_ = true;
+}
+
+Bytes MpyComm::guarded(std::string_view code, bool submit_only,
+                       const std::function<Bytes(std::string_view)>& send) {
+  // Fire-and-forget code cannot be checked: nobody reads whether it ran.
+  if (!guard_ || submit_only) return send(code);
+  for (int attempt = 0;; ++attempt) {
+    try {
+      define_guard();
+      const std::string wire = guard_wrap(code);
+      guard_bytes_ += static_cast<std::int64_t>(wire.size() - code.size());
+      return send(wire);
+    } catch (const CmdError& e) {
+      if (attempt >= 3 || !guard_failed(e)) {
+        throw CmdError(std::string(code), e.result(), e.error());
+      }
+      ++guard_resends_;
+      logger().debug("guard: the code did not arrive intact, sending it again");
+      guard_defined_ = false;  // the guard itself may be what was damaged
+    }
+  }
 }
 
 Bytes MpyComm::exec(std::string_view code, Seconds timeout) {
-  return plain_exec(code, timeout, nullptr);
+  return guarded(code, submit_only(timeout),
+                 [&](std::string_view w) { return plain_exec(w, timeout, nullptr); });
 }
 
 void MpyComm::exec(std::string_view code, Seconds timeout, const OutputCallback& out) {
-  plain_exec(code, timeout, &out);
+  guarded(code, submit_only(timeout),
+          [&](std::string_view w) { return plain_exec(w, timeout, &out); });
 }
 
 Bytes MpyComm::plain_exec(std::string_view code, Seconds timeout, const OutputCallback* out) {
@@ -289,6 +367,16 @@ Bytes MpyComm::finish_exec(std::string_view code, Seconds timeout, const OutputC
 }
 
 void MpyComm::start_program(std::string_view code, Seconds timeout) {
+  // A damaged start shows only when the program's end is read (the caller may start again:
+  // is_guard_failure()).
+  if (!guard_) return start_plain(code, timeout);
+  define_guard();
+  const std::string wire = guard_wrap(code);
+  guard_bytes_ += static_cast<std::int64_t>(wire.size() - code.size());
+  start_plain(wire, timeout);
+}
+
+void MpyComm::start_plain(std::string_view code, Seconds timeout) {
   ++exchanges_;
   enter_raw_repl();
   conn_.flush();
@@ -322,6 +410,7 @@ void MpyComm::board_rebooted() {
   // The program ended with a soft reboot: the board is back in the raw REPL, its RAM is new.
   repl_mode_ = true;
   submitted_ = false;
+  guard_defined_ = false;
   logger().info("the program soft-rebooted the board");
   if (on_soft_reboot_) on_soft_reboot_();
 }
@@ -339,6 +428,11 @@ PyValue MpyComm::exec_eval(std::string_view expr, Seconds timeout) {
 }
 
 Bytes MpyComm::exec_raw_paste(std::string_view code, Seconds timeout, const OutputCallback* out) {
+  return guarded(code, submit_only(timeout),
+                 [&](std::string_view w) { return paste(w, timeout, out); });
+}
+
+Bytes MpyComm::paste(std::string_view code, Seconds timeout, const OutputCallback* out) {
   ++exchanges_;
   const auto unsupported = [] { return MpyError("Raw-paste mode not supported by device"); };
   if (raw_paste_ == false) throw unsupported();
@@ -503,6 +597,7 @@ void MpyComm::soft_reset_raw() {
     throw;
   }
   repl_mode_ = true;
+  guard_defined_ = false;
 }
 
 void MpyComm::interrupt() {

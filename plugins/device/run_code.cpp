@@ -32,10 +32,17 @@ Seconds timeout_arg(std::string_view command, const ParsedArgs& args) {
   return parse_seconds(command, *v);
 }
 
-int run_code(CommandContext& ctx, std::string_view code, Seconds timeout) {
+OptionSpec guard_option() {
+  return {"guard", 0, OptionSpec::Kind::kFlag, "",
+          "run the code only if it arrives intact (CRC-checked on the board, resent if not)"};
+}
+
+int run_code(CommandContext& ctx, std::string_view code, Seconds timeout, bool guard) {
   Output& out = ctx.out();
   OutputCallback stream = [&out](std::string_view chunk) { out.data(chunk); };
   try {
+    // The user's code goes as it is (a traceback then names their lines) unless --guard.
+    MpyComm::GuardScope scope(ctx.mpy().comm(), guard);
     ctx.mpy().comm().try_raw_paste(code, timeout, &stream);
   } catch (const CmdError& e) {
     // The board's own traceback is the message; print it as the board wrote it.

@@ -24,6 +24,9 @@ Seconds timeout_arg(std::string_view command, const ParsedArgs& args);
 
 /// Runs \p code through try_raw_paste, streaming its output to ctx.out(). A CmdError's traceback
 /// goes verbatim to stderr and the result is ExitCode::kDevice (4); otherwise 0.
-int run_code(CommandContext& ctx, std::string_view code, Seconds timeout);
+int run_code(CommandContext& ctx, std::string_view code, Seconds timeout, bool guard);
+
+/// `--guard`: exec/run send the user's code through MpyComm's guard.
+OptionSpec guard_option();
 
 }  // namespace mpytool::device

@@ -207,7 +207,7 @@ BOOST_AUTO_TEST_CASE(help_and_version_exit_0_on_stdout) {
   BOOST_TEST(plugin_form.out == help_cmd.out);
   Run exec_help = mpytool_run({"exec", "--help"});
   BOOST_TEST(exec_help.rc == 0);
-  BOOST_TEST(contains(exec_help.out, "usage: mpytool exec [-t SEC] CODE"));
+  BOOST_TEST(contains(exec_help.out, "usage: mpytool exec [-t SEC] [--guard] CODE"));
 }
 
 BOOST_AUTO_TEST_CASE(no_command_does_nothing_with_a_hint) {

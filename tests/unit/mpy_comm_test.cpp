@@ -3,6 +3,8 @@
 // board: REPL state machine, exec framing, raw-paste windowing and both fallbacks, errors.
 #include "mpytool/mpy_comm.hpp"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <string>
@@ -40,6 +42,7 @@ BOOST_AUTO_TEST_SUITE(mpy_comm_test)
 BOOST_AUTO_TEST_CASE(idle_board_answers_first_probe) {
   FakeLink board;
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   BOOST_TEST(comm.stop_current_operation());
   BOOST_TEST(board.written == "\x03");
   BOOST_TEST(comm.repl_mode() == std::optional<bool>(false));
@@ -52,6 +55,7 @@ BOOST_AUTO_TEST_CASE(busy_board_gets_c_c_b_probes_and_vfs_ack_from_fifth) {
   FakeLink board;
   board.busy_probes = 5;  // attempts 0..4 are swallowed, attempt 5 (Ctrl-B + 0x18) is answered
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   BOOST_TEST(comm.stop_current_operation());
   // After C, C and B went unanswered, the 4th probe also carries the first part of the release
   // for a transfer agent stuck inside a frame (1040 Ctrl-C bytes).
@@ -64,6 +68,7 @@ BOOST_AUTO_TEST_CASE(dead_board_fails_after_fifteen_probes) {
   FakeLink board;
   board.dead = true;
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   BOOST_CHECK_EXCEPTION(comm.enter_raw_repl(1), MpyError, [](const MpyError& e) {
     return std::string(e.what()) == "Could not establish REPL connection";
   });
@@ -76,6 +81,7 @@ BOOST_AUTO_TEST_CASE(dead_board_fails_after_fifteen_probes) {
 BOOST_AUTO_TEST_CASE(enter_and_exit_raw_repl) {
   FakeLink board;
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   comm.enter_raw_repl();
   BOOST_TEST(board.written == "\x03\x01");
   BOOST_TEST(comm.repl_mode() == std::optional<bool>(true));
@@ -90,6 +96,7 @@ BOOST_AUTO_TEST_CASE(enter_and_exit_raw_repl) {
 BOOST_AUTO_TEST_CASE(board_left_in_raw_repl_is_recovered) {
   FakeLink board(FakeLink::Mode::kRaw);  // a crashed session left it there
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   comm.enter_raw_repl();
   BOOST_TEST(comm.repl_mode() == std::optional<bool>(true));
   BOOST_TEST(board.mode == FakeLink::Mode::kRaw);
@@ -100,6 +107,7 @@ BOOST_AUTO_TEST_CASE(exec_returns_stdout) {
   FakeLink board;
   board.replies["print(1+1)"] = {"2\r\n", ""};
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   BOOST_TEST(comm.exec("print(1+1)") == "2\r\n");
   BOOST_TEST(board.executed == std::vector<std::string>{"print(1+1)"});
   BOOST_TEST(has_substr(board.written, "print(1+1)\x04"));
@@ -113,6 +121,7 @@ BOOST_AUTO_TEST_CASE(exec_traceback_becomes_cmd_error) {
   FakeLink board;
   board.replies["print('a');1/0"] = {"a\r\n", kTraceback};
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   try {
     comm.exec("print('a');1/0");
     BOOST_FAIL("no CmdError");
@@ -137,6 +146,7 @@ BOOST_AUTO_TEST_CASE(exec_oserror_is_friendly) {
       "Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, in <module>\r\n"
       "OSError: [Errno 2] ENOENT\r\n"};
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   BOOST_CHECK_EXCEPTION(comm.exec("os.stat('/nope')"), CmdError, [](const CmdError& e) {
     return std::string(e.what()) == "OSError: No such file or directory (errno 2)" &&
            e.errno_value() == 2;
@@ -149,6 +159,7 @@ BOOST_AUTO_TEST_CASE(exec_eval_parses_the_printed_literal) {
                                              ""};
   board.replies["print(repr('a\\'b'))"] = {"\"a'b\"\r\n", ""};
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   PyValue v = comm.exec_eval("os.statvfs('/')");
   BOOST_TEST(v.size() == 10u);
   BOOST_TEST(v[3].as_int() == 100);
@@ -159,6 +170,7 @@ BOOST_AUTO_TEST_CASE(exec_eval_garbage_is_mpy_error) {
   FakeLink board;
   board.replies["print(x)"] = {"<function x at 0x3ff>\r\n", ""};
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   BOOST_CHECK_EXCEPTION(comm.exec_eval("x"), MpyError, [](const MpyError& e) {
     return has_substr(e.what(), "cannot parse board reply");
   });
@@ -168,6 +180,7 @@ BOOST_AUTO_TEST_CASE(silence_becomes_timeout_and_state_is_forgotten) {
   FakeLink board;
   board.replies["while 1: pass"] = {"", "", true};
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   BOOST_CHECK_THROW(comm.exec("while 1: pass", 0.2), Timeout);
   BOOST_TEST(!comm.repl_mode().has_value());
   // The next exec probes, interrupts the program and works.
@@ -179,6 +192,7 @@ BOOST_AUTO_TEST_CASE(timeout_zero_submits_only) {
   FakeLink board;
   board.replies["main()"] = {"started\r\n", "", true};
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   BOOST_TEST(comm.exec("main()", 0.0) == "");
   BOOST_TEST(board.executed == std::vector<std::string>{"main()"});
   BOOST_TEST(board.mode == FakeLink::Mode::kRunning);  // still running, output not consumed
@@ -194,6 +208,7 @@ BOOST_AUTO_TEST_CASE(timeout_zero_then_exec_while_program_still_runs_recovers) {
   board.replies["main()"] = {"", "", true};
   board.replies["print(8)"] = {"8\r\n", ""};
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   comm.exec("main()", 0.0);
   // Ctrl-A is ignored by the running program; the recovery probes and interrupts it.
   BOOST_TEST(comm.exec("print(8)") == "8\r\n");
@@ -204,6 +219,7 @@ BOOST_AUTO_TEST_CASE(streaming_exec_delivers_chunks) {
   board.max_chunk = 3;
   board.replies["run()"] = {"line one\r\nline two\r\n", ""};
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   std::string got;
   int chunks = 0;
   comm.exec("run()", 5.0, [&](std::string_view c) {
@@ -221,6 +237,7 @@ BOOST_AUTO_TEST_CASE(streaming_exec_error_and_total_timeout) {
   board.replies["bad()"] = {"partial\r\n", kTraceback};
   board.replies["forever()"] = {"tick\r\n", "", true};
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   std::string got;
   auto sink = [&](std::string_view c) { got += c; };
   BOOST_CHECK_EXCEPTION(comm.exec("bad()", 5.0, sink), CmdError, [](const CmdError& e) {
@@ -242,6 +259,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_respects_the_window) {
   for (int i = 0; i < 20; ++i) code += "x" + std::to_string(i) + " = " + std::to_string(i) + "\n";
   board.replies[code] = {"done\r\n", ""};
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   BOOST_TEST(comm.exec_raw_paste(code) == "done\r\n");
   BOOST_TEST(board.executed == std::vector<std::string>{code});
   BOOST_TEST(!board.window_violated);
@@ -256,6 +274,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_code_shorter_than_window_and_exact_multiple) {
     std::string code(len, 'a');
     board.replies[code] = {"ok\r\n", ""};
     MpyComm comm(board);
+    comm.set_guard(false);  // the scripted board answers the code itself, not a guard
     BOOST_TEST(comm.try_raw_paste(code) == "ok\r\n");
     BOOST_TEST(!board.window_violated);
     BOOST_TEST(board.executed == std::vector<std::string>{code});
@@ -269,6 +288,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_traceback_and_streaming) {
   board.replies["print('abc');1/0"] = {"abc\r\n", kTraceback};
   board.replies["print('streamed output')"] = {"streamed output\r\n", ""};
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   BOOST_CHECK_THROW(comm.exec_raw_paste("print('abc');1/0"), CmdError);
   std::string got;
   mpytool::OutputCallback sink = [&](std::string_view c) { got += c; };
@@ -282,6 +302,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_abort_by_board_gives_cmd_error) {
   board.window = 8;
   board.paste_abort_after = 10;
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   BOOST_CHECK_EXCEPTION(comm.exec_raw_paste(std::string(40, 'z')), CmdError, [](const CmdError& e) {
     return e.exception_line() == "SyntaxError: invalid syntax";
   });
@@ -302,6 +323,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_sends_two_windows_on_the_initial_grant) {
     const std::string code(32, 'b');
     board.replies[code] = {"two\r\n", ""};
     MpyComm comm(board);
+    comm.set_guard(false);  // the scripted board answers the code itself, not a guard
     BOOST_TEST(comm.exec_raw_paste(code, 2.0) == "two\r\n");
     BOOST_TEST(board.executed == std::vector<std::string>{code});
     BOOST_TEST(!board.window_violated);
@@ -317,6 +339,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_without_the_initial_grant) {
     std::string code(70, 'c');
     board.replies[code] = {"ok\r\n", ""};
     MpyComm comm(board);
+    comm.set_guard(false);  // the scripted board answers the code itself, not a guard
     BOOST_TEST(comm.exec_raw_paste(code) == "ok\r\n");
     BOOST_TEST(!board.window_violated);
     BOOST_TEST(board.executed == std::vector<std::string>{code});
@@ -328,6 +351,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_without_the_initial_grant) {
     board.initial_grant = false;
     board.regrant = false;
     MpyComm comm(board);
+    comm.set_guard(false);  // the scripted board answers the code itself, not a guard
     BOOST_CHECK_THROW(comm.exec_raw_paste(std::string(17, 'd'), 0.5), Timeout);
     BOOST_TEST(!board.window_violated);
   }
@@ -339,6 +363,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_abort_right_after_the_header) {
   board.window = 8;
   board.paste_abort_after = 0;
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   BOOST_CHECK_EXCEPTION(comm.exec_raw_paste(std::string(20, 'z')), CmdError, [](const CmdError& e) {
     return e.exception_line() == "SyntaxError: invalid syntax";
   });
@@ -350,6 +375,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_timeout_zero_submits_only) {
   FakeLink board;
   board.replies["main()"] = {"", "", true};
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   BOOST_TEST(comm.exec_raw_paste("main()", 0.0) == "");
   BOOST_TEST(board.executed == std::vector<std::string>{"main()"});
   BOOST_TEST(comm.repl_mode() == std::optional<bool>(false));
@@ -359,6 +385,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_r00_is_unsupported) {
   FakeLink board;
   board.raw_paste = FakeLink::RawPaste::kNo;
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   BOOST_CHECK_EXCEPTION(comm.exec_raw_paste("x=1"), MpyError, [](const MpyError& e) {
     return std::string(e.what()) == "Raw-paste mode not supported by device";
   });
@@ -380,6 +407,7 @@ void check_fallback(FakeLink::RawPaste kind) {
     return r;
   };
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   BOOST_TEST(comm.try_raw_paste("a=1\nprint(a)") == "1\r\n");
   BOOST_TEST(comm.raw_paste_supported() == std::optional<bool>(false));
   BOOST_TEST(comm.try_raw_paste("print(2)") == "2\r\n");
@@ -405,6 +433,7 @@ BOOST_AUTO_TEST_CASE(forced_raw_paste_decision) {
   FakeLink board;
   board.replies["print(4)"] = {"4\r\n", ""};
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   comm.set_raw_paste_supported(false);
   BOOST_TEST(comm.try_raw_paste("print(4)") == "4\r\n");
   BOOST_TEST(board.paste_requests == 0);
@@ -413,6 +442,7 @@ BOOST_AUTO_TEST_CASE(forced_raw_paste_decision) {
 BOOST_AUTO_TEST_CASE(soft_resets) {
   FakeLink board;
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   comm.soft_reset_raw();
   BOOST_TEST(board.soft_resets == 1);
   BOOST_TEST(comm.repl_mode() == std::optional<bool>(true));
@@ -427,6 +457,7 @@ BOOST_AUTO_TEST_CASE(monitor_stops_at_split_prompt) {
   FakeLink board;
   board.max_chunk = 2;
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   comm.enter_raw_repl();
   comm.soft_reset();  // leaves the boot banner and its prompt to the monitor
   std::string got;
@@ -440,6 +471,7 @@ BOOST_AUTO_TEST_CASE(monitor_stops_at_split_prompt) {
 BOOST_AUTO_TEST_CASE(monitor_follow_runs_until_told_to_stop) {
   FakeLink board;
   MpyComm comm(board);
+  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
   board.emit("hello\r\n>>> more");
   std::string got;
   int rounds = 0;
@@ -463,6 +495,7 @@ BOOST_AUTO_TEST_CASE(mpy_platform_one_round_trip) {
     return r;
   };
   mpytool::Mpy mpy(board);
+  mpy.comm().set_guard(false);
   const mpytool::PlatformInfo& p = mpy.platform();
   BOOST_TEST(p.platform == "rp2");
   BOOST_TEST(p.impl_name == "micropython");
@@ -479,6 +512,7 @@ BOOST_AUTO_TEST_CASE(mpy_helpers_are_sent_once_with_dependencies) {
   FakeLink board;
   board.on_exec = [](const std::string&) { return FakeReply{}; };
   mpytool::Mpy mpy(board);
+  mpy.comm().set_guard(false);
   BOOST_TEST(!mpytool::core_helper_source("stat").empty());
   mpy.load_helper("finfo");
   mpy.load_helper("finfo");
@@ -499,6 +533,7 @@ BOOST_AUTO_TEST_CASE(mpy_chdir_failure_is_dir_not_found) {
   FakeLink board;
   board.replies["import os"] = {};
   mpytool::Mpy mpy(board);
+  mpy.comm().set_guard(false);
   BOOST_CHECK_EXCEPTION(mpy.chdir("/no'pe"), mpytool::DirNotFound,
                         [](const mpytool::DirNotFound& e) {
                           return std::string(e.what()) == "Dir '/no'pe' was not found";
@@ -519,6 +554,7 @@ BOOST_AUTO_TEST_CASE(mpy_sys_path_edits) {
     return r;
   };
   mpytool::Mpy mpy(board);
+  mpy.comm().set_guard(false);
   mpy.prepend_sys_path({"/app", "/lib"});
   BOOST_TEST(path == "['/app', '/lib', '', '.frozen']");
   mpy.append_sys_path({"/x", "/app"});
@@ -531,6 +567,7 @@ BOOST_AUTO_TEST_CASE(mpy_sys_path_edits) {
 BOOST_AUTO_TEST_CASE(mpy_hard_reset_wraps_conn_error) {
   FakeLink board;
   mpytool::Mpy mpy(board);
+  mpy.comm().set_guard(false);
   BOOST_CHECK_EXCEPTION(mpy.hard_reset(), MpyError, [](const MpyError& e) {
     return std::string(e.what()) == "Hardware reset failed: Hardware reset not supported on fake" &&
            dynamic_cast<const mpytool::ConnError*>(&e) == nullptr;
@@ -545,6 +582,7 @@ BOOST_AUTO_TEST_CASE(mpy_memory_and_escape_path) {
   board.replies["import gc\ngc.collect()\nprint((gc.mem_free(),gc.mem_alloc()))"] = {
       "(100000, 28000)\r\n", ""};
   mpytool::Mpy mpy(board);
+  mpy.comm().set_guard(false);
   mpytool::MemoryInfo m = mpy.memory();
   BOOST_TEST(m.free == 100000);
   BOOST_TEST(m.alloc == 28000);
@@ -561,6 +599,7 @@ BOOST_AUTO_TEST_CASE(program_that_soft_reboots_the_board_ends_cleanly) {
     link.replies["print(1)"] = {"1\r\n", ""};
     link.replies["import os"] = {"", ""};
     mpytool::Mpy mpy(link);
+    mpy.comm().set_guard(false);
     mpy.import_module("os");
     std::string seen;
     mpytool::OutputCallback out = [&](std::string_view c) { seen += c; };
@@ -578,3 +617,15 @@ BOOST_AUTO_TEST_CASE(program_that_soft_reboots_the_board_ends_cleanly) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// The guard's wrapper: the code's CRC-32 (zlib) and the code as an escaped bytes literal that
+// the board's parser turns back into exactly the same bytes.
+BOOST_AUTO_TEST_CASE(guard_wrap_escapes_and_checksums) {
+  const std::string code = "print('a\\b')\nx = 1\t# \xc3\xa9\x01";
+  const std::string w = MpyComm::guard_wrap(code);
+  const auto crc =
+      crc32(0L, reinterpret_cast<const Bytef*>(code.data()), static_cast<uInt>(code.size()));
+  BOOST_TEST(w == "_mt_g(" + std::to_string(crc) +
+                      ",b'print(\\'a\\\\b\\')\\nx = 1\\x09# \\xc3\\xa9\\x01')");
+  BOOST_TEST(MpyComm::guard_wrap("") == "_mt_g(0,b'')");
+}

@@ -107,9 +107,26 @@ function setRunning(on) {
   }
 }
 
+// ------------------------------------------------------------ chip reset ----
+// --reset-after: the main thread raises C.CHIP_RESET. Running code is unwound at its next
+// time call (the port calls one while it waits for stdin, which returns nothing meanwhile)
+// by a BoardEvent, as machine.reset() does; an idle board reboots at once. The receive FIFO
+// goes with the chip. Code that never reads stdin nor calls a time function is reset when it
+// ends (the emulator cannot stop it earlier).
+const chipResetRaised = () => Atomics.load(ctl, C.CHIP_RESET) !== 0;
+
+function takeChipReset() {
+  if (!chipResetRaised()) return false;
+  Atomics.store(ctl, C.CHIP_RESET, 0);
+  dataIntr.length = 0;
+  while (takeByte() >= 0) { /* the FIFO is gone */ }
+  return true;
+}
+
 const io = {
   stdin() {
     for (;;) {
+      if (chipResetRaised()) return null; // tick() unwinds the program
       if (checkIntr()) return null; // end the read; KeyboardInterrupt follows at the next bytecode check
       refreshKbdChar();
       const b = takeByte();
@@ -138,11 +155,14 @@ const io = {
     prevOut = 0; // text written next is cooked on its own, not against the binary data
   },
   tick() {
+    if (takeChipReset()) throw new BoardEvent('reset');
     checkIntr();
     if ((++tickCount & 1023) === 0) refreshKbdChar();
   },
   /** Bytes lost to rx overruns so far (`_vboard.rx_overruns()`). */
   rxOverruns() { return Atomics.load(ctl, C.RX_LOST); },
+  /** `_vboard.arm_faults()`: the main thread counts fault positions from the next idle moment. */
+  armFaults() { parentPort.postMessage({ type: 'arm-faults' }); },
   sleepMs(ms) {
     const end = performance.now() + (Number.isFinite(ms) ? ms : 0);
     for (;;) {
@@ -250,6 +270,7 @@ function rawExec(src) {
   setRunning(true);
   let err;
   try { err = engine.exec(src); } finally { setRunning(false); }
+  if (takeChipReset()) throw new BoardEvent('reset');
   afterRun(err);
   emit('\x04');
   if (err && err.type === 'SystemExit') { emit('\x04'); return 'soft'; }
@@ -365,8 +386,9 @@ async function main() {
   parentPort.postMessage({ type: 'ready' });
   for (;;) {
     const b = waitByte(1000);
-    if (b < 0) continue;
     try {
+      if (takeChipReset()) throw new BoardEvent('reset');
+      if (b < 0) continue;
       if (mode === 'friendly') await friendlyByte(b);
       else if (mode === 'raw') await rawByte(b);
       else await pasteByte(b);

@@ -216,6 +216,7 @@ export class Engine {
       no_deflate_compress: o.noDeflateCompress,
       sleep_ms: (ms) => io.sleepMs(Number(ms)),
       rx_overruns: () => io.rxOverruns(), // test hook: bytes lost so far (--link uart)
+      arm_faults: () => io.armFaults(), // test hook: fault positions count from here
       // Raw (uncooked) stdout: sys.stdout.buffer.write hands over the address
       // and byte length of its buffer (uctypes.addressof); read straight from
       // linear memory (a fresh view each call, memory may have grown).

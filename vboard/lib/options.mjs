@@ -21,6 +21,13 @@ export const USAGE = `usage: vboard.mjs [options]
   --pty-link PATH                create a symlink to the pty
   --no-pty                       do not create a pty (TCP only)
   --state-dir DIR                accepted for compatibility; state is kept in memory
+  --noise-ppm R                  flip a random bit in R of every million bytes, both directions
+  --noise-seed S                 seed of the noise (default 1)
+  --noise-after N                no noise in the first N bytes of each direction (default 0)
+  --cut-after N                  after N host bytes the link is cut once: TCP client dropped,
+                                 pty silent both ways for --cut-ms (default 3000)
+  --reset-after N                after N host bytes the chip resets once (program and rx FIFO lost)
+  --faults-armed-by-hook         count fault positions from _vboard.arm_faults(), not from start
 `;
 
 export function parseOptions(argv) {
@@ -28,13 +35,18 @@ export function parseOptions(argv) {
     platform: 'generic', link: 'usb', rxBuffer: 0, rawPaste: 'yes', rawPasteWindow: 128,
     baud: 0, latency: 0, heap: 0, fsSize: 0, flashDelayMs: 0, noDeflateCompress: false,
     uid: '', bootloaderMs: 0, tcpPort: 0, ptyLink: '', noPty: false, stateDir: '',
+    noisePpm: 0, noiseSeed: 1, noiseAfter: 0, cutAfter: 0, cutMs: 3000, resetAfter: 0,
+    faultsArmedByHook: false,
   };
   const num = (v, name) => {
     const n = Number(v);
     if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: expected a number, got ${v}`);
     return n;
   };
-  const flags = { '--no-deflate-compress': 'noDeflateCompress', '--no-pty': 'noPty' };
+  const flags = {
+    '--no-deflate-compress': 'noDeflateCompress', '--no-pty': 'noPty',
+    '--faults-armed-by-hook': 'faultsArmedByHook',
+  };
   const valued = {
     '--platform': ['platform', String], '--link': ['link', String], '--rx-buffer': ['rxBuffer', num],
     '--raw-paste': ['rawPaste', String], '--raw-paste-window': ['rawPasteWindow', num],
@@ -42,6 +54,9 @@ export function parseOptions(argv) {
     '--fs-size': ['fsSize', num], '--flash-delay-ms': ['flashDelayMs', num], '--uid': ['uid', String],
     '--bootloader-ms': ['bootloaderMs', num], '--tcp-port': ['tcpPort', num],
     '--pty-link': ['ptyLink', String], '--state-dir': ['stateDir', String],
+    '--noise-ppm': ['noisePpm', num], '--noise-seed': ['noiseSeed', num],
+    '--noise-after': ['noiseAfter', num], '--cut-after': ['cutAfter', num],
+    '--cut-ms': ['cutMs', num], '--reset-after': ['resetAfter', num],
   };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
@@ -58,6 +73,7 @@ export function parseOptions(argv) {
     }
     o[spec[0]] = spec[1](v, a);
   }
+  if (o.noisePpm > 1e6) throw new Error('--noise-ppm: 0..1000000');
   if (!PLATFORMS[o.platform]) throw new Error(`--platform: unknown ${o.platform}`);
   if (!['usb', 'uart'].includes(o.link)) throw new Error(`--link: usb or uart`);
   if (!['yes', 'no', 'silent'].includes(o.rawPaste)) throw new Error(`--raw-paste: yes, no or silent`);

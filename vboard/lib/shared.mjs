@@ -18,6 +18,7 @@ export const C = {
   KBD_CHAR: 8,  // current micropython.kbd_intr() char, -1 = disabled
   RESET: 9,     // worker asks main to drop the link (machine.bootloader)
   RX_LOST: 10,  // bytes lost to rx overruns (--link uart), added by BoardInput
+  CHIP_RESET: 11, // main thread sets 1: a chip reset (--reset-after), handled by the worker
   SIZE: 16,
 };
 

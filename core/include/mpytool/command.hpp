@@ -69,6 +69,10 @@ struct CommandInfo {
   /// elsewhere). A command that declares positionals besides the chain gets the words before
   /// the `--` first, then "--", then the chain (watch LOCAL :DST -- <chain>).
   bool takes_rest = false;
+  /// When the board resets during the command (BoardReset), the dispatcher runs it once more
+  /// once the board is back, unless --no-resume: for commands that pick up where they were
+  /// (cp and sync skip what is already there, flash and OTA writes compare block hashes).
+  bool resumes_after_reset = false;
   /// Place in `help`, `_commands` and completion lists: lower first, ties in load order. The
   /// seed's commands use 0..25 (its _CMD_ORDER); the default puts a command after them.
   int rank = 1000;

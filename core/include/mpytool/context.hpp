@@ -28,6 +28,7 @@ struct GlobalOptions {
   TlsOptions tls;                         ///< --ssl, --ssl-ca, --ssl-no-hostname, --ssl-no-verify
   int baud = 115200;                      ///< -b/--baud
   double timeout = 0;                     ///< --timeout SEC: bound on the whole run; 0 none
+  bool no_resume = false;                 ///< --no-resume: a board reset ends a transfer
   int debug = 0;                          ///< -d count
   int verbosity = 1;                      ///< 0 -q, 1 default, 2 -v
   std::vector<std::string> plugin_dirs;   ///< --plugin-dir

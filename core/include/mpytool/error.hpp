@@ -71,6 +71,15 @@ class MPYTOOL_CORE_API Timeout : public ConnError {
   ExitCode exit_code() const noexcept override { return ExitCode::kTimeout; }
 };
 
+/// The board rebooted in the middle of a command (brown-out, watchdog, reset button): its boot
+/// banner or ROM text came instead of the answer. Whatever ran is gone; the board is back in
+/// its friendly REPL. Exit code of the link (3).
+class MPYTOOL_CORE_API BoardReset : public ConnError {
+ public:
+  using ConnError::ConnError;
+  ~BoardReset() override;
+};
+
 /// Code run on the board raised an exception. Carries the command, the output the board printed
 /// before failing and the traceback text. what() is the friendly form: "OSError: No such file
 /// or directory (errno 2)" for known errnos, otherwise the full command/result/error text.

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "mpytool/conn.hpp"
+#include "mpytool/error.hpp"
 #include "mpytool/py_value.hpp"
 
 namespace mpytool {
@@ -118,10 +119,44 @@ class MPYTOOL_CORE_API MpyComm {
   /// Forces the raw-paste decision (e.g. from a board profile); nullopt re-enables probing.
   void set_raw_paste_supported(std::optional<bool> v) noexcept { raw_paste_ = v; }
 
+  /// The guard (core/helpers/guard.py, defined on the board once per REPL state): with it on,
+  /// code is sent as `_mt_g(crc, b'...')` and runs only if its CRC-32 arrived intact, so that
+  /// a flipped bit cannot turn a helper or an `rm` into another program. A mismatch (or a
+  /// wrapper damaged into a SyntaxError/NameError) is sent again, up to 3 times. On by default
+  /// for the tool's own code; the user's code (exec, run) turns it off unless asked (--guard).
+  void set_guard(bool on) noexcept { guard_ = on; }
+  bool guard() const noexcept { return guard_; }
+  /// Bytes the guard added (wrapper, escaping, its definition) and code it sent again.
+  std::int64_t guard_bytes() const noexcept { return guard_bytes_; }
+  std::int64_t guard_resends() const noexcept { return guard_resends_; }
+  /// The text sent for \p code with the guard on (its CRC-32 and an escaped bytes literal).
+  static std::string guard_wrap(std::string_view code);
+  /// True if \p e says guarded code did not run because it arrived damaged (send it again).
+  static bool is_guard_failure(const CmdError& e);
+
+  /// Turns the guard off (or on) for one scope.
+  class GuardScope {
+   public:
+    GuardScope(MpyComm& comm, bool on) : comm_(comm), saved_(comm.guard()) { comm.set_guard(on); }
+    ~GuardScope() { comm_.set_guard(saved_); }
+    GuardScope(const GuardScope&) = delete;
+    GuardScope& operator=(const GuardScope&) = delete;
+
+   private:
+    MpyComm& comm_;
+    bool saved_;
+  };
+
  private:
   Bytes plain_exec(std::string_view code, Seconds timeout, const OutputCallback* out);
   Bytes after_submit(std::string_view code, Seconds timeout, const OutputCallback* out);
   Bytes finish_exec(std::string_view code, Seconds timeout, const OutputCallback* out);
+  void start_plain(std::string_view code, Seconds timeout);
+  void define_guard();
+  Bytes paste(std::string_view code, Seconds timeout, const OutputCallback* out);
+  /// Runs \p send with the code to put on the wire: \p code itself, or guarded (see set_guard).
+  Bytes guarded(std::string_view code, bool submit_only,
+                const std::function<Bytes(std::string_view)>& send);
   void board_rebooted();
 
   Conn& conn_;
@@ -132,6 +167,10 @@ class MPYTOOL_CORE_API MpyComm {
   bool submitted_ = false;
   std::int64_t exchanges_ = 0;
   std::function<void()> on_soft_reboot_;
+  bool guard_ = true;
+  bool guard_defined_ = false;
+  std::int64_t guard_bytes_ = 0;
+  std::int64_t guard_resends_ = 0;
 };
 
 }  // namespace mpytool

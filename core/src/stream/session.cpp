@@ -27,6 +27,23 @@ double since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+double now_s() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
+
+std::string u32(std::int64_t v) {
+  std::string s(4, '\0');
+  for (int i = 0; i < 4; ++i) s[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  return s;
+}
+
+// What a board prints when it boots: MicroPython's banner, the ESP32 ROM, the RP2 bootrom
+// has none (the banner comes).
+bool looks_like_boot(const std::string& text) {
+  for (const char* sign : {"MicroPython v", "rst:0x", "ets Jun", "ESP-ROM:", "boot:0x"}) {
+    if (text.find(sign) != std::string::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Session::Session(Mpy& mpy, SessionOptions options, Stats* stats)
@@ -38,15 +55,35 @@ Session::Session(Mpy& mpy, SessionOptions options, Stats* stats)
   mpy.load_helper("stream");
   const int chunk = std::max(options.chunk, 256);
   max_payload_ = std::clamp<std::size_t>(static_cast<std::size_t>(chunk), 256, kMaxFramePayload);
+  payload_ = max_payload_;
   code_ = fmt::format("_mt_ag({},{},{},{},{})", options.window, max_payload_, chunk,
                       options.deflate_wbits, options.ops.empty() ? "{}" : options.ops);
+  for (int attempt = 0;; ++attempt) {
+    try {
+      start();
+      return;
+    } catch (const CmdError& e) {
+      // The start's text arrived damaged (the guard refused it): send it again.
+      if (attempt >= 3 || !MpyComm::is_guard_failure(e)) throw;
+      logger().debug("transfer agent: the start did not arrive intact, sending it again");
+      decoder_ = FrameDecoder();
+      ended_ = false;
+      queue_.clear();
+      answers_ = 0;
+    }
+  }
+}
+
+void Session::start() {
   comm_.start_program(code_, kTransferIoTimeout);
   running_ = true;
   try {
     // The hello may have arrived with the OK that start_program() waited for.
     ingest(conn_.flush());
+    last_input_ = last_recovery_ = now_s();
     Frame hello = next_frame();
     if (hello.type != frame::kHello) throw MpyError("transfer agent: no hello from the board");
+    started_ = true;
     std::istringstream in(hello.payload);
     int flags = 0;
     in >> flags >> features_.mem_free;
@@ -54,12 +91,7 @@ Session::Session(Mpy& mpy, SessionOptions options, Stats* stats)
     features_.inflate = flags & 2;
     features_.deflate = flags & 4;
     // The first credit follows the hello at once.
-    const auto start = Clock::now();
-    while (limit_ == 0) {
-      if (!pump(0.2) && since(start) > kTransferIoTimeout) {
-        throw Timeout("transfer agent: no credit from the board");
-      }
-    }
+    while (limit_ == 0) await_input("transfer agent: no credit from the board");
   } catch (...) {
     abort();
     throw;
@@ -75,26 +107,109 @@ void Session::check_cancel() {
   }
 }
 
-void Session::send_raw(std::string_view bytes) {
-  while (!bytes.empty()) {
-    std::int64_t room = limit_ - sent_;
+void Session::await_input(const char* what) {
+  if (pump(0.2)) return;
+  const double t = now_s();
+  if (t - last_input_ > kTransferIoTimeout) {
+    abort();
+    throw Timeout(what);
+  }
+  if (started_ && running_ && t - last_input_ > kSilenceRecovery &&
+      t - last_recovery_ > kSilenceRecovery) {
+    recover();
+  }
+}
+
+// The board said nothing for a while although the host waits: a credit or an answer may have
+// been lost, or a damaged length leaves the board waiting for bytes that never come. Padding
+// (within the credit, at least 16 bytes) completes any frame the board is inside, which then
+// fails its check; the sync after it lets the board answer what the host lacks.
+void Session::recover() {
+  // A second silence in a row: the board may be inside a frame whose damaged length is up
+  // to the largest one: pad that much (it is reading, so its buffer drains).
+  const bool again = last_recovery_ > last_input_;
+  last_recovery_ = now_s();
+  ++stats_.recoveries;
+  note_failure();
+  const std::int64_t room = again ? static_cast<std::int64_t>(max_payload_ + kFrameHeaderSize)
+                                  : std::clamp<std::int64_t>(limit_ - sent_, 16, 256);
+  const std::string pad(static_cast<std::size_t>(room), '\0');
+  logger().debug("transfer agent: the board is silent, sending {} bytes of padding and a sync",
+                 pad.size());
+  conn_.write(pad);
+  sent_ += room;
+  stats_.bytes_out += room;
+  send_sync();
+  awaiting_resync_ = true;
+}
+
+// Naks and silences while the board takes no frame: a link that damages every frame (or a
+// board that no longer runs the agent) ends the session instead of resending forever.
+void Session::note_failure() {
+  // Progress: the board took more frames since the last failure (a credit or this nak says).
+  const std::int64_t taken = std::max(log_first_, nak_mark_);
+  if (taken != progress_mark_) {
+    progress_mark_ = taken;
+    failures_ = 0;
+  }
+  if (++failures_ > kMaxFailures) {
+    abort();
+    throw MpyError(fmt::format("transfer agent: the link damaged {} frames in a row; giving up",
+                               kMaxFailures + 1));
+  }
+}
+
+void Session::send_sync() {
+  const std::string f = encode_frame(frame::kSync, u32(answers_) + u32(sent_));
+  conn_.write(f);
+  sent_ += static_cast<std::int64_t>(f.size());
+  stats_.bytes_out += static_cast<std::int64_t>(f.size());
+}
+
+void Session::rewind(std::int64_t frame, bool sync) {
+  if (frame < log_first_ || frame > log_first_ + static_cast<std::int64_t>(log_.size())) {
+    abort();
+    throw MpyError(fmt::format("transfer agent: the board asks for frame {}, not kept", frame));
+  }
+  stats_.frames_resent += std::max<std::int64_t>(0, next_ - frame) + (log_offset_ ? 1 : 0);
+  next_ = frame;
+  log_offset_ = 0;
+  if (sync) send_sync();
+}
+
+// Sends what the log holds from next_ on, as credit allows, and the rewinds the board asks for
+// meanwhile.
+void Session::transmit() {
+  for (;;) {
+    if (rewind_) {
+      const auto [frame, sync] = *rewind_;
+      rewind_.reset();
+      rewind(frame, sync);
+    }
+    const std::int64_t end = log_first_ + static_cast<std::int64_t>(log_.size());
+    if (next_ >= end) {
+      frame_left_ = 0;
+      return;
+    }
+    const std::string& f = log_[static_cast<std::size_t>(next_ - log_first_)];
+    const std::int64_t room = limit_ - sent_;
     if (room <= 0) {
       ++stats_.credit_waits;
-      const auto start = Clock::now();
-      while (limit_ <= sent_) {
-        if (!pump(0.2) && since(start) > kTransferIoTimeout) {
-          throw Timeout("transfer agent: no credit from the board");
-        }
-      }
+      while (limit_ <= sent_ && !rewind_) await_input("transfer agent: no credit from the board");
       continue;
     }
-    const auto n = static_cast<std::size_t>(std::min<std::int64_t>(room, bytes.size()));
-    conn_.write(bytes.substr(0, n));
+    const std::size_t n =
+        static_cast<std::size_t>(std::min<std::int64_t>(room, f.size() - log_offset_));
+    conn_.write(std::string_view(f).substr(log_offset_, n));
     sent_ += static_cast<std::int64_t>(n);
-    frame_left_ -= std::min(frame_left_, n);
     stats_.bytes_out += static_cast<std::int64_t>(n);
-    bytes.remove_prefix(n);
-    // Take in what the board said meanwhile (credit) without waiting.
+    log_offset_ += n;
+    frame_left_ = f.size() - log_offset_;
+    if (log_offset_ == f.size()) {
+      ++next_;
+      log_offset_ = 0;
+    }
+    // Take in what the board said meanwhile (credit, naks) without waiting.
     pump(0);
   }
 }
@@ -106,9 +221,9 @@ void Session::send_frame(char type, std::string_view payload) {
     // The host now waits for the rest of the agent's answers and its end: one round trip.
     ++stats_.round_trips;
   }
-  const std::string f = encode_frame(type, payload);
-  frame_left_ = f.size();
-  send_raw(f);
+  const auto seq = static_cast<std::uint8_t>((log_first_ + log_.size()) & 0xff);
+  log_.push_back(encode_frame(type, payload, seq));
+  transmit();
 }
 
 void Session::send_data(std::string_view data, const std::vector<DeflateSegment>* segments,
@@ -126,8 +241,14 @@ void Session::send_data(std::string_view data, const std::vector<DeflateSegment>
     }
     return;
   }
-  for (std::size_t at = 0; at < data.size(); at += max_payload_) {
-    const std::string_view piece = data.substr(at, max_payload_);
+  for (std::size_t at = 0; at < data.size();) {
+    // After 32 frames without a nak the frames grow again, up to the largest.
+    if (++clean_frames_ >= 32 && payload_ < max_payload_) {
+      payload_ = std::min(payload_ * 2, max_payload_);
+      clean_frames_ = 0;
+    }
+    const std::string_view piece = data.substr(at, payload_);
+    at += piece.size();
     send_frame(frame::kData, piece);
     sent += piece.size();
     if (on_sent) on_sent(sent);
@@ -147,27 +268,72 @@ bool Session::pump(double wait) {
 
 void Session::ingest(Bytes data) {
   if (data.empty()) return;
+  last_input_ = now_s();
   stats_.bytes_in += static_cast<std::int64_t>(data.size());
   decoder_.feed(data);
-  for (;;) {
-    std::optional<Frame> f;
-    try {
-      f = decoder_.next();
-    } catch (const MpyError&) {
-      abort();
-      throw;
+  const std::int64_t skipped = decoder_.skipped();
+  while (std::optional<Frame> f = decoder_.next()) {
+    const std::string& p = f->payload;
+    switch (f->type) {
+      case frame::kCredit:
+        if (p.size() >= 4) limit_ = std::max(limit_, read_u32(p));
+        if (p.size() >= 8) {
+          // The board took these frames: they need not be kept for sending again.
+          const std::int64_t taken = std::min(read_u32(p.substr(4)), next_);
+          while (log_first_ < taken && !log_.empty()) {
+            log_.pop_front();
+            ++log_first_;
+          }
+        }
+        break;
+      case frame::kNak:
+        ++stats_.naks;
+        if (p.size() >= 4) nak_mark_ = std::max(nak_mark_, read_u32(p));
+        note_failure();
+        // Frames on this link come through better small: halve the data frames from here.
+        payload_ = std::max<std::size_t>(payload_ / 2, 256);
+        clean_frames_ = 0;
+        // A sync for a silence is already out: the board finds that one.
+        if (p.size() >= 4 && !awaiting_resync_) rewind_ = {read_u32(p), true};
+        break;
+      case frame::kResynced:
+        if (p.size() >= 12) {
+          if (awaiting_resync_) {
+            awaiting_resync_ = false;
+            rewind_ = {read_u32(p), false};
+          }
+          // The board sends its last answer again if the sync said the host lacked it: a
+          // repeat if it came after all.
+          const std::int64_t answers = read_u32(p.substr(4));
+          if (answers > read_u32(p.substr(8)) && answers_ >= answers) drop_answer_ = true;
+        }
+        break;
+      default:
+        if (f->type != frame::kData) {
+          if (drop_answer_) {
+            drop_answer_ = false;
+            break;
+          }
+          ++answers_;
+        }
+        queue_.push_back(std::move(*f));
     }
-    if (!f) break;
-    if (f->type == frame::kCredit && f->payload.size() == 4) {
-      limit_ = std::max(limit_, read_u32(f->payload));
-    } else {
-      queue_.push_back(std::move(*f));
-    }
+  }
+  if (decoder_.skipped() != skipped) {
+    stats_.bytes_skipped += decoder_.skipped() - skipped;
+    check_reset();
   }
   if (decoder_.ended() && !ended_) {
     ended_ = true;
     read_end(decoder_.take_rest());
   }
+}
+
+void Session::check_reset() {
+  if (!looks_like_boot(decoder_.recent_garbage())) return;
+  running_ = false;  // nothing of the agent is left on the board
+  mpy_.reset_state();
+  throw BoardReset("the board reset during the transfer");
 }
 
 // The agent's program ended: what follows the 0x04 is its traceback up to "\x04>".
@@ -183,6 +349,9 @@ void Session::read_end(std::string rest) {
     }
     rest += more;
   }
+  // Padding sent after the quit may have reached the raw REPL once the agent left: a Ctrl-C
+  // clears that line.
+  if (closing_ && stats_.recoveries > 0) conn_.write("\x03");
   std::string traceback = rest.substr(0, pos);
   if (!traceback.empty()) {
     // The agent died with host bytes still on the way: they reached the raw REPL, where a
@@ -193,14 +362,12 @@ void Session::read_end(std::string rest) {
 }
 
 Frame Session::next_frame() {
-  const auto start = Clock::now();
   while (queue_.empty()) {
     if (ended_) throw MpyError("transfer agent ended unexpectedly");
-    if (pump(0.2)) continue;
-    if (since(start) > kTransferIoTimeout) {
-      abort();
-      throw Timeout("transfer agent: the board stopped answering");
-    }
+    // A frame the board asks for again (the last one damaged, say) goes out first.
+    if (rewind_ || next_ < log_first_ + static_cast<std::int64_t>(log_.size())) transmit();
+    if (!queue_.empty()) break;
+    await_input("transfer agent: the board stopped answering");
   }
   Frame f = std::move(queue_.front());
   queue_.pop_front();
@@ -221,8 +388,19 @@ void Session::probe() {
   std::string all;
   for (int i = 5; i < 256; ++i) all += static_cast<char>(i);
   all += std::string("\x00\x01\x02\x04\x03", 5);
+  const Stats before = stats_;
   send_frame(frame::kProbe, all);
   ++stats_.round_trips;
+  // A link that damages the probe twice, or leaves it unanswered, is not for the stream.
+  while (queue_.empty()) {
+    if (ended_) throw MpyError("transfer agent ended unexpectedly");
+    if (stats_.naks - before.naks > 1 || stats_.recoveries > before.recoveries) {
+      abort();
+      throw MpyError("transfer agent: the probe did not get through");
+    }
+    if (rewind_) transmit();
+    if (queue_.empty()) await_input("transfer agent: the board stopped answering");
+  }
   Frame echo = next_frame();
   if (echo.type != frame::kProbe || echo.payload != all) {
     abort();
@@ -231,12 +409,9 @@ void Session::probe() {
 }
 
 void Session::wait_end() {
-  const auto start = Clock::now();
   while (running_) {
-    if (!pump(0.2) && since(start) > kTransferIoTimeout) {
-      abort();
-      throw Timeout("transfer agent: no end from the board");
-    }
+    if (rewind_ || next_ < log_first_ + static_cast<std::int64_t>(log_.size())) transmit();
+    if (running_) await_input("transfer agent: no end from the board");
   }
 }
 

@@ -30,6 +30,7 @@ class ExecCommand : public Command {
     i.options.push_back(
         timeout_option("timeout in seconds (default: wait forever; 0: submit only)"));
     i.positionals.push_back({"CODE", "Python code to execute", PositionalSpec::Arity::kOne});
+    i.options.push_back(guard_option());
     i.needs = Needs::kRepl;
     return i;
   }
@@ -40,7 +41,7 @@ class ExecCommand : public Command {
       ctx.out().verbose(2, "EXEC: " + code);
     else
       ctx.out().verbose(1, "EXEC: " + code_summary(code));
-    return run_code(ctx, code, timeout);
+    return run_code(ctx, code, timeout, args.flag("guard"));
   }
 };
 

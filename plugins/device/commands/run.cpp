@@ -25,6 +25,7 @@ class RunCommand : public Command {
     i.options.push_back(
         timeout_option("timeout in seconds (default: wait forever; 0: submit only)"));
     i.positionals.push_back({"local_file", "local .py file", PositionalSpec::Arity::kOne});
+    i.options.push_back(guard_option());
     i.needs = Needs::kRepl;
     return i;
   }
@@ -35,7 +36,7 @@ class RunCommand : public Command {
     if (!in) throw UsageError(fmt::format("file not found: {}", path));
     std::string code((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     ctx.out().verbose(1, fmt::format("RUN: {} ({} bytes)", path, code.size()));
-    return run_code(ctx, code, timeout);
+    return run_code(ctx, code, timeout, args.flag("guard"));
   }
 };
 

@@ -211,7 +211,8 @@ class CpCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "cp";
-    i.rank = 3;  // the seed's help order
+    i.resumes_after_reset = true;  // a second run skips what already arrived
+    i.rank = 3;                    // the seed's help order
     i.summary = "Copy files between local and device.";
     i.description =
         "Paths starting with ':' are on the device. A trailing '/' on a source copies its "
@@ -292,6 +293,7 @@ class CpCommand : public Command {
 
     CopySummary summary;
     summary.round_trips = files.stats().round_trips;
+    summary.frames_resent = files.stats().frames_resent;
     summary.transfer = files.transfer_path();
     summary.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -448,12 +450,20 @@ class CpCommand : public Command {
     // Board-to-board copies show their second half; a mixed batch shows uploads in full.
     const bool all_remote = fetch.size() == send.size();
     Observer obs(reporter, send, all_remote ? 50 : 0, all_remote ? 50 : 100, true);
+    std::size_t done = 0;
     obs.on_file = [&](std::size_t k, const FileResult& r, const std::string*) {
       const std::int64_t fetched = jobs[k].result.wire_bytes;
       jobs[k].result = r;
       jobs[k].result.wire_bytes += fetched;
+      ++done;
     };
-    files.put_many(items, &obs);
+    try {
+      files.put_many(items, &obs);
+    } catch (const BoardReset&) {
+      // The file being sent was still in its temporary file: the target is as it was.
+      const std::string& at = jobs[send[std::min(done, send.size() - 1)]].dst;
+      throw BoardReset(fmt::format("the board reset (at :{}); nothing was replaced", at));
+    }
   }
 
   void download(Files& files, std::vector<Job>& jobs, const std::vector<std::string>& dirs,

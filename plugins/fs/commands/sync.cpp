@@ -78,6 +78,7 @@ class SyncCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "sync";
+    i.resumes_after_reset = true;  // the second plan holds what is still to do
     i.summary = "Make a board directory match a local one (hash-based).";
     i.description =
         "Uploads what is new or changed (one round trip finds what is unchanged), creates\n"

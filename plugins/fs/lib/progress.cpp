@@ -107,7 +107,12 @@ std::string format_summary(const CopySummary& s, bool show_wire) {
   } else {
     files = fmt::format("{} {}", s.transferred, s.transferred == 1 ? "file" : "files");
   }
-  return fmt::format(" {}  ({})", fmt::join(parts, "  "), files);
+  std::string line = fmt::format(" {}  ({})", fmt::join(parts, "  "), files);
+  // A noisy link: the copy is complete all the same, and says what it cost.
+  if (s.frames_resent > 0) {
+    line += fmt::format("  {} frame{} resent", s.frames_resent, s.frames_resent == 1 ? "" : "s");
+  }
+  return line;
 }
 
 std::string format_copy_header(bool details, std::optional<int> chunk, std::optional<bool> compress,

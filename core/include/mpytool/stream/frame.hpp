@@ -3,7 +3,9 @@
 /// The frame codec of the streaming transfer agent (core/helpers/stream.py), which plugins
 /// use to move bulk data at the wire's speed (files, flash blocks). A frame is
 /// `0xA5, type, length (u16 LE), CRC-32 (u32 LE) of type + length + payload, payload`, the
-/// same in both directions. The decoder also recognises the end of the agent's program: a
+/// same in both directions, except that the CRC of the host's sequenced frames (all but sync)
+/// starts with their sequence number (u8), so that a repeated or skipped frame fails the
+/// check like a damaged one. The decoder also recognises the end of the agent's program: a
 /// 0x04 byte where a frame would start (the raw REPL's end-of-output marker).
 #pragma once
 
@@ -39,6 +41,9 @@ inline constexpr char kHello = 'H';   ///< board: "flags mem_free"
 inline constexpr char kCredit = 'C';  ///< board: u32 LE stream limit the host may send up to
 inline constexpr char kOk = 'K';      ///< board: an operation finished ("result")
 inline constexpr char kError = 'X';   ///< board: "errno message" for the current operation
+inline constexpr char kSync = 's';    ///< host: resynchronise (answers had u32, stream offset u32)
+inline constexpr char kNak = 'n';     ///< board: a frame arrived damaged (frames taken u32)
+inline constexpr char kResynced = 'r';  ///< board: back in step (frames taken, answers, host's)
 }  // namespace frame
 
 /// One decoded frame.
@@ -52,6 +57,9 @@ MPYTOOL_CORE_API std::uint32_t frame_crc(char type, std::string_view payload);
 
 /// Encodes one frame. Throws std::length_error if \p payload exceeds 65535 bytes.
 MPYTOOL_CORE_API std::string encode_frame(char type, std::string_view payload = {});
+/// Encodes one of the host's sequenced frames: its CRC starts with \p seq (the number of
+/// sequenced frames sent before it, mod 256).
+MPYTOOL_CORE_API std::string encode_frame(char type, std::string_view payload, std::uint8_t seq);
 
 /// Incremental decoder for the board's output while the agent runs.
 class MPYTOOL_CORE_API FrameDecoder {
@@ -59,8 +67,15 @@ class MPYTOOL_CORE_API FrameDecoder {
   /// Appends received bytes.
   void feed(std::string_view data);
   /// The next complete frame, or nullopt when more bytes are needed or the program ended.
-  /// Throws MpyError for a bad magic byte, an oversized length or a CRC mismatch.
+  /// Bytes that do not make a frame (a bad magic byte, an oversized length, a CRC mismatch)
+  /// are skipped one at a time until a frame checks again: the CRC decides, not the magic
+  /// byte alone. While skipping, a 0x04 ends the program only when "\x04>" follows.
   std::optional<Frame> next();
+  /// Bytes skipped so far as not part of any frame.
+  std::int64_t skipped() const noexcept { return skipped_; }
+  /// The last skipped bytes (at most 512): what a board printed instead of frames (a boot
+  /// banner after a reset), for the caller to recognise.
+  const std::string& recent_garbage() const noexcept { return garbage_; }
   /// True once a 0x04 appeared where a frame would start: the agent's program ended.
   bool ended() const noexcept { return ended_; }
   /// After ended(): the bytes that followed the 0x04 (the start of the traceback framing).
@@ -70,6 +85,10 @@ class MPYTOOL_CORE_API FrameDecoder {
   std::string buf_;
   std::size_t pos_ = 0;
   bool ended_ = false;
+  bool lost_ = false;  ///< skipping: the last bytes made no frame
+  std::int64_t skipped_ = 0;
+  std::string garbage_;
+  void skip_one();
 };
 
 }  // namespace mpytool::stream

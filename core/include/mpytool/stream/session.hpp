@@ -16,6 +16,14 @@
 ///  - `ob`/`om`: the chunk buffer and its memoryview; `fl`: the feature flags of the hello.
 /// A handler answers with K or X frames of its own; an exception becomes an X frame and the
 /// agent then waits for A or Q.
+///
+/// On a noisy link the session repairs the host's direction: it keeps every frame the board
+/// has not confirmed (credit frames say how many it took), sends them again from the one a
+/// nak names, after a sync frame that the board finds in what follows by its CRC. When the
+/// board falls silent while the host waits (a lost credit or answer, a frame whose damaged
+/// length leaves the board waiting), the host sends padding and a sync, and the board
+/// answers what the host lacks. A boot banner among the bytes that make no frame means the
+/// board reset: BoardReset.
 #pragma once
 
 #include <cstdint>
@@ -40,10 +48,14 @@ namespace mpytool::stream {
 
 /// Traffic of transfers, for benchmarks and tests.
 struct Stats {
-  std::int64_t bytes_out = 0;     ///< host to board, all traffic of transfers
-  std::int64_t bytes_in = 0;      ///< board to host, all traffic of transfers
-  std::int64_t round_trips = 0;   ///< times the host waited for the board's answer
-  std::int64_t credit_waits = 0;  ///< times the host waited for flow-control credit
+  std::int64_t bytes_out = 0;      ///< host to board, all traffic of transfers
+  std::int64_t bytes_in = 0;       ///< board to host, all traffic of transfers
+  std::int64_t round_trips = 0;    ///< times the host waited for the board's answer
+  std::int64_t credit_waits = 0;   ///< times the host waited for flow-control credit
+  std::int64_t frames_resent = 0;  ///< host frames sent again after a nak (link noise)
+  std::int64_t naks = 0;           ///< damaged frames the board reported
+  std::int64_t recoveries = 0;     ///< silences the host broke with padding and a sync
+  std::int64_t bytes_skipped = 0;  ///< board bytes that made no frame (damaged frames)
 };
 
 /// How to start the agent.
@@ -93,8 +105,9 @@ class MPYTOOL_CORE_API Session {
 
   /// Sends \p data as D frames, what the agent's rx() takes: with \p segments (deflate
   /// pieces of \p data of at most max_payload() - 4 bytes) each frame is the piece's raw size
-  /// (u32 LE) and the piece, without them raw pieces of max_payload(). \p on_sent(raw bytes
-  /// sent so far) follows each frame. The caller ends the data with E.
+  /// (u32 LE) and the piece, without them raw pieces of at most max_payload() (halved after
+  /// a nak, grown back after 32 clean frames). \p on_sent(raw bytes sent so far) follows
+  /// each frame. The caller ends the data with E.
   void send_data(std::string_view data, const std::vector<DeflateSegment>* segments,
                  const std::function<void(std::size_t)>& on_sent = {});
 
@@ -119,7 +132,20 @@ class MPYTOOL_CORE_API Session {
   bool running() const noexcept { return running_; }
 
  private:
-  void send_raw(std::string_view bytes);
+  void start();
+  void transmit();
+  void rewind(std::int64_t frame, bool sync);
+  void send_sync();
+  void recover();
+  void await_input(const char* what);
+  void check_reset();
+  void note_failure();
+  static constexpr int kMaxFailures = 40;
+  std::int64_t nak_mark_ = 0;               ///< the highest frame number a nak named
+  std::size_t payload_ = kMaxFramePayload;  ///< raw data frames now (halved by naks)
+  int clean_frames_ = 0;                    ///< data frames sent since the last nak
+  std::int64_t progress_mark_ = 0;          ///< log_first_ at the last failure
+  int failures_ = 0;                        ///< failures since the board last took a frame
   // Reads what the board sent (waiting up to \p wait seconds), decodes frames: credit raises
   // the limit, others are queued. Returns true if anything arrived. Throws when the program
   // ended (CmdError with its traceback, or MpyError if it ended silently), on Ctrl-C.
@@ -135,6 +161,21 @@ class MPYTOOL_CORE_API Session {
   FrameDecoder decoder_;
   std::deque<Frame> queue_;
   std::int64_t sent_ = 0;
+  /// Frames not yet confirmed by the board, from frame number log_first_; next_ is the
+  /// number of the frame being sent, log_offset_ how much of it is out.
+  std::deque<std::string> log_;
+  std::int64_t log_first_ = 0;
+  std::int64_t next_ = 0;
+  std::size_t log_offset_ = 0;
+  /// A rewind the board asked for (nak or resynced): from which frame, and whether a sync
+  /// frame must go first.
+  std::optional<std::pair<std::int64_t, bool>> rewind_;
+  bool awaiting_resync_ = false;  ///< a sync for a silence is out; its resynced is awaited
+  std::int64_t answers_ = 0;      ///< board frames counted as answers (all but C, D, n, r)
+  bool drop_answer_ = false;      ///< the next answer repeats one already received
+  bool started_ = false;          ///< the hello arrived: the agent reads frames
+  double last_input_ = 0;         ///< steady-clock seconds of the last board bytes
+  double last_recovery_ = 0;      ///< ... and of the last recover()
   std::size_t max_payload_ = kMaxFramePayload;
   /// Bytes of the frame being sent that the board has not been sent yet: what an agent waiting
   /// inside that frame still needs before it can notice anything (abort()).
@@ -157,5 +198,9 @@ inline constexpr const char* kStreamProbeKey = "transfer.stream";
 /// Seconds of board silence tolerated while transferring (flash garbage collection on some
 /// ports blocks for several seconds).
 inline constexpr double kTransferIoTimeout = 20.0;
+
+/// Seconds of board silence after which a waiting host suspects a lost frame and sends
+/// padding and a sync (the board answers what the host lacks).
+inline constexpr double kSilenceRecovery = 1.5;
 
 }  // namespace mpytool::stream

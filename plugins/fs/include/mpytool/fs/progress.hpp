@@ -74,19 +74,20 @@ MPYTOOL_FS_API std::string format_done_line(const ProgressItem& item);
 
 /// Totals of a cp run.
 struct CopySummary {
-  std::size_t transferred = 0;   ///< files sent
-  std::size_t unchanged = 0;     ///< files skipped because the destination was identical
-  std::int64_t bytes = 0;        ///< content bytes of the transferred files
-  std::int64_t total_bytes = 0;  ///< content bytes of all files, unchanged ones included
-  std::int64_t wire_bytes = 0;   ///< bytes that crossed the link for the transferred contents
-  double seconds = 0;            ///< elapsed time of the batch
-  std::int64_t round_trips = 0;  ///< board exchanges and waits of the whole command (JSON only)
-  std::string transfer;          ///< "stream", "text" or "" when nothing was transferred (JSON)
+  std::size_t transferred = 0;     ///< files sent
+  std::size_t unchanged = 0;       ///< files skipped because the destination was identical
+  std::int64_t bytes = 0;          ///< content bytes of the transferred files
+  std::int64_t total_bytes = 0;    ///< content bytes of all files, unchanged ones included
+  std::int64_t wire_bytes = 0;     ///< bytes that crossed the link for the transferred contents
+  double seconds = 0;              ///< elapsed time of the batch
+  std::int64_t round_trips = 0;    ///< board exchanges and waits of the whole command (JSON only)
+  std::string transfer;            ///< "stream", "text" or "" when nothing was transferred (JSON)
+  std::int64_t frames_resent = 0;  ///< frames sent again after the board found them damaged
 };
 
 /// The summary line: ` {size}  {speed}/s  {secs:.1f}s[  wire {size}][  speedup {x:.1f}x]
-/// ({files})`. The speedup (total_bytes / wire_bytes) shows when wire_bytes > 0 and
-/// total_bytes > wire_bytes, so it counts both compression and skipped files; the wire size
+/// ({files})[  N frames resent]`. The speedup (total_bytes / wire_bytes) shows when wire_bytes > 0
+/// and total_bytes > wire_bytes, so it counts both compression and skipped files; the wire size
 /// shows with \p show_wire (-v). files: "N transferred, M unchanged" when some were unchanged,
 /// else "N files" ("1 file").
 MPYTOOL_FS_API std::string format_summary(const CopySummary& summary, bool show_wire = false);

@@ -1,0 +1,169 @@
+"""Bad links (vboard --noise-ppm/--reset-after/--cut-after): a new version of a set of files is
+copied over an old one while the board meets the fault. Whatever happens, every board file is
+the old or the new version, never anything else; the run either completes or fails with one
+line and the documented exit code; a re-run completes. Noise: the copy completes and says how
+many frames it sent again. A chip reset: named, and resumed once (or not, with --no-resume)."""
+import contextlib
+import hashlib
+import os
+import random
+import re
+import signal
+import time
+
+import pytest
+
+from conftest import Board, run
+
+NAMES = ["main.py", "lib/a.py", "lib/b.bin", "data.bin"]
+
+
+def version(tag, seed):
+    """The files of one version: text and binary, 6..20 KB each."""
+    rnd = random.Random(seed)
+    files = {}
+    for i, name in enumerate(NAMES):
+        n = rnd.randint(6000, 20000)
+        if name.endswith(".py"):
+            body = "".join("x%d = %r  # %s\n" % (k, rnd.random(), tag) for k in range(n // 30))
+            files[name] = body.encode()
+        else:
+            files[name] = bytes(rnd.getrandbits(8) for _ in range(n))
+    return files
+
+
+def write_tree(root, files):
+    for name, data in files.items():
+        path = os.path.join(root, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+
+
+def board_hashes(board):
+    code = ("import hashlib, binascii\n"
+            "for n in %r:\n"
+            "    try:\n"
+            "        h = hashlib.sha256(open('/app/' + n, 'rb').read()).digest()\n"
+            "        print(n, binascii.hexlify(h).decode())\n"
+            "    except OSError:\n"
+            "        print(n, '-')\n" % NAMES)
+    r = run("-p", board.pty, "exec", code, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return dict(line.split() for line in r.stdout.decode().splitlines())
+
+
+def sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_old_or_new(board, old, new):
+    got = board_hashes(board)
+    for name in NAMES:
+        assert got[name] in (sha(old[name]), sha(new[name])), (name, got[name])
+    return all(got[n] == sha(new[n]) for n in NAMES)
+
+
+def one_error_line(stderr):
+    lines = [l for l in stderr.decode().splitlines() if l.startswith("mpytool: error:")]
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr.decode(), stderr
+    return lines[0]
+
+
+@pytest.fixture
+def trees(tmp_path):
+    old, new = version("old", 1), version("new", 2)
+    write_tree(tmp_path / "old", old)
+    write_tree(tmp_path / "new", new)
+    return tmp_path, old, new
+
+
+@contextlib.contextmanager
+def armed_board(tmp, *options):
+    """A board holding the old version, its faults (options) armed from here."""
+    b = Board("--faults-armed-by-hook", *options)
+    try:
+        r = run("-p", b.pty, "cp", str(tmp / "old") + "/", ":/app/", timeout=120)
+        assert r.returncode == 0, r.stderr
+        b.proc.send_signal(signal.SIGUSR1)
+        time.sleep(0.8)  # armed once the link has been idle for 300 ms
+        yield b
+    finally:
+        b.stop()
+
+
+def copy_new(b, tmp, *global_options, conn=None, timeout=120):
+    return run(*global_options, *(conn or ["-p", b.pty]), "cp", str(tmp / "new") + "/",
+               ":/app/", timeout=timeout)
+
+
+def disarm(b):
+    b.proc.send_signal(signal.SIGUSR2)  # the link is clean again
+    time.sleep(0.2)
+
+
+def rerun_completes(b, tmp, old, new, conn=None):
+    r = copy_new(b, tmp, conn=conn)
+    assert r.returncode == 0, r.stderr
+    assert check_old_or_new(b, old, new)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_noise_the_copy_completes(trees, seed):
+    tmp, old, new = trees
+    with armed_board(tmp, "--noise-ppm", "200", "--noise-seed", str(seed)) as b:
+        r = copy_new(b, tmp, timeout=300)
+        disarm(b)
+        assert r.returncode == 0, r.stderr
+        summary = r.stdout.decode() + r.stderr.decode()
+        assert re.search(r"\(4 files\)", summary), summary
+        assert check_old_or_new(b, old, new)
+
+
+def test_reset_mid_transfer_is_named_and_resumed(trees):
+    tmp, old, new = trees
+    with armed_board(tmp, "--reset-after", "20000") as b:
+        r = copy_new(b, tmp)
+        assert r.returncode == 0, r.stderr
+        err = r.stderr.decode()
+        assert re.search(r"the board reset during 'cp' \(at :/app/[\w/.]+\); nothing was "
+                         r"replaced; resuming", err), err
+        assert check_old_or_new(b, old, new)
+        # Nothing temporary is left behind.
+        r = run("-p", b.pty, "exec", "import os\nprint(os.listdir('/app'), os.listdir('/app/lib'))")
+        assert b".mpytmp" not in r.stdout, r.stdout
+
+
+def test_reset_without_resume_fails_in_one_line_and_a_rerun_completes(trees):
+    tmp, old, new = trees
+    with armed_board(tmp, "--reset-after", "20000") as b:
+        r = copy_new(b, tmp, "--no-resume")
+        assert r.returncode == 3, r.stderr
+        line = one_error_line(r.stderr)
+        assert re.fullmatch(r"mpytool: error: the board reset during 'cp' \(at :/app/[\w/.]+\); "
+                            r"nothing was replaced", line), line
+        assert not check_old_or_new(b, old, new)  # not all new: the reset came first
+        rerun_completes(b, tmp, old, new)
+
+
+@pytest.mark.parametrize("at", [3000, 30000])
+def test_pty_cut_fails_cleanly_and_a_rerun_completes(trees, at):
+    tmp, old, new = trees
+    with armed_board(tmp, "--cut-after", str(at), "--cut-ms", "25000") as b:
+        r = copy_new(b, tmp)
+        assert r.returncode in (3, 5), r.stderr
+        one_error_line(r.stderr)
+        disarm(b)  # the cable is back
+        check_old_or_new(b, old, new)
+        rerun_completes(b, tmp, old, new)
+
+
+def test_tcp_cut_is_a_lost_connection_and_a_rerun_completes(trees):
+    tmp, old, new = trees
+    with armed_board(tmp, "--cut-after", "20000") as b:
+        r = copy_new(b, tmp, conn=["-a", b.tcp])
+        assert r.returncode == 3, r.stderr
+        one_error_line(r.stderr)
+        check_old_or_new(b, old, new)
+        rerun_completes(b, tmp, old, new, conn=["-a", b.tcp])
