@@ -221,8 +221,7 @@ bool guard_failed(const CmdError& e) {
          t.find("in _mt_g\n") != std::string::npos ||  // the guard's own text was damaged
          t.find("in _mt_g\r\n") != std::string::npos ||
          t.find("SyntaxError") != std::string::npos ||
-         t.find("NameError: name '_mt_") != std::string::npos ||
-         t.find("NameError: name '_mt_g") != std::string::npos;
+         t.find("NameError: name '_mt_") != std::string::npos;
 }
 
 }  // namespace
@@ -237,16 +236,20 @@ void MpyComm::define_guard() {
   guard_defined_ = true;
 }
 
+std::string MpyComm::guarded_text(std::string_view code) {
+  define_guard();
+  std::string wire = guard_wrap(code);
+  guard_bytes_ += static_cast<std::int64_t>(wire.size() - code.size());
+  return wire;
+}
+
 Bytes MpyComm::guarded(std::string_view code, bool submit_only,
                        const std::function<Bytes(std::string_view)>& send) {
   // Fire-and-forget code cannot be checked: nobody reads whether it ran.
   if (!guard_ || submit_only) return send(code);
   for (int attempt = 0;; ++attempt) {
     try {
-      define_guard();
-      const std::string wire = guard_wrap(code);
-      guard_bytes_ += static_cast<std::int64_t>(wire.size() - code.size());
-      return send(wire);
+      return send(guarded_text(code));
     } catch (const CmdError& e) {
       if (attempt >= 3 || !guard_failed(e)) {
         throw CmdError(std::string(code), e.result(), e.error());
@@ -370,10 +373,7 @@ void MpyComm::start_program(std::string_view code, Seconds timeout) {
   // A damaged start shows only when the program's end is read (the caller may start again:
   // is_guard_failure()).
   if (!guard_) return start_plain(code, timeout);
-  define_guard();
-  const std::string wire = guard_wrap(code);
-  guard_bytes_ += static_cast<std::int64_t>(wire.size() - code.size());
-  start_plain(wire, timeout);
+  start_plain(guarded_text(code), timeout);
 }
 
 void MpyComm::start_plain(std::string_view code, Seconds timeout) {

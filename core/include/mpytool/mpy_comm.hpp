@@ -153,6 +153,8 @@ class MPYTOOL_CORE_API MpyComm {
   Bytes finish_exec(std::string_view code, Seconds timeout, const OutputCallback* out);
   void start_plain(std::string_view code, Seconds timeout);
   void define_guard();
+  /// The guard defined on the board, then \p code wrapped for it (its bytes counted).
+  std::string guarded_text(std::string_view code);
   Bytes paste(std::string_view code, Seconds timeout, const OutputCallback* out);
   /// Runs \p send with the code to put on the wire: \p code itself, or guarded (see set_guard).
   Bytes guarded(std::string_view code, bool submit_only,

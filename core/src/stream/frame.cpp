@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "mpytool/stream/frame.hpp"
 
-#include <spdlog/fmt/fmt.h>
 #include <zlib.h>
 
 #include <stdexcept>
-
-#include "mpytool/error.hpp"
 
 namespace mpytool::stream {
 namespace {
