@@ -14,7 +14,7 @@
 # Errors on the link: a damaged frame is answered by n (frames taken); the board then drops
 # what comes up to the host's s (answers the host has u32, its stream offset u32), answers
 # r (frames taken, answers sent, the host's count) and, if the host lacks it, its last answer
-# again; the host sends again from the frame n named. 64 Ctrl-C bytes in a row while skipping
+# again, and the credit; the host sends again from the frame n named. 64 Ctrl-C bytes in a row while skipping
 # (the host's REPL recovery) end the agent.
 # c: chunk buffer size; zb: deflate window bits for sx(get, True).
 def _mt_ag(w, n, c, zb, o):
@@ -45,8 +45,8 @@ def _mt_ag(w, n, c, zb, o):
     fm = memoryview(fb)
     ob = bytearray(c)
     om = memoryview(ob)
-    # bytes read, limit granted, frames taken, answers sent, last answer
-    st = [0, 0, 0, 0, (0, b'')]
+    # bytes read, limit granted, frames taken, answers sent, last answer, credits sent
+    st = [0, 0, 0, 0, (0, b''), 1]
     sb = bytearray(1)
     cur = [None, None]
 
@@ -78,7 +78,9 @@ def _mt_ag(w, n, c, zb, o):
         while j < k:
             if st[1] <= st[0] + w // 2:
                 st[1] = st[0] + w
-                wr(67, u4(st[1], st[2]))
+                # On a link that damaged a frame, twice: a lost credit stalls the host.
+                for i in range(st[5]):
+                    wr(67, u4(st[1], st[2]))
             r = si.readinto(v[j:min(k, j + w // 2)])
             if not r:
                 raise ValueError('eof')
@@ -102,6 +104,7 @@ def _mt_ag(w, n, c, zb, o):
         # A damaged frame: n, then skip to the host's s (found by its CRC, not its first byte).
         # 64 Ctrl-C bytes in a row: the host gave up on the agent (its recovery): leave.
         wr(110, u4(st[2]))
+        st[5] = 2
         k = z = 0
         while True:
             if k == 16:
@@ -120,6 +123,9 @@ def _mt_ag(w, n, c, zb, o):
         wr(114, u4(st[2], st[3], q))
         if st[3] > q:
             wr(*st[4])
+        # The credit again: the host may have lost the last one and wait for it.
+        for i in range(st[5]):
+            wr(67, u4(st[1], st[2]))
 
     def drop():
         f, cur[0] = cur[0], None

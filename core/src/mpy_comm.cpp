@@ -188,12 +188,61 @@ void MpyComm::reset_state() {
   guard_defined_ = false;
 }
 
-std::string MpyComm::guard_wrap(std::string_view code) {
-  const auto crc =
-      crc32(0L, reinterpret_cast<const Bytef*>(code.data()), static_cast<uInt>(code.size()));
-  std::string w = fmt::format("_mt_g({},b'", crc);
+std::string MpyComm::guard_wrap(std::string_view code, std::string_view args) {
+  std::string w = fmt::format("_mt_g({},", crc32_of(code));
+  w += bytes_literal(code);
+  w += args;
+  w += ')';
+  return w;
+}
+
+namespace {
+
+// What a guarded exec that did not run looks like: the guard's mismatch, or the call damaged
+// (a SyntaxError, a misspelt _mt_g, a wrong argument): an error raised before any of the
+// code ran (a traceback without a frame of the exec'd code's top level).
+bool guard_failed(const CmdError& e) {
+  const std::string& t = e.error();
+  if (t.find("mpytool guard") != std::string::npos) return true;
+  // The code ran if the traceback has a frame of its top level (the guard is "<string>" too).
+  for (std::size_t p = t.find("File \"<string>\""); p != std::string::npos;
+       p = t.find("File \"<string>\"", p + 1)) {
+    const std::size_t eol = t.find('\n', p);
+    if (t.substr(p, eol == std::string::npos ? eol : eol - p).find("in <module>") !=
+        std::string::npos) {
+      return false;
+    }
+  }
+  return t.find("SyntaxError") != std::string::npos || t.find("NameError") != std::string::npos ||
+         t.find("TypeError") != std::string::npos || t.find("in _mt_g") != std::string::npos;
+}
+
+// A guarded answer whose framing or checksum shows damage on the way back; \p ran: the code
+// ran (its answer can be asked for again), or the board never took it.
+struct AnswerDamaged {
+  const char* what;
+  bool ran = true;
+};
+
+// Asks the guard for the last answer again (kept when short).
+constexpr std::string_view kAnswerAgain = "print(_mt_A,end='')";
+constexpr std::size_t kAnswerKept = 1024;
+
+// Guarded code this long or longer goes in pieces once the link has damaged something.
+constexpr std::size_t kGuardPieceNoisy = 256;
+constexpr int kGuardAttempts = 12;
+
+}  // namespace
+
+std::uint32_t MpyComm::crc32_of(std::string_view data) {
+  return static_cast<std::uint32_t>(
+      crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
+}
+
+std::string MpyComm::bytes_literal(std::string_view data) {
+  std::string w = "b'";
   static const char hex[] = "0123456789abcdef";
-  for (unsigned char c : code) {
+  for (unsigned char c : data) {
     if (c == '\\' || c == '\'') {
       w += '\\';
       w += static_cast<char>(c);
@@ -207,33 +256,53 @@ std::string MpyComm::guard_wrap(std::string_view code) {
       w += hex[c & 15];
     }
   }
-  w += "')";
+  w += '\'';
   return w;
 }
-
-namespace {
-
-// What a guarded exec that did not run looks like: the guard's mismatch, or the wrapper itself
-// damaged (a SyntaxError, a misspelt _mt_g), or the guard not defined (RAM cleared).
-bool guard_failed(const CmdError& e) {
-  const std::string& t = e.error();
-  return t.find("mpytool guard") != std::string::npos ||
-         t.find("in _mt_g\n") != std::string::npos ||  // the guard's own text was damaged
-         t.find("in _mt_g\r\n") != std::string::npos ||
-         t.find("SyntaxError") != std::string::npos ||
-         t.find("NameError: name '_mt_") != std::string::npos;
-}
-
-}  // namespace
 
 bool MpyComm::is_guard_failure(const CmdError& e) { return guard_failed(e); }
 
 void MpyComm::define_guard() {
   if (guard_defined_) return;
-  const std::string_view def = detail::helper_source("guard");
-  guard_bytes_ += static_cast<std::int64_t>(def.size());
-  plain_exec(def, kSubmitTimeout, nullptr);
-  guard_defined_ = true;
+  // The guard checks itself before it is defined: a damaged definition would guard nothing.
+  const std::string_view src = detail::helper_source("guard");
+  const std::string def = fmt::format(
+      "_mt_s={}\nif __import__('ubinascii').crc32(_mt_s)=={}:exec(_mt_s)\n"
+      "else:raise OSError(0,'mpytool guard')\ndel _mt_s\n",
+      bytes_literal(src), crc32_of(src));
+  for (int attempt = 0;; ++attempt) {
+    try {
+      guard_bytes_ += static_cast<std::int64_t>(def.size());
+      tolerant_ = true;
+      plain_exec(def, kSubmitTimeout, nullptr);
+      tolerant_ = false;
+      guard_defined_ = true;
+      return;
+    } catch (const CmdError& e) {
+      tolerant_ = false;
+      if (attempt >= kGuardAttempts || !guard_failed(e)) throw;
+      note_damage("the guard's definition");
+    } catch (const AnswerDamaged& d) {
+      tolerant_ = false;
+      if (attempt >= kGuardAttempts) throw MpyError(d.what);
+      note_damage("the answer to the guard's definition");
+    }
+  }
+}
+
+void MpyComm::note_damage(const char* what) {
+  ++guard_resends_;
+  guard_piece_ = kGuardPieceNoisy;
+  clean_guarded_ = 0;
+  logger().debug("guard: {} arrived damaged, sending it again", what);
+  // Whatever is still on the way belongs to the damaged exchange; a Ctrl-C clears a raw-REPL
+  // line that lost its end (or stops what runs), then the board falls silent.
+  conn_.write(std::string_view(&kCtrlC, 1));
+  const auto start = Clock::now();
+  auto last = Clock::now();
+  while (seconds_since(last) < 0.25 && seconds_since(start) < 3.0) {
+    if (!conn_.read(0.05).empty()) last = Clock::now();
+  }
 }
 
 std::string MpyComm::guarded_text(std::string_view code) {
@@ -243,31 +312,125 @@ std::string MpyComm::guarded_text(std::string_view code) {
   return wire;
 }
 
-Bytes MpyComm::guarded(std::string_view code, bool submit_only,
+Bytes MpyComm::checked_answer(Bytes out) {
+  damaged_size_ = out.size();
+  // The guard's trailer: \x06 and the CRC-32 of what print() wrote, 8 hex digits.
+  if (out.size() < 9 || out[out.size() - 9] != '\x06') throw AnswerDamaged{"no answer checksum"};
+  const std::string hex = out.substr(out.size() - 8);
+  out.resize(out.size() - 9);
+  // The board's terminal wrote each \n of print() as \r\n.
+  std::string printed;
+  printed.reserve(out.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (!(out[i] == '\r' && i + 1 < out.size() && out[i + 1] == '\n')) printed += out[i];
+  }
+  if (hex != fmt::format("{:08x}", crc32_of(printed))) throw AnswerDamaged{"answer checksum"};
+  return out;
+}
+
+Bytes MpyComm::send_guarded(std::string_view code, bool check,
+                            const std::function<Bytes(std::string_view)>& send) {
+  define_guard();
+  const std::string answer = check ? ",0,1" : "";
+  std::string wire;
+  std::int64_t on_wire = 0;
+  if (code.size() <= guard_piece_) {
+    wire = guard_wrap(code, answer);
+  } else {
+    // Pieces, each kept by the board once it arrived intact, then one call that runs them.
+    std::size_t n = 0;
+    for (std::size_t at = 0; at < code.size(); at += guard_piece_) {
+      const std::string piece = guard_wrap(code.substr(at, guard_piece_), fmt::format(",{}", ++n));
+      on_wire += static_cast<std::int64_t>(piece.size());
+      for (int attempt = 0;; ++attempt) {
+        try {
+          tolerant_ = true;
+          plain_exec(piece, kSubmitTimeout, nullptr);
+          tolerant_ = false;
+          break;
+        } catch (const CmdError& e) {
+          tolerant_ = false;
+          if (attempt >= kGuardAttempts || !guard_failed(e)) throw;
+          note_damage("a piece of code");
+        } catch (const AnswerDamaged& d) {
+          tolerant_ = false;
+          if (attempt >= kGuardAttempts) throw MpyError(d.what);
+          note_damage("the answer to a piece of code");
+        }
+      }
+    }
+    wire = fmt::format("_mt_g({},None,{}{})", crc32_of(code), n, check ? ",1" : "");
+  }
+  on_wire += static_cast<std::int64_t>(wire.size());
+  guard_bytes_ += on_wire - static_cast<std::int64_t>(code.size());
+  tolerant_ = check;
+  struct Reset {
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{tolerant_};
+  Bytes out = send(wire);
+  return check ? checked_answer(std::move(out)) : out;
+}
+
+Bytes MpyComm::guarded(std::string_view code, bool submit_only, bool check,
                        const std::function<Bytes(std::string_view)>& send) {
   // Fire-and-forget code cannot be checked: nobody reads whether it ran.
   if (!guard_ || submit_only) return send(code);
   for (int attempt = 0;; ++attempt) {
     try {
-      return send(guarded_text(code));
+      Bytes out = send_guarded(code, check, send);
+      // A link that stayed clean a while gets the long code in one piece again.
+      if (guard_piece_ < kGuardPieceClean && ++clean_guarded_ >= 32) {
+        guard_piece_ = kGuardPieceClean;
+      }
+      return out;
     } catch (const CmdError& e) {
-      if (attempt >= 3 || !guard_failed(e)) {
+      if (attempt >= kGuardAttempts || !guard_failed(e)) {
         throw CmdError(std::string(code), e.result(), e.error());
       }
-      ++guard_resends_;
-      logger().debug("guard: the code did not arrive intact, sending it again");
-      guard_defined_ = false;  // the guard itself may be what was damaged
+      // The guard itself is gone (RAM cleared): define it again.
+      if (e.error().find("name '_mt_g'") != std::string::npos) guard_defined_ = false;
+      note_damage("code");
+    } catch (const AnswerDamaged& d) {
+      if (attempt >= kGuardAttempts) {
+        throw MpyError(
+            fmt::format("the board's answers arrive damaged ({}); check the link", d.what));
+      }
+      note_damage("an answer");
+      // Code that ran is not run twice: its answer is asked for again.
+      if (d.ran && check && damaged_size_ < kAnswerKept) {
+        if (std::optional<Bytes> again = answer_again()) return std::move(*again);
+      }
     }
   }
 }
 
+std::optional<Bytes> MpyComm::answer_again() {
+  for (int attempt = 0; attempt < kGuardAttempts; ++attempt) {
+    try {
+      tolerant_ = true;
+      Bytes out = checked_answer(plain_exec(guard_wrap(kAnswerAgain, ",0,1"), 5.0, nullptr));
+      tolerant_ = false;
+      return out;
+    } catch (const CmdError& e) {
+      tolerant_ = false;
+      if (!guard_failed(e)) return std::nullopt;
+      note_damage("the request for an answer");
+    } catch (const AnswerDamaged&) {
+      tolerant_ = false;
+      note_damage("an answer asked for again");
+    }
+  }
+  return std::nullopt;
+}
+
 Bytes MpyComm::exec(std::string_view code, Seconds timeout) {
-  return guarded(code, submit_only(timeout),
+  return guarded(code, submit_only(timeout), true,
                  [&](std::string_view w) { return plain_exec(w, timeout, nullptr); });
 }
 
 void MpyComm::exec(std::string_view code, Seconds timeout, const OutputCallback& out) {
-  guarded(code, submit_only(timeout),
+  guarded(code, submit_only(timeout), false,
           [&](std::string_view w) { return plain_exec(w, timeout, &out); });
 }
 
@@ -277,6 +440,7 @@ Bytes MpyComm::plain_exec(std::string_view code, Seconds timeout, const OutputCa
   conn_.flush();
   conn_.write(code);
   conn_.write(std::string_view(&kCtrlD, 1));
+  if (tolerant_ && out == nullptr && !submit_only(timeout)) return read_answer(code, timeout);
   try {
     conn_.read_until("OK", send_timeout(timeout));
   } catch (const Timeout&) {
@@ -369,6 +533,62 @@ Bytes MpyComm::finish_exec(std::string_view code, Seconds timeout, const OutputC
   return stdout_text;
 }
 
+// The answer to guarded code on a link that may damage bytes: "OK", stdout, \x04, traceback,
+// \x04>, where any of the framing bytes may arrive altered. A damaged OK is taken as one; a
+// lost \x04 throws AnswerDamaged (the caller sends the code again), so does silence where
+// the OK should be (the board did not get the code's end).
+Bytes MpyComm::read_answer(std::string_view code, Seconds timeout) {
+  const double ok_wait = 1.0 + static_cast<double>(code.size()) / 960.0;  // 9600 baud at least
+  const auto start = Clock::now();
+  auto last = start;
+  Bytes buf;
+  for (;;) {
+    Bytes more = conn_.read(0.05);
+    if (!more.empty()) {
+      buf += more;
+      last = Clock::now();
+    } else if (buf.empty()) {
+      if (seconds_since(start) > ok_wait) throw AnswerDamaged{"no OK from the board", false};
+      continue;
+    } else if (timeout && seconds_since(last) > *timeout) {
+      repl_mode_.reset();
+      throw Timeout("During timeout received: " + detail::bytes_repr(buf, 64));
+    } else if (seconds_since(last) > 0.3 && buf.find(kFriendlyPrompt) != Bytes::npos) {
+      // A byte of the code turned into Ctrl-B: the board left the raw REPL, echoing the rest.
+      repl_mode_.reset();
+      throw AnswerDamaged{"the board left the raw REPL", false};
+    }
+    if (buf.size() < 2) continue;
+    const std::string_view body = std::string_view(buf).substr(2);
+    const std::size_t m = body.find(kCtrlD);
+    if (m == std::string_view::npos) continue;
+    const std::string_view rest = body.substr(m + 1);
+    if (!rest.empty() && rest.front() == '>') {
+      damaged_size_ = buf.size();
+      throw AnswerDamaged{"the answer's framing"};
+    }
+    std::size_t after = 0;
+    bool rebooted = false;
+    std::size_t e = traceback_end(rest, after, rebooted);
+    if (e == std::string_view::npos) {
+      // The end's \x04 or '>' damaged: the board fell silent after them.
+      if (rest.size() < 2 || rest.find("\x04M") != std::string_view::npos ||
+          seconds_since(last) < 0.5) {
+        continue;
+      }
+      e = rest.size() - 2;
+    }
+    if (buf.compare(0, 2, "OK") != 0) logger().debug("guard: a damaged OK taken as one");
+    Bytes stdout_text(body.substr(0, m));
+    Bytes stderr_text(rest.substr(0, e));
+    if (rebooted) board_rebooted();
+    if (!stderr_text.empty()) {
+      throw CmdError(std::string(code), std::move(stdout_text), std::move(stderr_text));
+    }
+    return stdout_text;
+  }
+}
+
 void MpyComm::start_program(std::string_view code, Seconds timeout) {
   // A damaged start shows only when the program's end is read (the caller may start again:
   // is_guard_failure()).
@@ -428,12 +648,15 @@ PyValue MpyComm::exec_eval(std::string_view expr, Seconds timeout) {
 }
 
 Bytes MpyComm::exec_raw_paste(std::string_view code, Seconds timeout, const OutputCallback* out) {
-  return guarded(code, submit_only(timeout),
+  return guarded(code, submit_only(timeout), out == nullptr,
                  [&](std::string_view w) { return paste(w, timeout, out); });
 }
 
 Bytes MpyComm::paste(std::string_view code, Seconds timeout, const OutputCallback* out) {
   ++exchanges_;
+  // A link that damages bytes: the raw REPL's framing recovers from that, raw-paste's
+  // window bytes would not.
+  if (tolerant_ && guard_piece_ < kGuardPieceClean) return plain_exec(code, timeout, out);
   const auto unsupported = [] { return MpyError("Raw-paste mode not supported by device"); };
   if (raw_paste_ == false) throw unsupported();
   enter_raw_repl();

@@ -129,8 +129,15 @@ class MPYTOOL_CORE_API MpyComm {
   /// Bytes the guard added (wrapper, escaping, its definition) and code it sent again.
   std::int64_t guard_bytes() const noexcept { return guard_bytes_; }
   std::int64_t guard_resends() const noexcept { return guard_resends_; }
-  /// The text sent for \p code with the guard on (its CRC-32 and an escaped bytes literal).
-  static std::string guard_wrap(std::string_view code);
+  /// The text sent for \p code with the guard on: `_mt_g(crc, b'...'<args>)`, its CRC-32 and
+  /// an escaped bytes literal.
+  static std::string guard_wrap(std::string_view code, std::string_view args = {});
+  /// CRC-32 (zlib's) of \p data.
+  static std::uint32_t crc32_of(std::string_view data);
+  /// \p data as a Python bytes literal (printable ASCII as it is, the rest escaped).
+  static std::string bytes_literal(std::string_view data);
+  /// Longest guarded code sent in one piece on a clean link (a noisy one gets 256 B pieces).
+  static constexpr std::size_t kGuardPieceClean = 8192;
   /// True if \p e says guarded code did not run because it arrived damaged (send it again).
   static bool is_guard_failure(const CmdError& e);
 
@@ -157,8 +164,17 @@ class MPYTOOL_CORE_API MpyComm {
   std::string guarded_text(std::string_view code);
   Bytes paste(std::string_view code, Seconds timeout, const OutputCallback* out);
   /// Runs \p send with the code to put on the wire: \p code itself, or guarded (see set_guard).
-  Bytes guarded(std::string_view code, bool submit_only,
+  /// With \p check the guard adds a checksum of the answer, checked here.
+  Bytes guarded(std::string_view code, bool submit_only, bool check,
                 const std::function<Bytes(std::string_view)>& send);
+  Bytes send_guarded(std::string_view code, bool check,
+                     const std::function<Bytes(std::string_view)>& send);
+  Bytes checked_answer(Bytes out);
+  /// The guard's kept copy of the last answer, checked (nullopt: none to be had).
+  std::optional<Bytes> answer_again();
+  Bytes read_answer(std::string_view code, Seconds timeout);
+  /// Something guarded arrived damaged: counts it, smaller pieces from now, and clears the way.
+  void note_damage(const char* what);
   void board_rebooted();
 
   Conn& conn_;
@@ -173,6 +189,10 @@ class MPYTOOL_CORE_API MpyComm {
   bool guard_defined_ = false;
   std::int64_t guard_bytes_ = 0;
   std::int64_t guard_resends_ = 0;
+  std::size_t guard_piece_ = kGuardPieceClean;
+  int clean_guarded_ = 0;         ///< guarded exchanges since the last damage
+  bool tolerant_ = false;         ///< this exchange's answer is read by read_answer()
+  std::size_t damaged_size_ = 0;  ///< size of the last answer checked
 };
 
 }  // namespace mpytool

@@ -64,7 +64,7 @@ Session::Session(Mpy& mpy, SessionOptions options, Stats* stats)
       return;
     } catch (const CmdError& e) {
       // The start's text arrived damaged (the guard refused it): send it again.
-      if (attempt >= 3 || !MpyComm::is_guard_failure(e)) throw;
+      if (attempt >= 8 || !MpyComm::is_guard_failure(e)) throw;
       logger().debug("transfer agent: the start did not arrive intact, sending it again");
       decoder_ = FrameDecoder();
       ended_ = false;
@@ -114,8 +114,11 @@ void Session::await_input(const char* what) {
     abort();
     throw Timeout(what);
   }
-  if (started_ && running_ && t - last_input_ > kSilenceRecovery &&
-      t - last_recovery_ > kSilenceRecovery) {
+  // On a link that has damaged something, a silence is broken sooner.
+  const double quiet =
+      stats_.naks || stats_.bytes_skipped || stats_.recoveries ? kNoisySilence : kSilenceRecovery;
+  if (t - last_input_ > quiet / 2 && decoder_.holding() && unstall()) return;
+  if (started_ && running_ && t - last_input_ > quiet && t - last_recovery_ > quiet) {
     recover();
   }
 }
@@ -141,6 +144,7 @@ void Session::recover() {
   stats_.bytes_out += room;
   send_sync();
   awaiting_resync_ = true;
+  naks_awaiting_ = 0;
 }
 
 // Naks and silences while the board takes no frame: a link that damages every frame (or a
@@ -159,6 +163,25 @@ void Session::note_failure() {
   }
 }
 
+// The board reads (its credit grows) but takes no frame: it skips bytes, looking for a sync
+// that was damaged on the way (or whose resynced was). Sends one again, and the frames after.
+void Session::watch_progress(std::int64_t taken) {
+  if (taken != progress_taken_) {
+    progress_taken_ = taken;
+    progress_sent_ = sent_;
+    return;
+  }
+  const std::int64_t slack =
+      std::max<std::int64_t>(2048, 2 * static_cast<std::int64_t>(max_frame_out_) + 64);
+  if (rewind_ || sent_ - progress_sent_ <= slack || next_ == taken) return;
+  logger().debug("transfer agent: the board takes no frames; sending a sync again");
+  progress_sent_ = sent_;
+  max_frame_out_ = 0;
+  awaiting_resync_ = false;
+  note_failure();
+  rewind_ = {taken, true};
+}
+
 void Session::send_sync() {
   const std::string f = encode_frame(frame::kSync, u32(answers_) + u32(sent_));
   conn_.write(f);
@@ -171,10 +194,48 @@ void Session::rewind(std::int64_t frame, bool sync) {
     abort();
     throw MpyError(fmt::format("transfer agent: the board asks for frame {}, not kept", frame));
   }
+  logger().debug("transfer agent: again from frame {} (kept {}..{}, next {}+{})", frame, log_first_,
+                 log_first_ + static_cast<std::int64_t>(log_.size()), next_, log_offset_);
   stats_.frames_resent += std::max<std::int64_t>(0, next_ - frame) + (log_offset_ ? 1 : 0);
   next_ = frame;
   log_offset_ = 0;
+  // What goes again goes in the smaller frames a nak asked for (numbered anew: the board
+  // took none of them).
+  for (std::size_t i = static_cast<std::size_t>(frame - log_first_); i < log_.size(); ++i) {
+    split_kept(i);
+  }
   if (sync) send_sync();
+}
+
+void Session::split_kept(std::size_t at) {
+  Kept& k = log_[at];
+  const std::size_t head = k.deflated ? 4 : 0;
+  if (k.type != frame::kData || k.payload.size() <= payload_ + head) return;
+  // A deflated frame's raw count goes with its last piece: the board inflates once it has
+  // them all (a count of 0 only adds to its input).
+  const std::string count = k.payload.substr(0, head);
+  const std::string_view data = std::string_view(k.payload).substr(head);
+  const std::size_t step = payload_ - head;
+  std::vector<Kept> pieces;
+  for (std::size_t p = 0; p < data.size(); p += step) {
+    const bool last = p + step >= data.size();
+    std::string payload = k.deflated ? (last ? count : u32(0)) : std::string();
+    payload += data.substr(p, step);
+    pieces.push_back({frame::kData, std::move(payload), k.deflated});
+  }
+  log_.erase(log_.begin() + static_cast<std::ptrdiff_t>(at));
+  log_.insert(log_.begin() + static_cast<std::ptrdiff_t>(at), pieces.begin(), pieces.end());
+}
+
+void Session::keep(char type, std::string payload, bool deflated) {
+  // After 32 data frames without a nak the frames grow again, up to the largest.
+  if (type == frame::kData && ++clean_frames_ >= 32 && payload_ < max_payload_) {
+    payload_ = std::min(payload_ * 2, max_payload_);
+    clean_frames_ = 0;
+  }
+  log_.push_back({type, std::move(payload), deflated});
+  split_kept(log_.size() - 1);
+  transmit();
 }
 
 // Sends what the log holds from next_ on, as credit allows, and the rewinds the board asks for
@@ -191,7 +252,12 @@ void Session::transmit() {
       frame_left_ = 0;
       return;
     }
-    const std::string& f = log_[static_cast<std::size_t>(next_ - log_first_)];
+    if (log_offset_ == 0) {
+      const Kept& k = log_[static_cast<std::size_t>(next_ - log_first_)];
+      wire_ = encode_frame(k.type, k.payload, static_cast<std::uint8_t>(next_ & 0xff));
+      max_frame_out_ = std::max(max_frame_out_, wire_.size());
+    }
+    const std::string& f = wire_;
     const std::int64_t room = limit_ - sent_;
     if (room <= 0) {
       ++stats_.credit_waits;
@@ -221,9 +287,7 @@ void Session::send_frame(char type, std::string_view payload) {
     // The host now waits for the rest of the agent's answers and its end: one round trip.
     ++stats_.round_trips;
   }
-  const auto seq = static_cast<std::uint8_t>((log_first_ + log_.size()) & 0xff);
-  log_.push_back(encode_frame(type, payload, seq));
-  transmit();
+  keep(type, std::string(payload), false);
 }
 
 void Session::send_data(std::string_view data, const std::vector<DeflateSegment>* segments,
@@ -235,18 +299,13 @@ void Session::send_data(std::string_view data, const std::vector<DeflateSegment>
       for (std::size_t b = 0; b < 4; ++b) {
         payload[b] = static_cast<char>((seg.raw_size >> (8 * b)) & 0xff);
       }
-      send_frame(frame::kData, payload + seg.data);
+      keep(frame::kData, payload + seg.data, true);
       sent += seg.raw_size;
       if (on_sent) on_sent(sent);
     }
     return;
   }
   for (std::size_t at = 0; at < data.size();) {
-    // After 32 frames without a nak the frames grow again, up to the largest.
-    if (++clean_frames_ >= 32 && payload_ < max_payload_) {
-      payload_ = std::min(payload_ * 2, max_payload_);
-      clean_frames_ = 0;
-    }
     const std::string_view piece = data.substr(at, payload_);
     at += piece.size();
     send_frame(frame::kData, piece);
@@ -271,9 +330,30 @@ void Session::ingest(Bytes data) {
   last_input_ = now_s();
   stats_.bytes_in += static_cast<std::int64_t>(data.size());
   decoder_.feed(data);
+  decode();
+}
+
+bool Session::unstall() {
+  // The board fell silent while the decoder holds bytes that make no frame: a length damaged
+  // on the way claims more than will ever come. Frames behind it are whole: skip to them.
+  bool any = false;
+  while (decoder_.holding() && !any) {
+    decoder_.drop_held();
+    any = decode();
+  }
+  return any;
+}
+
+bool Session::decode() {
+  bool any = false;
   const std::int64_t skipped = decoder_.skipped();
   while (std::optional<Frame> f = decoder_.next()) {
+    any = true;
     const std::string& p = f->payload;
+    // The board repeats its last answer right after the resynced frame: a repeat of one the
+    // host has is the very next frame, with nothing damaged between (else it did not come).
+    const bool repeat = drop_answer_ && decoder_.skipped() == drop_mark_;
+    drop_answer_ = false;
     switch (f->type) {
       case frame::kCredit:
         if (p.size() >= 4) limit_ = std::max(limit_, read_u32(p));
@@ -284,6 +364,7 @@ void Session::ingest(Bytes data) {
             log_.pop_front();
             ++log_first_;
           }
+          watch_progress(read_u32(p.substr(4)));
         }
         break;
       case frame::kNak:
@@ -293,7 +374,9 @@ void Session::ingest(Bytes data) {
         // Frames on this link come through better small: halve the data frames from here.
         payload_ = std::max<std::size_t>(payload_ / 2, 256);
         clean_frames_ = 0;
-        // A sync for a silence is already out: the board finds that one.
+        // A sync for a silence is already out: the board finds that one. A second nak before
+        // its resynced means that answer was lost: start over from this one.
+        if (awaiting_resync_ && ++naks_awaiting_ > 1) awaiting_resync_ = false;
         if (p.size() >= 4 && !awaiting_resync_) rewind_ = {read_u32(p), true};
         break;
       case frame::kResynced:
@@ -305,15 +388,15 @@ void Session::ingest(Bytes data) {
           // The board sends its last answer again if the sync said the host lacked it: a
           // repeat if it came after all.
           const std::int64_t answers = read_u32(p.substr(4));
-          if (answers > read_u32(p.substr(8)) && answers_ >= answers) drop_answer_ = true;
+          if (answers > read_u32(p.substr(8)) && answers_ >= answers) {
+            drop_answer_ = true;
+            drop_mark_ = decoder_.skipped();
+          }
         }
         break;
       default:
         if (f->type != frame::kData) {
-          if (drop_answer_) {
-            drop_answer_ = false;
-            break;
-          }
+          if (repeat) break;
           ++answers_;
         }
         queue_.push_back(std::move(*f));
@@ -327,6 +410,7 @@ void Session::ingest(Bytes data) {
     ended_ = true;
     read_end(decoder_.take_rest());
   }
+  return any;
 }
 
 void Session::check_reset() {
@@ -391,10 +475,11 @@ void Session::probe() {
   const Stats before = stats_;
   send_frame(frame::kProbe, all);
   ++stats_.round_trips;
-  // A link that damages the probe twice, or leaves it unanswered, is not for the stream.
+  // A link that damages the probe every time (one not binary-clean), or leaves it unanswered,
+  // is not for the stream; noise damages it now and then.
   while (queue_.empty()) {
     if (ended_) throw MpyError("transfer agent ended unexpectedly");
-    if (stats_.naks - before.naks > 1 || stats_.recoveries > before.recoveries) {
+    if (stats_.naks - before.naks > 4 || stats_.recoveries - before.recoveries > 2) {
       abort();
       throw MpyError("transfer agent: the probe did not get through");
     }

@@ -78,6 +78,11 @@ class MPYTOOL_CORE_API FrameDecoder {
   const std::string& recent_garbage() const noexcept { return garbage_; }
   /// True once a 0x04 appeared where a frame would start: the agent's program ended.
   bool ended() const noexcept { return ended_; }
+  /// True if bytes are held that make no whole frame yet (a frame on its way, or a damaged
+  /// length that claims more than will ever come).
+  bool holding() const noexcept { return !ended_ && pos_ < buf_.size(); }
+  /// Gives up on the first byte held (the sender fell silent: it was no frame's start).
+  void drop_held() { skip_one(); }
   /// After ended(): the bytes that followed the 0x04 (the start of the traceback framing).
   std::string take_rest();
 

@@ -151,6 +151,9 @@ class MPYTOOL_CORE_API Session {
   // ended (CmdError with its traceback, or MpyError if it ended silently), on Ctrl-C.
   bool pump(double wait);
   void ingest(Bytes data);
+  /// Decodes what the decoder holds; true if a frame came out.
+  bool decode();
+  bool unstall();
   void read_end(std::string rest);
   void wait_end();
   void check_cancel();
@@ -161,21 +164,39 @@ class MPYTOOL_CORE_API Session {
   FrameDecoder decoder_;
   std::deque<Frame> queue_;
   std::int64_t sent_ = 0;
+  /// A frame kept until the board confirms it: encoded when sent (its CRC starts with its
+  /// number), so that a data frame can be split before it goes out again.
+  struct Kept {
+    char type;
+    std::string payload;
+    bool deflated = false;  ///< a D frame of deflate pieces (u32 raw count + piece)
+  };
+  /// Splits a data frame into pieces of at most payload_ bytes at \p at in the log.
+  void split_kept(std::size_t at);
+  /// Appends a frame to the log (a data frame split to payload_) and sends what it can.
+  void keep(char type, std::string payload, bool deflated);
   /// Frames not yet confirmed by the board, from frame number log_first_; next_ is the
-  /// number of the frame being sent, log_offset_ how much of it is out.
-  std::deque<std::string> log_;
+  /// number of the frame being sent, log_offset_ how much of it is out (wire_: its encoding).
+  std::deque<Kept> log_;
+  std::string wire_;
   std::int64_t log_first_ = 0;
   std::int64_t next_ = 0;
   std::size_t log_offset_ = 0;
   /// A rewind the board asked for (nak or resynced): from which frame, and whether a sync
   /// frame must go first.
   std::optional<std::pair<std::int64_t, bool>> rewind_;
-  bool awaiting_resync_ = false;  ///< a sync for a silence is out; its resynced is awaited
-  std::int64_t answers_ = 0;      ///< board frames counted as answers (all but C, D, n, r)
-  bool drop_answer_ = false;      ///< the next answer repeats one already received
-  bool started_ = false;          ///< the hello arrived: the agent reads frames
-  double last_input_ = 0;         ///< steady-clock seconds of the last board bytes
-  double last_recovery_ = 0;      ///< ... and of the last recover()
+  bool awaiting_resync_ = false;     ///< a sync for a silence is out; its resynced is awaited
+  int naks_awaiting_ = 0;            ///< naks since that sync
+  std::int64_t progress_taken_ = 0;  ///< frames the board had taken at the last credit ...
+  std::int64_t progress_sent_ = 0;   ///< ... and sent_ when that count last moved
+  std::size_t max_frame_out_ = 0;    ///< the largest frame sent since
+  void watch_progress(std::int64_t taken);
+  std::int64_t answers_ = 0;    ///< board frames counted as answers (all but C, D, n, r)
+  bool drop_answer_ = false;    ///< the next answer repeats one already received
+  std::int64_t drop_mark_ = 0;  ///< decoder's skipped() when that was said
+  bool started_ = false;        ///< the hello arrived: the agent reads frames
+  double last_input_ = 0;       ///< steady-clock seconds of the last board bytes
+  double last_recovery_ = 0;    ///< ... and of the last recover()
   std::size_t max_payload_ = kMaxFramePayload;
   /// Bytes of the frame being sent that the board has not been sent yet: what an agent waiting
   /// inside that frame still needs before it can notice anything (abort()).
@@ -202,5 +223,7 @@ inline constexpr double kTransferIoTimeout = 20.0;
 /// Seconds of board silence after which a waiting host suspects a lost frame and sends
 /// padding and a sync (the board answers what the host lacks).
 inline constexpr double kSilenceRecovery = 1.5;
+/// ... once the link has damaged a frame in this session.
+inline constexpr double kNoisySilence = 0.6;
 
 }  // namespace mpytool::stream
