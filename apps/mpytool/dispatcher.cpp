@@ -52,16 +52,25 @@ bool is_separator(const std::string& w) { return w == "--" || w == "+"; }
 // in its friendly REPL: the next exchange enters the raw REPL again).
 int run_resuming(AppContext& ctx, const CommandEntry& entry, const ParsedArgs& args,
                  const std::string& word, bool no_resume) {
-  const auto named = [&word](const BoardReset& e) {
+  const auto named = [&word, &entry, &args](const BoardReset& e) {
     std::string m = e.what();
     const std::string head = "the board reset";
-    if (m.rfind(head, 0) == 0) m.insert(head.size(), fmt::format(" during '{}'", word));
+    std::string what = word;
+    if (!entry.info.resuming_subcommands.empty() && !args.positionals().empty()) {
+      what += " " + args.positionals().front();
+    }
+    if (m.rfind(head, 0) == 0) m.insert(head.size(), fmt::format(" during '{}'", what));
     return BoardReset(m);
   };
   try {
     return entry.command->run(ctx, args);
   } catch (const BoardReset& e) {
-    if (!entry.info.resumes_after_reset || no_resume || interrupted()) throw named(e);
+    const auto& subs = entry.info.resuming_subcommands;
+    const bool resumes = entry.info.resumes_after_reset &&
+                         (subs.empty() || (!args.positionals().empty() &&
+                                           std::find(subs.begin(), subs.end(),
+                                                     args.positionals().front()) != subs.end()));
+    if (!resumes || no_resume || interrupted()) throw named(e);
     logger().warn("{}; resuming", named(e).what());
   }
   try {

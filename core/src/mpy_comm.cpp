@@ -262,6 +262,22 @@ std::string MpyComm::bytes_literal(std::string_view data) {
 
 bool MpyComm::is_guard_failure(const CmdError& e) { return guard_failed(e); }
 
+bool MpyComm::looks_like_boot(std::string_view text) {
+  for (const char* sign : {"MicroPython v", "rst:0x", "ets Jun", "ESP-ROM:", "boot:0x"}) {
+    if (text.find(sign) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+void MpyComm::chip_reset() {
+  // Nothing of this session is left on the board; it boots to the friendly REPL.
+  repl_mode_.reset();
+  submitted_ = false;
+  guard_defined_ = false;
+  if (on_soft_reboot_) on_soft_reboot_();
+  throw BoardReset("the board reset");
+}
+
 void MpyComm::define_guard() {
   if (guard_defined_) return;
   // The guard checks itself before it is defined: a damaged definition would guard nothing.
@@ -554,6 +570,8 @@ Bytes MpyComm::read_answer(std::string_view code, Seconds timeout) {
       repl_mode_.reset();
       throw Timeout("During timeout received: " + detail::bytes_repr(buf, 64));
     } else if (seconds_since(last) > 0.3 && buf.find(kFriendlyPrompt) != Bytes::npos) {
+      // The chip reset (its ROM's text, the banner without a soft reboot before it).
+      if (buf.find("soft reboot") == Bytes::npos && looks_like_boot(buf)) chip_reset();
       // A byte of the code turned into Ctrl-B: the board left the raw REPL, echoing the rest.
       repl_mode_.reset();
       throw AnswerDamaged{"the board left the raw REPL", false};

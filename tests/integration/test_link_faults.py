@@ -1,8 +1,9 @@
 """Bad links (vboard --noise-ppm/--reset-after/--cut-after): a new version of a set of files is
 copied over an old one while the board meets the fault. Whatever happens, every board file is
 the old or the new version, never anything else; the run either completes or fails with one
-line and the documented exit code; a re-run completes. Noise: the copy completes and says how
-many frames it sent again. A chip reset: named, and resumed once (or not, with --no-resume)."""
+line and the documented exit code; a re-run completes. Noise (up to 1000 ppm): the copy
+completes and says how many frames it sent again. A chip reset: named, and resumed once (or
+not, with --no-resume). The same for `flash write` (block hashes) and a mount's read path."""
 import contextlib
 import hashlib
 import os
@@ -109,10 +110,10 @@ def rerun_completes(b, tmp, old, new, conn=None):
     assert check_old_or_new(b, old, new)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_noise_the_copy_completes(trees, seed):
+@pytest.mark.parametrize("ppm,seed", [(200, 1), (200, 2), (1000, 3), (1000, 4), (1000, 5)])
+def test_noise_the_copy_completes(trees, ppm, seed):
     tmp, old, new = trees
-    with armed_board(tmp, "--noise-ppm", "200", "--noise-seed", str(seed)) as b:
+    with armed_board(tmp, "--noise-ppm", str(ppm), "--noise-seed", str(seed)) as b:
         r = copy_new(b, tmp, timeout=300)
         disarm(b)
         assert r.returncode == 0, r.stderr
@@ -167,3 +168,103 @@ def test_tcp_cut_is_a_lost_connection_and_a_rerun_completes(trees):
         one_error_line(r.stderr)
         check_old_or_new(b, old, new)
         rerun_completes(b, tmp, old, new, conn=["-a", b.tcp])
+
+
+def flash_board(*options):
+    b = Board("--platform", "esp32", "--faults-armed-by-hook", *options)
+    r = run("-p", b.pty, "exec", "print(1)")
+    assert r.returncode == 0, r.stderr
+    b.proc.send_signal(signal.SIGUSR1)
+    time.sleep(0.8)
+    return b
+
+
+def flash_image(tmp):
+    data = random.Random(7).randbytes(150 * 1024) + bytes(range(256)) * 40
+    (tmp / "img.bin").write_bytes(data)
+    return data
+
+
+def flash_back(b, tmp, n):
+    r = run("-p", b.pty, "flash", "read", "ota_1", str(tmp / "back.bin"), timeout=300)
+    assert r.returncode == 0, r.stderr
+    return (tmp / "back.bin").read_bytes()[:n]
+
+
+def test_reset_mid_flash_write_is_named_and_resumed(tmp_path):
+    data = flash_image(tmp_path)
+    b = flash_board("--reset-after", "60000")
+    try:
+        r = run("-p", b.pty, "flash", "write", "ota_1", str(tmp_path / "img.bin"), timeout=300)
+        assert r.returncode == 0, r.stderr
+        err = r.stderr.decode()
+        assert "the board reset during 'flash write'; resuming" in err, err
+        m = re.search(r"\((\d+) of (\d+) blocks changed\)", err)
+        assert m and 0 < int(m.group(1)) < int(m.group(2)), err  # only what was left
+        assert flash_back(b, tmp_path, len(data)) == data
+    finally:
+        b.stop()
+
+
+def test_reset_mid_flash_write_without_resume_fails_in_one_line(tmp_path):
+    data = flash_image(tmp_path)
+    b = flash_board("--reset-after", "60000")
+    try:
+        r = run("-p", b.pty, "--no-resume", "flash", "write", "ota_1", str(tmp_path / "img.bin"),
+                timeout=300)
+        assert r.returncode == 3, r.stderr
+        assert one_error_line(r.stderr) == "mpytool: error: the board reset during 'flash write'"
+        r = run("-p", b.pty, "flash", "write", "ota_1", str(tmp_path / "img.bin"), timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert flash_back(b, tmp_path, len(data)) == data
+    finally:
+        b.stop()
+
+
+def test_noise_flash_write_completes(tmp_path):
+    data = flash_image(tmp_path)
+    b = flash_board("--noise-ppm", "1000", "--noise-seed", "2")
+    try:
+        r = run("-p", b.pty, "flash", "write", "ota_1", str(tmp_path / "img.bin"), timeout=300)
+        disarm(b)
+        assert r.returncode == 0, r.stderr
+        assert flash_back(b, tmp_path, len(data)) == data
+    finally:
+        b.stop()
+
+
+def test_noise_mount_reads_are_right_or_refused(tmp_path):
+    """Files read from a mount over a noisy link: every read gives the host file's bytes (a
+    damaged request or reply is asked again), never another file's or altered bytes."""
+    src = tmp_path / "src"
+    src.mkdir()
+    rnd = random.Random(3)
+    files = {"f%d.bin" % i: rnd.randbytes(rnd.randint(1000, 2500)) for i in range(6)}
+    for n, d in files.items():
+        (src / n).write_bytes(d)
+    want = {n: sha(d) for n, d in files.items()}
+    code = ("import _vboard, time, hashlib, binascii\n_vboard.arm_faults()\ntime.sleep(0.6)\n"
+            "w = %r\nok = bad = err = 0\n"
+            "for n in sorted(w):\n"
+            "    try:\n"
+            "        h = binascii.hexlify(hashlib.sha256(open('/remote/' + n, 'rb').read())"
+            ".digest()).decode()\n"
+            "    except OSError:\n"
+            "        err += 1\n"
+            "        continue\n"
+            "    if h == w[n]:\n"
+            "        ok += 1\n"
+            "    else:\n"
+            "        bad += 1\n"
+            "for i in range(3):  # the answer crosses the noisy link too\n"
+            "    print('RESULT', ok, bad, err)\n" % want)
+    b = Board("--faults-armed-by-hook", "--noise-ppm", "300", "--noise-seed", "4")
+    try:
+        r = run("-p", b.pty, "mount", str(src), ":/remote", "--", "exec", code, timeout=300)
+        results = [l.split()[1:] for l in r.stdout.decode(errors="replace").splitlines()
+                   if l.startswith("RESULT ") and len(l.split()) == 4]
+        assert results, (r.returncode, r.stdout, r.stderr)
+        assert all(x[1] == "0" for x in results), results  # nothing served wrong
+        assert ["6", "0", "0"] in results, results  # and every read came through
+    finally:
+        b.stop()

@@ -73,6 +73,9 @@ struct CommandInfo {
   /// once the board is back, unless --no-resume: for commands that pick up where they were
   /// (cp and sync skip what is already there, flash and OTA writes compare block hashes).
   bool resumes_after_reset = false;
+  /// With resumes_after_reset: only these subcommands (the first positional) resume; empty:
+  /// every run of the command (`flash write` resumes, `flash erase` does not).
+  std::vector<std::string> resuming_subcommands;
   /// Place in `help`, `_commands` and completion lists: lower first, ties in load order. The
   /// seed's commands use 0..25 (its _CMD_ORDER); the default puts a command after them.
   int rank = 1000;

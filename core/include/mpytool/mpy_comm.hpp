@@ -140,6 +140,9 @@ class MPYTOOL_CORE_API MpyComm {
   static constexpr std::size_t kGuardPieceClean = 8192;
   /// True if \p e says guarded code did not run because it arrived damaged (send it again).
   static bool is_guard_failure(const CmdError& e);
+  /// True if \p text holds what a board prints when it boots: MicroPython's banner, the ESP32
+  /// ROM's lines (the RP2 bootrom prints nothing; the banner comes).
+  static bool looks_like_boot(std::string_view text);
 
   /// Turns the guard off (or on) for one scope.
   class GuardScope {
@@ -175,6 +178,8 @@ class MPYTOOL_CORE_API MpyComm {
   Bytes read_answer(std::string_view code, Seconds timeout);
   /// Something guarded arrived damaged: counts it, smaller pieces from now, and clears the way.
   void note_damage(const char* what);
+  /// The board rebooted under a command: forgets its state, throws BoardReset.
+  [[noreturn]] void chip_reset();
   void board_rebooted();
 
   Conn& conn_;

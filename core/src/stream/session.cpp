@@ -35,15 +35,6 @@ std::string u32(std::int64_t v) {
   return s;
 }
 
-// What a board prints when it boots: MicroPython's banner, the ESP32 ROM, the RP2 bootrom
-// has none (the banner comes).
-bool looks_like_boot(const std::string& text) {
-  for (const char* sign : {"MicroPython v", "rst:0x", "ets Jun", "ESP-ROM:", "boot:0x"}) {
-    if (text.find(sign) != std::string::npos) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 Session::Session(Mpy& mpy, SessionOptions options, Stats* stats)
@@ -414,10 +405,10 @@ bool Session::decode() {
 }
 
 void Session::check_reset() {
-  if (!looks_like_boot(decoder_.recent_garbage())) return;
+  if (!MpyComm::looks_like_boot(decoder_.recent_garbage())) return;
   running_ = false;  // nothing of the agent is left on the board
   mpy_.reset_state();
-  throw BoardReset("the board reset during the transfer");
+  throw BoardReset("the board reset");
 }
 
 // The agent's program ended: what follows the 0x04 is its traceback up to "\x04>".

@@ -43,6 +43,8 @@ class FlashCommand : public Command {
     i.positionals.push_back(
         {"args", "[read|write|erase|ota] ...", PositionalSpec::Arity::kZeroOrMore});
     i.needs = Needs::kRepl;
+    i.resumes_after_reset = true;  // a second run compares block hashes: only the rest goes
+    i.resuming_subcommands = {"write"};
     i.requires_caps = {"platform.esp32"};
     return i;
   }

@@ -36,6 +36,15 @@ def _mv_n(n):
 
 
 def _mv_q(c, m, p=b''):
+    # A request the host got damaged (84) or a reply that came damaged: asked again.
+    for i in range(8):
+        r = _mv_q1(c, m, p)
+        if r and r[0] != 84:
+            return r
+    raise OSError(5)
+
+
+def _mv_q1(c, m, p):
     g = _mv_g
     g[0] = q = (g[0] + 1) & 255
     # A new inflate stream when there is none or its input grew large: the host restarts too.
@@ -64,7 +73,7 @@ def _mv_q(c, m, p=b''):
             d = _mv_n(h[3] | h[4] << 8)
             if unpack_from('<I', _mv_n(4))[0] != crc32(d, crc32(h)):
                 g[5] = None
-                raise OSError(5)
+                return
             if h[2] == q:
                 break
     finally:

@@ -68,9 +68,13 @@ Parsed parse_request(std::string_view data) {
     return p;
   }
   const std::uint32_t want = get_u32(data, kRequestHeader + len);
-  if (crc32(data.substr(2, kRequestHeader - 2 + len)) != want) return p;
-  p.state = Parsed::State::kRequest;
   p.size = total;
+  if (crc32(data.substr(2, kRequestHeader - 2 + len)) != want) {
+    p.state = Parsed::State::kDamaged;
+    p.request.seq = byte_at(data, 4);
+    return p;
+  }
+  p.state = Parsed::State::kRequest;
   p.request.cmd = byte_at(data, 2);
   p.request.mid = byte_at(data, 3);
   p.request.seq = byte_at(data, 4);

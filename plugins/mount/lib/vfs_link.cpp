@@ -25,6 +25,14 @@ std::optional<Bytes> VfsLink::feed(std::string_view data) {
       ++stats_.declined;
       return acc;
     }
+    if (p.state == Parsed::State::kDamaged) {
+      logger().debug("mount: a request with a bad CRC refused");
+      Reply refused;
+      refused.status = kDamagedStatus;
+      conn_.write(encode_reply(refused, p.request.seq));
+      ++stats_.declined;
+      return acc.substr(p.size);
+    }
     const Reply reply = serve_(p.request);
     const Bytes out = encode_reply(reply, p.request.seq);
     ++stats_.requests;

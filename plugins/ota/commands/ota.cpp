@@ -44,6 +44,8 @@ class OtaCommand : public Command {
     i.positionals.push_back(
         {"args", "write FILE | status | confirm | rollback", PositionalSpec::Arity::kOneOrMore});
     i.needs = Needs::kRepl;
+    i.resumes_after_reset = true;  // a second run compares block hashes: only the rest goes
+    i.resuming_subcommands = {"write"};
     i.requires_caps = {"platform.esp32"};
     return i;
   }

@@ -81,11 +81,15 @@ struct Reply {
 };
 
 /// What parse_request() found at the start of a buffer that begins with kEscape.
+/// The reply status to a damaged request (EILSEQ): the agent sends the request again.
+inline constexpr std::uint8_t kDamagedStatus = 84;
+
 struct Parsed {
-  /// kNeedMore: \p need bytes must be there to decide; kNotRequest: ordinary output (also a
-  /// wrong CRC: nothing is served that did not arrive intact); kRequest: \p request, \p size
-  /// bytes long.
-  enum class State { kNeedMore, kNotRequest, kRequest } state = State::kNotRequest;
+  /// kNeedMore: \p need bytes must be there to decide; kNotRequest: ordinary output;
+  /// kRequest: \p request, \p size bytes long; kDamaged: a request (its header checks out)
+  /// whose CRC does not, \p size bytes long: refused with kDamagedStatus, never served (the
+  /// agent asks again), \p request holds its seq only.
+  enum class State { kNeedMore, kNotRequest, kRequest, kDamaged } state = State::kNotRequest;
   std::size_t need = 0;
   std::size_t size = 0;
   Request request;
