@@ -45,8 +45,8 @@ def guard_overhead():
     sources += [b"import os\nos.remove('/app/main.py')", b"_mt_mkdir('/app/lib')",
                 b"os.rename('/a.py','/lib/a.py')"]
 
-    def wrap(code):
-        out = b"_mt_g(%d,b'" % zlib.crc32(code)
+    def lit(code):
+        out = b"b'"
         for c in code:
             if c in (0x5C, 0x27):
                 out += b"\\" + bytes([c])
@@ -56,10 +56,27 @@ def guard_overhead():
                 out += bytes([c])
             else:
                 out += b"\\x%02x" % c
-        return out + b"')"
+        return out + b"'"
+
+    def wrap(code):
+        # _mt_g(crc, b'...', 0, 1): the last argument asks for the answer's checksum
+        return b"_mt_g(%d," % zlib.crc32(code) + lit(code) + b",0,1)"
+
+    def minified(src):
+        # As cmake/embed_files.cmake embeds helpers: no comment lines, one space per level.
+        out = []
+        for l in src.decode().splitlines():
+            if not l.strip() or l.lstrip().startswith("#"):
+                continue
+            n = len(l) - len(l.lstrip(" "))
+            out.append(" " * (n // 4) + l.lstrip(" "))
+        return ("\n".join(out) + "\n").encode()
     added = [len(wrap(s)) - len(s) for s in sources]
     small = [len(wrap(s)) - len(s) for s in sources[-3:]]
-    guard = len(open(os.path.join(ROOT, "core/helpers/guard.py"), "rb").read())
+    g = minified(open(os.path.join(ROOT, "core/helpers/guard.py"), "rb").read())
+    # Sent once per REPL state, checking itself (core/src/mpy_comm.cpp, define_guard).
+    guard = len(b"_mt_s=" + lit(g) + b"\nif __import__('ubinascii').crc32(_mt_s)==%d:exec(_mt_s)"
+                b"\nelse:raise OSError(0,'mpytool guard')\ndel _mt_s\n" % zlib.crc32(g))
     return min(added), max(added), sum(small) / len(small), guard
 
 
@@ -117,7 +134,8 @@ def main():
             proc.wait()
     lo, hi, small, guard = guard_overhead()
     print("guard: %d bytes once per REPL state (its definition); per command %d..%d bytes "
-          "(one-line commands: %.0f)" % (guard, lo, hi, small))
+          "(one-line commands: %.0f), and 9 bytes of answer checksum back" % (guard, lo, hi,
+                                                                            small))
 
 
 if __name__ == "__main__":

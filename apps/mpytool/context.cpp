@@ -222,6 +222,14 @@ bool AppContext::interrupted() const { return cli::interrupted(); }
 
 void AppContext::clear_interrupt() { cli::clear_interrupt(); }
 
+void AppContext::reconnect() {
+  set_interrupt_fd(-1);
+  mpy_.reset();
+  conn_.reset();
+  caps_.clear();
+  open();
+}
+
 void AppContext::finish() noexcept {
   if (conn_) {
     if (mpy_) {

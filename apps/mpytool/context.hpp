@@ -68,6 +68,11 @@ class AppContext final : public CommandContext {
   /// Leaves the raw REPL (Ctrl-B; Ctrl-C first after an interrupt), closes the link and stops
   /// the virtual board. Ignores every error. Idempotent.
   void finish() noexcept;
+  /// The link broke: forgets it and the board state and opens a new one (a TCP link; the
+  /// board kept running). Throws what open() throws.
+  void reconnect();
+  /// True for a link that can be opened again after it broke (TCP, the virtual board).
+  bool reconnectable() const noexcept { return globals_.vboard || !globals_.address.empty(); }
 
  private:
   void open();

@@ -52,31 +52,33 @@ bool is_separator(const std::string& w) { return w == "--" || w == "+"; }
 // in its friendly REPL: the next exchange enters the raw REPL again).
 int run_resuming(AppContext& ctx, const CommandEntry& entry, const ParsedArgs& args,
                  const std::string& word, bool no_resume) {
-  const auto named = [&word, &entry, &args](const BoardReset& e) {
+  const auto& subs = entry.info.resuming_subcommands;
+  const std::string sub = args.positionals().empty() ? "" : args.positionals().front();
+  const bool resumes = entry.info.resumes_after_reset &&
+                       (subs.empty() || std::find(subs.begin(), subs.end(), sub) != subs.end());
+  const std::string what = subs.empty() || sub.empty() ? word : word + " " + sub;
+  const auto named = [&what](const BoardReset& e) {
     std::string m = e.what();
     const std::string head = "the board reset";
-    std::string what = word;
-    if (!entry.info.resuming_subcommands.empty() && !args.positionals().empty()) {
-      what += " " + args.positionals().front();
-    }
     if (m.rfind(head, 0) == 0) m.insert(head.size(), fmt::format(" during '{}'", what));
     return BoardReset(m);
   };
-  try {
-    return entry.command->run(ctx, args);
-  } catch (const BoardReset& e) {
-    const auto& subs = entry.info.resuming_subcommands;
-    const bool resumes = entry.info.resumes_after_reset &&
-                         (subs.empty() || (!args.positionals().empty() &&
-                                           std::find(subs.begin(), subs.end(),
-                                                     args.positionals().front()) != subs.end()));
-    if (!resumes || no_resume || interrupted()) throw named(e);
-    logger().warn("{}; resuming", named(e).what());
-  }
-  try {
-    return entry.command->run(ctx, args);
-  } catch (const BoardReset& e) {
-    throw named(e);
+  // A TCP link that breaks is opened again (--retries, or once for a command that resumes).
+  int retries = ctx.reconnectable() ? ctx.globals().retries.value_or(resumes ? 1 : 0) : 0;
+  bool reset_resumed = false;
+  for (;;) {
+    try {
+      return entry.command->run(ctx, args);
+    } catch (const BoardReset& e) {
+      if (!resumes || no_resume || reset_resumed || interrupted()) throw named(e);
+      reset_resumed = true;
+      logger().warn("{}; resuming", named(e).what());
+    } catch (const ConnLost& e) {
+      if (retries <= 0 || interrupted()) throw;
+      --retries;
+      logger().warn("{} during '{}'; connecting again", e.what(), what);
+      ctx.reconnect();
+    }
   }
 }
 

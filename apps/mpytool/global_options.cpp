@@ -42,6 +42,9 @@ const std::vector<GlobalOptionDoc>& global_option_docs() {
       {"vboard-opt", 0, "ARG", "extra argument for the virtual board (repeatable)"},
       {"no-resume", 0, "",
        "when the board resets during a transfer, fail instead of resuming it once"},
+      {"retries", 0, "N",
+       "when a TCP link breaks, connect again and run the command again up to N times "
+       "(default: once for transfers, never for other commands)"},
       {"timeout", 0, "SEC",
        "give up when the whole run takes longer than SEC s (exit 5); every board command also "
        "takes --timeout SEC for itself"},
@@ -282,6 +285,9 @@ GlobalParse parse_global_options(const std::vector<std::string>& args,
       quiet = true;
     } else if (k == "no-resume") {
       g.no_resume = true;
+    } else if (k == "retries") {
+      g.retries = parse_int(k, value);
+      if (*g.retries < 0) throw UsageError(fmt::format("invalid retry count '{}'", value));
     } else if (k == "plugin-dir") {
       g.plugin_dirs.push_back(value);
     } else if (k == "profile") {

@@ -289,7 +289,7 @@ void ConnSerial::set_line(int line, bool on) {
     if (errno == ENOTTY || errno == EINVAL) {
       throw ConnError("Hardware reset not supported on " + type_);
     }
-    throw ConnError("Connection lost: " + reason(errno));
+    throw ConnLost("Connection lost: " + reason(errno));
   }
 }
 
@@ -310,7 +310,7 @@ void ConnSerial::set_dtr_rts(bool dtr, bool rts) {
   }
   bits = dtr ? bits | TIOCM_DTR : bits & ~TIOCM_DTR;
   bits = rts ? bits | TIOCM_RTS : bits & ~TIOCM_RTS;
-  if (::ioctl(fd_, TIOCMSET, &bits) != 0) throw ConnError("Connection lost: " + reason(errno));
+  if (::ioctl(fd_, TIOCMSET, &bits) != 0) throw ConnLost("Connection lost: " + reason(errno));
 }
 
 void ConnSerial::run_reset_sequence(const ResetSequence& seq) {
@@ -379,7 +379,7 @@ bool ConnSerial::wait_readable(double timeout) {
   const int ready = ::poll(&pfd, 1, ms);
   if (ready < 0) {
     if (errno == EINTR) return false;
-    throw ConnError("Connection lost: " + reason(errno));
+    throw ConnLost("Connection lost: " + reason(errno));
   }
   // POLLHUP/POLLERR count as readable: read_available() then reports the loss.
   return ready > 0;
@@ -398,7 +398,7 @@ Bytes ConnSerial::read_available() {
       continue;
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
-    if (n < 0) throw ConnError("Connection lost: " + reason(errno));
+    if (n < 0) throw ConnLost("Connection lost: " + reason(errno));
     // read() == 0 on a non-blocking tty: no data, unless the line hung up (USB unplugged).
     pollfd pfd{fd_, POLLIN, 0};
     if (data.empty() && ::poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR))) {
@@ -414,7 +414,7 @@ std::size_t ConnSerial::write_some(std::string_view data) {
   const ssize_t n = ::write(fd_, data.data(), data.size());
   if (n >= 0) return static_cast<std::size_t>(n);
   if (errno == EAGAIN || errno == EINTR) return 0;
-  throw ConnError("Connection lost: " + reason(errno));
+  throw ConnLost("Connection lost: " + reason(errno));
 }
 
 void ConnSerial::wait_writable(double timeout) {
@@ -422,7 +422,7 @@ void ConnSerial::wait_writable(double timeout) {
   pollfd pfd{fd_, POLLOUT, 0};
   const int ms = static_cast<int>(std::ceil(std::max(0.0, timeout) * 1000));
   if (::poll(&pfd, 1, ms) < 0 && errno != EINTR) {
-    throw ConnError("Connection lost: " + reason(errno));
+    throw ConnLost("Connection lost: " + reason(errno));
   }
 }
 

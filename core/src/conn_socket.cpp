@@ -274,8 +274,8 @@ bool ConnSocket::wait_readable(double timeout) {
   const int ms = static_cast<int>(std::ceil(std::max(0.0, timeout) * 1000));
   const int ready = ::poll(&pfd, 1, ms);
   if (ready < 0 && errno != EINTR) {
-    throw ConnError("Connection lost: " +
-                    reason(error_code(errno, boost::system::system_category())));
+    throw ConnLost("Connection lost: " +
+                   reason(error_code(errno, boost::system::system_category())));
   }
   return ready > 0;
 }
@@ -297,9 +297,9 @@ Bytes ConnSocket::read_available() {
     if (ec == asio::error::would_block || ec == asio::error::try_again) break;
     if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
       if (!data.empty()) break;  // report the close on the next read, after this data
-      throw ConnError("Connection closed");
+      throw ConnLost("Connection closed");
     }
-    throw ConnError("Connection lost: " + reason(ec));
+    throw ConnLost("Connection lost: " + reason(ec));
   }
   return data;
 }
@@ -320,7 +320,7 @@ std::size_t ConnSocket::write_some(std::string_view data) {
   }
   if (!ec) return n;
   if (ec == asio::error::would_block || ec == asio::error::try_again) return n;
-  throw ConnError("Connection lost: " + reason(ec));
+  throw ConnLost("Connection lost: " + reason(ec));
 }
 
 void ConnSocket::wait_writable(double timeout) {

@@ -64,6 +64,7 @@ MpyError::MpyError(const std::string& message, std::string hint)
 MpyError::~MpyError() = default;
 UsageError::~UsageError() = default;
 ConnError::~ConnError() = default;
+ConnLost::~ConnLost() = default;
 Timeout::~Timeout() = default;
 BoardReset::~BoardReset() = default;
 

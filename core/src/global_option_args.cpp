@@ -27,6 +27,10 @@ std::vector<std::string> global_option_args(const GlobalOptions& g, bool with_bo
   if (!g.tls.verify) a.push_back("--ssl-no-verify");
   if (g.tls.verify && !g.tls.check_hostname) a.push_back("--ssl-no-hostname");
   if (g.no_resume) a.push_back("--no-resume");
+  if (g.retries) {
+    a.push_back("--retries");
+    a.push_back(std::to_string(*g.retries));
+  }
   for (const auto& d : g.plugin_dirs) a.insert(a.end(), {"--plugin-dir", d});
   if (!g.profile.empty() && !g.profile_from_inventory) a.insert(a.end(), {"--profile", g.profile});
   for (const auto& d : g.profile_dirs) a.insert(a.end(), {"--profile-dir", d});

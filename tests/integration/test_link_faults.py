@@ -3,7 +3,8 @@ copied over an old one while the board meets the fault. Whatever happens, every 
 the old or the new version, never anything else; the run either completes or fails with one
 line and the documented exit code; a re-run completes. Noise (up to 1000 ppm): the copy
 completes and says how many frames it sent again. A chip reset: named, and resumed once (or
-not, with --no-resume). The same for `flash write` (block hashes) and a mount's read path."""
+not, with --no-resume). A TCP cut: connected again and resumed (not with --retries 0). The same
+for `flash write` (block hashes) and a mount's read path."""
 import contextlib
 import hashlib
 import os
@@ -160,12 +161,22 @@ def test_pty_cut_fails_cleanly_and_a_rerun_completes(trees, at):
         rerun_completes(b, tmp, old, new)
 
 
-def test_tcp_cut_is_a_lost_connection_and_a_rerun_completes(trees):
+def test_tcp_cut_connects_again_and_the_copy_completes(trees):
     tmp, old, new = trees
     with armed_board(tmp, "--cut-after", "20000") as b:
         r = copy_new(b, tmp, conn=["-a", b.tcp])
+        assert r.returncode == 0, r.stderr
+        assert re.search(r"Connection (lost: .*|closed) during 'cp'; connecting again",
+                         r.stderr.decode()), r.stderr
+        assert check_old_or_new(b, old, new)
+
+
+def test_tcp_cut_without_retries_is_a_lost_connection_and_a_rerun_completes(trees):
+    tmp, old, new = trees
+    with armed_board(tmp, "--cut-after", "20000") as b:
+        r = copy_new(b, tmp, "--retries", "0", conn=["-a", b.tcp])
         assert r.returncode == 3, r.stderr
-        one_error_line(r.stderr)
+        assert re.match(r"mpytool: error: Connection (lost|closed)", one_error_line(r.stderr))
         check_old_or_new(b, old, new)
         rerun_completes(b, tmp, old, new, conn=["-a", b.tcp])
 

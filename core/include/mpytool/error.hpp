@@ -63,6 +63,14 @@ class MPYTOOL_CORE_API ConnError : public MpyError {
   ExitCode exit_code() const noexcept override { return ExitCode::kConnection; }
 };
 
+/// The link broke (a TCP peer closed or reset it, a serial device vanished): the board may be
+/// fine; a new connection may carry on (--retries).
+class MPYTOOL_CORE_API ConnLost : public ConnError {
+ public:
+  using ConnError::ConnError;
+  ~ConnLost() override;
+};
+
 /// The board stayed silent longer than allowed. Derives from ConnError as in the seed.
 class MPYTOOL_CORE_API Timeout : public ConnError {
  public:
