@@ -34,6 +34,19 @@ void print_error(std::ostream& err, bool color, const std::string& message,
   err.flush();
 }
 
+// One line per failure: the board's traceback of the tool's own code (a helper, the agent)
+// is internal, so its last line is said; -d shows the whole text (the library's CmdError).
+std::pair<std::string, std::string> error_text(const MpyError& e) {
+  const auto* c = dynamic_cast<const CmdError*>(&e);
+  const std::string what = e.what();
+  if (!c || what.find('\n') == std::string::npos || logger().should_log(spdlog::level::debug)) {
+    return {what, e.hint()};
+  }
+  const std::string line = c->exception_line();
+  return {"the board raised " + (line.empty() ? std::string("an error") : line),
+          "run with -d for the board's traceback"};
+}
+
 int report_interrupt(std::ostream& err, Output* output) {
   if (output) output->end_progress();
   err << "Interrupted\n";
@@ -123,7 +136,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     }
     if (interrupted()) return report_interrupt(err, output.get());
     if (output) output->end_progress();
-    print_error(err, color, e.what(), e.hint());
+    const auto [message, hint] = error_text(e);
+    print_error(err, color, message, hint);
     return static_cast<int>(e.exit_code());
   } catch (const std::exception& e) {
     if (timed_out()) {

@@ -198,6 +198,25 @@ std::string MpyComm::guard_wrap(std::string_view code, std::string_view args) {
 
 namespace {
 
+// A traceback of guarded code as if it had run by itself: without the wrapper's line and the
+// guard's frame.
+std::string without_guard_frames(const std::string& t) {
+  if (t.find("in _mt_g") == std::string::npos) return t;
+  std::string out;
+  bool first_stdin = true;
+  for (std::size_t p = 0; p < t.size();) {
+    std::size_t e = t.find('\n', p);
+    e = e == std::string::npos ? t.size() : e + 1;
+    const std::string_view line = std::string_view(t).substr(p, e - p);
+    const bool wrapper = first_stdin && line.find("File \"<stdin>\", line 1, in <module>") !=
+                                            std::string_view::npos;
+    if (wrapper) first_stdin = false;
+    if (!wrapper && line.find(", in _mt_g") == std::string_view::npos) out += line;
+    p = e;
+  }
+  return out;
+}
+
 // What a guarded exec that did not run looks like: the guard's mismatch, or the call damaged
 // (a SyntaxError, a misspelt _mt_g, a wrong argument): an error raised before any of the
 // code ran (a traceback without a frame of the exec'd code's top level).
@@ -402,7 +421,7 @@ Bytes MpyComm::guarded(std::string_view code, bool submit_only, bool check,
       return out;
     } catch (const CmdError& e) {
       if (attempt >= kGuardAttempts || !guard_failed(e)) {
-        throw CmdError(std::string(code), e.result(), e.error());
+        throw CmdError(std::string(code), e.result(), without_guard_frames(e.error()));
       }
       // The guard itself is gone (RAM cleared): define it again.
       if (e.error().find("name '_mt_g'") != std::string::npos) guard_defined_ = false;

@@ -629,3 +629,32 @@ BOOST_AUTO_TEST_CASE(guard_wrap_escapes_and_checksums) {
                       ",b'print(\\'a\\\\b\\')\\nx = 1\\x09# \\xc3\\xa9\\x01')");
   BOOST_TEST(MpyComm::guard_wrap("") == "_mt_g(0,b'')");
 }
+
+// Guarded code that did not run (sent again) versus code that ran and raised (the user's or
+// the tool's own error, never run twice): the traceback has a frame of the code's top level.
+BOOST_AUTO_TEST_CASE(guard_failure_is_told_from_an_error_of_the_code) {
+  const auto failed = [](const std::string& traceback) {
+    return MpyComm::is_guard_failure(CmdError("c", "", traceback));
+  };
+  BOOST_TEST(failed("Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, in "
+                    "<module>\r\n  File \"<string>\", line 9, in _mt_g\r\nOSError: (0, 'mpytool "
+                    "guard')\r\n"));
+  BOOST_TEST(failed("Traceback (most recent call last):\r\n  File \"<stdin>\", line 1\r\n"
+                    "SyntaxError: invalid syntax\r\n"));
+  BOOST_TEST(failed("Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, in "
+                    "<module>\r\nNameError: name '_mt_c' isn't defined\r\n"));
+  BOOST_TEST(!failed("Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, in "
+                     "<module>\r\n  File \"<string>\", line 16, in _mt_g\r\n  File \"<string>\", "
+                     "line 1, in <module>\r\nNameError: name 'x' isn't defined\r\n"));
+  BOOST_TEST(!failed("Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, in "
+                     "<module>\r\n  File \"<string>\", line 16, in _mt_g\r\n  File \"<string>\", "
+                     "line 2, in <module>\r\nOSError: [Errno 2] ENOENT\r\n"));
+}
+
+// Long code on a noisy link travels in pieces that name their index; the args go after the
+// literal.
+BOOST_AUTO_TEST_CASE(guard_wrap_takes_extra_arguments) {
+  const auto crc = MpyComm::crc32_of("x=1");
+  BOOST_TEST(MpyComm::guard_wrap("x=1", ",3") == "_mt_g(" + std::to_string(crc) + ",b'x=1',3)");
+  BOOST_TEST(MpyComm::bytes_literal("a'\n\x7f") == "b'a\\'\\n\\x7f'");
+}
