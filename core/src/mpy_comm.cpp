@@ -208,8 +208,8 @@ std::string without_guard_frames(const std::string& t) {
     std::size_t e = t.find('\n', p);
     e = e == std::string::npos ? t.size() : e + 1;
     const std::string_view line = std::string_view(t).substr(p, e - p);
-    const bool wrapper = first_stdin && line.find("File \"<stdin>\", line 1, in <module>") !=
-                                            std::string_view::npos;
+    const bool wrapper =
+        first_stdin && line.find("File \"<stdin>\", line 1, in <module>") != std::string_view::npos;
     if (wrapper) first_stdin = false;
     if (!wrapper && line.find(", in _mt_g") == std::string_view::npos) out += line;
     p = e;
@@ -232,8 +232,9 @@ bool guard_failed(const CmdError& e) {
       return false;
     }
   }
-  return t.find("SyntaxError") != std::string::npos || t.find("NameError") != std::string::npos ||
-         t.find("TypeError") != std::string::npos || t.find("in _mt_g") != std::string::npos;
+  // Whatever else stopped it (a damaged call: SyntaxError, NameError, TypeError; a damaged
+  // bootstrap of the guard: AttributeError) came before any of it ran.
+  return t.find("Traceback") != std::string::npos || t.find("Error") != std::string::npos;
 }
 
 // A guarded answer whose framing or checksum shows damage on the way back; \p ran: the code
@@ -243,8 +244,7 @@ struct AnswerDamaged {
   bool ran = true;
 };
 
-// Asks the guard for the last answer again (kept when short).
-constexpr std::string_view kAnswerAgain = "print(_mt_A,end='')";
+// The guard keeps the last answer when it is short (and which code it was of).
 constexpr std::size_t kAnswerKept = 1024;
 
 // Guarded code this long or longer goes in pieces once the link has damaged something.
@@ -434,22 +434,27 @@ Bytes MpyComm::guarded(std::string_view code, bool submit_only, bool check,
       note_damage("an answer");
       // Code that ran is not run twice: its answer is asked for again.
       if (d.ran && check && damaged_size_ < kAnswerKept) {
-        if (std::optional<Bytes> again = answer_again()) return std::move(*again);
+        if (std::optional<Bytes> again = answer_again(code)) return std::move(*again);
       }
     }
   }
 }
 
-std::optional<Bytes> MpyComm::answer_again() {
+std::optional<Bytes> MpyComm::answer_again(std::string_view code) {
+  // Not a copy of another code's answer: the guard checks the CRC-32 it was kept with (an
+  // answer it does not have, the code did not run after all: "mpytool gone", run it).
+  const std::string ask = fmt::format("_mt_g({},None,0,2)", crc32_of(code));
   for (int attempt = 0; attempt < kGuardAttempts; ++attempt) {
     try {
       tolerant_ = true;
-      Bytes out = checked_answer(plain_exec(guard_wrap(kAnswerAgain, ",0,1"), 5.0, nullptr));
+      Bytes out = checked_answer(plain_exec(ask, 5.0, nullptr));
       tolerant_ = false;
       return out;
     } catch (const CmdError& e) {
       tolerant_ = false;
-      if (!guard_failed(e)) return std::nullopt;
+      if (e.error().find("mpytool gone") != std::string::npos || !guard_failed(e)) {
+        return std::nullopt;
+      }
       note_damage("the request for an answer");
     } catch (const AnswerDamaged&) {
       tolerant_ = false;
@@ -619,6 +624,13 @@ Bytes MpyComm::read_answer(std::string_view code, Seconds timeout) {
     Bytes stdout_text(body.substr(0, m));
     Bytes stderr_text(rest.substr(0, e));
     if (rebooted) board_rebooted();
+    // A byte of stdout turned into \x04: the rest of stdout reads as the traceback.
+    if (!stderr_text.empty() &&
+        (stderr_text.find('\x06') != Bytes::npos ||
+         (stderr_text.find("Trace") == Bytes::npos && stderr_text.find("Error") == Bytes::npos))) {
+      damaged_size_ = buf.size();
+      throw AnswerDamaged{"the answer's framing"};
+    }
     if (!stderr_text.empty()) {
       throw CmdError(std::string(code), std::move(stdout_text), std::move(stderr_text));
     }

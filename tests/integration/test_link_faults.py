@@ -279,3 +279,17 @@ def test_noise_mount_reads_are_right_or_refused(tmp_path):
         assert ["6", "0", "0"] in results, results  # and every read came through
     finally:
         b.stop()
+
+
+def test_noise_download_gets_the_board_files(trees, tmp_path):
+    """Board files copied to the host over a noisy link: the bytes are the board's (the stream
+    gives the files still to come to the text path once a board frame arrives damaged)."""
+    tmp, old, new = trees
+    with armed_board(tmp, "--noise-ppm", "300", "--noise-seed", "3") as b:
+        dst = tmp_path / "back"
+        dst.mkdir()
+        r = run("-p", b.pty, "cp", ":/app/lib/b.bin", ":/app/data.bin", str(dst) + "/",
+                timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert (dst / "b.bin").read_bytes() == old["lib/b.bin"]
+        assert (dst / "data.bin").read_bytes() == old["data.bin"]

@@ -174,7 +174,7 @@ class MPYTOOL_CORE_API MpyComm {
                      const std::function<Bytes(std::string_view)>& send);
   Bytes checked_answer(Bytes out);
   /// The guard's kept copy of the last answer, checked (nullopt: none to be had).
-  std::optional<Bytes> answer_again();
+  std::optional<Bytes> answer_again(std::string_view code);
   Bytes read_answer(std::string_view code, Seconds timeout);
   /// Something guarded arrived damaged: counts it, smaller pieces from now, and clears the way.
   void note_damage(const char* what);

@@ -4,6 +4,8 @@
 // clean. Uploads still go to a temporary name, are verified and then renamed.
 #include <spdlog/fmt/fmt.h>
 
+#include <algorithm>
+
 #include "base64.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/fs/files.hpp"
@@ -126,9 +128,9 @@ std::vector<FileResult> Files::put_text(const std::vector<UploadItem>& items,
 }
 
 std::vector<std::string> Files::get_text(const std::vector<std::string>& remotes,
-                                         TransferObserver* obs, bool keep) {
+                                         TransferObserver* obs, bool keep, int chunk_bytes) {
   const bool can_hash = prepare(mpy_).can_hash;
-  const int chunk = chunk_size();
+  const int normal = chunk_bytes > 0 ? chunk_bytes : chunk_size();
   std::vector<std::string> out;
   for (std::size_t i = 0; i < remotes.size(); ++i) {
     const std::string& path = remotes[i];
@@ -145,8 +147,13 @@ std::vector<std::string> Files::get_text(const std::vector<std::string>& remotes
     try {
       mpy_.comm().exec(fmt::format("_mt_f=open({},'rb')", lit), kFlashTimeout);
       for (;;) {
+        // Small reads once the link has damaged something (each answer must come through
+        // whole); by position, so a read whose answer came damaged may run again.
+        const int chunk =
+            mpy_.comm().guard_resends() > 0 ? std::min(normal, kNoisyTextChunk) : normal;
         const PyValue v = mpy_.comm().exec_eval(
-            fmt::format("_mt_b.b2a_base64(_mt_f.read({}))", chunk), kFlashTimeout);
+            fmt::format("_mt_b.b2a_base64((_mt_f.seek({}),_mt_f.read({}))[1])", data.size(), chunk),
+            kFlashTimeout);
         r.wire_bytes += static_cast<std::int64_t>(v.as_bytes().size());
         stats_.bytes_in += static_cast<std::int64_t>(v.as_bytes().size());
         std::string piece = base64_decode(v.as_bytes());

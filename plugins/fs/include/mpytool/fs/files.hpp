@@ -207,8 +207,11 @@ class MPYTOOL_FS_API Files {
   std::vector<std::string> get_stream(Session& s, const std::vector<std::string>& remotes,
                                       TransferObserver* obs, bool keep);
   std::vector<FileResult> put_text(const std::vector<UploadItem>& items, TransferObserver* obs);
+  /// \p chunk: bytes per read (0: chunk_size()).
   std::vector<std::string> get_text(const std::vector<std::string>& remotes, TransferObserver* obs,
-                                    bool keep);
+                                    bool keep, int chunk = 0);
+  /// Bytes per text read on a link that damages frames.
+  static constexpr int kNoisyTextChunk = 384;
 };
 
 }  // namespace mpytool::fs
