@@ -795,6 +795,7 @@ Bytes MpyComm::paste(std::string_view code, Seconds timeout, const OutputCallbac
       }
     }
     early.clear();
+    Bytes stray;
     while (sent < code.size() && !aborted) {
       while (remaining == 0 || conn_.has_data(0)) {
         char c = next_byte();
@@ -808,6 +809,12 @@ Bytes MpyComm::paste(std::string_view code, Seconds timeout, const OutputCallbac
         } else {
           logger().debug("raw-paste: unexpected byte 0x{:02x} ignored",
                          static_cast<unsigned char>(c));
+          // The chip reset under the paste: its boot text comes instead of window bytes.
+          stray += c;
+          if (stray.size() > 256) stray.erase(0, stray.size() - 256);
+          if (c == ' ' && looks_like_boot(stray) && stray.find(kFriendlyPrompt) != Bytes::npos) {
+            chip_reset();
+          }
         }
       }
       if (aborted) break;

@@ -6,6 +6,7 @@ completes and says how many frames it sent again. A chip reset: named, and resum
 not, with --no-resume). A TCP cut: connected again and resumed (not with --retries 0). The same
 for `flash write` (block hashes) and a mount's read path."""
 import contextlib
+import json
 import hashlib
 import os
 import random
@@ -293,3 +294,22 @@ def test_noise_download_gets_the_board_files(trees, tmp_path):
         assert r.returncode == 0, r.stderr
         assert (dst / "b.bin").read_bytes() == old["lib/b.bin"]
         assert (dst / "data.bin").read_bytes() == old["data.bin"]
+
+
+@pytest.mark.parametrize("at", [5000, 7000])  # the agent's paste; the stream
+def test_reset_mid_ota_write_is_named_and_resumed(tmp_path, at):
+    from test_vboard_ota import make_image
+    (tmp_path / "app.bin").write_bytes(make_image(150000))
+    b = flash_board("--reset-after", str(at))
+    try:
+        r = run("-p", b.pty, "ota", "write", "--no-reset", str(tmp_path / "app.bin"),
+                timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert "the board reset during 'ota write'; resuming" in r.stderr.decode(), r.stderr
+        r = run("-p", b.pty, "ota", "status", "--json")
+        s = json.loads(r.stdout)
+        assert s["boot"] == "ota_1", s
+        ota1 = [x for x in s["slots"] if x["label"] == "ota_1"][0]
+        assert ota1["state"] == "new" and ota1["app"]["version"] == "v9.9.9", ota1
+    finally:
+        b.stop()

@@ -186,6 +186,10 @@ std::unique_ptr<Session> Files::open_session() {
     return s;
   } catch (const Interrupted&) {
     throw;
+  } catch (const BoardReset&) {
+    throw;  // the board rebooted under the start: the command resumes, the stream is fine
+  } catch (const ConnLost&) {
+    throw;
   } catch (const MpyError& e) {
     if (options_.mode == TransferMode::kStream) throw;
     logger().info("binary transfer not available ({}), using the text path", e.what());
