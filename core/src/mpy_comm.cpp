@@ -247,6 +247,15 @@ struct AnswerDamaged {
 // The guard keeps the last answer when it is short (and which code it was of).
 constexpr std::size_t kAnswerKept = 1024;
 
+// Sets a flag for one scope (MpyComm::tolerant_: read_answer() reads this exchange's answer).
+struct Tolerant {
+  bool& flag;
+  explicit Tolerant(bool& f, bool on = true) : flag(f) { flag = on; }
+  ~Tolerant() { flag = false; }
+  Tolerant(const Tolerant&) = delete;
+  Tolerant& operator=(const Tolerant&) = delete;
+};
+
 // Guarded code this long or longer goes in pieces once the link has damaged something.
 constexpr std::size_t kGuardPieceNoisy = 256;
 constexpr int kGuardAttempts = 12;
@@ -305,27 +314,30 @@ void MpyComm::define_guard() {
       "_mt_s={}\nif __import__('ubinascii').crc32(_mt_s)=={}:exec(_mt_s)\n"
       "else:raise OSError(0,'mpytool guard')\ndel _mt_s\n",
       bytes_literal(src), crc32_of(src));
+  send_until_intact(def, "the guard's definition");
+  guard_defined_ = true;
+}
+
+// Sends \p wire, which is safe to run twice (the guard's definition, a kept piece), until it
+// arrives intact and its answer comes back readable; each try counts on the guard's bytes.
+void MpyComm::send_until_intact(std::string_view wire, std::string_view what) {
   for (int attempt = 0;; ++attempt) {
+    guard_bytes_ += static_cast<std::int64_t>(wire.size());
     try {
-      guard_bytes_ += static_cast<std::int64_t>(def.size());
-      tolerant_ = true;
-      plain_exec(def, kSubmitTimeout, nullptr);
-      tolerant_ = false;
-      guard_defined_ = true;
+      const Tolerant scope(tolerant_);
+      plain_exec(wire, kSubmitTimeout, nullptr);
       return;
     } catch (const CmdError& e) {
-      tolerant_ = false;
       if (attempt >= kGuardAttempts || !guard_failed(e)) throw;
-      note_damage("the guard's definition");
+      note_damage(what);
     } catch (const AnswerDamaged& d) {
-      tolerant_ = false;
       if (attempt >= kGuardAttempts) throw MpyError(d.what);
-      note_damage("the answer to the guard's definition");
+      note_damage(fmt::format("the answer to {}", what));
     }
   }
 }
 
-void MpyComm::note_damage(const char* what) {
+void MpyComm::note_damage(std::string_view what) {
   ++guard_resends_;
   guard_piece_ = kGuardPieceNoisy;
   clean_guarded_ = 0;
@@ -368,41 +380,19 @@ Bytes MpyComm::send_guarded(std::string_view code, bool check,
   define_guard();
   const std::string answer = check ? ",0,1" : "";
   std::string wire;
-  std::int64_t on_wire = 0;
   if (code.size() <= guard_piece_) {
     wire = guard_wrap(code, answer);
   } else {
     // Pieces, each kept by the board once it arrived intact, then one call that runs them.
     std::size_t n = 0;
     for (std::size_t at = 0; at < code.size(); at += guard_piece_) {
-      const std::string piece = guard_wrap(code.substr(at, guard_piece_), fmt::format(",{}", ++n));
-      on_wire += static_cast<std::int64_t>(piece.size());
-      for (int attempt = 0;; ++attempt) {
-        try {
-          tolerant_ = true;
-          plain_exec(piece, kSubmitTimeout, nullptr);
-          tolerant_ = false;
-          break;
-        } catch (const CmdError& e) {
-          tolerant_ = false;
-          if (attempt >= kGuardAttempts || !guard_failed(e)) throw;
-          note_damage("a piece of code");
-        } catch (const AnswerDamaged& d) {
-          tolerant_ = false;
-          if (attempt >= kGuardAttempts) throw MpyError(d.what);
-          note_damage("the answer to a piece of code");
-        }
-      }
+      send_until_intact(guard_wrap(code.substr(at, guard_piece_), fmt::format(",{}", ++n)),
+                        "a piece of code");
     }
     wire = fmt::format("_mt_g({},None,{}{})", crc32_of(code), n, check ? ",1" : "");
   }
-  on_wire += static_cast<std::int64_t>(wire.size());
-  guard_bytes_ += on_wire - static_cast<std::int64_t>(code.size());
-  tolerant_ = check;
-  struct Reset {
-    bool& flag;
-    ~Reset() { flag = false; }
-  } reset{tolerant_};
+  guard_bytes_ += static_cast<std::int64_t>(wire.size()) - static_cast<std::int64_t>(code.size());
+  const Tolerant scope(tolerant_, check);
   Bytes out = send(wire);
   return check ? checked_answer(std::move(out)) : out;
 }
@@ -446,18 +436,14 @@ std::optional<Bytes> MpyComm::answer_again(std::string_view code) {
   const std::string ask = fmt::format("_mt_g({},None,0,2)", crc32_of(code));
   for (int attempt = 0; attempt < kGuardAttempts; ++attempt) {
     try {
-      tolerant_ = true;
-      Bytes out = checked_answer(plain_exec(ask, 5.0, nullptr));
-      tolerant_ = false;
-      return out;
+      const Tolerant scope(tolerant_);
+      return checked_answer(plain_exec(ask, 5.0, nullptr));
     } catch (const CmdError& e) {
-      tolerant_ = false;
       if (e.error().find("mpytool gone") != std::string::npos || !guard_failed(e)) {
         return std::nullopt;
       }
       note_damage("the request for an answer");
     } catch (const AnswerDamaged&) {
-      tolerant_ = false;
       note_damage("an answer asked for again");
     }
   }

@@ -177,7 +177,9 @@ class MPYTOOL_CORE_API MpyComm {
   std::optional<Bytes> answer_again(std::string_view code);
   Bytes read_answer(std::string_view code, Seconds timeout);
   /// Something guarded arrived damaged: counts it, smaller pieces from now, and clears the way.
-  void note_damage(const char* what);
+  void note_damage(std::string_view what);
+  /// Sends guard traffic that is safe to run twice until it arrives intact.
+  void send_until_intact(std::string_view wire, std::string_view what);
   /// The board rebooted under a command: forgets its state, throws BoardReset.
   [[noreturn]] void chip_reset();
   void board_rebooted();

@@ -232,23 +232,25 @@ std::vector<std::string> Files::get_many(const std::vector<std::string>& remotes
   // The stream does not resend the board's frames: a link that damaged one gets the files
   // still to come over the text path, in small pieces whose answers the guard checks (and
   // asks for again), read by position so that a piece read twice is the same piece.
-  struct Counting : TransferObserver {
+  // Passes the callbacks on with the caller's indexes (shifted by the files the stream had
+  // done), counting the files done.
+  struct Relay : TransferObserver {
     TransferObserver& inner;
+    std::size_t by = 0;
     std::size_t done = 0;
-    explicit Counting(TransferObserver& o) : inner(o) {}
-    void on_start(std::size_t i, std::int64_t t) override { inner.on_start(i, t); }
+    explicit Relay(TransferObserver& o) : inner(o) {}
+    void on_start(std::size_t i, std::int64_t t) override { inner.on_start(i + by, t); }
     void on_progress(std::size_t i, std::int64_t d, std::int64_t t) override {
-      inner.on_progress(i, d, t);
+      inner.on_progress(i + by, d, t);
     }
     void on_done(std::size_t i, const FileResult& r, const std::string* d) override {
       ++done;
-      inner.on_done(i, r, d);
+      inner.on_done(i + by, r, d);
     }
-  } counting(obs);
+  } relay(obs);
   const std::int64_t skipped = stats_.bytes_skipped;
-  std::vector<std::string> got;
   try {
-    return get_stream(*s, remotes, &counting, keep);
+    return get_stream(*s, remotes, &relay, keep);
   } catch (const MpyError& e) {
     if (dynamic_cast<const ConnError*>(&e) || dynamic_cast<const Interrupted*>(&e) ||
         stats_.bytes_skipped == skipped) {
@@ -258,27 +260,14 @@ std::vector<std::string> Files::get_many(const std::vector<std::string>& remotes
                   e.what());
   }
   s.reset();
-  const std::size_t from = counting.done;
-  // Indexes as the caller knows them: shift the observer by the files already done.
-  struct Shifted : TransferObserver {
-    TransferObserver& inner;
-    std::size_t by;
-    Shifted(TransferObserver& o, std::size_t b) : inner(o), by(b) {}
-    void on_start(std::size_t i, std::int64_t t) override { inner.on_start(i + by, t); }
-    void on_progress(std::size_t i, std::int64_t d, std::int64_t t) override {
-      inner.on_progress(i + by, d, t);
-    }
-    void on_done(std::size_t i, const FileResult& r, const std::string* d) override {
-      inner.on_done(i + by, r, d);
-    }
-  } shifted(obs, from);
-  const std::vector<std::string> rest(remotes.begin() + static_cast<std::ptrdiff_t>(from),
-                                      remotes.end());
   if (keep) {
     // What the stream delivered before is lost with it: fetch everything kept again.
     return get_text(remotes, &obs, keep, kNoisyTextChunk);
   }
-  get_text(rest, &shifted, keep, kNoisyTextChunk);
+  relay.by = relay.done;
+  get_text(std::vector<std::string>(remotes.begin() + static_cast<std::ptrdiff_t>(relay.by),
+                                    remotes.end()),
+           &relay, keep, kNoisyTextChunk);
   return {};
 }
 
