@@ -27,10 +27,13 @@ namespace mpytool::cli {
 
 namespace {
 
+// Messages name board paths and quote board text: printable() keeps control sequences in them
+// from reaching the terminal.
 void print_error(std::ostream& err, bool color, const std::string& message,
                  const std::string& hint) {
-  err << "mpytool: " << (color ? "\033[1;31merror\033[0m" : "error") << ": " << message << "\n";
-  if (!hint.empty()) err << "hint: " << hint << "\n";
+  err << "mpytool: " << (color ? "\033[1;31merror\033[0m" : "error") << ": "
+      << printable(message, LineBreaks::kKeep) << "\n";
+  if (!hint.empty()) err << "hint: " << printable(hint, LineBreaks::kKeep) << "\n";
   err.flush();
 }
 
@@ -76,8 +79,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     auto search_path = plugin_search_path(g1.plugin_dirs);
     auto warn = [&](const std::string& message) {
       if (g1.verbosity > 0) {
-        err << "mpytool: " << (color ? "\033[1;33mwarning\033[0m" : "warning") << ": " << message
-            << "\n";
+        err << "mpytool: " << (color ? "\033[1;33mwarning\033[0m" : "warning") << ": "
+            << printable(message, LineBreaks::kKeep) << "\n";
       }
     };
     plugins.load_directories(search_path, warn);

@@ -1,13 +1,40 @@
 // SPDX-License-Identifier: MIT
 #include "mpytool/log.hpp"
 
+#include <spdlog/sinks/sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 #include <memory>
+#include <string>
+
+#include "mpytool/output.hpp"
 
 namespace mpytool {
 
 namespace {
+
+/// Passes every message on with printable() applied: messages carry board names and board
+/// text (tracebacks, what a board printed), which must not reach the terminal as control
+/// sequences. Line breaks stay (a traceback at -d has several lines).
+class PrintableSink : public spdlog::sinks::sink {
+ public:
+  explicit PrintableSink(std::shared_ptr<spdlog::sinks::sink> inner) : inner_(std::move(inner)) {}
+  void log(const spdlog::details::log_msg& msg) override {
+    const std::string_view payload(msg.payload.data(), msg.payload.size());
+    const std::string safe = printable(payload, LineBreaks::kKeep);
+    spdlog::details::log_msg copy = msg;
+    copy.payload = spdlog::string_view_t(safe.data(), safe.size());
+    inner_->log(copy);
+  }
+  void flush() override { inner_->flush(); }
+  void set_pattern(const std::string& pattern) override { inner_->set_pattern(pattern); }
+  void set_formatter(std::unique_ptr<spdlog::formatter> f) override {
+    inner_->set_formatter(std::move(f));
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::sink> inner_;
+};
 
 struct LoggerState {
   std::shared_ptr<spdlog::sinks::stderr_color_sink_mt> sink;
@@ -28,7 +55,8 @@ LoggerState& state() {
     st.sink->set_color(spdlog::level::info, "\033[1;35m");
     st.sink->set_color(spdlog::level::debug, "\033[1;34m");
     st.sink->set_color(spdlog::level::trace, "\033[1;34m");
-    st.logger = std::make_shared<spdlog::logger>("mpytool", st.sink);
+    st.logger =
+        std::make_shared<spdlog::logger>("mpytool", std::make_shared<PrintableSink>(st.sink));
     st.logger->set_pattern("mpytool: %l: %v");
     st.logger->set_level(spdlog::level::warn);
     return st;

@@ -869,6 +869,132 @@ BOOST_AUTO_TEST_CASE(remote_copy_errors) {
 }
 
 // ------------------------------------------------------------------------------------------------
+// board names
+
+namespace {
+
+// A board that lists what it is told to (whatever the names), for any directory asked.
+class LyingRemote : public RemoteView {
+ public:
+  TreeNode root;
+  std::optional<std::int64_t> stat(std::string_view) override { return -1; }
+  TreeNode tree(std::string_view) override { return root; }
+};
+
+TreeNode file_node(std::string name, std::int64_t size = 1) {
+  return {std::move(name), size, std::nullopt};
+}
+
+TreeNode dir_node(std::string name, std::vector<TreeNode> children) {
+  TreeNode n{std::move(name), 0, std::vector<TreeNode>{}};
+  *n.children = std::move(children);
+  return n;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(board_name_problems) {
+  BOOST_TEST(safe_board_name("a.py"));
+  BOOST_TEST(safe_board_name("..."));
+  BOOST_TEST(safe_board_name(".hidden"));
+  BOOST_TEST(safe_board_name("a..b"));
+  BOOST_TEST(safe_board_name("\x1b[2J"));  // legal, shown escaped
+  BOOST_TEST(safe_board_name("tab\there"));
+  BOOST_TEST(safe_board_name("\xff\xfe"));  // not UTF-8, still one component
+  BOOST_TEST(safe_board_name("caf\xc3\xa9"));
+  BOOST_TEST(std::string(board_name_problem("")) == "empty name");
+  BOOST_TEST(std::string(board_name_problem(".")) == "not a file name");
+  BOOST_TEST(std::string(board_name_problem("..")) == "not a file name");
+  BOOST_TEST(std::string(board_name_problem("../x")) == "contains '/'");
+  BOOST_TEST(std::string(board_name_problem("/etc/passwd")) == "contains '/'");
+  BOOST_TEST(std::string(board_name_problem("a/../../x")) == "contains '/'");
+  BOOST_TEST(std::string(board_name_problem("x/")) == "contains '/'");
+  BOOST_TEST(std::string(board_name_problem(std::string("a\0b", 3))) == "contains NUL");
+  BOOST_TEST(!safe_board_name(std::string(1, '\0')));
+}
+
+BOOST_AUTO_TEST_CASE(refused_message_names_the_directory_and_escapes) {
+  BOOST_TEST(refused_message({"/dir", ".."}) ==
+             "refused board name '..' in ':/dir' (not a file name)");
+  BOOST_TEST(refused_message({"", "../x"}) == "refused board name '../x' in ':.' (contains '/')");
+  BOOST_TEST(refused_message({"/d", std::string("\x1b[2J/\0", 6)}) ==
+             "refused board name '\\x1b[2J/\\x00' in ':/d' (contains '/')");
+  BOOST_TEST(refused_message({"/d", ""}) == "refused board name '' in ':/d' (empty name)");
+}
+
+BOOST_AUTO_TEST_CASE(path_within_is_lexical) {
+  TempCwd tmp;
+  BOOST_TEST(path_within("dest", "dest/a"));
+  BOOST_TEST(path_within("dest/", "dest/a/b"));
+  BOOST_TEST(path_within("dest", "dest"));
+  BOOST_TEST(path_within("dest", "./dest/x/../y"));
+  BOOST_TEST(path_within(".", "a"));
+  BOOST_TEST(path_within(tmp.root() / "dest", "dest/a"));
+  BOOST_TEST(path_within("/", "/etc/passwd"));
+  BOOST_TEST(!path_within("dest", "dest/../x"));
+  BOOST_TEST(!path_within("dest", "dest/a/../../x"));
+  BOOST_TEST(!path_within("dest", "destination/x"));
+  BOOST_TEST(!path_within("dest", "/etc/passwd"));
+  BOOST_TEST(!path_within("dest", "."));
+  BOOST_TEST(!path_within("a/b", "a"));
+  // What std::filesystem does with an absolute name: the join replaces the directory.
+  BOOST_TEST(!path_within("dest", stdfs::path("dest") / "/tmp/abs"));
+}
+
+BOOST_AUTO_TEST_CASE(download_refuses_names_that_leave_the_destination) {
+  TempCwd tmp;
+  LyingRemote r;
+  const std::string esc = "\x1b[2Jesc.txt";
+  r.root = dir_node("/evil", {
+                                 file_node("good.txt", 5),
+                                 file_node("../x"),
+                                 file_node((tmp.root() / "abs.txt").string()),
+                                 file_node("a/../../x"),
+                                 dir_node("..", {file_node("up.txt")}),
+                                 dir_node(".", {file_node("here.txt")}),
+                                 file_node(""),
+                                 file_node(std::string("a\0b", 3)),
+                                 file_node(esc, 3),
+                                 dir_node("sub", {file_node("in.txt", 2), file_node("../../deep")}),
+                                 dir_node("bad/dir", {file_node("pwn.txt")}),
+                             });
+  for (const char* src : {"/evil/", "/evil"}) {
+    const auto plan = plan_download({src}, "dest/", Excludes(), r);
+    const std::string base = std::string(src) == "/evil/" ? "dest" : "dest/evil";
+    BOOST_TEST(pairs(plan) == (Pairs{{"/evil/" + esc, base + "/" + esc},
+                                     {"/evil/good.txt", base + "/good.txt"},
+                                     {"/evil/sub/in.txt", base + "/sub/in.txt"}}),
+               src);
+    BOOST_TEST(plan.dirs == (Strings{base, base + "/sub"}), src);
+    for (const auto& f : plan.files) {
+      BOOST_TEST(f.root == base);
+      BOOST_TEST(path_within(f.root, f.dst));
+    }
+    std::vector<std::string> refused;
+    for (const auto& x : plan.refused) refused.push_back(x.dir + " | " + x.name);
+    BOOST_TEST(refused == (Strings{"/evil | ../x", "/evil | " + (tmp.root() / "abs.txt").string(),
+                                   "/evil | a/../../x", "/evil | ..", "/evil | .", "/evil | ",
+                                   "/evil | " + std::string("a\0b", 3), "/evil | bad/dir",
+                                   "/evil/sub | ../../deep"}),
+               src);
+  }
+  // Nothing was created by planning.
+  BOOST_TEST(stdfs::is_empty(tmp.root()));
+}
+
+BOOST_AUTO_TEST_CASE(download_of_a_good_tree_refuses_nothing) {
+  TempCwd tmp;
+  FakeRemote r;
+  make_remote_tree(r, "/dir");
+  const auto plan = plan_download({"/dir/"}, "folder/", Excludes(), r);
+  BOOST_TEST(plan.refused.empty());
+  for (const auto& f : plan.files) BOOST_TEST(f.root == "folder");
+  // A single file keeps no root: its name is the user's.
+  r.add_file("/f.py", 3);
+  BOOST_TEST(plan_download({"/f.py"}, "out/", Excludes(), r).files.at(0).root.empty());
+}
+
+// ------------------------------------------------------------------------------------------------
 // display
 
 BOOST_AUTO_TEST_CASE(display_local_relative_or_absolute) {

@@ -117,6 +117,47 @@ BOOST_AUTO_TEST_CASE(want_color_rules) {
   ::unsetenv("NO_COLOR");
 }
 
+BOOST_AUTO_TEST_CASE(printable_escapes_what_a_terminal_acts_on) {
+  using mpytool::LineBreaks;
+  using mpytool::printable;
+  BOOST_TEST(printable("plain name.py") == "plain name.py");
+  BOOST_TEST(printable("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") ==
+             "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");  // UTF-8 stays
+  BOOST_TEST(printable("\x1b[2J") == "\\x1b[2J");
+  BOOST_TEST(printable("a\rb\nc\td") == "a\\rb\\nc\\td");
+  BOOST_TEST(printable(std::string("a\0b\x07\x7f", 5)) == "a\\x00b\\x07\\x7f");
+  BOOST_TEST(printable("\xff\xc3") == "\\xff\\xc3");           // invalid UTF-8, cut short
+  BOOST_TEST(printable("\xc0\xaf") == "\\xc0\\xaf");           // overlong '/'
+  BOOST_TEST(printable("\xed\xa0\x80") == "\\xed\\xa0\\x80");  // a surrogate
+  BOOST_TEST(printable("\x9b"
+                       "31m") ==
+             "\\x9b"
+             "31m");  // a lone C1 byte
+  BOOST_TEST(printable("\xc2\x9b"
+                       "31m") ==
+             "\\u009b"
+             "31m");  // C1 CSI as UTF-8
+  BOOST_TEST(printable("\xe2\x80\xae"
+                       "txt") ==
+             "\\u202e"
+             "txt");                                      // right-to-left override
+  BOOST_TEST(printable("\xe2\x80\xa8") == "\\u2028");     // line separator
+  BOOST_TEST(printable("back\\slash") == "back\\slash");  // stays
+  const std::string messy = std::string("\x1b]0;x\x07\r\n\xff\xc2\x85\0", 12);
+  BOOST_TEST(printable(printable(messy)) == printable(messy));
+  // Messages of several lines keep their breaks, not the rest.
+  BOOST_TEST(printable("a\nb\r\n\tc\rd\x1b", LineBreaks::kKeep) == "a\nb\r\n\tc\\rd\\x1b");
+}
+
+BOOST_AUTO_TEST_CASE(stderr_lines_are_printable) {
+  std::ostringstream out, err;
+  Output o(out, err, 1, false, true);
+  o.verbose(1, "name \x1b[2J\nnext");
+  o.progress(1, "p \x1b[31m\r");
+  o.end_progress();
+  BOOST_TEST(err.str() == "name \\x1b[2J\nnext\n\rp \\x1b[31m\\r\n");
+}
+
 BOOST_AUTO_TEST_CASE(version_is_set) {
   BOOST_TEST(std::string(mpytool::version_string()).size() >= 5u);
 }

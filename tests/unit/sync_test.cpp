@@ -97,4 +97,39 @@ BOOST_AUTO_TEST_CASE(file_against_directory) {
   BOOST_TEST(plan_text(p) == "-x/a.py -x/ +x ");
 }
 
+BOOST_AUTO_TEST_CASE(board_names_that_leave_dst_are_never_planned) {
+  using mpytool::fs::RefusedName;
+  using mpytool::fs::TreeNode;
+  auto file = [](std::string n, std::int64_t z = 1) { return TreeNode{std::move(n), z, {}}; };
+  auto dir = [](std::string n, std::vector<TreeNode> kids) {
+    return TreeNode{std::move(n), 0, std::move(kids)};
+  };
+  // What a lying board lists under :/app.
+  const TreeNode root = dir("/app", {
+                                        file("main.py", 3),
+                                        file("../boot.py"),
+                                        file("/etc/x"),
+                                        dir("..", {file("y")}),
+                                        file("."),
+                                        file(""),
+                                        file(std::string("a\0b", 3)),
+                                        dir("old", {file("o.py", 2), file("../../z")}),
+                                        dir("stale", {file("s.py", 2)}),
+                                    });
+  std::vector<RefusedName> refused;
+  const auto board = mpytool::fs::flatten_board_tree(root, "/app", refused);
+  std::string listed;
+  for (const auto& e : board) listed += e.rel + (e.holds_refused ? "! " : " ");
+  BOOST_TEST(listed == "main.py old! old/o.py stale stale/s.py ");
+  std::string names;
+  for (const auto& r : refused) names += r.dir + ":" + r.name + " ";
+  BOOST_TEST(names == "/app:../boot.py /app:/etc/x /app:.. /app:. /app: /app:" +
+                          std::string("a\0b", 3) + " /app/old:../../z ");
+  // Nothing local: --delete removes what is known, keeps the directory that held a refused
+  // name (its file goes, the directory stays), and never names a path with '..'.
+  const auto p = plan_sync({}, board, {}, true, {});
+  BOOST_TEST(plan_text(p) == "-old/o.py -stale/s.py -main.py -stale/ ");
+  for (const auto& a : p.actions) BOOST_TEST(a.rel.find("..") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -70,4 +70,21 @@ class MPYTOOL_CORE_API Output {
 /// The seed's format_size(): "23B", "1.00K", "97.7K", "142K", "1.38M".
 MPYTOOL_CORE_API std::string format_size(double bytes);
 
+/// How printable() treats line breaks.
+enum class LineBreaks {
+  kEscape,  ///< '\n' becomes "\\n" (one name, one line of a listing)
+  kKeep     ///< '\n', "\r\n" and '\t' pass (a message of several lines, a traceback)
+};
+
+/// \p text made safe to show on a terminal, for names and messages that come from a board (or
+/// anything else not under the user's control): valid UTF-8 that prints stays as it is; C0
+/// controls and DEL become "\\t", "\\n", "\\r" or "\\xNN" (ESC is "\\x1b"), a byte that is not
+/// part of valid UTF-8 becomes "\\xNN", and the code points a terminal may act on or that
+/// reorder or break lines (C1 controls U+0080..U+009F, U+2028, U+2029, the bidirectional
+/// embeddings, overrides and isolates U+202A..U+202E, U+2066..U+2069) become "\\uXXXX". A
+/// backslash stays a backslash (the result is for people; --json output is exact), so the
+/// function is idempotent: printable(printable(x)) == printable(x).
+MPYTOOL_CORE_API std::string printable(std::string_view text,
+                                       LineBreaks breaks = LineBreaks::kEscape);
+
 }  // namespace mpytool

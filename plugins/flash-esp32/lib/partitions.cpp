@@ -57,14 +57,15 @@ std::string format_table(const PartitionTable& t) {
     std::vector<std::string> flags;
     if (p.encrypted) flags.push_back("enc");
     if (p.running) flags.push_back("running");
-    out += fmt::format("{:<12} {:<8} {:<10} {:>#10x} {:>10} {:>8} {:<12} {}", p.label,
+    // Labels come from the board's partition table: control characters are shown escaped.
+    out += fmt::format("{:<12} {:<8} {:<10} {:>#10x} {:>10} {:>8} {:<12} {}", printable(p.label),
                        type_name(p.type), subtype_name(p.type, p.subtype), p.offset,
                        format_size(p.size), block, fs, fmt::join(flags, ", "));
     while (!out.empty() && out.back() == ' ') out.pop_back();
     out += "\n";
   }
-  if (!t.boot.empty()) out += "\nBoot partition: " + t.boot + "\n";
-  if (!t.next.empty()) out += "Next OTA:       " + t.next + "\n";
+  if (!t.boot.empty()) out += "\nBoot partition: " + printable(t.boot) + "\n";
+  if (!t.next.empty()) out += "Next OTA:       " + printable(t.next) + "\n";
   return out;
 }
 

@@ -30,7 +30,12 @@ class PathsCommand : public Command {
       Mpy& mpy = ctx.mpy();
       mpy.comm().enter_raw_repl();
       Files files(mpy, transfer_options(ctx.globals()));
-      for (const Entry& e : files.ls(path)) text += e.name + (e.is_dir() ? "/\n" : "\n");
+      for (const Entry& e : files.ls(path)) {
+        // One name a line for a shell: names that are not plain file names, or that a shell
+        // would get wrong (control characters, line breaks), are left out.
+        if (!safe_board_name(e.name) || printable(e.name) != e.name) continue;
+        text += e.name + (e.is_dir() ? "/\n" : "\n");
+      }
     } catch (const Interrupted&) {
       throw;
     } catch (const MpyError&) {

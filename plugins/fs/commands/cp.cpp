@@ -18,6 +18,7 @@
 #include "mpytool/error.hpp"
 #include "mpytool/fs/hash.hpp"
 #include "mpytool/fs/progress.hpp"
+#include "mpytool/log.hpp"
 #include "mpytool/mpy_cross.hpp"
 
 namespace mpytool::fs {
@@ -75,6 +76,7 @@ void write_local(const std::string& dst, const std::string& data) {
 struct Job {
   std::string src;          ///< local path, or board path (remote_src)
   std::string dst;          ///< board path (upload, board-to-board) or local path (download)
+  std::string root;         ///< downloads of a directory: the local directory dst stays in
   bool remote_src = false;  ///< the source is on the board
   std::int64_t size = 0;
   std::string data;     ///< content to upload
@@ -94,8 +96,9 @@ class Reporter {
     for (const auto& j : jobs) {
       const bool src_remote = j.remote_src;
       const bool dst_remote = upload;
-      items_.push_back({src_remote ? ":" + j.src : display_local(j.src),
-                        dst_remote ? ":" + j.dst : display_local(j.dst), j.size});
+      // Board names are shown escaped (and measured so) in every line.
+      items_.push_back({printable(src_remote ? ":" + j.src : display_local(j.src)),
+                        printable(dst_remote ? ":" + j.dst : display_local(j.dst)), j.size});
     }
     layout_ = make_layout(items_);
   }
@@ -273,8 +276,13 @@ class CpCommand : public Command {
     } else {
       std::vector<std::string> remote;
       for (const auto& s : sources) remote.push_back(s.path);
-      add_plan(plan_download(remote, dest.path, excludes, view), true, jobs, dirs);
+      const CopyPlan plan = plan_download(remote, dest.path, excludes, view);
+      add_plan(plan, true, jobs, dirs);
+      refused_ = plan.refused;
     }
+    // Names the board listed that would lead outside the destination: one warning each; the
+    // rest is copied, and the command fails at the end.
+    for (const auto& r : refused_) logger().warn("{}", refused_message(r));
 
     Output& out = ctx.out();
     if (out.verbosity() >= 2) {
@@ -295,6 +303,7 @@ class CpCommand : public Command {
     summary.round_trips = files.stats().round_trips;
     summary.frames_resent = files.stats().frames_resent;
     summary.transfer = files.transfer_path();
+    for (const auto& r : refused_) summary.refused.emplace_back(r.dir, r.name);
     summary.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::vector<CopyRecord> records;
@@ -319,6 +328,12 @@ class CpCommand : public Command {
       out.out() << format_json_summary(summary, records) << '\n';
       out.out().flush();
     }
+    if (!refused_.empty()) {
+      const std::size_t n = refused_.size();
+      throw DeviceError(fmt::format(
+          "{} name{} listed by the board {} refused (not plain file names) and not copied", n,
+          n == 1 ? "" : "s", n == 1 ? "was" : "were"));
+    }
     return 0;
   }
 
@@ -329,6 +344,7 @@ class CpCommand : public Command {
       Job j;
       j.src = f.src;
       j.dst = f.dst;
+      j.root = f.root;
       j.size = f.size;
       j.remote_src = remote_src;
       jobs.push_back(std::move(j));
@@ -468,6 +484,14 @@ class CpCommand : public Command {
 
   void download(Files& files, std::vector<Job>& jobs, const std::vector<std::string>& dirs,
                 Reporter& reporter) {
+    // The last defence before anything is written: a path made of board names stays in the
+    // directory it belongs in (the planner refused the names that would not).
+    for (const Job& j : jobs) {
+      if (!j.root.empty() && !path_within(j.root, j.dst)) {
+        throw MpyError(
+            fmt::format("refusing to write '{}': it is outside '{}'", printable(j.dst), j.root));
+      }
+    }
     for (const auto& d : dirs) {
       std::error_code ec;
       stdfs::create_directories(d, ec);
@@ -511,6 +535,7 @@ class CpCommand : public Command {
 
   bool force_ = false;
   bool json_ = false;
+  std::vector<RefusedName> refused_;
 };
 
 }  // namespace

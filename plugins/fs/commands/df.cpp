@@ -49,13 +49,14 @@ class DfCommand : public Command {
       text += "]\n";
     } else {
       std::size_t width = 5;  // "Mount"
-      for (const auto& f : all) width = std::max(width, f.mount.size());
+      for (const auto& f : all) width = std::max(width, printable(f.mount).size());
       text = fmt::format("{:<{}} {:>8} {:>8} {:>8} {:>5}\n", "Mount", width, "Size", "Used",
                          "Avail", "Use%");
       for (const auto& f : all) {
         const std::int64_t used = f.total - f.free;
-        text += fmt::format("{:<{}} {:>8} {:>8} {:>8} {:>4}%\n", f.mount, width, size_text(f.total),
-                            size_text(used), size_text(f.free), use_percent(used, f.total));
+        text += fmt::format("{:<{}} {:>8} {:>8} {:>8} {:>4}%\n", printable(f.mount), width,
+                            size_text(f.total), size_text(used), size_text(f.free),
+                            use_percent(used, f.total));
       }
     }
     ctx.out().data(text);

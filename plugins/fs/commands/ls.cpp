@@ -41,12 +41,14 @@ class LsCommand : public Command {
     } else {
       const bool quiet = ctx.out().verbosity() < 1;
       for (const Entry& e : entries) {
+        // Names come from the board: control characters are shown escaped.
+        const std::string name = printable(e.name);
         if (quiet) {
-          text += e.is_dir() ? e.name + "/\n" : e.name + "\n";
+          text += e.is_dir() ? name + "/\n" : name + "\n";
         } else if (e.is_dir()) {
-          text += fmt::format("{:9} {}/\n", "", e.name);
+          text += fmt::format("{:9} {}/\n", "", name);
         } else {
-          text += fmt::format("{:>9} {}\n", format_size(static_cast<double>(*e.size)), e.name);
+          text += fmt::format("{:>9} {}\n", format_size(static_cast<double>(*e.size)), name);
         }
       }
     }

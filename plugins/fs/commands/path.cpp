@@ -35,7 +35,9 @@ class PathCommand : public Command {
     Mpy& mpy = ctx.mpy();
     if (paths.empty()) {
       std::string line;
-      for (const auto& p : mpy.get_sys_path()) line += (line.empty() ? ":" : " :") + p;
+      for (const auto& p : mpy.get_sys_path()) {
+        line += (line.empty() ? ":" : " :") + printable(p);
+      }
       ctx.out().data(line + "\n");
       return 0;
     }

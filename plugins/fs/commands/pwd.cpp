@@ -21,7 +21,7 @@ class PwdCommand : public Command {
   int run(CommandContext& ctx, const ParsedArgs&) override {
     const std::string cwd = ctx.mpy().getcwd();
     ctx.out().verbose(1, "PWD");
-    ctx.out().data(cwd + "\n");
+    ctx.out().data(printable(cwd) + "\n");
     return 0;
   }
 };

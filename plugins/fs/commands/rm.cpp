@@ -3,6 +3,8 @@
 // inside (reference §1.4).
 #include "command_support.hpp"
 #include "commands.hpp"
+#include "mpytool/error.hpp"
+#include "mpytool/log.hpp"
 
 namespace mpytool::fs {
 namespace {
@@ -24,6 +26,7 @@ class RmCommand : public Command {
     std::vector<std::string> paths;
     for (const auto& arg : args.positionals()) paths.push_back(require_remote("rm", arg));
     Files files(ctx.mpy(), transfer_options(ctx.globals()));
+    std::vector<RefusedName> refused;
     for (const auto& path : paths) {
       if (!remote_dir_dest(path)) {
         ctx.out().verbose(1, "RM: " + path);
@@ -33,9 +36,20 @@ class RmCommand : public Command {
       ctx.out().verbose(1, "RM contents: " + (path.empty() ? std::string("CWD") : path));
       const std::string dir = strip_trailing_slash(path);
       for (const Entry& e : files.ls(dir)) {
-        ctx.out().verbose(1, "  " + e.name);
+        // A name that is not a plain file name would lead outside the directory ("..").
+        if (!safe_board_name(e.name)) {
+          refused.push_back({dir, e.name});
+          logger().warn("{}", refused_message(refused.back()));
+          continue;
+        }
+        ctx.out().verbose(1, "  " + printable(e.name));
         files.remove(join_remote(dir, e.name));
       }
+    }
+    if (!refused.empty()) {
+      const std::size_t n = refused.size();
+      throw DeviceError(fmt::format("{} name{} listed by the board {} refused and not deleted", n,
+                                    n == 1 ? "" : "s", n == 1 ? "was" : "were"));
     }
     return 0;
   }

@@ -17,6 +17,7 @@
 #include "mpytool/fs/sync_plan.hpp"
 #include "mpytool/host_file.hpp"
 #include "mpytool/json.hpp"
+#include "mpytool/log.hpp"
 
 namespace mpytool::fs {
 namespace {
@@ -43,28 +44,19 @@ std::vector<SyncEntry> local_entries(const stdfs::path& root, const Excludes& ex
       continue;
     }
     if (dir) {
-      out.push_back({rel, true, 0});
+      out.push_back({rel, true, 0, false});
     } else if (it->is_regular_file(ec)) {
-      out.push_back({rel, false, static_cast<std::int64_t>(it->file_size(ec))});
+      out.push_back({rel, false, static_cast<std::int64_t>(it->file_size(ec)), false});
     }
   }
   return out;
-}
-
-/// A board tree flattened to paths relative to its root.
-void flatten(const TreeNode& node, const std::string& prefix, std::vector<SyncEntry>& out) {
-  for (const auto& c : node.children.value_or(std::vector<TreeNode>{})) {
-    const std::string rel = prefix.empty() ? c.name : prefix + "/" + c.name;
-    out.push_back({rel, c.is_dir(), c.is_dir() ? 0 : c.size});
-    if (c.is_dir()) flatten(c, rel, out);
-  }
 }
 
 class Progress : public TransferObserver {
  public:
   Progress(Output& out, std::vector<std::string> names) : out_(out), names_(std::move(names)) {}
   void on_progress(std::size_t i, std::int64_t done, std::int64_t total) override {
-    out_.progress(1, fmt::format("[{}/{}] {} {}%", i + 1, names_.size(), names_.at(i),
+    out_.progress(1, fmt::format("[{}/{}] {} {}%", i + 1, names_.size(), printable(names_.at(i)),
                                  total > 0 ? done * 100 / total : 100));
   }
 
@@ -128,9 +120,13 @@ class SyncCommand : public Command {
     const std::vector<SyncEntry> here = local_entries(local, excludes, ignore);
 
     std::vector<SyncEntry> there;
+    std::vector<RefusedName> refused;
     const std::optional<std::int64_t> st = files.stat(dst);
     if (st && *st >= 0) throw UsageError(fmt::format("sync: :{} is a file on the board", dst));
-    if (st) flatten(files.tree(dst), "", there);
+    if (st) there = flatten_board_tree(files.tree(dst), dst, refused);
+    // Names the board listed that are not plain file names: never compared, never deleted (nor
+    // the directories holding them); the sync goes on and fails at the end.
+    for (const auto& r : refused) logger().warn("{}", refused_message(r));
 
     // Same-size files on both sides: one round trip says which hold the same content.
     std::map<std::string, const SyncEntry*> board_files;
@@ -178,24 +174,36 @@ class SyncCommand : public Command {
         rows.push_back(fmt::format(R"({{"op":"{}","path":{},"dir":{},"size":{}}})", a.word(),
                                    json_quote(shown), a.is_dir ? "true" : "false", a.size));
       } else if (dry || a.op != Op::kUnchanged || out.verbosity() >= 2) {
-        out.out() << a.sign() << " " << shown << "\n";
+        out.out() << a.sign() << " " << printable(shown) << "\n";
       }
     }
     const std::size_t added = plan.count(Op::kAdd), updated = plan.count(Op::kUpdate),
                       deleted = plan.count(Op::kDelete), unchanged = plan.count(Op::kUnchanged);
     if (json) {
+      std::vector<std::string> names;
+      for (const auto& r : refused) {
+        names.push_back(
+            fmt::format(R"({{"dir":{},"name":{}}})", json_quote(":" + r.dir), json_quote(r.name)));
+      }
       out.out() << fmt::format(
           R"({{"dry_run":{},"destination":{},"plan":[{}],"added":{},"updated":{},"deleted":{},)"
-          R"("unchanged":{}}})"
+          R"("unchanged":{}{}}})"
           "\n",
           dry ? "true" : "false", json_quote(":" + dst), fmt::join(rows, ","), added, updated,
-          deleted, unchanged);
+          deleted, unchanged,
+          names.empty() ? std::string() : fmt::format(R"(,"refused":[{}])", fmt::join(names, ",")));
     }
     out.out().flush();
     out.verbose(1, fmt::format("sync: {} {}, {} {}, {} {}, {} unchanged{}", added,
                                dry ? "to add" : "added", updated, dry ? "to update" : "updated",
                                deleted, dry ? "to delete" : "deleted", unchanged,
                                dry ? " (dry run: nothing changed)" : ""));
+    if (!refused.empty()) {
+      const std::size_t n = refused.size();
+      throw DeviceError(fmt::format(
+          "sync: {} name{} listed by the board under :{} {} refused (not plain file names)", n,
+          n == 1 ? "" : "s", dst, n == 1 ? "was" : "were"));
+    }
     if (!dry && added + updated + deleted == 0) ctx.note_outcome("unchanged");
     return 0;
   }

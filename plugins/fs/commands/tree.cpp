@@ -23,7 +23,7 @@ void add_children(std::string& out, bool quiet, const TreeNode& node, const std:
     const TreeNode& c = children[i];
     const bool last = i + 1 == children.size();
     add_line(out, quiet, c.size,
-             prefix + (last ? "└─ " : "├─ ") + c.name + (c.is_dir() ? "/" : ""));
+             prefix + (last ? "└─ " : "├─ ") + printable(c.name) + (c.is_dir() ? "/" : ""));
     if (c.is_dir()) add_children(out, quiet, c, prefix + (last ? "   " : "│  "));
   }
 }
@@ -76,7 +76,7 @@ class TreeCommand : public Command {
       } else if (root.name == "/") {
         name = "/";
       } else {
-        name = root.name + (root.is_dir() ? "/" : "");
+        name = printable(root.name) + (root.is_dir() ? "/" : "");
       }
       add_line(text, quiet, root.size, name);
       if (root.is_dir()) add_children(text, quiet, root, "");

@@ -7,11 +7,13 @@
 
 #include <algorithm>
 #include <climits>
+#include <iterator>
 #include <map>
 #include <set>
 #include <system_error>
 
 #include "mpytool/error.hpp"
+#include "mpytool/output.hpp"
 #include "mpytool/size_arg.hpp"
 
 namespace mpytool::fs {
@@ -254,7 +256,7 @@ void walk_local(const std::string& src, const std::string& dst, const Excludes& 
     if (stdfs::is_directory(st)) {
       subdirs.push_back(name);
     } else if (stdfs::is_regular_file(st)) {
-      plan.files.push_back({path, join_remote(dst, name), local_size(path)});
+      plan.files.push_back({path, join_remote(dst, name), local_size(path), {}});
     } else if (st.type() == stdfs::file_type::not_found) {
       throw UsageError(fmt::format("Source not found: {}", path));  // a dangling symlink
     } else {
@@ -287,27 +289,38 @@ void require_local_parent(const std::string& parent, DirList& dirs) {
   }
 }
 
-// Walks a remote tree: files (sorted) then subdirectories (sorted), depth first.
+// Walks a remote tree: files (sorted) then subdirectories (sorted), depth first. Names that are
+// not plain file names are refused with what is below them; \p root is the local directory
+// every path must stay in.
 void walk_remote(const TreeNode& node, const std::string& src, const std::string& dst,
-                 const Excludes& excludes, CopyPlan& plan, DirList& dirs) {
+                 const std::string& root, const Excludes& excludes, CopyPlan& plan, DirList& dirs) {
+  if (!path_within(root, dst)) {
+    throw MpyError(
+        fmt::format("refusing to create '{}': it is outside '{}'", printable(dst), root));
+  }
   check_local_dir(dst);
   dirs.add(dst);
   if (!node.children) return;
   std::vector<const TreeNode*> kids;
   for (const auto& child : *node.children) {
-    if (!excludes.excluded(child.name)) kids.push_back(&child);
+    if (!safe_board_name(child.name)) {
+      plan.refused.push_back({src, child.name});
+    } else if (!excludes.excluded(child.name)) {
+      kids.push_back(&child);
+    }
   }
   std::sort(kids.begin(), kids.end(),
             [](const TreeNode* a, const TreeNode* b) { return a->name < b->name; });
   for (const auto* kid : kids) {
     if (!kid->is_dir()) {
-      plan.files.push_back({join_remote(src, kid->name), local_join(dst, kid->name), kid->size});
+      plan.files.push_back(
+          {join_remote(src, kid->name), local_join(dst, kid->name), kid->size, root});
     }
   }
   for (const auto* kid : kids) {
     if (kid->is_dir()) {
-      walk_remote(*kid, join_remote(src, kid->name), local_join(dst, kid->name), excludes, plan,
-                  dirs);
+      walk_remote(*kid, join_remote(src, kid->name), local_join(dst, kid->name), root, excludes,
+                  plan, dirs);
     }
   }
 }
@@ -371,6 +384,50 @@ std::string strip_trailing_slash(std::string_view path) {
   std::size_t n = path.size();
   while (n > 1 && path[n - 1] == '/') --n;
   return std::string(path.substr(0, n));
+}
+
+// -------------------------------------------------------------------------------------------------
+// Board names
+
+const char* board_name_problem(std::string_view name) noexcept {
+  if (name.empty()) return "empty name";
+  if (name == "." || name == "..") return "not a file name";
+  if (name.find('/') != std::string_view::npos) return "contains '/'";
+  if (name.find('\0') != std::string_view::npos) return "contains NUL";
+#ifdef _WIN32
+  // Separators and drive letters of the host.
+  if (name.find('\\') != std::string_view::npos) return "contains '\\'";
+  if (name.find(':') != std::string_view::npos) return "contains ':'";
+#endif
+  return nullptr;
+}
+
+bool safe_board_name(std::string_view name) noexcept { return board_name_problem(name) == nullptr; }
+
+std::string refused_message(const RefusedName& refused) {
+  const char* problem = board_name_problem(refused.name);
+  return fmt::format("refused board name '{}' in ':{}' ({})", printable(refused.name),
+                     printable(refused.dir.empty() ? std::string(".") : refused.dir),
+                     problem ? problem : "not a plain file name");
+}
+
+bool path_within(const stdfs::path& root, const stdfs::path& path) {
+  std::error_code ec;
+  stdfs::path cwd = stdfs::current_path(ec);
+  if (ec) cwd = "/";
+  const auto absolute = [&](const stdfs::path& p) {
+    return (p.is_absolute() ? p : cwd / p).lexically_normal();
+  };
+  const stdfs::path r = absolute(root);
+  const stdfs::path p = absolute(path);
+  auto ri = r.begin();
+  auto pi = p.begin();
+  for (; ri != r.end(); ++ri, ++pi) {
+    // lexically_normal keeps a trailing separator as an empty last element.
+    if (ri->empty() && std::next(ri) == r.end()) break;
+    if (pi == p.end() || *ri != *pi) return false;
+  }
+  return true;
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -470,7 +527,7 @@ CopyPlan plan_upload(const std::vector<std::string>& sources, std::string_view d
       walk_local(src, root, excludes, plan, dirs, stack);
     } else {
       const std::string dst = remote_file_dest(name, dest, dest_is_dir, stat, dirs);
-      plan.files.push_back({src, dst, local_size(src)});
+      plan.files.push_back({src, dst, local_size(src), {}});
     }
   }
   return plan;
@@ -518,11 +575,11 @@ CopyPlan plan_download(const std::vector<std::string>& sources, std::string_view
       } else {
         root = local_join(dest_dir, name);
       }
-      walk_remote(remote.tree(src), src, root, excludes, plan, dirs);
+      walk_remote(remote.tree(src), src, root, root, excludes, plan, dirs);
     } else {
       const std::string dst = dest_is_dir ? local_join(dest_dir, name) : dest_str;
       require_local_parent(local_parent(dst), dirs);
-      plan.files.push_back({src, dst, kinds[i]});
+      plan.files.push_back({src, dst, kinds[i], {}});
     }
   }
   return plan;
@@ -556,7 +613,7 @@ CopyPlan plan_remote_copy(const std::vector<std::string>& sources, std::string_v
   for (std::size_t i = 0; i < sources.size(); ++i) {
     const std::string dst =
         remote_file_dest(remote_basename(sources[i]), dest, dest_is_dir, stat, dirs);
-    plan.files.push_back({sources[i], dst, sizes[i]});
+    plan.files.push_back({sources[i], dst, sizes[i], {}});
   }
   return plan;
 }

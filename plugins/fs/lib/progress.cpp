@@ -139,11 +139,21 @@ std::string format_json_summary(const CopySummary& s, const std::vector<CopyReco
         json_quote(item.src), json_quote(item.dst), item.size,
         item.unchanged ? "unchanged" : "transferred", fmt::join(enc, ","), item.wire_bytes));
   }
+  std::string refused;
+  if (!s.refused.empty()) {
+    std::vector<std::string> names;
+    for (const auto& [dir, name] : s.refused) {
+      names.push_back(
+          fmt::format(R"({{"dir":{},"name":{}}})", json_quote(":" + dir), json_quote(name)));
+    }
+    refused = fmt::format(R"("refused":[{}],)", fmt::join(names, ","));
+  }
   return fmt::format(R"({{"files":{},"transferred":{},"unchanged":{},"bytes":{},"total_bytes":{},)"
                      R"("wire_bytes":{},"seconds":{:.3f},"round_trips":{},"transfer":{},)"
-                     R"("items":[{}]}})",
+                     R"({}"items":[{}]}})",
                      items.size(), s.transferred, s.unchanged, s.bytes, s.total_bytes, s.wire_bytes,
-                     s.seconds, s.round_trips, json_quote(s.transfer), fmt::join(rows, ","));
+                     s.seconds, s.round_trips, json_quote(s.transfer), refused,
+                     fmt::join(rows, ","));
 }
 
 }  // namespace mpytool::fs

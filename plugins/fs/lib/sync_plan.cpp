@@ -43,6 +43,40 @@ std::size_t SyncPlan::count(SyncAction::Op op) const {
                                                 [op](const SyncAction& a) { return a.op == op; }));
 }
 
+namespace {
+
+// Appends the entries below \p node; true when a refused name was met at any depth.
+bool flatten(const TreeNode& node, const std::string& prefix, const std::string& root,
+             std::vector<SyncEntry>& out, std::vector<RefusedName>& refused) {
+  bool tainted = false;
+  for (const auto& c : node.children.value_or(std::vector<TreeNode>{})) {
+    if (!safe_board_name(c.name)) {
+      refused.push_back({join_remote(root, prefix), c.name});
+      tainted = true;
+      continue;
+    }
+    const std::string rel = prefix.empty() ? c.name : prefix + "/" + c.name;
+    out.push_back({rel, c.is_dir(), c.is_dir() ? 0 : c.size, false});
+    if (c.is_dir()) {
+      const std::size_t at = out.size() - 1;
+      if (flatten(c, rel, root, out, refused)) {
+        out[at].holds_refused = true;
+        tainted = true;
+      }
+    }
+  }
+  return tainted;
+}
+
+}  // namespace
+
+std::vector<SyncEntry> flatten_board_tree(const TreeNode& node, const std::string& root,
+                                          std::vector<RefusedName>& refused) {
+  std::vector<SyncEntry> out;
+  flatten(node, "", root, out, refused);
+  return out;
+}
+
 SyncPlan plan_sync(const std::vector<SyncEntry>& local, const std::vector<SyncEntry>& board,
                    const std::map<std::string, bool>& unchanged, bool del,
                    const std::function<bool(const SyncEntry&)>& protect) {
@@ -86,7 +120,7 @@ SyncPlan plan_sync(const std::vector<SyncEntry>& local, const std::vector<SyncEn
     std::set<std::string> kept_dirs;
     for (const auto& e : board) {
       if (here.count(e.rel) || replaced.count(e.rel)) continue;
-      if (protect && protect(e)) {
+      if ((protect && protect(e)) || e.holds_refused) {
         for (std::size_t s = e.rel.rfind('/'); s != std::string::npos && s > 0;
              s = e.rel.rfind('/', s - 1)) {
           kept_dirs.insert(e.rel.substr(0, s));
@@ -96,7 +130,9 @@ SyncPlan plan_sync(const std::vector<SyncEntry>& local, const std::vector<SyncEn
     }
     for (const auto& e : board) {
       if (here.count(e.rel) || replaced.count(e.rel)) continue;
-      if ((protect && protect(e)) || (e.is_dir && kept_dirs.count(e.rel))) continue;
+      if ((protect && protect(e)) || e.holds_refused || (e.is_dir && kept_dirs.count(e.rel))) {
+        continue;
+      }
       // A protected path below keeps its directories.
       deletes.push_back({Op::kDelete, e.rel, e.is_dir, e.size});
     }

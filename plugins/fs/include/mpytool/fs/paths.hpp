@@ -50,6 +50,34 @@ MPYTOOL_FS_API std::string remote_dirname(std::string_view path);
 /// Drops trailing '/' except for "" and "/" ("lib/" -> "lib", "/" -> "/").
 MPYTOOL_FS_API std::string strip_trailing_slash(std::string_view path);
 
+/// Why \p name, one entry of a board directory listing, cannot be used as a path component:
+/// "empty name", "not a file name" ("." and ".."), "contains '/'", "contains NUL" (on Windows
+/// also "contains '\\'" and "contains ':'"); nullptr for a plain file name. A board that is
+/// buggy or lies can list such names; joined to a destination they would point outside it
+/// (`../x`, `/etc/x`, `a/../../x`), so every place that turns a board listing into paths checks
+/// them here. Other bytes (control characters, invalid UTF-8) are legal in file names: those
+/// names are accepted and shown through printable().
+MPYTOOL_FS_API const char* board_name_problem(std::string_view name) noexcept;
+
+/// True when board_name_problem() finds nothing.
+MPYTOOL_FS_API bool safe_board_name(std::string_view name) noexcept;
+
+/// A name of a board listing that was refused (and skipped, with what is below it).
+struct RefusedName {
+  std::string dir;   ///< the board directory that listed it
+  std::string name;  ///< the name as listed
+};
+
+/// The warning for a refused name, one line with the name escaped:
+/// "refused board name '../x' in ':/dir' (contains '/')".
+MPYTOOL_FS_API std::string refused_message(const RefusedName& refused);
+
+/// True when \p path, made absolute (against the CWD) and lexically normalised, is \p root or
+/// lies below it (also made absolute and normalised). No file system access: the last check
+/// before a download writes a file whose path came from board names.
+MPYTOOL_FS_API bool path_within(const std::filesystem::path& root,
+                                const std::filesystem::path& path);
+
 /// Exclude patterns matched (fnmatch-style: * ? [..]) against file and directory names.
 class MPYTOOL_FS_API Excludes {
  public:
@@ -88,6 +116,9 @@ struct CopyFile {
   std::string src;        ///< local path (uploads) or board path (downloads, board-to-board)
   std::string dst;        ///< board path (uploads, board-to-board) or local path (downloads)
   std::int64_t size = 0;  ///< source size in bytes
+  /// Downloads of a directory: the local directory \p dst must stay in (path_within()); its
+  /// path comes from board names. Empty otherwise.
+  std::string root;
 };
 
 /// What a cp invocation does.
@@ -96,6 +127,9 @@ struct CopyPlan {
   /// Directories to create on the destination side first (parents before children), including
   /// empty source directories and the parents of single files when missing.
   std::vector<std::string> dirs;
+  /// Downloads: names of the board's listings that are not plain file names
+  /// (board_name_problem()); they and everything below them are left out of the plan.
+  std::vector<RefusedName> refused;
 };
 
 /// Plans `cp SRC... :DST` (sources local as typed, \p dest the board path without ':').
@@ -108,7 +142,8 @@ MPYTOOL_FS_API CopyPlan plan_upload(const std::vector<std::string>& sources, std
 
 /// Plans `cp :SRC... DST` (sources board paths without ':', \p dest local), symmetric to
 /// uploads: ":dir out/" -> out/dir/..., ":dir/ out/" -> contents in out/, ":dir name" ->
-/// name/..., a file into an existing local directory goes inside it. Throws UsageError
+/// name/..., a file into an existing local directory goes inside it. Names from the board's
+/// listings that are not plain file names go to CopyPlan::refused instead. Throws UsageError
 /// "Source not found on device: X" and the multiple-sources error.
 MPYTOOL_FS_API CopyPlan plan_download(const std::vector<std::string>& sources,
                                       std::string_view dest, const Excludes& excludes,

@@ -19,6 +19,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mpytool/fs/export.hpp"
@@ -83,6 +84,9 @@ struct CopySummary {
   std::int64_t round_trips = 0;    ///< board exchanges and waits of the whole command (JSON only)
   std::string transfer;            ///< "stream", "text" or "" when nothing was transferred (JSON)
   std::int64_t frames_resent = 0;  ///< frames sent again after the board found them damaged
+  /// Downloads: (board directory, name) of each listed name that was refused as not a plain
+  /// file name (JSON only; the command warns about each).
+  std::vector<std::pair<std::string, std::string>> refused;
 };
 
 /// The summary line: ` {size}  {speed}/s  {secs:.1f}s[  wire {size}][  speedup {x:.1f}x]
@@ -111,7 +115,8 @@ struct CopyRecord {
 
 /// `cp --json`: one line, `{"files":N,"transferred":T,"unchanged":U,"bytes":B,
 /// "total_bytes":TB,"wire_bytes":W,"seconds":S,"items":[{"src":..,"dst":..,"size":..,
-/// "status":"transferred"|"unchanged","encodings":[..],"wire_bytes":..},..]}`.
+/// "status":"transferred"|"unchanged","encodings":[..],"wire_bytes":..},..]}`, and when a
+/// download refused board names `,"refused":[{"dir":":/d","name":"../x"},..]` before "items".
 MPYTOOL_FS_API std::string format_json_summary(const CopySummary& summary,
                                                const std::vector<CopyRecord>& items);
 

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "mpytool/fs/export.hpp"
+#include "mpytool/fs/files.hpp"
+#include "mpytool/fs/paths.hpp"
 
 namespace mpytool::fs {
 
@@ -20,7 +22,18 @@ struct SyncEntry {
   std::string rel;
   bool is_dir = false;
   std::int64_t size = 0;
+  /// A board directory whose listing (at any depth) held a refused name: what is in it is not
+  /// fully known, so sync never deletes it.
+  bool holds_refused = false;
 };
+
+/// The board side of a sync: the tree below \p root (the board directory \p node was listed
+/// from) flattened to paths relative to it, parents before children. Names that are not plain
+/// file names (board_name_problem()) are left out with everything below them and reported in
+/// \p refused; the directories that hold one get SyncEntry::holds_refused.
+MPYTOOL_FS_API std::vector<SyncEntry> flatten_board_tree(const TreeNode& node,
+                                                         const std::string& root,
+                                                         std::vector<RefusedName>& refused);
 
 /// One step of a sync.
 struct MPYTOOL_FS_API SyncAction {
@@ -45,7 +58,8 @@ struct MPYTOOL_FS_API SyncPlan {
 };
 
 /// Decides the plan. \p unchanged: for a local file that is a same-size file on the board, true
-/// when its content is the same. \p protect: true for a board path sync must never delete.
+/// when its content is the same. \p protect: true for a board path sync must never delete
+/// (SyncEntry::holds_refused protects a directory too).
 /// Throws UsageError when a path is a file on one side and a directory on the other and
 /// \p del is off ("use --delete to replace it").
 MPYTOOL_FS_API SyncPlan plan_sync(const std::vector<SyncEntry>& local,
