@@ -108,7 +108,7 @@ print(repr(_s))
 
 
 def local_state(root):
-    """{relative path: (kind, size, mtime_ns, content)} of everything below \p root."""
+    """{relative path: (kind, size, mtime_ns, content)} of everything below root."""
     out = {}
     for dirpath, dirnames, filenames in os.walk(root):
         for n in dirnames + filenames:
@@ -269,6 +269,15 @@ def test_sync_delete_never_leaves_dst(board, tmp_path):
         (src / "main.py").write_text("new main")
         before = board_state(board)
         local_before = local_state(tmp_path)
+        # --dry-run changes nothing, and --json names the refusals too.
+        r = mt(board, "sync", str(src), ":/app", "--delete", "--dry-run", "--json")
+        assert r.returncode == EXIT_DEVICE, (r.stdout, r.stderr)
+        plan = json.loads(r.stdout)
+        assert {"dir": ":/app", "name": ".."} in plan["refused"]
+        assert len(plan["refused"]) == 5
+        assert sorted(p["path"] for p in plan["plan"] if p["op"] == "delete") == \
+            ["old/o.py", "stale/", "stale/s.py"]
+        assert board_state(board) == before
         r = mt(board, "sync", str(src), ":/app", "--delete", "--force", cwd=tmp_path)
         assert r.returncode == EXIT_DEVICE, (r.stdout, r.stderr)
         assert len(refusals(r.stderr)) == 5, r.stderr
@@ -283,10 +292,6 @@ def test_sync_delete_never_leaves_dst(board, tmp_path):
         assert local_state(tmp_path) == local_before
         for stream in (r.stdout, r.stderr):
             assert b"\x1b" not in stream
-        # --dry-run and --json name the refusals too.
-        r = mt(board, "sync", str(src), ":/app", "--delete", "--dry-run", "--json")
-        assert r.returncode == EXIT_DEVICE
-        assert {"dir": ":/app", "name": ".."} in json.loads(r.stdout)["refused"]
     finally:
         honest(board)
 
