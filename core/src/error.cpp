@@ -148,4 +148,18 @@ std::string errno_text(int err) {
   }
 }
 
+std::string host_error_text(const std::error_code& ec) {
+  std::string text = ec.message();
+  // "Permission denied" -> "permission denied"; "RFS specific error" keeps its acronym.
+  if (!text.empty() && std::isupper(static_cast<unsigned char>(text[0])) &&
+      !(text.size() > 1 && std::isupper(static_cast<unsigned char>(text[1])))) {
+    text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  }
+  return text;
+}
+
+std::string host_error_text(int err) {
+  return host_error_text(std::error_code(err, std::generic_category()));
+}
+
 }  // namespace mpytool

@@ -261,7 +261,7 @@ BOOST_AUTO_TEST_CASE(glob_match_classes) {
 BOOST_AUTO_TEST_CASE(excludes_defaults) {
   const Excludes ex;
   for (const char* name : {"__pycache__", ".git", ".svn", ".hg", ".DS_Store", "x.pyc",
-                           ".mpytool-cache", ".a.py.mpytmp"}) {
+                           ".mpytool-cache", ".a.py.mpytmp", ".mpytool-Ab3xY9.mpytmp"}) {
     BOOST_TEST(ex.excluded(name), name);
   }
   for (const char* name : {"main.py", ".gitignore", "git", "pycache", "a.mpytmp", ".env", "lib"}) {
@@ -705,6 +705,26 @@ BOOST_AUTO_TEST_CASE(download_dir_contents_to_name_is_an_error) {
   make_remote_tree(r, "dir");
   BOOST_CHECK_EXCEPTION(plan_download({"dir/"}, "newname", Excludes(), r), UsageError,
                         [](const UsageError& e) { return message_is(e, kMultiple); });
+}
+
+BOOST_AUTO_TEST_CASE(download_to_dash_is_stdout) {
+  TempCwd tmp;
+  stdfs::create_directories("-");  // even a local directory named "-": "./-" names that one
+  FakeRemote r;
+  r.add_file("f.py", 12);
+  make_remote_tree(r, "dir");
+  const auto plan = plan_download({"f.py"}, "-", Excludes(), r);
+  BOOST_TEST(pairs(plan) == (Pairs{{"f.py", "-"}}));
+  BOOST_TEST(plan.files[0].size == 12);
+  BOOST_TEST(plan.dirs.empty());
+  for (const char* src : {"dir", "dir/", "/"}) {
+    BOOST_CHECK_EXCEPTION(
+        plan_download({src}, "-", Excludes(), r), UsageError, [&](const UsageError& e) {
+          return message_is(e, std::string("cannot copy a directory to '-' (stdout): ") + src);
+        });
+  }
+  BOOST_CHECK_THROW(plan_download({"f.py", "dir/a.py"}, "-", Excludes(), r), UsageError);
+  BOOST_CHECK_THROW(plan_download({"nope"}, "-", Excludes(), r), UsageError);
 }
 
 BOOST_AUTO_TEST_CASE(download_file_into_dir_destination) {

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "mpytool/export.hpp"
 
@@ -191,5 +192,12 @@ class MPYTOOL_CORE_API Interrupted : public MpyError {
 
 /// Text for an errno the boards report ("No such file or directory"), or "" if unknown.
 MPYTOOL_CORE_API std::string errno_text(int err);
+
+/// The host's reason for errno \p err in the style of our messages: strerror() with a lower-case
+/// first letter ("permission denied", "no space left on device", "read-only file system"); an
+/// acronym at the start stays as it is. For "cannot write 'x': <reason>".
+MPYTOOL_CORE_API std::string host_error_text(int err);
+/// The same for a std::error_code (std::filesystem errors): its message() in lower case.
+MPYTOOL_CORE_API std::string host_error_text(const std::error_code& ec);
 
 }  // namespace mpytool

@@ -1,11 +1,29 @@
 // SPDX-License-Identifier: MIT
 /// \file
 /// Whole host files for commands that read an image or save what they read from a board
-/// (firmware, flash dumps): one reader with the seed's message, one atomic writer.
+/// (firmware, flash dumps, `cp` downloads): one reader with the seed's message, and the one writer
+/// every download goes through.
+///
+/// The writer keeps what the destination is, whatever the board sends:
+/// - `-` is stdout, and so are `/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1` (likewise stderr):
+///   the bytes go to the descriptor the process already has, as the shell opened it (a pipe, a
+///   terminal, a file; appending stays appending);
+/// - a symlink is followed to its final target (a dangling one: the target is created), and the
+///   link stays a link;
+/// - a regular file is replaced atomically: the data goes to a new temporary file in the target's
+///   directory, which takes the old file's mode (and owner and group, where permitted), then is
+///   renamed over it; a new file gets mode 0666 & ~umask;
+/// - anything else that is not a directory (a character or block device, a FIFO, the terminal)
+///   is written straight into, never replaced.
+///
+/// The temporary file is `.mpytool-XXXXXX.mpytmp` (random, 22 bytes: a 255-byte target name
+/// fits), created with O_CREAT|O_EXCL|O_NOFOLLOW, so a link or a file planted at its name is never
+/// followed nor overwritten. It is removed on every failure; the target is then untouched.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mpytool/export.hpp"
 
@@ -16,9 +34,19 @@ namespace mpytool {
 MPYTOOL_CORE_API std::string read_host_file(const std::string& path,
                                             std::string_view what = "Firmware file");
 
-/// Writes \p data to host file \p path through "PATH.mpytmp" and a rename, so that PATH is
-/// either the old file or the complete new one. Throws MpyError "cannot write 'PATH': reason"
-/// (the temporary file removed).
+/// Writes \p data to host file \p path as the file comment says (`-` is stdout). Throws MpyError
+/// "cannot write 'PATH': reason" with the host's reason in lower case ("permission denied", "no
+/// space left on device", "read-only file system", "is a directory").
 MPYTOOL_CORE_API void write_host_file(const std::string& path, std::string_view data);
+
+/// True when \p path names this process's stdout or stderr for write_host_file(): "-",
+/// /dev/stdout, /dev/fd/1, /proc/self/fd/1 and the same for stderr (nothing to compare with).
+MPYTOOL_CORE_API bool is_stream_path(std::string_view path) noexcept;
+
+namespace detail {
+/// For tests: the names (without directory) that the next temporary files try, in order,
+/// before random ones. Names that exist already are skipped as random ones are.
+MPYTOOL_CORE_API void set_next_temp_names(std::vector<std::string> names);
+}  // namespace detail
 
 }  // namespace mpytool

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <fstream>
 
 #include "commands.hpp"
@@ -54,8 +55,12 @@ class ReplCommand : public Command {
     const std::string paste = args.value("inject") ? read_host_file(*args.value("inject")) : "";
     std::ofstream capture;
     if (auto f = args.value("capture")) {
+      errno = 0;
       capture.open(*f, std::ios::binary | std::ios::trunc);
-      if (!capture) throw MpyError(fmt::format("cannot write '{}'", *f));
+      if (!capture) {
+        throw MpyError(
+            fmt::format("cannot write '{}': {}", *f, host_error_text(errno ? errno : EIO)));
+      }
     }
     Output& out = ctx.out();
     auto show = [&out, &capture](std::string_view chunk) {

@@ -18,6 +18,7 @@
 #include "mpytool/error.hpp"
 #include "mpytool/fs/hash.hpp"
 #include "mpytool/fs/progress.hpp"
+#include "mpytool/host_file.hpp"
 #include "mpytool/log.hpp"
 #include "mpytool/mpy_cross.hpp"
 
@@ -47,29 +48,6 @@ std::string read_local(const std::string& path) {
   data << in.rdbuf();
   if (in.bad()) throw MpyError(fmt::format("cannot read '{}'", path));
   return std::move(data).str();
-}
-
-/// Writes \p data to \p dst through a temporary file next to it, renamed when complete: the
-/// target is never half-written.
-void write_local(const std::string& dst, const std::string& data) {
-  const stdfs::path target(dst);
-  stdfs::path tmp = target.parent_path() / ("." + target.filename().string() + ".mpytmp");
-  std::error_code ec;
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (out) out.write(data.data(), static_cast<std::streamsize>(data.size()));
-    if (out) out.close();
-    if (!out) {
-      stdfs::remove(tmp, ec);
-      throw MpyError(fmt::format("cannot write '{}'", dst));
-    }
-  }
-  stdfs::rename(tmp, target, ec);
-  if (ec) {
-    std::error_code ignore;
-    stdfs::remove(tmp, ignore);
-    throw MpyError(fmt::format("cannot write '{}': {}", dst, ec.message()));
-  }
 }
 
 /// One file of the batch.
@@ -254,6 +232,7 @@ class CpCommand : public Command {
     json_ = args.flag("json");
 
     if (!dest.remote) {
+      if (json_ && dest.path == "-") throw UsageError("--json and '-' both write to stdout");
       for (const auto& s : sources) {
         if (!s.remote) throw UsageError("local-to-local copy not supported: " + s.path);
       }
@@ -495,7 +474,9 @@ class CpCommand : public Command {
     for (const auto& d : dirs) {
       std::error_code ec;
       stdfs::create_directories(d, ec);
-      if (ec) throw MpyError(fmt::format("cannot create directory '{}': {}", d, ec.message()));
+      if (ec) {
+        throw MpyError(fmt::format("cannot create directory '{}': {}", d, host_error_text(ec)));
+      }
     }
     // Unchanged check: only for local files that exist with the board file's size.
     if (!force_) {
@@ -504,7 +485,7 @@ class CpCommand : public Command {
       for (std::size_t k = 0; k < jobs.size(); ++k) {
         std::error_code ec;
         const Job& j = jobs[k];
-        if (!stdfs::is_regular_file(j.dst, ec)) continue;
+        if (is_stream_path(j.dst) || !stdfs::is_regular_file(j.dst, ec)) continue;
         const auto size = stdfs::file_size(j.dst, ec);
         if (ec || static_cast<std::int64_t>(size) != j.size) continue;
         expected.push_back({j.src, j.size, sha256_file(j.dst)});
@@ -526,7 +507,7 @@ class CpCommand : public Command {
     if (paths.empty()) return;
     Observer obs(reporter, fetch, 0, 100, true);
     obs.on_file = [&](std::size_t k, const FileResult& r, const std::string* data) {
-      write_local(jobs[k].dst, data ? *data : std::string());
+      write_host_file(jobs[k].dst, data ? std::string_view(*data) : std::string_view());
       jobs[k].size = r.size;
       jobs[k].result = r;
     };

@@ -85,7 +85,7 @@ class TempFile {
     path_ = std::string(dir && *dir ? dir : "/tmp") + "/mpytool-edit-XXXXXX" + suffix;
     const int fd = mkstemps(path_.data(), static_cast<int>(suffix.size()));
     if (fd < 0) {
-      throw MpyError(fmt::format("cannot create a temporary file: {}", std::strerror(errno)));
+      throw MpyError(fmt::format("cannot create a temporary file: {}", host_error_text(errno)));
     }
     ::close(fd);
   }
@@ -95,9 +95,13 @@ class TempFile {
   const std::string& path() const noexcept { return path_; }
 
   void write(std::string_view data) const {
+    errno = 0;
     std::ofstream f(path_, std::ios::binary | std::ios::trunc);
     f.write(data.data(), static_cast<std::streamsize>(data.size()));
-    if (!f.flush()) throw MpyError(fmt::format("cannot write '{}'", path_));
+    if (!f.flush()) {
+      throw MpyError(
+          fmt::format("cannot write '{}': {}", path_, host_error_text(errno ? errno : EIO)));
+    }
   }
   std::string read() const {
     std::ifstream f(path_, std::ios::binary);

@@ -533,9 +533,27 @@ CopyPlan plan_upload(const std::vector<std::string>& sources, std::string_view d
   return plan;
 }
 
+namespace {
+// `cp :FILE -`: one board file to stdout; a directory or several sources have no place there.
+CopyPlan plan_stdout(const std::vector<std::string>& sources, RemoteView& remote) {
+  if (sources.size() > 1) throw UsageError("'-' (stdout) takes one file, not several");
+  const std::string path = strip_trailing_slash(sources[0]);
+  const std::optional<std::int64_t> st =
+      path.empty() || path == "/" ? std::optional<std::int64_t>(-1) : remote.stat(path);
+  if (!st) throw UsageError(fmt::format("Source not found on device: {}", sources[0]));
+  if (*st < 0 || remote_dir_dest(sources[0])) {
+    throw UsageError(fmt::format("cannot copy a directory to '-' (stdout): {}", sources[0]));
+  }
+  CopyPlan plan;
+  plan.files.push_back({path, "-", *st});
+  return plan;
+}
+}  // namespace
+
 CopyPlan plan_download(const std::vector<std::string>& sources, std::string_view dest,
                        const Excludes& excludes, RemoteView& remote) {
   if (sources.empty()) throw UsageError("cp requires source and destination");
+  if (dest == "-") return plan_stdout(sources, remote);
   const std::string dest_str = dest.empty() ? std::string(".") : std::string(dest);
   const bool dest_is_dir =
       local_trailing_slash(dest_str) || stdfs::is_directory(local_status(dest_str));

@@ -143,8 +143,10 @@ MPYTOOL_FS_API CopyPlan plan_upload(const std::vector<std::string>& sources, std
 /// Plans `cp :SRC... DST` (sources board paths without ':', \p dest local), symmetric to
 /// uploads: ":dir out/" -> out/dir/..., ":dir/ out/" -> contents in out/, ":dir name" ->
 /// name/..., a file into an existing local directory goes inside it. Names from the board's
-/// listings that are not plain file names go to CopyPlan::refused instead. Throws UsageError
-/// "Source not found on device: X" and the multiple-sources error.
+/// listings that are not plain file names go to CopyPlan::refused instead. \p dest "-" is
+/// stdout: one board file, planned with the destination "-" (UsageError for a directory or
+/// several sources). Throws UsageError "Source not found on device: X" and the multiple-sources
+/// error.
 MPYTOOL_FS_API CopyPlan plan_download(const std::vector<std::string>& sources,
                                       std::string_view dest, const Excludes& excludes,
                                       RemoteView& remote);
