@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <set>
 #include <string>
 #include <thread>
@@ -241,6 +242,7 @@ BOOST_AUTO_TEST_CASE(dash_and_dev_stdout_are_this_processes_stdout) {
     BOOST_TEST(mpytool::is_stream_path(name));
     int fds[2];
     BOOST_REQUIRE(::pipe(fds) == 0);
+    std::cout.flush();  // Boost.Test's own lines stay out of the pipe
     const int saved = ::dup(STDOUT_FILENO);
     ::dup2(fds[1], STDOUT_FILENO);
     ::close(fds[1]);

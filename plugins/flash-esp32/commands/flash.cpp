@@ -29,11 +29,11 @@ class FlashCommand : public Command {
     i.summary = "Flash/partition ops (read/write/erase/ota).";
     i.description =
         "Without a subcommand: the partition table (with the filesystem each data partition\n"
-        "really holds). flash read LABEL FILE, flash write LABEL FILE (only blocks that differ\n"
-        "are sent; the result is verified with SHA-256 on the board), flash erase LABEL\n"
-        "[--full] (quick: the first two blocks), flash ota FILE (an ESP app image, checked on\n"
-        "the host, written to the next OTA slot, verified, then set_boot()). The running app,\n"
-        "otadata and phy_init are refused without --force.";
+        "really holds). flash read LABEL FILE ('-': stdout), flash write LABEL FILE (only\n"
+        "blocks that differ are sent; the result is verified with SHA-256 on the board), flash\n"
+        "erase LABEL [--full] (quick: the first two blocks), flash ota FILE (an ESP app image,\n"
+        "checked on the host, written to the next OTA slot, verified, then set_boot()). The\n"
+        "running app, otadata and phy_init are refused without --force.";
     using K = OptionSpec::Kind;
     i.options = {
         {"full", 0, K::kFlag, "", "erase the whole partition", {}},

@@ -29,9 +29,9 @@ class FlashCommand : public Command {
     i.rank = 20;  // the seed's help order
     i.summary = "Flash/partition ops (read/write/erase/ota).";
     i.description =
-        "Without a subcommand: the user flash (size, blocks, filesystem). flash read FILE,\n"
-        "flash write FILE (only blocks that differ are sent; verified with SHA-256 on the\n"
-        "board), flash erase [--full] (quick: the first two blocks; the filesystem is made\n"
+        "Without a subcommand: the user flash (size, blocks, filesystem). flash read FILE ('-':\n"
+        "stdout), flash write FILE (only blocks that differ are sent; verified with SHA-256 on\n"
+        "the board), flash erase [--full] (quick: the first two blocks; the filesystem is made\n"
         "again at the next boot). rp2.Flash covers the filesystem only: firmware goes through\n"
         "BOOTSEL.";
     using K = OptionSpec::Kind;

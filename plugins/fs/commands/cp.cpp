@@ -198,7 +198,8 @@ class CpCommand : public Command {
     i.description =
         "Paths starting with ':' are on the device. A trailing '/' on a source copies its "
         "contents; on the destination it means a directory. Files that are identical on the "
-        "destination (size and SHA-256) are skipped unless -f is given.";
+        "destination (size and SHA-256) are skipped unless -f is given. A destination of '-' "
+        "writes one device file to stdout.";
     using K = OptionSpec::Kind;
     i.options.push_back({"force", 'f', K::kFlag, "", "copy even unchanged files", {}});
     i.options.push_back({"mpy", 'm', K::kFlag, "", "compile .py to .mpy with mpy-cross", {}});

@@ -32,7 +32,8 @@ std::vector<SyncEntry> local_entries(const stdfs::path& root, const Excludes& ex
   std::error_code ec;
   stdfs::recursive_directory_iterator it(root, stdfs::directory_options::follow_directory_symlink,
                                          ec);
-  if (ec) throw MpyError(fmt::format("sync: cannot read '{}': {}", root.string(), ec.message()));
+  if (ec)
+    throw MpyError(fmt::format("sync: cannot read '{}': {}", root.string(), host_error_text(ec)));
   for (; it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) break;
     const stdfs::path& p = it->path();

@@ -5,7 +5,6 @@
 #include <openssl/evp.h>
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <memory>
 
@@ -43,7 +42,8 @@ std::string sha256(std::string_view data) { return mpytool::sha256(data); }
 
 std::string sha256_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw MpyError(fmt::format("cannot read '{}': {}", path.string(), std::strerror(errno)));
+  if (!in)
+    throw MpyError(fmt::format("cannot read '{}': {}", path.string(), host_error_text(errno)));
   Sha256 h;
   char buf[65536];
   while (in) {

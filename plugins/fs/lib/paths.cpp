@@ -157,7 +157,7 @@ stdfs::file_status local_status(const std::string& p) {
   std::error_code ec;
   auto st = stdfs::status(p, ec);
   if (ec && st.type() != stdfs::file_type::not_found) {
-    throw MpyError(fmt::format("cannot access '{}': {}", p, ec.message()));
+    throw MpyError(fmt::format("cannot access '{}': {}", p, host_error_text(ec)));
   }
   return st;
 }
@@ -165,7 +165,7 @@ stdfs::file_status local_status(const std::string& p) {
 std::int64_t local_size(const std::string& p) {
   std::error_code ec;
   const auto size = stdfs::file_size(p, ec);
-  if (ec) throw MpyError(fmt::format("cannot access '{}': {}", p, ec.message()));
+  if (ec) throw MpyError(fmt::format("cannot access '{}': {}", p, host_error_text(ec)));
   return static_cast<std::int64_t>(size);
 }
 
@@ -233,7 +233,7 @@ void walk_local(const std::string& src, const std::string& dst, const Excludes& 
   dirs.add(dst);
   std::error_code ec;
   const auto canon = stdfs::canonical(src, ec);
-  if (ec) throw MpyError(fmt::format("cannot access '{}': {}", src, ec.message()));
+  if (ec) throw MpyError(fmt::format("cannot access '{}': {}", src, host_error_text(ec)));
   if (std::find(stack.begin(), stack.end(), canon) != stack.end()) {
     throw MpyError(fmt::format("directory loop (symlink) at '{}'", src));
   }
@@ -241,11 +241,11 @@ void walk_local(const std::string& src, const std::string& dst, const Excludes& 
 
   std::vector<std::string> names;
   stdfs::directory_iterator it(src, ec);
-  if (ec) throw MpyError(fmt::format("cannot read directory '{}': {}", src, ec.message()));
+  if (ec) throw MpyError(fmt::format("cannot read directory '{}': {}", src, host_error_text(ec)));
   for (; it != stdfs::directory_iterator(); it.increment(ec)) {
     names.push_back(it->path().filename().string());
   }
-  if (ec) throw MpyError(fmt::format("cannot read directory '{}': {}", src, ec.message()));
+  if (ec) throw MpyError(fmt::format("cannot read directory '{}': {}", src, host_error_text(ec)));
   std::sort(names.begin(), names.end());
 
   std::vector<std::string> subdirs;
