@@ -13,17 +13,18 @@
 #include <unistd.h>
 
 #include <boost/dll/runtime_symbol_info.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "events.hpp"
 #include "mpytool/board_identity.hpp"
+#include "mpytool/conn.hpp"
 #include "mpytool/context.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/inventory.hpp"
@@ -79,11 +80,20 @@ struct Board {
   }
 };
 
+/// A board's output file, or its last kMaxAnswer bytes (a board that printed without end must
+/// not fill the host's memory) after a line that says how much came before.
 std::string read_text(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
+  std::ifstream f(p, std::ios::binary | std::ios::ate);
+  if (!f) return {};
+  const auto size = static_cast<std::size_t>(std::max<std::streamoff>(f.tellg(), 0));
+  const std::size_t from = size > kMaxAnswer ? size - kMaxAnswer : 0;
+  std::string head =
+      from > 0 ? fmt::format("[{} bytes of output before this not kept]\n", from) : "";
+  std::string body(size - from, '\0');
+  f.seekg(static_cast<std::streamoff>(from));
+  f.read(body.data(), static_cast<std::streamsize>(body.size()));
+  body.resize(static_cast<std::size_t>(std::max<std::streamsize>(f.gcount(), 0)));
+  return head + body;
 }
 
 std::string state_cell(const StepResult& s) {

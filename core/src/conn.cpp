@@ -132,6 +132,8 @@ Bytes Conn::read_until(std::string_view marker, Seconds timeout) {
     }
     // The marker may straddle the next chunk; resume the search just before its possible start.
     search_from = buffer_.size() >= marker.size() ? buffer_.size() - marker.size() + 1 : 0;
+    // Past the bound only the board's end of the answer could still come: a flood is not one.
+    if (buffer_.size() > kMaxAnswer) answer_too_large();
     const double wait =
         timeout ? std::max(0.0, *timeout - seconds_since(last_data)) : kForeverSlice;
     if (fill_buffer(wait)) {
@@ -159,6 +161,17 @@ Bytes Conn::read_bytes(std::size_t n, Seconds timeout) {
 }
 
 Bytes Conn::flush() { return std::exchange(buffer_, {}); }
+
+void Conn::answer_too_large() {
+  Bytes().swap(buffer_);  // the memory too, not only the contents
+  logger().debug("the board's answer passed {} bytes: interrupting it", kMaxAnswer);
+  try {
+    if (!busy()) write("\x03");
+  } catch (const MpyError& e) {
+    logger().debug("cannot interrupt the board: {}", e.what());
+  }
+  throw AnswerTooLarge(kMaxAnswer);
+}
 
 bool Conn::has_data(double timeout) { return !buffer_.empty() || wait_readable(timeout); }
 

@@ -68,6 +68,12 @@ ConnLost::~ConnLost() = default;
 Timeout::~Timeout() = default;
 BoardReset::~BoardReset() = default;
 
+AnswerTooLarge::AnswerTooLarge(std::size_t limit)
+    : ConnError(limit % (1024 * 1024) == 0
+                    ? fmt::format("the board's answer exceeded {} MiB", limit / (1024 * 1024))
+                    : fmt::format("the board's answer exceeded {} bytes", limit)) {}
+AnswerTooLarge::~AnswerTooLarge() = default;
+
 CmdError::CmdError(std::string command, std::string result, std::string error)
     : MpyError(cmd_error_message(command, result, error)),
       command_(std::move(command)),

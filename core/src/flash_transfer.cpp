@@ -190,6 +190,8 @@ std::unique_ptr<stream::Session> FlashTransfer::open_stream() {
     throw;  // the board rebooted under the start: the command resumes, the stream is fine
   } catch (const ConnLost&) {
     throw;
+  } catch (const AnswerTooLarge&) {
+    throw;  // a flood, not a board without the agent
   } catch (const MpyError& e) {
     if (ts.path == "stream") throw;
     logger().info("binary transfer not available ({}), using the text path", e.what());

@@ -52,6 +52,8 @@ constexpr double kBannerTimeout = 1.0;
 constexpr double kRawPasteProbeTimeout = 0.5;
 // Submit-only calls (timeout 0) still wait this long for the board to accept the code.
 constexpr double kSubmitTimeout = 5.0;
+// Streamed stdout is not held; a CmdError gets this much of its end as result().
+constexpr std::size_t kStreamedResultKept = 4096;
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -141,7 +143,7 @@ bool MpyComm::stop_current_operation() {
   return false;
 }
 
-void MpyComm::enter_raw_repl(int max_retries) {
+void MpyComm::enter_raw_repl(int max_retries) try {
   if (repl_mode_ == true) return;
   // A program submitted without waiting may still run and print: a Ctrl-A would go to it as
   // input and the banner wait would never time out behind its output. Probe (Ctrl-C) instead.
@@ -167,9 +169,12 @@ void MpyComm::enter_raw_repl(int max_retries) {
     }
   }
   throw ConnError("Could not establish REPL connection");  // the board does not answer: exit 3
+} catch (const AnswerTooLarge&) {
+  abandon_program();  // the board was sent Ctrl-C: its state is not known
+  throw;
 }
 
-void MpyComm::exit_raw_repl() {
+void MpyComm::exit_raw_repl() try {
   if (repl_mode_ != true) return;
   conn_.write(std::string_view(&kCtrlB, 1));
   try {
@@ -179,6 +184,9 @@ void MpyComm::exit_raw_repl() {
     throw;
   }
   repl_mode_ = false;
+} catch (const AnswerTooLarge&) {
+  abandon_program();  // the board was sent Ctrl-C: its state is not known
+  throw;
 }
 
 void MpyComm::reset_state() {
@@ -460,7 +468,7 @@ void MpyComm::exec(std::string_view code, Seconds timeout, const OutputCallback&
           [&](std::string_view w) { return plain_exec(w, timeout, &out); });
 }
 
-Bytes MpyComm::plain_exec(std::string_view code, Seconds timeout, const OutputCallback* out) {
+Bytes MpyComm::plain_exec(std::string_view code, Seconds timeout, const OutputCallback* out) try {
   ++exchanges_;
   enter_raw_repl();
   conn_.flush();
@@ -474,6 +482,9 @@ Bytes MpyComm::plain_exec(std::string_view code, Seconds timeout, const OutputCa
     throw;
   }
   return after_submit(code, timeout, out);
+} catch (const AnswerTooLarge&) {
+  abandon_program();  // the board was sent Ctrl-C: its state is not known
+  throw;
 }
 
 // The code is on the board. Submit-only: the program keeps running in the raw REPL; record
@@ -490,7 +501,9 @@ Bytes MpyComm::after_submit(std::string_view code, Seconds timeout, const Output
 
 // Reads the result framing that follows OK (or the raw-paste end ack): stdout until \x04,
 // then the traceback until \x04>. Without \p out, \p timeout is an inactivity timeout; with it,
-// stdout is streamed and \p timeout bounds the total run time.
+// stdout is streamed (a CmdError's result() then has its last kStreamedResultKept bytes; the
+// return value is empty) and \p timeout bounds the total run time. What is held (stdout
+// without \p out, the traceback) is bounded by kMaxAnswer.
 Bytes MpyComm::finish_exec(std::string_view code, Seconds timeout, const OutputCallback* out) {
   Bytes stdout_text, stderr_text;
   try {
@@ -501,8 +514,12 @@ Bytes MpyComm::finish_exec(std::string_view code, Seconds timeout, const OutputC
       bool rebooted = false;
       std::size_t end;
       while ((end = traceback_end(rest, after, rebooted)) == Bytes::npos) {
+        if (rest.size() > kMaxAnswer) conn_.answer_too_large();
         rest += conn_.read_bytes(1, rest.find("\x04M") != Bytes::npos ? Seconds(5.0) : timeout);
+        rest += conn_.flush();
       }
+      // What followed the end stays for the next read, as if read byte by byte.
+      conn_.unread(std::string_view(rest).substr(after));
       stderr_text = rest.substr(0, end);
       if (rebooted) board_rebooted();
     } else {
@@ -511,14 +528,17 @@ Bytes MpyComm::finish_exec(std::string_view code, Seconds timeout, const OutputC
       Bytes pending = conn_.flush();
       for (;;) {
         std::size_t end = pending.find(kCtrlD);
+        const std::string_view shown = std::string_view(pending).substr(0, end);
+        if (!shown.empty()) (*out)(shown);
+        // Only the end of what was shown is kept, for a CmdError's result().
+        stdout_text += shown;
+        if (stdout_text.size() > kStreamedResultKept) {
+          stdout_text.erase(0, stdout_text.size() - kStreamedResultKept);
+        }
         if (end != Bytes::npos) {
-          if (end > 0) (*out)(std::string_view(pending).substr(0, end));
-          stdout_text += pending.substr(0, end);
           pending.erase(0, end + 1);
           break;
         }
-        if (!pending.empty()) (*out)(pending);
-        stdout_text += pending;
         pending.clear();
         double wait = 0.05;
         if (timeout) {
@@ -535,6 +555,7 @@ Bytes MpyComm::finish_exec(std::string_view code, Seconds timeout, const OutputC
       std::size_t end, after = 0;
       bool rebooted = false;
       while ((end = traceback_end(pending, after, rebooted)) == Bytes::npos) {
+        if (pending.size() > kMaxAnswer) conn_.answer_too_large();
         Bytes more = conn_.read(0.05);
         if (!more.empty()) {
           pending += more;
@@ -556,6 +577,7 @@ Bytes MpyComm::finish_exec(std::string_view code, Seconds timeout, const OutputC
   if (!stderr_text.empty()) {
     throw CmdError(std::string(code), std::move(stdout_text), std::move(stderr_text));
   }
+  if (out != nullptr) return {};
   return stdout_text;
 }
 
@@ -573,6 +595,7 @@ Bytes MpyComm::read_answer(std::string_view code, Seconds timeout) {
     if (!more.empty()) {
       buf += more;
       last = Clock::now();
+      if (buf.size() > kMaxAnswer) conn_.answer_too_large();
     } else if (buf.empty()) {
       if (seconds_since(start) > ok_wait) throw AnswerDamaged{"no OK from the board", false};
       continue;
@@ -631,7 +654,7 @@ void MpyComm::start_program(std::string_view code, Seconds timeout) {
   start_plain(guarded_text(code), timeout);
 }
 
-void MpyComm::start_plain(std::string_view code, Seconds timeout) {
+void MpyComm::start_plain(std::string_view code, Seconds timeout) try {
   ++exchanges_;
   enter_raw_repl();
   conn_.flush();
@@ -643,9 +666,12 @@ void MpyComm::start_plain(std::string_view code, Seconds timeout) {
     repl_mode_.reset();
     throw;
   }
+} catch (const AnswerTooLarge&) {
+  abandon_program();  // the board was sent Ctrl-C: its state is not known
+  throw;
 }
 
-Bytes MpyComm::finish_program(std::string_view code, Seconds timeout, bool stdout_ended) {
+Bytes MpyComm::finish_program(std::string_view code, Seconds timeout, bool stdout_ended) try {
   Bytes stdout_text;
   Bytes stderr_text;
   try {
@@ -659,6 +685,9 @@ Bytes MpyComm::finish_program(std::string_view code, Seconds timeout, bool stdou
     throw CmdError(std::string(code), std::move(stdout_text), std::move(stderr_text));
   }
   return stdout_text;
+} catch (const AnswerTooLarge&) {
+  abandon_program();  // the board was sent Ctrl-C: its state is not known
+  throw;
 }
 
 void MpyComm::board_rebooted() {
@@ -687,7 +716,7 @@ Bytes MpyComm::exec_raw_paste(std::string_view code, Seconds timeout, const Outp
                  [&](std::string_view w) { return paste(w, timeout, out); });
 }
 
-Bytes MpyComm::paste(std::string_view code, Seconds timeout, const OutputCallback* out) {
+Bytes MpyComm::paste(std::string_view code, Seconds timeout, const OutputCallback* out) try {
   ++exchanges_;
   // A link that damages bytes: the raw REPL's framing recovers from that, raw-paste's
   // window bytes would not.
@@ -782,9 +811,11 @@ Bytes MpyComm::paste(std::string_view code, Seconds timeout, const OutputCallbac
     }
     early.clear();
     Bytes stray;
+    std::size_t strays = 0;  // bytes read while sending: a flood of them is bounded
     while (sent < code.size() && !aborted) {
       while (remaining == 0 || conn_.has_data(0)) {
         char c = next_byte();
+        if (++strays > kMaxAnswer) conn_.answer_too_large();
         if (c == kCtrlA) {
           remaining += window;
         } else if (c == kCtrlD) {
@@ -814,6 +845,7 @@ Bytes MpyComm::paste(std::string_view code, Seconds timeout, const OutputCallbac
       // The board acknowledges the end of data with \x04; window grants still in flight are
       // dropped on the way.
       while (next_byte() != kCtrlD) {
+        if (++strays > kMaxAnswer) conn_.answer_too_large();
       }
     }
   } catch (const Timeout&) {
@@ -821,6 +853,9 @@ Bytes MpyComm::paste(std::string_view code, Seconds timeout, const OutputCallbac
     throw;
   }
   return after_submit(code, timeout, out);
+} catch (const AnswerTooLarge&) {
+  abandon_program();  // the board was sent Ctrl-C: its state is not known
+  throw;
 }
 
 Bytes MpyComm::try_raw_paste(std::string_view code, Seconds timeout, const OutputCallback* out) {
@@ -842,15 +877,18 @@ Bytes MpyComm::try_raw_paste(std::string_view code, Seconds timeout, const Outpu
   return exec(code, timeout);
 }
 
-void MpyComm::soft_reset() {
+void MpyComm::soft_reset() try {
   stop_current_operation();
   exit_raw_repl();
   conn_.write(std::string_view(&kCtrlD, 1));
   conn_.read_until("soft reboot", 1.0);
   reset_state();
+} catch (const AnswerTooLarge&) {
+  abandon_program();  // the board was sent Ctrl-C: its state is not known
+  throw;
 }
 
-void MpyComm::soft_reset_raw() {
+void MpyComm::soft_reset_raw() try {
   enter_raw_repl();
   conn_.flush();
   conn_.write(std::string_view(&kCtrlD, 1));
@@ -863,6 +901,9 @@ void MpyComm::soft_reset_raw() {
   }
   repl_mode_ = true;
   guard_defined_ = false;
+} catch (const AnswerTooLarge&) {
+  abandon_program();  // the board was sent Ctrl-C: its state is not known
+  throw;
 }
 
 void MpyComm::interrupt() {

@@ -208,6 +208,27 @@ BOOST_AUTO_TEST_CASE(timeout_is_a_conn_error) {
   BOOST_CHECK_THROW(conn.read_bytes(1, 0.01), mpytool::ConnError);
 }
 
+// A board that floods without the marker: past kMaxAnswer the wait ends (the board is sent
+// Ctrl-C, what was held is dropped); an answer within the bound is read whole.
+BOOST_AUTO_TEST_CASE(read_until_is_bounded) {
+  const Bytes mib(1024 * 1024, 'x');
+  FakeConn flood;
+  for (std::size_t i = 0; i <= mpytool::kMaxAnswer / mib.size() + 1; ++i) flood.push(mib);
+  flood.push("\x04never reached");
+  BOOST_TEST(error_text<mpytool::AnswerTooLarge>([&] { flood.read_until("\x04", 1.0); }) ==
+             "the board's answer exceeded 16 MiB");
+  BOOST_TEST(flood.written() == "\x03");
+  BOOST_TEST(flood.flush() == "");
+  BOOST_CHECK_THROW(flood.answer_too_large(), mpytool::ConnError);  // exit code 3, the link's
+
+  FakeConn big;
+  for (std::size_t i = 0; i < mpytool::kMaxAnswer / mib.size(); ++i) big.push(mib);
+  big.push("\x04rest");
+  BOOST_TEST(big.read_until("\x04", 1.0).size() == mpytool::kMaxAnswer);
+  BOOST_TEST(big.flush() == "rest");
+  BOOST_TEST(big.written() == "");
+}
+
 BOOST_AUTO_TEST_CASE(read_bytes_returns_exactly_n) {
   FakeConn conn({{0ms, "ab"}, {5ms, "cde"}});
   BOOST_TEST(conn.read_bytes(4) == "abcd");

@@ -252,6 +252,79 @@ BOOST_AUTO_TEST_CASE(streaming_exec_error_and_total_timeout) {
   BOOST_TEST(!comm.repl_mode().has_value());
 }
 
+// Memory: what is held to be parsed is bounded by kMaxAnswer; past it the board is sent Ctrl-C
+// and the state forgotten, and the next call recovers. Streamed output is not held at all.
+namespace {
+const std::string kFlood(mpytool::kMaxAnswer + 1024 * 1024, 'x');  // more than the bound
+
+bool too_large(const mpytool::AnswerTooLarge& e) {
+  return std::string(e.what()) == "the board's answer exceeded 16 MiB";
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(an_answer_past_the_bound_interrupts_the_board) {
+  for (const bool guard : {false, true}) {  // read_until(), and the guard's read_answer()
+    FakeLink board;
+    board.on_exec = [](const std::string& code) {
+      if (code.find("1+1") != std::string::npos) return FakeReply{"2\r\n", ""};
+      return FakeReply{kFlood, "", true};  // prints and never ends
+    };
+    MpyComm comm(board);
+    comm.set_guard(guard);
+    BOOST_CHECK_EXCEPTION(comm.exec("flood()", 5.0), mpytool::AnswerTooLarge, too_large);
+    BOOST_TEST(board.written.back() == '\x03');
+    BOOST_TEST(!comm.repl_mode().has_value());
+    comm.set_guard(false);
+    BOOST_TEST(comm.exec("print(1+1)", 5.0) == "2\r\n");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_traceback_past_the_bound_interrupts_the_board) {
+  for (const bool streamed : {false, true}) {
+    FakeLink board;
+    board.max_chunk = 256 * 1024;
+    board.replies["flood()"] = {"out\x04" + kFlood, "", true};  // the traceback never ends
+    board.replies["print(1+1)"] = {"2\r\n", ""};
+    MpyComm comm(board);
+    comm.set_guard(false);
+    std::string shown;
+    if (streamed) {
+      BOOST_CHECK_EXCEPTION(comm.exec("flood()", 5.0, [&](std::string_view c) { shown += c; }),
+                            mpytool::AnswerTooLarge, too_large);
+      BOOST_TEST(shown == "out");
+    } else {
+      BOOST_CHECK_EXCEPTION(comm.exec("flood()", 5.0), mpytool::AnswerTooLarge, too_large);
+    }
+    BOOST_TEST(board.written.back() == '\x03');
+    BOOST_TEST(!comm.repl_mode().has_value());
+    BOOST_TEST(comm.exec("print(1+1)", 5.0) == "2\r\n");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(streamed_output_is_not_held_nor_bounded) {
+  FakeLink board;
+  board.max_chunk = 256 * 1024;
+  board.replies["big()"] = {kFlood + kFlood, ""};
+  board.replies["bad()"] = {kFlood + "last words\r\n", kTraceback};
+  MpyComm comm(board);
+  comm.set_guard(false);
+  std::size_t bytes = 0;
+  std::size_t largest = 0;
+  auto count = [&](std::string_view c) {
+    bytes += c.size();
+    largest = std::max(largest, c.size());
+  };
+  comm.exec("big()", 30.0, count);
+  BOOST_TEST(bytes == 2 * kFlood.size());
+  BOOST_TEST(largest <= 256 * 1024);  // handed on as it came
+  BOOST_TEST(comm.repl_mode() == std::optional<bool>(true));
+  // The error keeps the end of what was shown, not all of it.
+  BOOST_CHECK_EXCEPTION(comm.exec("bad()", 30.0, count), CmdError, [](const CmdError& e) {
+    return e.result().size() == 4096 && e.result().ends_with("last words\r\n") &&
+           e.exception_line() == "ZeroDivisionError: divide by zero";
+  });
+}
+
 BOOST_AUTO_TEST_CASE(raw_paste_respects_the_window) {
   FakeLink board;
   board.window = 16;

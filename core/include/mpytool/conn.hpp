@@ -24,6 +24,14 @@ using Bytes = std::string;
 /// A timeout in seconds; std::nullopt means "wait forever".
 using Seconds = std::optional<double>;
 
+/// Most bytes of the board's output held at once for one answer: Conn's input buffer while
+/// read_until() waits for its marker, the answer or traceback MpyComm parses (exec, eval, a
+/// command's helper), the stream session's unread frames and a program's end. Past it the read
+/// throws AnswerTooLarge ("the board's answer exceeded 16 MiB") after Conn::answer_too_large()
+/// dropped what was held and sent Ctrl-C. Output streamed as it comes (exec, run, monitor,
+/// expect, repl) is never held and has no bound; file contents travel in chunks far below it.
+inline constexpr std::size_t kMaxAnswer = 16 * 1024 * 1024;
+
 /// Intercepts the board's output from an escape byte on (see Conn::set_escape_handler).
 class BOOST_SYMBOL_VISIBLE EscapeHandler {
  public:
@@ -59,7 +67,8 @@ class MPYTOOL_CORE_API Conn {
 
   /// Reads until \p marker and returns the bytes before it; the marker is consumed, anything
   /// after it stays buffered. Throws Timeout ("During timeout received: ..." or "No data
-  /// received") after \p timeout seconds without new bytes.
+  /// received") after \p timeout seconds without new bytes, and AnswerTooLarge (through
+  /// answer_too_large()) once more than kMaxAnswer bytes came without the marker.
   Bytes read_until(std::string_view marker, Seconds timeout = 1.0);
 
   /// Reads exactly \p n bytes (inactivity timeout as read_until). Throws Timeout.
@@ -67,6 +76,11 @@ class MPYTOOL_CORE_API Conn {
 
   /// Returns and clears the input buffer.
   Bytes flush();
+
+  /// For a reader that holds more than kMaxAnswer bytes of the board's output without the end
+  /// it waits for: drops the input buffer, sends Ctrl-C (0x03) to stop what the board runs
+  /// (not while an escape handler serves a request) and throws AnswerTooLarge.
+  [[noreturn]] void answer_too_large();
 
   /// True if bytes are buffered or the link has data within \p timeout seconds.
   bool has_data(double timeout = 0);

@@ -6,6 +6,7 @@
 /// and quote their subject: "cannot open '/dev/ttyACM0': permission denied".
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -87,6 +88,17 @@ class MPYTOOL_CORE_API BoardReset : public ConnError {
  public:
   using ConnError::ConnError;
   ~BoardReset() override;
+};
+
+/// The board sent more than mpytool holds for one answer (kMaxAnswer in conn.hpp, 16 MiB)
+/// while a read waited for the answer's end: a runaway program, or a peer on the link that is
+/// not a MicroPython board. What was held is dropped, the board is sent Ctrl-C and the REPL
+/// state is forgotten. "the board's answer exceeded 16 MiB"; exit code of the link (3).
+class MPYTOOL_CORE_API AnswerTooLarge : public ConnError {
+ public:
+  /// \p limit: the bound that was passed, in bytes.
+  explicit AnswerTooLarge(std::size_t limit);
+  ~AnswerTooLarge() override;
 };
 
 /// Code run on the board raised an exception. Carries the command, the output the board printed

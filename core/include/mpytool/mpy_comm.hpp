@@ -24,6 +24,11 @@ using OutputCallback = std::function<void(std::string_view chunk)>;
 /// The raw-REPL state machine over a Conn. Timeouts: std::nullopt waits forever, 0 submits the
 /// code and returns at once without reading its output (fire and forget), a positive value is
 /// seconds of board silence tolerated (streaming modes: total run time).
+///
+/// Memory: output streamed to an OutputCallback is handed on as it comes and not kept. What is
+/// held to be parsed (an answer read without a callback, a traceback, a banner or prompt
+/// awaited) is bounded by kMaxAnswer (conn.hpp): past it any call throws AnswerTooLarge, the
+/// board was sent Ctrl-C and the REPL state is forgotten (the next call probes).
 class MPYTOOL_CORE_API MpyComm {
  public:
   /// Uses \p conn, which must outlive this object.
@@ -52,8 +57,9 @@ class MPYTOOL_CORE_API MpyComm {
   /// raised, Timeout on silence.
   Bytes exec(std::string_view code, Seconds timeout = std::nullopt);
 
-  /// Runs \p code, streaming its stdout to \p out as it arrives; \p timeout is the total run
-  /// time ("Execution timeout"). Throws CmdError / Timeout.
+  /// Runs \p code, streaming its stdout to \p out as it arrives (not kept: a CmdError's
+  /// result() holds only the last 4 KiB of it); \p timeout is the total run time ("Execution
+  /// timeout"). Throws CmdError / Timeout.
   void exec(std::string_view code, Seconds timeout, const OutputCallback& out);
 
   /// Runs `print(expr)` and parses the printed literal. Throws CmdError / Timeout / MpyError.

@@ -60,6 +60,7 @@ Session::Session(Mpy& mpy, SessionOptions options, Stats* stats)
       decoder_ = FrameDecoder();
       ended_ = false;
       queue_.clear();
+      queued_ = 0;
       answers_ = 0;
     }
   }
@@ -390,6 +391,12 @@ bool Session::decode() {
           if (repeat) break;
           ++answers_;
         }
+        // Frames come faster than the host takes them only from a board that floods the link.
+        queued_ += sizeof(Frame) + f->payload.size();
+        if (queued_ > kMaxAnswer) {
+          abort();
+          conn_.answer_too_large();
+        }
         queue_.push_back(std::move(*f));
     }
   }
@@ -432,6 +439,10 @@ void Session::read_end(std::string rest) {
       throw Timeout("transfer agent: no end from the board");
     }
     rest += more;
+    if (rest.size() > kMaxAnswer) {
+      comm_.abandon_program();
+      conn_.answer_too_large();
+    }
   }
   // Padding sent after the quit may have reached the raw REPL once the agent left: a Ctrl-C
   // clears that line.
@@ -453,17 +464,20 @@ Frame Session::next_frame() {
     if (!queue_.empty()) break;
     await_input("transfer agent: the board stopped answering");
   }
+  return take_frame();
+}
+
+Frame Session::take_frame() {
   Frame f = std::move(queue_.front());
   queue_.pop_front();
+  queued_ -= sizeof(Frame) + f.payload.size();
   return f;
 }
 
 std::optional<Frame> Session::poll_frame() {
   if (queue_.empty() && !ended_) pump(0);
   if (queue_.empty()) return std::nullopt;
-  Frame f = std::move(queue_.front());
-  queue_.pop_front();
-  return f;
+  return take_frame();
 }
 
 void Session::probe() {
@@ -525,6 +539,8 @@ void Session::abort() noexcept {
     const auto start = Clock::now();
     std::string seen = decoder_.take_rest();
     while (seen.find("\x04>") == std::string::npos && since(start) < 2.0) {
+      // Only a tail that may hold the start of the end needs keeping.
+      if (seen.size() > 1) seen.erase(0, seen.size() - 1);
       seen += conn_.read(0.1);
     }
     // Ctrl-C bytes left over are silent in the raw REPL, but frame bytes that reached it before

@@ -190,6 +190,8 @@ std::unique_ptr<Session> Files::open_session() {
     throw;  // the board rebooted under the start: the command resumes, the stream is fine
   } catch (const ConnLost&) {
     throw;
+  } catch (const AnswerTooLarge&) {
+    throw;  // a flood, not a board without the agent
   } catch (const MpyError& e) {
     if (options_.mode == TransferMode::kStream) throw;
     logger().info("binary transfer not available ({}), using the text path", e.what());
@@ -392,6 +394,11 @@ std::vector<std::string> Files::get_stream(Session& s, const std::vector<std::st
         inflater->feed(f.payload, data);
       } else {
         data += f.payload;
+      }
+      // More than the board said the file holds: never held beyond that size (the session
+      // ends with an abort).
+      if (static_cast<std::int64_t>(data.size()) > total) {
+        throw MpyError(fmt::format("download of ':{}' longer than its size", remotes[i]));
       }
       obs->on_progress(i, static_cast<std::int64_t>(data.size()), total);
     }

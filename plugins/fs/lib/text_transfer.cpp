@@ -159,6 +159,9 @@ std::vector<std::string> Files::get_text(const std::vector<std::string>& remotes
         std::string piece = base64_decode(v.as_bytes());
         if (piece.empty()) break;
         data += piece;
+        if (static_cast<std::int64_t>(data.size()) > r.size) {
+          throw MpyError(fmt::format("download of ':{}' longer than its size", path));
+        }
         obs->on_progress(i, static_cast<std::int64_t>(data.size()), r.size);
       }
       mpy_.comm().exec("_mt_f.close()");

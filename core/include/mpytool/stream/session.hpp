@@ -163,6 +163,10 @@ class MPYTOOL_CORE_API Session {
   MpyComm& comm_;
   FrameDecoder decoder_;
   std::deque<Frame> queue_;
+  /// Bytes queue_ holds (payloads and the frames themselves), bounded by kMaxAnswer.
+  std::size_t queued_ = 0;
+  /// The first frame of queue_, taken out.
+  Frame take_frame();
   std::int64_t sent_ = 0;
   /// A frame kept until the board confirms it: encoded when sent (its CRC starts with its
   /// number), so that a data frame can be split before it goes out again.
