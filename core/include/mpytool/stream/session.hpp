@@ -226,4 +226,9 @@ inline constexpr double kSilenceRecovery = 1.5;
 /// ... once the link has damaged a frame in this session.
 inline constexpr double kNoisySilence = 0.6;
 
+/// Seconds an abort waits for the agent's end: a streaming board stops at its next frame (it
+/// looks at its input every 50 ms) and what is on the way is read meanwhile. Past it the board
+/// is left to the next command's recovery.
+inline constexpr double kAbortDrain = 2.0;
+
 }  // namespace mpytool::stream
