@@ -15,7 +15,8 @@
 # what comes up to the host's s (answers the host has u32, its stream offset u32), answers
 # r (frames taken, answers sent, the host's count) and, if the host lacks it, its last answer
 # again, and the credit; the host sends again from the frame n named. 64 Ctrl-C bytes in a row while skipping
-# (the host's REPL recovery) end the agent.
+# (the host's REPL recovery) end the agent; so do they while it streams (sx, which looks at its
+# input every 50 ms: the host's Ctrl-C stops a download at the next frame).
 # c: chunk buffer size; zb: deflate window bits for sx(get, True).
 def _mt_ag(w, n, c, zb, o):
     import sys

@@ -124,8 +124,10 @@ class MPYTOOL_CORE_API Session {
   void quit(bool already_sent = false);
   /// Ends the agent after a board-reported error (it waits for A or Q): sends A, reads the end.
   void finish_after_error();
-  /// Best effort: releases the agent (abort frame, then Ctrl-C filler if it does not end) and
-  /// leaves the REPL state to the next command's recovery if that fails. Never throws.
+  /// Best effort: releases the agent (a burst of Ctrl-C: it completes any frame the agent waits
+  /// for, and a streaming agent stops at its next frame), reads what is on the way as frames up
+  /// to the agent's end and the raw-REPL prompt (at most kAbortDrain s), and leaves the REPL
+  /// state to the next command's recovery. Never throws.
   void abort() noexcept;
 
   /// True while the agent runs.
