@@ -83,6 +83,9 @@ tcp.onConnect = () => { active = tcp; };
 tcp.onDisconnect = () => { if (active === tcp) active = pty; };
 
 // --- board -> host ---------------------------------------------------------
+// Throttled, the line holds what it sends in the next 20 ms (the board's --tx-buffer holds the
+// rest): the host sees the board stop soon after it stops.
+const outHighWater = bytesPerSec ? Math.max(256, Math.ceil(bytesPerSec / 50)) : HIGH_WATER;
 const outThrottle = new Throttle(bytesPerSec, opts.latency, (d) => {
   const link = active && (active !== tcp || tcp.connected) ? active : pty;
   if (!link || silent) return;
@@ -92,7 +95,7 @@ const outThrottle = new Throttle(bytesPerSec, opts.latency, (d) => {
 
 async function drainOutput() {
   for (;;) {
-    if (outThrottle.queued > HIGH_WATER) { await new Promise((r) => setTimeout(r, 5)); continue; }
+    if (outThrottle.queued > outHighWater) { await new Promise((r) => setTimeout(r, 5)); continue; }
     const chunk = ringTake(ctl, outBuf, C.OUT_COUNT, C.OUT_RI, 16384);
     if (chunk) { outThrottle.write(chunk); continue; }
     const w = Atomics.waitAsync(ctl, C.OUT_COUNT, 0, 1000);

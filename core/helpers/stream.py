@@ -15,7 +15,8 @@
 # what comes up to the host's s (answers the host has u32, its stream offset u32), answers
 # r (frames taken, answers sent, the host's count) and, if the host lacks it, its last answer
 # again, and the credit; the host sends again from the frame n named. 64 Ctrl-C bytes in a row while skipping
-# (the host's REPL recovery) end the agent.
+# (the host's REPL recovery) end the agent; so do they while it streams (sx, which looks at its
+# input every 50 ms: the host's Ctrl-C stops a download at the next frame).
 # c: chunk buffer size; zb: deflate window bits for sx(get, True).
 def _mt_ag(w, n, c, zb, o):
     import sys
@@ -49,6 +50,16 @@ def _mt_ag(w, n, c, zb, o):
     st = [0, 0, 0, 0, (0, b''), 1]
     sb = bytearray(1)
     cur = [None, None]
+    # Host bytes read ahead while the board streams (sx), which rd() takes first; the poll of
+    # stdin; when it was last looked at (ticks_ms); Ctrl-C bytes in a row at the end of them.
+    pk = [b'', None, 0, 0]
+    try:
+        import select
+        from time import ticks_ms, ticks_diff
+        pk[1] = select.poll()
+        pk[1].register(sys.stdin, select.POLLIN)
+    except Exception:
+        pk[1] = None
 
     def wr(t, p=b''):
         h = bytearray(8)
@@ -81,9 +92,14 @@ def _mt_ag(w, n, c, zb, o):
                 # On a link that damaged a frame, twice: a lost credit stalls the host.
                 for i in range(st[5]):
                     wr(67, u4(st[1], st[2]))
-            r = si.readinto(v[j:min(k, j + w // 2)])
-            if not r:
-                raise ValueError('eof')
+            if pk[0]:
+                r = min(len(pk[0]), k - j)
+                v[j:j + r] = pk[0][:r]
+                pk[0] = pk[0][r:]
+            else:
+                r = si.readinto(v[j:min(k, j + w // 2)])
+                if not r:
+                    raise ValueError('eof')
             j += r
             st[0] += r
 
@@ -195,6 +211,26 @@ def _mt_ag(w, n, c, zb, o):
             put(om[:k])
         return bytes(p)
 
+    def ab():
+        # While the board streams it reads no frame: every 50 ms it looks at what the host
+        # sent meanwhile (a request, at most a window of it), keeping it for rd(). 64 Ctrl-C
+        # bytes in a row: the host aborts (Ctrl-C there, or a new command's recovery); stop
+        # now, not after the file.
+        q = pk[1]
+        if not q:
+            return
+        t = ticks_ms()
+        if ticks_diff(t, pk[2]) < 50:
+            return
+        pk[2] = t
+        while len(pk[0]) < w + 128 and q.poll(0):
+            if not si.readinto(sb):
+                break
+            pk[0] += bytes(sb)
+            pk[3] = pk[3] + 1 if sb[0] == 3 else 0
+            if pk[3] > 63:
+                raise ValueError('host')
+
     def sx(get, z):
         h = sha256() if sha256 else None
         d = None
@@ -220,6 +256,7 @@ def _mt_ag(w, n, c, zb, o):
                 e = k
             for j in range(0, e, n):
                 tx(68, m[j:min(e, j + n)])
+                ab()
             if not k:
                 return h.digest() if h else b''
 

@@ -46,6 +46,9 @@ constexpr int kProbeAttempts = 15;
 // four parts, each followed by probes, so an idle board answers before it gets them all.
 constexpr std::size_t kAgentReleaseBytes = 1040;
 constexpr double kProbeTimeout = 0.2;
+// Bytes during one probe's wait, without a prompt, that say the board streams: a third of what
+// 115200 baud carries in kProbeTimeout.
+constexpr std::size_t kStreamingBytes = 768;
 constexpr double kBannerTimeout = 1.0;
 // Boards that know raw-paste answer within milliseconds; older firmware answers with its
 // banner (\x01 re-enters raw mode) or not at all. This is how long silence means "unknown".
@@ -69,16 +72,21 @@ bool submit_only(Seconds timeout) { return timeout && *timeout == 0; }
 // Waits up to \p seconds in all for the friendly prompt. Not an inactivity timeout: a program
 // that missed the Ctrl-C (it arrived before the program ran) keeps printing, and the next probe
 // must still go out.
-bool wait_for_prompt(Conn& conn, double seconds) {
+// \p received: bytes the board sent meanwhile.
+bool wait_for_prompt(Conn& conn, double seconds, std::size_t* received = nullptr) {
   const auto start = Clock::now();
   std::string seen = conn.flush();
+  std::size_t got = seen.size();
   for (;;) {
+    if (received) *received = got;
     if (seen.find(kFriendlyPrompt) != std::string::npos) return true;
     // Only a tail that may hold the start of the prompt needs keeping.
     if (seen.size() > kFriendlyPrompt.size()) seen.erase(0, seen.size() - kFriendlyPrompt.size());
     const double left = seconds - seconds_since(start);
     if (left <= 0) return false;
-    seen += conn.read(std::min(left, 0.05));
+    const Bytes more = conn.read(std::min(left, 0.05));
+    got += more.size();
+    seen += more;
   }
 }
 
@@ -117,6 +125,8 @@ bool MpyComm::stop_current_operation() {
   if (repl_mode_) return true;
   submitted_ = false;
   conn_.flush();
+  int releases = 0;
+  bool streaming = false;
   for (int attempt = 0; attempt < kProbeAttempts; ++attempt) {
     // C, C, B: Ctrl-C stops a program, Ctrl-B leaves a raw REPL left by a crashed session.
     std::string probe(1, attempt % 3 == 2 ? kCtrlB : kCtrlC);
@@ -126,9 +136,18 @@ bool MpyComm::stop_current_operation() {
     // any frame it waits for; the frame then fails its check, the agent ends and restores
     // Ctrl-C, and the rest are ordinary Ctrl-Cs. Sent only after C, C and B went unanswered (a
     // board idling in the raw REPL answers the B), in parts, at most 4 x 1040 bytes in all.
-    if (attempt % 3 == 0 && attempt > 0 && attempt <= 12) probe.append(kAgentReleaseBytes, kCtrlC);
+    // A board that went on sending after a Ctrl-C is an agent streaming a download to a host
+    // that is gone: it stops at its next frame once it sees them, so they go at once.
+    if (releases < 4 && ((attempt % 3 == 0 && attempt > 0) || streaming)) {
+      probe.append(kAgentReleaseBytes, kCtrlC);
+      ++releases;
+    }
     conn_.write(probe);
-    if (!wait_for_prompt(conn_, kProbeTimeout)) continue;
+    std::size_t received = 0;
+    if (!wait_for_prompt(conn_, kProbeTimeout, &received)) {
+      streaming = received >= kStreamingBytes;
+      continue;
+    }
     if (attempt > 0) {
       // Earlier probes may still be answered; drop those prompts so they are not mistaken
       // for the answer to the next command.

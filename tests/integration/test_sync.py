@@ -98,3 +98,75 @@ def test_deleting_most_files_needs_force(make_board, tmp_path):
     assert r.returncode == 2 and b"is not a local directory" in r.stderr
     r = run("-p", board.pty, "sync", str(src), "/lib")
     assert r.returncode == 2
+
+
+def test_symlink_loop_is_an_error_before_anything_is_uploaded(make_board, tmp_path):
+    # `up -> ..` leads to the directory that holds the source: following it would upload the
+    # parent tree (and the source inside it again) until the board is full.
+    board = make_board()
+    src = tmp_path / "proj"
+    write(str(src / "main.py"), "main")
+    write(str(tmp_path / "secret.txt"), "not for the board")
+    os.symlink("..", src / "up")
+    for extra in ([], ["--follow-links"]):
+        r = run("-p", board.pty, "sync", str(src), ":/app", *extra)
+        assert r.returncode != 0
+        err = [l for l in r.stderr.decode().splitlines() if not l.startswith("SYNC ")]
+        assert err == ["mpytool: error: directory loop (symlink) at '%s'" % (src / "up")], err
+        r = run("-p", board.pty, "exec", "import os; print('app' in os.listdir('/'))")
+        assert r.stdout.decode().strip() == "False"
+    # A loop deeper inside (a link to a directory on the walk's path) too, and cp says the same.
+    os.remove(src / "up")
+    write(str(src / "lib" / "a.py"), "a")
+    os.symlink("../..", src / "lib" / "again")
+    r = run("-p", board.pty, "sync", str(src), ":/app")
+    assert b"directory loop (symlink) at '%s'" % bytes(src / "lib" / "again") in r.stderr
+    r = run("-p", board.pty, "cp", str(src), ":/app")
+    assert b"directory loop (symlink) at '%s'" % bytes(src / "lib" / "again") in r.stderr
+    r = run("-p", board.pty, "exec", "import os; print('app' in os.listdir('/'))")
+    assert r.stdout.decode().strip() == "False"
+
+
+def test_symlink_outside_is_skipped_unless_follow_links(make_board, tmp_path):
+    board = make_board()
+    src = tmp_path / "proj"
+    write(str(src / "main.py"), "main")
+    write(str(tmp_path / "shared" / "util.py"), "util")
+    write(str(tmp_path / "cfg.py"), "cfg")
+    os.symlink("../shared", src / "shared")
+    os.symlink(str(tmp_path / "cfg.py"), src / "cfg.py")  # a file: content, followed anywhere
+    r = run("-p", board.pty, "sync", str(src), ":/app")
+    assert r.returncode == 0, r.stderr
+    assert [l for l in r.stderr.decode().splitlines() if "warning" in l] == [
+        "mpytool: warning: skipping '%s': a link to a directory outside the source "
+        "(--follow-links)" % (src / "shared")]
+    assert board_files(board, "/app") == ["/app/cfg.py cfg", "/app/main.py main"]
+
+    r = run("-p", board.pty, "sync", str(src), ":/app", "--follow-links")
+    assert r.returncode == 0, r.stderr
+    assert b"warning" not in r.stderr
+    assert board_files(board, "/app") == ["/app/cfg.py cfg", "/app/main.py main", "/app/shared/",
+                                          "/app/shared/util.py util"]
+    # cp follows the same rule.
+    r = run("-p", board.pty, "cp", str(src), ":/copy")
+    assert r.returncode == 0, r.stderr
+    assert b"skipping '%s'" % bytes(src / "shared") in r.stderr
+    assert board_files(board, "/copy") == ["/copy/cfg.py cfg", "/copy/main.py main"]
+    r = run("-p", board.pty, "cp", "--follow-links", str(src), ":/copy2")
+    assert r.returncode == 0, r.stderr
+    assert board_files(board, "/copy2") == ["/copy2/cfg.py cfg", "/copy2/main.py main",
+                                            "/copy2/shared/", "/copy2/shared/util.py util"]
+
+
+def test_symlink_inside_the_source_is_followed(make_board, tmp_path):
+    board = make_board()
+    src = tmp_path / "proj"
+    write(str(src / "lib" / "real" / "a.py"), "a")
+    os.symlink("real", src / "lib" / "alias")
+    os.symlink(str(src / "lib" / "real"), src / "abs_alias")
+    r = run("-p", board.pty, "sync", str(src), ":/app")
+    assert r.returncode == 0, r.stderr
+    assert b"warning" not in r.stderr
+    assert board_files(board, "/app") == ["/app/abs_alias/", "/app/abs_alias/a.py a",
+                                          "/app/lib/", "/app/lib/alias/", "/app/lib/alias/a.py a",
+                                          "/app/lib/real/", "/app/lib/real/a.py a"]

@@ -78,3 +78,38 @@ def test_watch_usage(board, tmp_path):
     assert r.returncode == 2 and b"is not a local directory" in r.stderr
     r = run("-p", board.pty, "watch", str(tmp_path))
     assert r.returncode == 2
+
+
+def test_watch_walks_links_as_sync_does(board, tmp_path):
+    # A link to a directory outside the source: skipped with a warning (each round's sync says
+    # so) and not watched; with --follow-links uploaded and watched (a change behind it is a
+    # round).
+    src = tmp_path / "app"
+    src.mkdir()
+    (src / "main.py").write_text("v = 1\n")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "u.py").write_text("u = 1\n")
+    os.symlink("../shared", src / "shared")
+    w = Watch("-p", board.pty, "watch", str(src), ":/wl", "--debounce", "200", "--",
+              "exec", "import os; print('ROUND', os.listdir('/wl'))")
+    try:
+        w.wait_rounds(1)
+        assert b"ROUND ['main.py']" in w.out
+    finally:
+        rc, err = w.stop()
+    assert rc == 0, err
+    assert b"skipping '%s'" % bytes(src / "shared") in err
+    w = Watch("-p", board.pty, "watch", str(src), ":/wl", "--follow-links", "--debounce", "200",
+              "--", "exec", "print('ROUND', open('/wl/shared/u.py').read().split()[-1])")
+    try:
+        w.wait_rounds(1)
+        assert b"ROUND 1" in w.out
+        time.sleep(0.3)
+        (shared / "u.py").write_text("u = 2\n")  # a change behind the link
+        w.wait_rounds(2)
+        assert b"ROUND 2" in w.out
+    finally:
+        rc, err = w.stop()
+    assert rc == 0, err
+    assert b"skipping" not in err

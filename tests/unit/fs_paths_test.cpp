@@ -585,19 +585,44 @@ BOOST_AUTO_TEST_CASE(upload_sizes_are_local_sizes) {
   BOOST_TEST(sizes == (std::vector<std::int64_t>{3, 5, 7}));
 }
 
-BOOST_AUTO_TEST_CASE(upload_follows_symlinks) {
+BOOST_AUTO_TEST_CASE(upload_follows_symlinks_inside_and_outside_only_when_asked) {
   TempCwd tmp;
   write("real/f.py", 6);
   write("target.py", 4);
-  stdfs::create_directories("top");
+  write("top/in/g.py", 2);
   stdfs::create_directory_symlink("../real", "top/linkdir");
+  stdfs::create_directory_symlink("in", "top/alias");
   stdfs::create_symlink("../target.py", "top/link.py");
   FakeRemote r;
-  const auto plan = plan_upload({"top"}, "", Excludes(), r);
-  BOOST_TEST(pairs(plan) ==
-             (Pairs{{"top/link.py", "top/link.py"}, {"top/linkdir/f.py", "top/linkdir/f.py"}}));
+  // A file link is content (followed anywhere); a directory link inside the source is
+  // followed; one leading outside is skipped and reported.
+  auto plan = plan_upload({"top"}, "", Excludes(), r);
+  BOOST_TEST(pairs(plan) == (Pairs{{"top/link.py", "top/link.py"},
+                                   {"top/alias/g.py", "top/alias/g.py"},
+                                   {"top/in/g.py", "top/in/g.py"}}));
   BOOST_TEST(plan.files[0].size == 4);
-  BOOST_TEST(plan.dirs == (Strings{"top", "top/linkdir"}));
+  BOOST_TEST(plan.dirs == (Strings{"top", "top/alias", "top/in"}));
+  BOOST_TEST(plan.skipped == (Strings{"top/linkdir"}));
+  plan = plan_upload({"top"}, "", Excludes(), r, true);
+  BOOST_TEST(pairs(plan) == (Pairs{{"top/link.py", "top/link.py"},
+                                   {"top/alias/g.py", "top/alias/g.py"},
+                                   {"top/in/g.py", "top/in/g.py"},
+                                   {"top/linkdir/f.py", "top/linkdir/f.py"}}));
+  BOOST_TEST(plan.skipped.empty());
+}
+
+BOOST_AUTO_TEST_CASE(upload_link_to_a_sibling_with_the_same_prefix_is_outside) {
+  TempCwd tmp;
+  write("top/a.py", 1);
+  write("top2/b.py", 1);
+  stdfs::create_directory_symlink("../top2", "top/sib");
+  stdfs::create_directory_symlink(stdfs::current_path() / "top", "abs");
+  FakeRemote r;
+  const auto plan = plan_upload({"top"}, "", Excludes(), r);
+  BOOST_TEST(plan.skipped == (Strings{"top/sib"}));
+  BOOST_TEST(pairs(plan) == (Pairs{{"top/a.py", "top/a.py"}}));
+  // A source named through a link is the link's target.
+  BOOST_TEST(plan_upload({"abs"}, "", Excludes(), r).files.size() == 1);
 }
 
 BOOST_AUTO_TEST_CASE(upload_symlink_loop_and_dangling_link_are_errors) {
@@ -605,7 +630,18 @@ BOOST_AUTO_TEST_CASE(upload_symlink_loop_and_dangling_link_are_errors) {
   write("loop/a.py", 1);
   stdfs::create_directory_symlink("..", "loop/up");
   FakeRemote r;
-  BOOST_CHECK_THROW(plan_upload({"loop"}, "", Excludes(), r), MpyError);
+  // A loop is an error with or without --follow-links, before anything below it is read.
+  for (const bool follow : {false, true}) {
+    BOOST_CHECK_EXCEPTION(
+        plan_upload({"loop"}, "", Excludes(), r, follow), MpyError,
+        [](const MpyError& e) { return message_is(e, "directory loop (symlink) at 'loop/up'"); });
+  }
+  stdfs::remove("loop/up");
+  stdfs::create_directories("loop/sub");
+  stdfs::create_directory_symlink("../../loop", "loop/sub/back");
+  BOOST_CHECK_EXCEPTION(plan_upload({"loop"}, "", Excludes(), r), MpyError, [](const MpyError& e) {
+    return message_is(e, "directory loop (symlink) at 'loop/sub/back'");
+  });
   stdfs::create_directories("dang");
   stdfs::create_symlink("missing.py", "dang/x.py");
   BOOST_CHECK_EXCEPTION(

@@ -16,9 +16,12 @@ const IN_CAP = inBuf.length;
 // ---------------------------------------------------------------- output ----
 let muted = false;
 let prevOut = 0;
+// On a throttled link the output waits in a small buffer, like a UART's: a board that stops
+// sending stops soon for the host too (without --baud the ring is large, for speed).
+const outLimit = opts.baud ? Math.max(64, Math.min(OUT_CAP, opts.txBuffer)) : OUT_CAP;
 
 function putByte(b) {
-  while (Atomics.load(ctl, C.OUT_COUNT) >= OUT_CAP) Atomics.wait(ctl, C.OUT_COUNT, OUT_CAP, 50);
+  for (let n; (n = Atomics.load(ctl, C.OUT_COUNT)) >= outLimit;) Atomics.wait(ctl, C.OUT_COUNT, n, 50);
   const wi = ctl[C.OUT_WI];
   outBuf[wi] = b;
   ctl[C.OUT_WI] = wi + 1 === OUT_CAP ? 0 : wi + 1;

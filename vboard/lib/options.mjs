@@ -11,6 +11,8 @@ export const USAGE = `usage: vboard.mjs [options]
   --raw-paste-window N           raw-paste window size (default 128)
   --baud N                       throttle each direction to N/10 bytes/s (default 0 = unlimited)
   --latency MS                   extra latency each way (default 0)
+  --tx-buffer N                  with --baud: board output bytes on the way to the host before
+                                 the board blocks, like a UART's (default 1024)
   --heap BYTES                   heap size reported by gc (default per platform)
   --fs-size BYTES                filesystem capacity (default 2 MiB; rp2 1.4 MiB; esp32 960 KiB)
   --flash-delay-ms N             delay per file write() (default 0)
@@ -33,7 +35,7 @@ export const USAGE = `usage: vboard.mjs [options]
 export function parseOptions(argv) {
   const o = {
     platform: 'generic', link: 'usb', rxBuffer: 0, rawPaste: 'yes', rawPasteWindow: 128,
-    baud: 0, latency: 0, heap: 0, fsSize: 0, flashDelayMs: 0, noDeflateCompress: false,
+    baud: 0, latency: 0, txBuffer: 1024, heap: 0, fsSize: 0, flashDelayMs: 0, noDeflateCompress: false,
     uid: '', bootloaderMs: 0, tcpPort: 0, ptyLink: '', noPty: false, stateDir: '',
     noisePpm: 0, noiseSeed: 1, noiseAfter: 0, cutAfter: 0, cutMs: 3000, resetAfter: 0,
     faultsArmedByHook: false,
@@ -50,7 +52,7 @@ export function parseOptions(argv) {
   const valued = {
     '--platform': ['platform', String], '--link': ['link', String], '--rx-buffer': ['rxBuffer', num],
     '--raw-paste': ['rawPaste', String], '--raw-paste-window': ['rawPasteWindow', num],
-    '--baud': ['baud', num], '--latency': ['latency', num], '--heap': ['heap', num],
+    '--baud': ['baud', num], '--latency': ['latency', num], '--tx-buffer': ['txBuffer', num], '--heap': ['heap', num],
     '--fs-size': ['fsSize', num], '--flash-delay-ms': ['flashDelayMs', num], '--uid': ['uid', String],
     '--bootloader-ms': ['bootloaderMs', num], '--tcp-port': ['tcpPort', num],
     '--pty-link': ['ptyLink', String], '--state-dir': ['stateDir', String],

@@ -39,8 +39,10 @@ class MPYTOOL_CORE_API MpyComm {
   Conn& conn() noexcept { return conn_; }
 
   /// Brings the board to the friendly REPL prompt: up to 15 probes of Ctrl-C / Ctrl-C / Ctrl-B,
-  /// from the 5th on also a 0x18 byte that releases a stale mount agent. Returns false (and
-  /// logs a warning) if the board never answered. No-op when the state is already known.
+  /// from the 5th on also a 0x18 byte that releases a stale mount agent, and bursts of Ctrl-C
+  /// that release a transfer agent left by a vanished host — at once when the board went on
+  /// sending after a Ctrl-C (an agent streaming a download), else after C, C, B. Returns false
+  /// (and logs a warning) if the board never answered. No-op when the state is already known.
   bool stop_current_operation();
 
   /// Enters the raw REPL (no-op if already there). Throws MpyError "Could not establish REPL

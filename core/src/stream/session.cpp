@@ -535,13 +535,32 @@ void Session::abort() noexcept {
     // a broken header (that ends the agent, which removes its temporary file and restores
     // Ctrl-C). A Ctrl-C the signal handler wrote into the stream only shortens what is needed.
     // If the split fell inside the length, Ctrl-Cs make it 0x03xx: cover that frame too.
+    // A board that streams (a download) reads no frame meanwhile: it looks at its input now
+    // and then and stops at the next frame once it sees the Ctrl-C bytes (see stream.py).
     conn_.write(std::string(frame_left_ + 0x3ff + 3 * kFrameHeaderSize, '\x03'));
+    // What is still on the way is read as frames up to the agent's end, so that a "\x04>" in
+    // the data is not taken for it; then its traceback up to the raw REPL's prompt.
     const auto start = Clock::now();
-    std::string seen = decoder_.take_rest();
-    while (seen.find("\x04>") == std::string::npos && since(start) < 2.0) {
-      // Only a tail that may hold the start of the end needs keeping.
-      if (seen.size() > 1) seen.erase(0, seen.size() - 1);
-      seen += conn_.read(0.1);
+    std::string rest;
+    bool ended = false;
+    while (since(start) < kAbortDrain) {
+      if (!ended) {
+        while (decoder_.next()) {
+        }
+        ended = decoder_.ended();
+        if (ended) rest = decoder_.take_rest();
+      }
+      if (ended && rest.find("\x04>") != std::string::npos) break;
+      Bytes more = conn_.read(0.1);
+      if (ended) {
+        rest += more;
+        // Only a tail that may hold the start of the end needs keeping.
+        if (rest.size() > 1 && rest.find("\x04>") == std::string::npos) {
+          rest.erase(0, rest.size() - 1);
+        }
+      } else {
+        decoder_.feed(more);
+      }
     }
     // Ctrl-C bytes left over are silent in the raw REPL, but frame bytes that reached it before
     // may have soft-reset the board: re-probe the state, reload helpers.

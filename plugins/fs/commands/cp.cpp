@@ -17,6 +17,7 @@
 #include "commands.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/fs/hash.hpp"
+#include "mpytool/fs/local_tree.hpp"
 #include "mpytool/fs/progress.hpp"
 #include "mpytool/host_file.hpp"
 #include "mpytool/log.hpp"
@@ -199,7 +200,9 @@ class CpCommand : public Command {
         "Paths starting with ':' are on the device. A trailing '/' on a source copies its "
         "contents; on the destination it means a directory. Files that are identical on the "
         "destination (size and SHA-256) are skipped unless -f is given. A destination of '-' "
-        "writes one device file to stdout.";
+        "writes one device file to stdout. Uploads follow symlinks to files, and to directories "
+        "inside the source; a link to a directory outside it is skipped with a warning unless "
+        "--follow-links; a loop is an error.";
     using K = OptionSpec::Kind;
     i.options.push_back({"force", 'f', K::kFlag, "", "copy even unchanged files", {}});
     i.options.push_back({"mpy", 'm', K::kFlag, "", "compile .py to .mpy with mpy-cross", {}});
@@ -208,6 +211,12 @@ class CpCommand : public Command {
     const char* chunk_help = "transfer chunk size: 512, 4K, 4KB (64..131072)";
     i.options.push_back({"chunk-size", 'c', K::kValue, "SIZE", chunk_help, {}});
     i.options.push_back({"json", 0, K::kFlag, "", "print the summary as JSON to stdout", {}});
+    i.options.push_back({"follow-links",
+                         0,
+                         K::kFlag,
+                         "",
+                         "upload: follow links to directories outside the source",
+                         {}});
     // The seed's completion argtype and text (`_args cp`), which its shell scripts expect.
     i.positionals.push_back({"local_or_remote", "source(s) and dest (: prefix for device)",
                              PositionalSpec::Arity::kZeroOrMore});
@@ -249,8 +258,11 @@ class CpCommand : public Command {
     if (dest.remote) {
       std::vector<std::string> local, remote;
       for (const auto& s : sources) (s.remote ? remote : local).push_back(s.path);
-      if (!local.empty())
-        add_plan(plan_upload(local, dest.path, excludes, view), false, jobs, dirs);
+      if (!local.empty()) {
+        CopyPlan plan = plan_upload(local, dest.path, excludes, view, args.flag("follow-links"));
+        for (const auto& link : plan.skipped) logger().warn(LinkGuard::skip_message(link));
+        add_plan(plan, false, jobs, dirs);
+      }
       if (!remote.empty()) add_plan(plan_remote_copy(remote, dest.path, view), true, jobs, dirs);
       if (args.flag("mpy")) compile_mpy(ctx, jobs);
     } else {

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// `sync LOCAL :DST [--delete] [--dry-run] [--keep GLOB]... [--json]`: make a board directory
-// what a local one is, hash-based: one round trip decides what is unchanged, the rest is
-// uploaded in one agent session; with --delete, board files that no longer exist locally go —
-// never outside DST, never below a mount, never what `.mpyignore` or --keep protects.
+// `sync LOCAL :DST [--delete] [--dry-run] [--keep GLOB]... [--follow-links] [--json]`: make a
+// board directory what a local one is, hash-based: one round trip decides what is unchanged, the
+// rest is uploaded in one agent session; with --delete, board files that no longer exist locally go
+// — never outside DST, never below a mount, never what `.mpyignore` or --keep protects.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "mpytool/error.hpp"
 #include "mpytool/fs/hash.hpp"
 #include "mpytool/fs/ignore.hpp"
+#include "mpytool/fs/local_tree.hpp"
 #include "mpytool/fs/sync_plan.hpp"
 #include "mpytool/host_file.hpp"
 #include "mpytool/json.hpp"
@@ -25,32 +27,35 @@ namespace {
 namespace stdfs = std::filesystem;
 using Op = SyncAction::Op;
 
-/// The local tree below \p root without excluded names and ignored paths.
-std::vector<SyncEntry> local_entries(const stdfs::path& root, const Excludes& excludes,
-                                     const IgnoreRules& ignore) {
-  std::vector<SyncEntry> out;
+/// The local tree below \p dir (\p rel its path below the source) without excluded names and
+/// ignored paths; \p guard decides at each directory (links inside the source followed, outside
+/// skipped unless --follow-links, loops refused).
+void local_entries(const stdfs::path& dir, const std::string& rel, const Excludes& excludes,
+                   const IgnoreRules& ignore, LinkGuard& guard, std::vector<SyncEntry>& out) {
   std::error_code ec;
-  stdfs::recursive_directory_iterator it(root, stdfs::directory_options::follow_directory_symlink,
-                                         ec);
-  if (ec)
-    throw MpyError(fmt::format("sync: cannot read '{}': {}", root.string(), host_error_text(ec)));
-  for (; it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    const stdfs::path& p = it->path();
-    const std::string rel = p.lexically_relative(root).generic_string();
-    const bool dir = it->is_directory(ec);
-    if (excludes.excluded(p.filename().string()) || rel == ".mpyignore" ||
-        ignore.ignored(rel, dir)) {
-      if (dir) it.disable_recursion_pending();
+  std::vector<stdfs::path> names;
+  stdfs::directory_iterator it(dir, ec);
+  for (; !ec && it != stdfs::directory_iterator(); it.increment(ec)) {
+    names.push_back(it->path().filename());
+  }
+  if (ec) throw MpyError(fmt::format("sync: cannot read '{}': {}", dir.string(), host_error_text(ec)));
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names) {
+    const stdfs::path p = dir / name;
+    const std::string r = rel.empty() ? name.generic_string() : rel + "/" + name.generic_string();
+    const bool is_dir = stdfs::is_directory(p, ec);
+    if (excludes.excluded(name.string()) || r == ".mpyignore" || ignore.ignored(r, is_dir)) {
       continue;
     }
-    if (dir) {
-      out.push_back({rel, true, 0, false});
-    } else if (it->is_regular_file(ec)) {
-      out.push_back({rel, false, static_cast<std::int64_t>(it->file_size(ec)), false});
+    if (is_dir) {
+      if (!guard.enter(p)) continue;
+      out.push_back({r, true, 0, false});
+      local_entries(p, r, excludes, ignore, guard, out);
+      guard.leave();
+    } else if (stdfs::is_regular_file(p, ec)) {
+      out.push_back({r, false, static_cast<std::int64_t>(stdfs::file_size(p, ec)), false});
     }
   }
-  return out;
 }
 
 class Progress : public TransferObserver {
@@ -79,7 +84,9 @@ class SyncCommand : public Command {
         "Paths that LOCAL/.mpyignore (gitignore syntax) or --keep matches are neither uploaded\n"
         "nor deleted; nothing outside DST and nothing below a mount is touched. Deleting more\n"
         "than half of the files under DST needs --force. --dry-run prints the plan\n"
-        "(+ add, ~ update, - delete, = unchanged) and changes nothing.";
+        "(+ add, ~ update, - delete, = unchanged) and changes nothing. Symlinks to files are\n"
+        "followed, and those to directories inside LOCAL; one to a directory outside LOCAL is\n"
+        "skipped with a warning unless --follow-links; a loop (`up -> ..`) is an error.";
     using K = OptionSpec::Kind;
     i.options = {
         {"delete", 0, K::kFlag, "", "remove board files that do not exist locally", {}},
@@ -87,6 +94,7 @@ class SyncCommand : public Command {
         {"keep", 0, K::kMulti, "GLOB", "never delete board paths matching GLOB (gitignore)", {}},
         {"force", 'f', K::kFlag, "", "allow deleting more than half of the files", {}},
         {"json", 0, K::kFlag, "", "print the plan and the result as JSON", {}},
+        {"follow-links", 0, K::kFlag, "", "follow links to directories outside LOCAL", {}},
     };
     i.positionals = {{"local", "local directory", PositionalSpec::Arity::kOne},
                      {":dst", "board directory", PositionalSpec::Arity::kOne}};
@@ -118,7 +126,10 @@ class SyncCommand : public Command {
     IgnoreRules keep;
     for (const auto& k : args.values("keep")) keep.add(k);
     const Excludes excludes(ctx.globals().plugin_options.values("exclude"));
-    const std::vector<SyncEntry> here = local_entries(local, excludes, ignore);
+    std::vector<SyncEntry> here;
+    LinkGuard guard(local, args.flag("follow-links"));
+    local_entries(local, "", excludes, ignore, guard, here);
+    for (const auto& link : guard.skipped()) logger().warn(LinkGuard::skip_message(link));
 
     std::vector<SyncEntry> there;
     std::vector<RefusedName> refused;

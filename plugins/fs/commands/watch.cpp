@@ -22,6 +22,7 @@
 #include "command_support.hpp"
 #include "commands.hpp"
 #include "mpytool/error.hpp"
+#include "mpytool/fs/local_tree.hpp"
 #include "mpytool/process.hpp"
 
 extern char** environ;
@@ -41,10 +42,13 @@ bool editor_noise(const std::string& name) {
          name.starts_with(".#") || name == "4913" || name.ends_with(".tmp");
 }
 
-/// inotify watches on a directory tree; new directories are added as they appear.
+/// inotify watches on a directory tree; new directories are added as they appear. Directories
+/// are those a sync round walks (local_tree.hpp): links inside the source are followed, outside
+/// only with --follow-links; a loop is left to the round to report.
 class TreeWatch {
  public:
-  explicit TreeWatch(const stdfs::path& root) : fd_(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) {
+  TreeWatch(const stdfs::path& root, bool follow_links)
+      : fd_(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)), root_(root), follow_(follow_links) {
     if (fd_ < 0) throw MpyError("watch: inotify is not available");
     add_tree(root);
   }
@@ -78,11 +82,31 @@ class TreeWatch {
   }
 
  private:
+  // Watches \p dir (the root or a directory below it) and what the walk reaches below it.
   void add_tree(const stdfs::path& dir) {
-    add(dir);
+    try {
+      LinkGuard guard(root_, follow_);
+      // The guard learns the directories from the root down to \p dir.
+      stdfs::path at = root_;
+      for (const auto& name : dir.lexically_relative(root_)) {
+        if (name == ".") continue;
+        at /= name;
+        if (!guard.enter(at)) return;
+      }
+      add(dir);
+      add_below(dir, guard);
+    } catch (const MpyError&) {
+      // A loop or an unreadable directory: the sync round says so.
+    }
+  }
+  void add_below(const stdfs::path& dir, LinkGuard& guard) {
     std::error_code ec;
-    for (stdfs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-      if (it->is_directory(ec)) add(it->path());
+    for (stdfs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      std::error_code ec2;
+      if (!it->is_directory(ec2) || !guard.enter(it->path())) continue;
+      add(it->path());
+      add_below(it->path(), guard);
+      guard.leave();
     }
   }
   void add(const stdfs::path& dir) {
@@ -90,6 +114,8 @@ class TreeWatch {
     if (wd >= 0) dirs_[wd] = dir;
   }
   int fd_;
+  stdfs::path root_;
+  bool follow_;
   std::map<int, stdfs::path> dirs_;
 };
 
@@ -101,16 +127,17 @@ class WatchCommand : public Command {
     i.summary = "Sync a local directory on every change and run a chain after each sync.";
     i.description =
         "mpytool -p PORT watch LOCAL :DST [--delete] [--keep GLOB]... [--debounce MS]\n"
-        "  [-- <chain>]\n"
+        "  [--follow-links] [-- <chain>]\n"
         "Syncs once, then again whenever something below LOCAL changes (debounced, editor\n"
         "swap and backup files ignored), each time followed by the chain (`-- reset --\n"
         "monitor`, `-- exec \"import app\"`). Runs until Ctrl-C; a failing round is reported and\n"
-        "the watch goes on.";
+        "the watch goes on. Links are walked as sync walks them (--follow-links: see sync).";
     using K = OptionSpec::Kind;
     i.options = {
         {"delete", 0, K::kFlag, "", "remove board files that do not exist locally", {}},
         {"keep", 0, K::kMulti, "GLOB", "never delete board paths matching GLOB", {}},
         {"debounce", 0, K::kValue, "MS", "quiet time before a sync (default 300)", {}},
+        {"follow-links", 0, K::kFlag, "", "follow links to directories outside LOCAL", {}},
     };
     i.positionals = {
         {"local", "local directory", PositionalSpec::Arity::kOne},
@@ -151,11 +178,12 @@ class WatchCommand : public Command {
     for (auto& a : global_option_args(ctx.globals(), true)) argv_s.push_back(std::move(a));
     argv_s.insert(argv_s.end(), {"sync", pos[0], pos[1]});
     if (args.flag("delete")) argv_s.push_back("--delete");
+    if (args.flag("follow-links")) argv_s.push_back("--follow-links");
     for (const auto& k : args.values("keep")) argv_s.insert(argv_s.end(), {"--keep", k});
     argv_s.insert(argv_s.end(), pos.begin() + 2, pos.end());
 
     const Excludes excludes(ctx.globals().plugin_options.values("exclude"));
-    TreeWatch watch(local);
+    TreeWatch watch(local, args.flag("follow-links"));
     Output& out = ctx.out();
     out.verbose(1, fmt::format("WATCH {} -> {} (Ctrl+C to stop)", local.string(), pos[1]));
     round(ctx, exe, argv_s);

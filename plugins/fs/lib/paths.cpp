@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "mpytool/error.hpp"
+#include "mpytool/fs/local_tree.hpp"
 #include "mpytool/output.hpp"
 #include "mpytool/size_arg.hpp"
 
@@ -227,18 +228,12 @@ std::string remote_file_dest(const std::string& name, std::string_view dest, boo
   return target;
 }
 
-// Walks a local directory: files (sorted) then subdirectories (sorted), depth first.
+// Walks a local directory: files (sorted) then subdirectories (sorted), depth first; \p guard
+// decides at each directory (links inside followed, outside skipped, loops refused).
 void walk_local(const std::string& src, const std::string& dst, const Excludes& excludes,
-                CopyPlan& plan, DirList& dirs, std::vector<stdfs::path>& stack) {
+                CopyPlan& plan, DirList& dirs, LinkGuard& guard) {
   dirs.add(dst);
   std::error_code ec;
-  const auto canon = stdfs::canonical(src, ec);
-  if (ec) throw MpyError(fmt::format("cannot access '{}': {}", src, host_error_text(ec)));
-  if (std::find(stack.begin(), stack.end(), canon) != stack.end()) {
-    throw MpyError(fmt::format("directory loop (symlink) at '{}'", src));
-  }
-  stack.push_back(canon);
-
   std::vector<std::string> names;
   stdfs::directory_iterator it(src, ec);
   if (ec) throw MpyError(fmt::format("cannot read directory '{}': {}", src, host_error_text(ec)));
@@ -264,9 +259,11 @@ void walk_local(const std::string& src, const std::string& dst, const Excludes& 
     }
   }
   for (const auto& name : subdirs) {
-    walk_local(local_join(src, name), join_remote(dst, name), excludes, plan, dirs, stack);
+    const std::string path = local_join(src, name);
+    if (!guard.enter(path)) continue;
+    walk_local(path, join_remote(dst, name), excludes, plan, dirs, guard);
+    guard.leave();
   }
-  stack.pop_back();
 }
 
 // Makes sure a local directory can be created (a file in its place is an error).
@@ -479,7 +476,7 @@ int parse_size(std::string_view text) { return parse_chunk_size(text); }
 // cp planner
 
 CopyPlan plan_upload(const std::vector<std::string>& sources, std::string_view dest,
-                     const Excludes& excludes, RemoteView& remote) {
+                     const Excludes& excludes, RemoteView& remote, bool follow_links) {
   if (sources.empty()) throw UsageError("cp requires source and destination");
   const bool dest_is_dir = remote_dir_dest(dest);
   const bool multiple =
@@ -523,8 +520,9 @@ CopyPlan plan_upload(const std::vector<std::string>& sources, std::string_view d
       } else {
         root = join_remote(dest, name);
       }
-      std::vector<stdfs::path> stack;
-      walk_local(src, root, excludes, plan, dirs, stack);
+      LinkGuard guard(src, follow_links);
+      walk_local(src, root, excludes, plan, dirs, guard);
+      plan.skipped.insert(plan.skipped.end(), guard.skipped().begin(), guard.skipped().end());
     } else {
       const std::string dst = remote_file_dest(name, dest, dest_is_dir, stat, dirs);
       plan.files.push_back({src, dst, local_size(src), {}});

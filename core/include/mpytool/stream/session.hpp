@@ -124,8 +124,10 @@ class MPYTOOL_CORE_API Session {
   void quit(bool already_sent = false);
   /// Ends the agent after a board-reported error (it waits for A or Q): sends A, reads the end.
   void finish_after_error();
-  /// Best effort: releases the agent (abort frame, then Ctrl-C filler if it does not end) and
-  /// leaves the REPL state to the next command's recovery if that fails. Never throws.
+  /// Best effort: releases the agent (a burst of Ctrl-C: it completes any frame the agent waits
+  /// for, and a streaming agent stops at its next frame), reads what is on the way as frames up
+  /// to the agent's end and the raw-REPL prompt (at most kAbortDrain s), and leaves the REPL
+  /// state to the next command's recovery. Never throws.
   void abort() noexcept;
 
   /// True while the agent runs.
@@ -229,5 +231,10 @@ inline constexpr double kTransferIoTimeout = 20.0;
 inline constexpr double kSilenceRecovery = 1.5;
 /// ... once the link has damaged a frame in this session.
 inline constexpr double kNoisySilence = 0.6;
+
+/// Seconds an abort waits for the agent's end: a streaming board stops at its next frame (it
+/// looks at its input every 50 ms) and what is on the way is read meanwhile. Past it the board
+/// is left to the next command's recovery.
+inline constexpr double kAbortDrain = 2.0;
 
 }  // namespace mpytool::stream

@@ -130,15 +130,22 @@ struct CopyPlan {
   /// Downloads: names of the board's listings that are not plain file names
   /// (board_name_problem()); they and everything below them are left out of the plan.
   std::vector<RefusedName> refused;
+  /// Uploads: links to directories outside their source that were not followed (see
+  /// local_tree.hpp), as the walk spelled them.
+  std::vector<std::string> skipped;
 };
 
 /// Plans `cp SRC... :DST` (sources local as typed, \p dest the board path without ':').
 /// Follows the reference's upload table; a file onto an existing board directory goes inside
 /// it. Throws UsageError ("Source not found: X", "multiple sources or directory contents
 /// require destination directory (ending with /)"), MpyError "Error creating file under file:
-/// P" when a needed parent is a file.
+/// P" when a needed parent is a file. Directory sources are walked as local_tree.hpp says: links
+/// to directories inside the source are followed, those leading outside it are skipped (listed
+/// in CopyPlan::skipped) unless \p follow_links, a loop is MpyError "directory loop (symlink) at
+/// 'P'".
 MPYTOOL_FS_API CopyPlan plan_upload(const std::vector<std::string>& sources, std::string_view dest,
-                                    const Excludes& excludes, RemoteView& remote);
+                                    const Excludes& excludes, RemoteView& remote,
+                                    bool follow_links = false);
 
 /// Plans `cp :SRC... DST` (sources board paths without ':', \p dest local), symmetric to
 /// uploads: ":dir out/" -> out/dir/..., ":dir/ out/" -> contents in out/, ":dir name" ->
