@@ -84,13 +84,13 @@ def baseline(conn_args):
 def test_exec_that_prints_forever_streams_in_bounded_memory(board):
     base = baseline(["-a", board.tcp])
     # The program's own timeout ends it (exit 5); its output was all shown as it came.
-    rc, shown, head, err, peak = measure(["-a", board.tcp, "exec", "-t", "12", FLOOD_CODE],
+    rc, shown, head, err, peak = measure(["-a", board.tcp, "exec", "-t", "15", FLOOD_CODE],
                                          keep_stdout=True)
     assert rc == 5, err
     assert head.startswith(b"x" * 4000)
-    # More flowed than the bound of what is held, and far more than the tool grew: it was
+    # More flowed than the bound of what may be held, and far more than the tool grew: it was
     # shown, not kept.
-    assert shown > 2 * 16 * MIB, shown
+    assert shown > 24 * MIB, shown
     assert peak - base < min(GROWTH_BOUND, shown // 2), (peak, base, shown)
     # The board was interrupted: it answers the next command.
     rc, _, _, err, _ = measure(["-a", board.tcp, "exec", "print(6*7)"], keep_stdout=True)
