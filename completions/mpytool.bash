@@ -3,17 +3,48 @@
 # from `mpytool ports`; board paths (words starting with ':') from `mpytool -p PORT _paths :DIR`
 # with the connection options of the line being completed.
 
+# The words of the line up to the cursor as the shell sees them. bash splits words at the
+# characters of COMP_WORDBREAKS too (':', '=', '@'): `-a 127.0.0.1:8266` arrives as `-a`,
+# `127.0.0.1`, `:`, `8266`, and `:/app` as `:`, `/app`. Pieces with no blank between them in
+# COMP_LINE are one word again (what bash-completion's `_get_comp_words_by_ref -n :` does,
+# without needing bash-completion). Sets _mpytool_words and _mpytool_cword.
+_mpytool_reassemble() {
+  local line=${COMP_LINE:0:COMP_POINT} i w pos=0 n=-1 blank
+  _mpytool_words=()
+  _mpytool_cword=0
+  for ((i = 0; i <= COMP_CWORD; i++)); do
+    w=${COMP_WORDS[i]}
+    blank=0
+    while [[ $pos -lt ${#line} && ${line:pos:1} == [[:space:]] ]]; do
+      ((pos++))
+      blank=1
+    done
+    if ((n >= 0 && blank == 0)); then
+      _mpytool_words[n]+=$w
+    else
+      ((n++))
+      _mpytool_words[n]=$w
+    fi
+    ((pos += ${#w}))
+  done
+  _mpytool_cword=$n
+}
+
 # The connection options of the current line (-p/-a/-b/--vboard...), for _paths.
 _mpytool_connection() {
   local i w
   _mpytool_conn=()
-  for ((i = 1; i < COMP_CWORD; i++)); do
-    w=${COMP_WORDS[i]}
+  for ((i = 1; i < _mpytool_cword; i++)); do
+    w=${_mpytool_words[i]}
     case $w in
       -p | --port | -a | --address | -b | --baud | --profile | --profile-dir | --plugin-dir | \
         --vboard-opt | --ssl-ca)
-        _mpytool_conn+=("$w" "${COMP_WORDS[i + 1]}")
+        _mpytool_conn+=("$w" "${_mpytool_words[i + 1]}")
         ((i++))
+        ;;
+      -p?* | -a?* | -b?* | --port=* | --address=* | --baud=* | --profile=* | --profile-dir=* | \
+        --plugin-dir=* | --vboard-opt=* | --ssl-ca=*)
+        _mpytool_conn+=("$w")
         ;;
       --vboard | --ssl | --ssl-no-verify | --ssl-no-hostname) _mpytool_conn+=("$w") ;;
       --) break ;;
@@ -21,12 +52,23 @@ _mpytool_connection() {
   done
 }
 
+# bash replaces only what follows the last COMP_WORDBREAKS character of the word: drop the
+# part of each reply up to the last ':' of the word being completed (bash-completion's
+# __ltrim_colon_completions).
+_mpytool_trim_colon() {
+  local cur=$1
+  [[ $cur == *:* && $COMP_WORDBREAKS == *:* ]] || return
+  local colon=${cur%"${cur##*:}"}
+  COMPREPLY=("${COMPREPLY[@]#"$colon"}")
+}
+
 _mpytool() {
   local tool=${COMP_WORDS[0]}
   # The word being completed, whole: bash splits ':/app/ma' at the ':' (COMP_WORDBREAKS).
   local line=${COMP_LINE:0:COMP_POINT}
   local cur=${line##*[[:space:]]}
-  local prev=${COMP_WORDS[COMP_CWORD - 1]}
+  _mpytool_reassemble
+  local prev=${_mpytool_words[_mpytool_cword - 1]}
   local i w cmd="" sub="" cmdpos=0
   # Global options that take a value (their next word is not a command), from `_options`:
   # `--long:help:argtype:-s` per line, argtype empty for a flag.
@@ -42,8 +84,8 @@ _mpytool() {
       [[ -n $short ]] && takes[$short]=1
     fi
   done < <("$tool" _options 2>/dev/null)
-  for ((i = 1; i < COMP_CWORD; i++)); do
-    w=${COMP_WORDS[i]}
+  for ((i = 1; i < _mpytool_cword; i++)); do
+    w=${_mpytool_words[i]}
     if [[ $w == -- || $w == + ]]; then
       cmd="" sub=""
       continue
@@ -68,6 +110,7 @@ _mpytool() {
     -p | --port)
       mapfile -t words < <("$tool" ports 2>/dev/null | cut -f1)
       mapfile -t COMPREPLY < <(compgen -W "${words[*]}" -- "$cur")
+      _mpytool_trim_colon "$cur"
       return
       ;;
   esac
@@ -82,8 +125,7 @@ _mpytool() {
     done
     mapfile -t COMPREPLY < <(compgen -W "${reply[*]}" -- "$cur")
     # bash replaces only what follows the last ':'; a directory takes no trailing space.
-    local colon=${cur%"${cur##*:}"}
-    COMPREPLY=("${COMPREPLY[@]#"$colon"}")
+    _mpytool_trim_colon "$cur"
     [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == */ ]] && compopt -o nospace 2>/dev/null
     return
   fi
@@ -99,6 +141,7 @@ _mpytool() {
     return
   fi
   mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+  _mpytool_trim_colon "$cur"
 }
 
 complete -F _mpytool mpytool

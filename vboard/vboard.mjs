@@ -26,6 +26,16 @@ try {
 }
 if (opts.help) { process.stderr.write(USAGE); process.exit(0); }
 
+// The MicroPython VM comes from npm. Without it (no `npm ci` yet) the board worker would die with
+// a module-not-found stack trace: say so in one line on stdout instead of READY.
+try {
+  import.meta.resolve('@micropython/micropython-webassembly-pyscript');
+} catch (e) {
+  process.stdout.write(`ERROR\tthe virtual board's npm packages are missing (${HERE}/node_modules)` +
+                       `\trun npm ci in ${HERE}\n`);
+  process.exit(1);
+}
+
 const shared = createShared(opts.rxBuffer);
 const { ctl, outBuf } = views(shared);
 const bytesPerSec = opts.baud ? opts.baud / 10 : 0;

@@ -64,18 +64,9 @@ class HelpCommand : public Builtin {
     }
     if (auto m = table_.resolve(words, 0); m.entry && m.words == words.size()) {
       if (m.candidates.empty()) {
-        print_command_help(out, *m.entry);
+        print_command_help(out, *m.entry, table_);
       } else {  // a routed word: every plugin's form, and how the board picks one
-        out << "'" << words[0] << "' runs the command of the first plugin whose device "
-            << "capabilities the board has:\n";
-        for (const CommandEntry* e : m.candidates) {
-          out << "  mpytool " << e->plugin << " " << e->info.name << "  (needs "
-              << fmt::format("{}", fmt::join(e->info.requires_caps, " + ")) << ")\n";
-        }
-        for (const CommandEntry* e : m.candidates) {
-          out << "\n";
-          print_command_help(out, *e);
-        }
+        print_routed_help(out, words[0], m.candidates);
       }
       return 0;
     }

@@ -27,6 +27,30 @@ namespace {
 struct Step {
   std::vector<std::pair<const CommandEntry*, ParsedArgs>> choices;
   std::string word;
+  std::optional<int> verbosity;  ///< the command's own -v / -q
+};
+
+/// A command's own -v / -q for the time it runs (connecting for it included): the output's
+/// verbosity and, for -q, the log level, as the global flags set them.
+class VerbosityScope {
+ public:
+  VerbosityScope(Output& output, std::optional<int> verbosity)
+      : output_(output), saved_(output.verbosity()), level_(logger().level()) {
+    if (!verbosity) return;
+    output_.set_verbosity(*verbosity);
+    if (*verbosity == 0) logger().set_level(std::max(level_, spdlog::level::err));
+  }
+  ~VerbosityScope() {
+    output_.set_verbosity(saved_);
+    logger().set_level(level_);
+  }
+  VerbosityScope(const VerbosityScope&) = delete;
+  VerbosityScope& operator=(const VerbosityScope&) = delete;
+
+ private:
+  Output& output_;
+  int saved_;
+  spdlog::level::level_enum level_;
 };
 
 /// "flash-esp32 needs platform.esp32, flash-rp2 needs platform.rp2".
@@ -39,6 +63,15 @@ std::string needs_list(const Step& step) {
 }
 
 bool is_separator(const std::string& w) { return w == "--" || w == "+"; }
+
+/// `mpytool <plugin> --help` (or -h) for a plugin without a command of its own name: the
+/// plugin's commands.
+bool plugin_help_request(const CommandTable& table, const std::vector<std::string>& words,
+                         std::size_t pos) {
+  return pos + 1 < words.size() && (words[pos + 1] == "--help" || words[pos + 1] == "-h") &&
+         table.is_plugin(words[pos]) && table.offering(words[pos]).empty() &&
+         !table.find(words[pos], words[pos + 1]);
+}
 
 [[noreturn]] void throw_unknown(const CommandTable& table, const std::string& word) {
   std::string hint = did_you_mean(word, table.words());
@@ -125,6 +158,10 @@ Dispatcher::Dispatcher(const CommandTable& table, const GlobalOptions& globals, 
     : table_(table), globals_(globals), output_(output), plugin_path_(std::move(plugin_path)) {}
 
 int Dispatcher::run(const std::vector<std::string>& words) {
+  if (plugin_help_request(table_, words, 0)) {
+    print_plugin_help(output_.out(), table_, words[0]);
+    return 0;
+  }
   // An unknown first word may be an external `mpytool-<word>`; it gets every word after it.
   if (!words.empty() && !is_separator(words.front())) {
     auto m = table_.resolve(words, 0);
@@ -150,7 +187,7 @@ int Dispatcher::run(const std::vector<std::string>& words) {
       std::vector<std::string> own(words.begin() + static_cast<std::ptrdiff_t>(m.words), sep);
       CommandArgs parsed = parse_command_args(m.entry->display, m.entry->info, own);
       if (parsed.help) {
-        print_command_help(output_.out(), *m.entry);
+        print_command_help(output_.out(), *m.entry, table_);
         return 0;
       }
       // Only a command that declares positionals of its own besides the chain takes words
@@ -164,6 +201,7 @@ int Dispatcher::run(const std::vector<std::string>& words) {
         if (own_words) parsed.args.add_positional("--");
         for (auto it = sep + 1; it != words.end(); ++it) parsed.args.add_positional(*it);
       }
+      VerbosityScope verbosity(output_, parsed.verbosity);
       AppContext ctx(globals_, output_);
       const int rc = m.entry->command->run(ctx, parsed.args);
       ctx.finish();
@@ -175,6 +213,10 @@ int Dispatcher::run(const std::vector<std::string>& words) {
   for (const auto& group : split_groups(words)) {
     std::size_t pos = 0;
     while (pos < group.size()) {
+      if (plugin_help_request(table_, group, pos)) {
+        print_plugin_help(output_.out(), table_, group[pos]);
+        return 0;
+      }
       auto m = table_.resolve(group, pos);
       if (!m.entry) throw_unknown(table_, group[pos]);
       Step step;
@@ -191,10 +233,17 @@ int Dispatcher::run(const std::vector<std::string>& words) {
         try {
           CommandArgs parsed = parse_command_args(e->display, e->info, rest);
           if (parsed.help) {
-            for (const CommandEntry* h : options) print_command_help(output_.out(), *h);
+            if (options.size() > 1) {
+              print_routed_help(output_.out(), step.word, options);
+            } else {
+              print_command_help(output_.out(), *e, table_);
+            }
             return 0;
           }
-          if (step.choices.empty()) consumed = parsed.consumed;
+          if (step.choices.empty()) {
+            consumed = parsed.consumed;
+            step.verbosity = parsed.verbosity;
+          }
           step.choices.emplace_back(e, std::move(parsed.args));
         } catch (const UsageError& err) {
           if (!first_error) first_error = err;
@@ -213,6 +262,7 @@ int Dispatcher::run(const std::vector<std::string>& words) {
     ctx.set_more_commands_follow(i + 1 < steps.size());
     if (events_) events_->step_start(i, step.word);
     int rc = 0;
+    VerbosityScope verbosity(output_, step.verbosity);
     try {
       // The command's --timeout covers connecting for it too (route() provides the link).
       const auto& [first, first_args] = step.choices.front();

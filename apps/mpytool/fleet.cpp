@@ -114,7 +114,8 @@ class FleetCommand : public Command {
         "Every board runs the chain in its own mpytool process (own connection, own board\n"
         "profile, own plugin routing). -p takes what the global -p takes (id:, loc:, uid:,\n"
         "@NAME); --all and --label pick boards of the inventory (mpytool.yaml). On a terminal\n"
-        "one live line per board; then a line per board, a board x step matrix and a summary.\n"
+        "one live line per board; then a line per board followed by what it printed (each\n"
+        "line prefixed [board]), a board x step matrix and a summary.\n"
         "--json: one report; --events: NDJSON progress (board, step and progress events).\n"
         "Exit 0 when every board succeeded, 8 otherwise.";
     using K = OptionSpec::Kind;
@@ -210,7 +211,7 @@ class FleetCommand : public Command {
                 json_quote(b.target), json_quote(b.status), b.exit_code, b.seconds,
                 json_quote(b.status == "ok" ? "" : b.error_line())));
         if (!json_ && !events_ && !live_) {
-          out.out() << finish_line(b) << "\n";
+          out.out() << finish_line(b) << "\n" << prefixed_output(b);
           out.out().flush();
         }
       }
@@ -238,7 +239,10 @@ class FleetCommand : public Command {
       emit(out, fmt::format(R"({{"event":"fleet","ok":{},"failed":{},"seconds":{:.3f}}})", ok,
                             boards.size() - ok, wall));
     } else {
-      if (live_) draw(out, boards);
+      if (live_) {
+        draw(out, boards);
+        for (const Board& b : boards) out.out() << prefixed_output(b);
+      }
       out.out() << matrix(boards);
       out.out() << fmt::format("fleet: {} of {} boards ok in {:.2f} s\n", ok, boards.size(), wall);
     }
@@ -355,6 +359,20 @@ class FleetCommand : public Command {
       s.seconds = std::chrono::duration<double>(Clock::now() - b.step_start).count();
       if (b.status == "timeout") s.error = "timed out";
     }
+  }
+
+  /// What the board's chain printed (its stdout), each line prefixed by "[board] ".
+  static std::string prefixed_output(const Board& b) {
+    std::string text;
+    std::string_view rest = b.out;
+    while (!rest.empty()) {
+      const auto nl = rest.find('\n');
+      std::string_view line = rest.substr(0, nl);
+      rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      text += fmt::format("[{}] {}\n", b.target, line);
+    }
+    return text;
   }
 
   static std::string finish_line(const Board& b) {

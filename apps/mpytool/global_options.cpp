@@ -209,6 +209,14 @@ std::vector<std::string> global_option_words(const Known& known) {
   return words;
 }
 
+/// TLS options with a serial port: refused rather than ignored.
+UsageError tls_on_serial() {
+  return UsageError(
+      "TLS (--ssl, --ssl-ca, --ssl-no-verify, --ssl-no-hostname) needs a network address (-a), "
+      "not a serial port",
+      "drop the TLS option, or connect with -a HOST:PORT");
+}
+
 }  // namespace
 
 GlobalParse parse_global_options(const std::vector<std::string>& args,
@@ -313,6 +321,7 @@ GlobalParse parse_global_options(const std::vector<std::string>& args,
   if (!g.port.empty() && !g.address.empty()) {
     throw UsageError("You can select only serial port or network address");
   }
+  if (g.tls.enabled && !g.port.empty() && !g.port.starts_with("@")) throw tls_on_serial();
   if (g.vboard && (!g.port.empty() || !g.address.empty())) {
     throw UsageError("--vboard cannot be combined with -p or -a");
   }
@@ -337,6 +346,7 @@ void resolve_board_name(GlobalOptions& g) {
   g.board_name = name;
   g.port = b->port;
   g.address = b->address;
+  if (g.tls.enabled && !g.port.empty()) throw tls_on_serial();
   if (g.profile.empty() && !b->profile.empty()) {
     g.profile = b->profile;
     g.profile_from_inventory = true;

@@ -87,6 +87,30 @@ const char* nargs(PositionalSpec::Arity a) {
   return "1";
 }
 
+/// The rows of the command listing: each command word once. A word routed by capability to
+/// several plugins (flash: flash-esp32 or flash-rp2) gets one row whose summary joins theirs.
+std::vector<std::pair<std::string, std::string>> command_rows(const CommandTable& table) {
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto* e : table.listing()) {
+    if (std::any_of(rows.begin(), rows.end(), [&](const auto& r) { return r.first == e->display; }))
+      continue;
+    std::vector<std::string> summaries;
+    if (!e->plugin.empty() && e->display == e->info.name && table.routed(e->info.name)) {
+      for (const auto* o : table.offering(e->info.name)) {
+        std::string s = o->info.summary;
+        if (!s.empty() && s.back() == '.') s.pop_back();
+        if (std::find(summaries.begin(), summaries.end(), s) == summaries.end()) {
+          summaries.push_back(s);
+        }
+      }
+    }
+    rows.emplace_back(e->display, summaries.size() > 1
+                                      ? fmt::format("{}.", fmt::join(summaries, "; "))
+                                      : e->info.summary);
+  }
+  return rows;
+}
+
 }  // namespace
 
 std::string synopsis(const CommandInfo& info) {
@@ -116,9 +140,7 @@ void print_main_help(std::ostream& out, const CommandTable& table) {
   print_rows(out, rows);
 
   out << "\ncommands:\n";
-  rows.clear();
-  for (const auto* e : table.listing()) rows.emplace_back(e->display, e->info.summary);
-  print_rows(out, rows);
+  print_rows(out, command_rows(table));
 
   bool any_plugin = false;
   rows.clear();
@@ -174,6 +196,35 @@ void print_command_help(std::ostream& out, const CommandEntry& entry) {
   }
 }
 
+void print_command_help(std::ostream& out, const CommandEntry& entry, const CommandTable& table) {
+  print_command_help(out, entry);
+  // A command named like its plugin (mount): `mount --help` is also where one looks for the
+  // plugin's other commands.
+  if (entry.plugin.empty() || entry.plugin != entry.info.name) return;
+  std::vector<std::string> others;
+  for (const auto* e : table.commands_of(entry.plugin)) {
+    if (e != &entry && !e->hidden()) others.push_back(e->info.name);
+  }
+  if (others.empty()) return;
+  out << "\nThe plugin '" << entry.plugin
+      << "' also has: " << fmt::format("{}", fmt::join(others, ", ")) << " (mpytool "
+      << entry.plugin << " <command> --help).\n";
+}
+
+void print_routed_help(std::ostream& out, const std::string& word,
+                       const std::vector<const CommandEntry*>& candidates) {
+  out << "'" << word << "' runs the command of the first plugin whose device "
+      << "capabilities the board has:\n";
+  for (const CommandEntry* e : candidates) {
+    out << "  mpytool " << e->plugin << " " << e->info.name << "  (needs "
+        << fmt::format("{}", fmt::join(e->info.requires_caps, " + ")) << ")\n";
+  }
+  for (const CommandEntry* e : candidates) {
+    out << "\n";
+    print_command_help(out, *e);
+  }
+}
+
 void print_plugin_help(std::ostream& out, const CommandTable& table, const std::string& plugin) {
   const PluginRecord* r = table.plugins().find_loaded(plugin);
   out << "usage: mpytool " << plugin << " <command> [args]\n";
@@ -198,9 +249,7 @@ void print_version(std::ostream& out, const CommandTable& table) {
 }
 
 void print_completion_commands(std::ostream& out, const CommandTable& table) {
-  for (const auto* e : table.listing()) {
-    out << e->display << ":" << e->info.summary << "\n";
-  }
+  for (const auto& [word, summary] : command_rows(table)) out << word << ":" << summary << "\n";
 }
 
 void print_completion_options(std::ostream& out, const CommandEntry* entry,

@@ -20,8 +20,15 @@ void print_version(std::ostream& out, const CommandTable& table);
 
 /// `mpytool help <cmd>` / `<cmd> --help`: usage line, summary, options, positionals.
 void print_command_help(std::ostream& out, const CommandEntry& entry);
+/// The same, and for a command named like its plugin (`mount`) the plugin's other commands.
+void print_command_help(std::ostream& out, const CommandEntry& entry, const CommandTable& table);
 
-/// `mpytool help <plugin>`: the plugin's summary and its commands.
+/// `mpytool help flash` / `flash --help` for a word routed by capability to several plugins:
+/// which plugin the board picks, then each plugin's command help.
+void print_routed_help(std::ostream& out, const std::string& word,
+                       const std::vector<const CommandEntry*>& candidates);
+
+/// `mpytool help <plugin>` / `mpytool <plugin> --help`: the plugin's summary and its commands.
 void print_plugin_help(std::ostream& out, const CommandTable& table, const std::string& plugin);
 
 /// One-line synopsis of a command's arguments: "[-t SEC] CODE".

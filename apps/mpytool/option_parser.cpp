@@ -85,14 +85,30 @@ std::string missing_positional(const CommandInfo& info, std::size_t given) {
   return info.positionals.empty() ? "argument" : info.positionals.back().name;
 }
 
+/// \p info with -v/--verbose and -q/--quiet (the global flags, given after the command name)
+/// unless the command has options of its own with those names.
+CommandInfo with_verbosity(const CommandInfo& info) {
+  CommandInfo out = info;
+  if (!find_long(info, "verbose") && !find_short(info, 'v')) {
+    out.options.push_back({"verbose", 'v', OptionSpec::Kind::kFlag, "", "verbose output", {}});
+  }
+  if (!find_long(info, "quiet") && !find_short(info, 'q')) {
+    out.options.push_back({"quiet", 'q', OptionSpec::Kind::kFlag, "", "quiet output", {}});
+  }
+  return out;
+}
+
 }  // namespace
 
 bool help_short_available(const CommandInfo& info) {
   return !has_help_option(info) && find_short(info, 'h') == nullptr;
 }
 
-CommandArgs parse_command_args(const std::string& display, const CommandInfo& info,
+CommandArgs parse_command_args(const std::string& display, const CommandInfo& own_info,
                                const std::vector<std::string>& all_words) {
+  const CommandInfo info = with_verbosity(own_info);
+  const bool own_verbose = find_long(own_info, "verbose") || find_short(own_info, 'v');
+  const bool own_quiet = find_long(own_info, "quiet") || find_short(own_info, 'q');
   CommandArgs result;
   result.consumed = info.chains_leftovers ? own_words(info, all_words) : all_words.size();
   std::vector<std::string> words(all_words.begin(),
@@ -153,6 +169,14 @@ CommandArgs parse_command_args(const std::string& display, const CommandInfo& in
     }
     const OptionSpec* spec = find_long(info, o.string_key);
     if (!spec) continue;
+    // The global -v / -q after the command name: the command's verbosity, not its flag.
+    if ((spec->long_name == "verbose" && !own_verbose) ||
+        (spec->long_name == "quiet" && !own_quiet)) {
+      const int level = spec->long_name == "quiet" ? 0 : 2;
+      // -q wins over -v, as for the global flags.
+      if (!result.verbosity || level == 0) result.verbosity = level;
+      continue;
+    }
     switch (spec->kind) {
       case OptionSpec::Kind::kFlag:
         result.args.set_flag(spec->long_name, ++counts[spec->long_name]);

@@ -5,6 +5,7 @@
 /// "<cmd>: <message>" (exit 2).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct CommandArgs {
   ParsedArgs args;           ///< flags, values (defaults filled in) and positionals
   bool help = false;         ///< --help (or -h unless the command uses -h) was given
   std::size_t consumed = 0;  ///< words used; the rest are further commands
+  /// -q (0) or -v (2) given after the command name, as the global flags mean them; nullopt
+  /// without. Every command takes them unless it has options of its own called so.
+  std::optional<int> verbosity;
 };
 
 /// Parses \p words (those after the command name) for \p info. \p display is the name used in

@@ -123,6 +123,12 @@ std::unique_ptr<VirtualBoard> VirtualBoard::start(const std::vector<std::string>
       buffer.erase(0, nl + 1);
       if (!line.empty() && line.back() == '\r') line.pop_back();
       logger().debug("vboard: {}", line);
+      // `ERROR<TAB>message<TAB>hint`: the board cannot start (its npm packages are missing).
+      if (line.rfind("ERROR\t", 0) == 0) {
+        const std::string rest = line.substr(6);
+        const auto tab = rest.find('\t');
+        throw ConnError(rest.substr(0, tab), tab == std::string::npos ? "" : rest.substr(tab + 1));
+      }
       if (parse_ready(line, board->pty_, board->tcp_)) {
         ready = true;
         break;

@@ -1,5 +1,5 @@
-# _mt_mkdir(p): creates p and its missing parents. Returns 1 when an existing component is a
-# file, 0 otherwise. Components are stat'ed only until the first missing one; everything
+# _mt_mkdir(p): creates p and its missing parents. Returns the first existing component that is
+# a file (the path that is in the way), 0 otherwise. Components are stat'ed only until the first missing one; everything
 # below a new directory is new too.
 import os
 
@@ -15,7 +15,7 @@ def _mt_mkdir(p):
         if not m:
             try:
                 if os.stat(q)[0] & 0xF000 != 0x4000:
-                    return 1
+                    return q
                 continue
             except OSError:
                 m = 1

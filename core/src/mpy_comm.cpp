@@ -69,14 +69,23 @@ Seconds send_timeout(Seconds timeout) {
 
 bool submit_only(Seconds timeout) { return timeout && *timeout == 0; }
 
+// What a peer sent while it was probed for the prompt: how much, and how it began.
+struct ProbeEcho {
+  std::size_t bytes = 0;
+  std::string head;  // the first bytes, for telling another protocol and for the error
+  void note(std::string_view got) {
+    bytes += got.size();
+    if (head.size() < 64) head.append(got.substr(0, 64 - head.size()));
+  }
+};
+
 // Waits up to \p seconds in all for the friendly prompt. Not an inactivity timeout: a program
 // that missed the Ctrl-C (it arrived before the program ran) keeps printing, and the next probe
 // must still go out.
-// \p received: bytes the board sent meanwhile.
-bool wait_for_prompt(Conn& conn, double seconds, std::size_t* received = nullptr) {
+bool wait_for_prompt(Conn& conn, double seconds, ProbeEcho* echo = nullptr) {
   const auto start = Clock::now();
   std::string seen = conn.flush();
-  std::size_t got = seen.size();
+  if (echo) echo->note(seen);
   for (;;) {
     if (received) *received = got;
     if (seen.find(kFriendlyPrompt) != std::string::npos) return true;
@@ -84,10 +93,88 @@ bool wait_for_prompt(Conn& conn, double seconds, std::size_t* received = nullptr
     if (seen.size() > kFriendlyPrompt.size()) seen.erase(0, seen.size() - kFriendlyPrompt.size());
     const double left = seconds - seconds_since(start);
     if (left <= 0) return false;
-    const Bytes more = conn.read(std::min(left, 0.05));
-    got += more.size();
-    seen += more;
+    const std::string got = conn.read(std::min(left, 0.05));
+    if (echo) echo->note(got);
+    seen += got;
   }
+}
+
+// A peer that is plainly not a MicroPython REPL, told by how its answer begins (what an HTTP,
+// SSH or TLS server says to bytes it does not understand); empty when it may be a board.
+std::string foreign_peer(std::string_view head) {
+  if (head.starts_with("HTTP/")) return "an HTTP server";
+  if (head.starts_with("SSH-")) return "an SSH server";
+  // A TLS alert record (content type 21, version 3.x) to our plain bytes.
+  if (head.size() >= 2 && head[0] == '\x15' && head[1] == '\x03') return "a TLS server";
+  return {};
+}
+
+// The first line of what the peer said, printable, for an error message.
+std::string excerpt(std::string_view head) {
+  while (!head.empty() && (head.front() == '\r' || head.front() == '\n')) head.remove_prefix(1);
+  std::string out;
+  for (char c : head.substr(0, std::min<std::size_t>(head.find_first_of("\r\n"), 40))) {
+    const auto u = static_cast<unsigned char>(c);
+    out += u >= 0x20 && u < 0x7F ? std::string(1, c) : fmt::format("\\x{:02x}", u);
+  }
+  return out;
+}
+
+[[noreturn]] void throw_foreign(const Conn& conn, const std::string& what, std::string_view head) {
+  throw ConnError(fmt::format("{} is not a MicroPython REPL: it answers like {} ('{}')",
+                              conn.description(), what, excerpt(head)),
+                  what == "a TLS server" ? "connect with --ssl" : "");
+}
+
+// Up to kProbeAttempts probes of Ctrl-C / Ctrl-C / Ctrl-B until the friendly prompt answers.
+// What the peer sent goes to \p echo; a peer that answers like another protocol (an HTTP
+// server) ends the probing at once with ConnError.
+bool probe_prompt(Conn& conn, ProbeEcho& echo) {
+  conn.flush();
+  int releases = 0;
+  bool streaming = false;
+  for (int attempt = 0; attempt < kProbeAttempts; ++attempt) {
+    // C, C, B: Ctrl-C stops a program, Ctrl-B leaves a raw REPL left by a crashed session.
+    std::string probe(1, attempt % 3 == 2 ? kCtrlB : kCtrlC);
+    if (attempt >= 4) probe += kVfsAck;
+    // A transfer agent left blocked in the middle of a frame (its host vanished) ignores
+    // Ctrl-C: it reads stdin with the keyboard interrupt disabled. Enough Ctrl-C bytes complete
+    // any frame it waits for; the frame then fails its check, the agent ends and restores
+    // Ctrl-C, and the rest are ordinary Ctrl-Cs. Sent only after C, C and B went unanswered (a
+    // board idling in the raw REPL answers the B), in parts, at most 4 x 1040 bytes in all.
+    // A board that went on sending after a Ctrl-C is an agent streaming a download to a host
+    // that is gone: it stops at its next frame once it sees them, so they go at once.
+    if (releases < 4 && ((attempt % 3 == 0 && attempt > 0) || streaming)) {
+      probe.append(kAgentReleaseBytes, kCtrlC);
+      ++releases;
+    }
+    try {
+      conn.write(probe);
+      const std::size_t before = echo.bytes;
+      if (!wait_for_prompt(conn, kProbeTimeout, &echo)) {
+        if (const std::string what = foreign_peer(echo.head); !what.empty()) {
+          throw_foreign(conn, what, echo.head);
+        }
+        streaming = echo.bytes - before >= kStreamingBytes;
+        continue;
+      }
+    } catch (const ConnLost&) {
+      // A server that answered and hung up (an HTTP 400): say what it is, not only "closed".
+      if (const std::string what = foreign_peer(echo.head); !what.empty()) {
+        throw_foreign(conn, what, echo.head);
+      }
+      throw;
+    }
+    if (attempt > 0) {
+      // Earlier probes may still be answered; drop those prompts so they are not mistaken
+      // for the answer to the next command.
+      for (int i = 0; i < 20 && !conn.read(0.05).empty(); ++i) {
+      }
+      conn.flush();
+    }
+    return true;
+  }
+  return false;
 }
 
 constexpr std::string_view kSoftReboot = "MPY: soft reboot";
@@ -124,42 +211,13 @@ MpyComm::~MpyComm() = default;
 bool MpyComm::stop_current_operation() {
   if (repl_mode_) return true;
   submitted_ = false;
-  conn_.flush();
-  int releases = 0;
-  bool streaming = false;
-  for (int attempt = 0; attempt < kProbeAttempts; ++attempt) {
-    // C, C, B: Ctrl-C stops a program, Ctrl-B leaves a raw REPL left by a crashed session.
-    std::string probe(1, attempt % 3 == 2 ? kCtrlB : kCtrlC);
-    if (attempt >= 4) probe += kVfsAck;
-    // A transfer agent left blocked in the middle of a frame (its host vanished) ignores
-    // Ctrl-C: it reads stdin with the keyboard interrupt disabled. Enough Ctrl-C bytes complete
-    // any frame it waits for; the frame then fails its check, the agent ends and restores
-    // Ctrl-C, and the rest are ordinary Ctrl-Cs. Sent only after C, C and B went unanswered (a
-    // board idling in the raw REPL answers the B), in parts, at most 4 x 1040 bytes in all.
-    // A board that went on sending after a Ctrl-C is an agent streaming a download to a host
-    // that is gone: it stops at its next frame once it sees them, so they go at once.
-    if (releases < 4 && ((attempt % 3 == 0 && attempt > 0) || streaming)) {
-      probe.append(kAgentReleaseBytes, kCtrlC);
-      ++releases;
-    }
-    conn_.write(probe);
-    std::size_t received = 0;
-    if (!wait_for_prompt(conn_, kProbeTimeout, &received)) {
-      streaming = received >= kStreamingBytes;
-      continue;
-    }
-    if (attempt > 0) {
-      // Earlier probes may still be answered; drop those prompts so they are not mistaken
-      // for the answer to the next command.
-      for (int i = 0; i < 20 && !conn_.read(0.05).empty(); ++i) {
-      }
-      conn_.flush();
-    }
-    repl_mode_ = false;
-    return true;
+  ProbeEcho echo;
+  if (!probe_prompt(conn_, echo)) {
+    logger().info("Could not establish REPL state");
+    return false;
   }
-  logger().warn("Could not establish REPL state");
-  return false;
+  repl_mode_ = false;
+  return true;
 }
 
 void MpyComm::enter_raw_repl(int max_retries) try {
@@ -168,9 +226,25 @@ void MpyComm::enter_raw_repl(int max_retries) try {
   // input and the banner wait would never time out behind its output. Probe (Ctrl-C) instead.
   if (submitted_) repl_mode_.reset();
   submitted_ = false;
+  std::string heard;  // the start of what a peer without a prompt said
   for (int attempt = 1; attempt <= max_retries; ++attempt) {
     const bool trusted_state = repl_mode_.has_value();
-    if (stop_current_operation()) {
+    bool ready = trusted_state;  // the friendly prompt is known: no probing (as stop_...())
+    if (!ready) {
+      ProbeEcho echo;
+      ready = probe_prompt(conn_, echo);
+      if (ready) repl_mode_ = false;
+      // Not a byte for every probe (about 3 s, the stuck transfer agent's release included):
+      // nothing that answers a REPL is there. More rounds would only say so later.
+      if (!ready && echo.bytes == 0) {
+        throw ConnError(fmt::format("no MicroPython REPL answers on {}: silent to every probe",
+                                    conn_.description()),
+                        "is it the board's REPL (port, address)? a board that ignores Ctrl-C "
+                        "needs a reset");
+      }
+      if (!ready && heard.empty()) heard = echo.head;
+    }
+    if (ready) {
       conn_.write(std::string_view(&kCtrlA, 1));
       try {
         conn_.read_until(kRawBanner, kBannerTimeout);
@@ -182,15 +256,13 @@ void MpyComm::enter_raw_repl(int max_retries) try {
       }
     }
     if (attempt < max_retries) {
-      // A stale recorded state is expected after a submit-only exec; only real trouble warns.
-      logger().log(trusted_state ? spdlog::level::info : spdlog::level::warn,
-                   "Could not establish REPL connection, retry {}/{}", attempt, max_retries);
+      // Shown with -d: a busy or stale board often needs a second round; the error says the rest.
+      logger().info("Could not establish REPL connection, retry {}/{}", attempt, max_retries);
     }
   }
-  throw ConnError("Could not establish REPL connection");  // the board does not answer: exit 3
-} catch (const AnswerTooLarge&) {
-  abandon_program();  // the board was sent Ctrl-C: its state is not known
-  throw;
+  // The board does not answer: exit 3.
+  throw ConnError(fmt::format("no MicroPython REPL answers on {}{}", conn_.description(),
+                              heard.empty() ? "" : fmt::format(" (it said '{}')", excerpt(heard))));
 }
 
 void MpyComm::exit_raw_repl() try {

@@ -11,7 +11,8 @@ class DevicePlugin : public Plugin {
  public:
   PluginInfo info() const override {
     return {"device",
-            "Board commands: exec, eval, run, info, stop, reset, monitor, repl, sleep, ports",
+            "Board commands: exec, eval, run, info, stop, reset, monitor, repl, rtc, expect, "
+            "speedtest, sleep, ports",
             {"device", "device.reset"}};
   }
   void register_commands(CommandRegistry& registry) override {

@@ -12,7 +12,7 @@ class FlashEsp32Plugin : public Plugin {
  public:
   PluginInfo info() const override {
     return {"flash-esp32",
-            "ESP32 partitions: table, read, write, erase, ota",
+            "ESP32 partitions: flash [read|write|erase|ota]",
             {"flash.partitions", "ota.partitions"}};
   }
   void register_commands(CommandRegistry& registry) override {

@@ -11,7 +11,7 @@ namespace {
 class FlashRp2Plugin : public Plugin {
  public:
   PluginInfo info() const override {
-    return {"flash-rp2", "RP2 user flash: info, read, write, erase", {"flash.user"}};
+    return {"flash-rp2", "RP2 user flash: flash [read|write|erase]", {"flash.user"}};
   }
   void register_commands(CommandRegistry& registry) override {
     // The seed's global -f and the transfer options, before the command word.

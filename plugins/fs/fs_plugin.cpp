@@ -12,7 +12,8 @@ class FsPlugin : public Plugin {
  public:
   PluginInfo info() const override {
     return {"fs",
-            "Files: ls, tree, cat, cp, mv, rm, mkdir, pwd, cd, path, edit, touch, sha256sum, df",
+            "Files: ls, tree, cat, cp, mv, rm, mkdir, pwd, cd, path, edit, touch, sha256sum, df, "
+            "sync, watch",
             {"fs"}};
   }
   void register_commands(CommandRegistry& registry) override {

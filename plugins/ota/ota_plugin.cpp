@@ -11,7 +11,7 @@ namespace {
 class OtaPlugin : public Plugin {
  public:
   PluginInfo info() const override {
-    return {"ota", "Firmware update: ota write, status, confirm, rollback", {"ota"}};
+    return {"ota", "Firmware update: ota [write|status|confirm|rollback]", {"ota"}};
   }
   void register_commands(CommandRegistry& registry) override {
     // The seed's global -f and the transfer options, before the command word.

@@ -2,7 +2,10 @@
 import re
 import os
 import shutil
+import socket
 import stat
+import threading
+import time
 
 import pytest
 
@@ -154,3 +157,169 @@ def test_man_page_is_made_from_the_command_tables():
                          "mpytool.1")
     with open(built) as f:
         assert f.read() == page
+
+
+def help_section(text, title):
+    """The rows of one section of `mpytool --help` ("commands:", "plugins (...)"): name, text."""
+    rows, inside = [], False
+    for line in text.splitlines():
+        if line.startswith(title):
+            inside = True
+            continue
+        if inside:
+            if not line.startswith("  "):
+                break
+            if not line.startswith("    "):
+                name, _, rest = line.strip().partition(" ")
+                rows.append((name, rest.strip()))
+    return rows
+
+
+def test_help_lists_each_command_once_with_the_subcommands_it_has(make_board):
+    out = run("--help").stdout.decode()
+    names = [name for name, _ in help_section(out, "commands:")]
+    assert len(names) == len(set(names)), names
+    assert names.count("flash") == 1
+    flash = dict(help_section(out, "commands:"))["flash"]
+    plugins = dict(help_section(out, "plugins"))
+    assert "info" not in plugins["flash-rp2"] and "table" not in plugins["flash-esp32"]
+    # The completion list too: each word once.
+    words = [line.split(":")[0] for line in run("_commands").stdout.decode().splitlines()]
+    assert len(words) == len(set(words)), words
+    # The subcommands the help names are those each plugin's flash accepts (its error lists them).
+    for platform, plugin in (("esp32", "flash-esp32"), ("rp2", "flash-rp2")):
+        b = make_board("--platform", platform)
+        r = run("-p", b.pty, "flash", "nope")
+        assert r.returncode == 2, r.stderr
+        hint = r.stderr.decode().split("hint: use ")[1].strip()
+        accepted = set(re.split(r", | or ", hint))
+        listed = set(re.search(r"\[([a-z|]+)\]", plugins[plugin]).group(1).split("|"))
+        assert listed == accepted, (plugin, listed, accepted)
+        assert all(sub in flash for sub in accepted), flash
+    r = run("flash", "--help")
+    assert r.returncode == 0 and b"flash-esp32 flash" in r.stdout and b"flash-rp2 flash" in r.stdout
+    # Every plugin's line names commands it has (`plugins --json`), each of them.
+    import json
+    for p in json.loads(run("plugins", "--json").stdout):
+        text = plugins[p["name"]]
+        named = re.findall(r"[a-z_0-9]+", text.split(":", 1)[1].split("[")[0])
+        shown = [c for c in p["commands"] if not c.startswith("_")]
+        assert sorted(named) == sorted(shown), (p["name"], named, shown)
+
+
+@pytest.mark.parametrize("plugin,commands", [
+    ("device", ["exec", "eval", "reset", "speedtest"]),
+    ("fs", ["ls", "cp", "mkdir", "sync"]),
+    ("flash-esp32", ["flash"]),
+])
+def test_plugin_help_lists_its_commands(plugin, commands):
+    for flag in ("--help", "-h"):
+        r = run(plugin, flag)
+        assert r.returncode == 0, r.stderr
+        out = r.stdout.decode()
+        assert out.startswith("usage: mpytool %s <command>" % plugin), out
+        listed = [name for name, _ in help_section(out, "commands:")]
+        assert all(c in listed for c in commands), listed
+    # After a chain separator too.
+    r = run("sleep", "0", "--", plugin, "--help")
+    assert r.returncode == 0 and b"commands:" in r.stdout
+
+
+def test_mount_help_is_the_command_and_names_the_plugins_other_commands():
+    # `mount` is a plugin and its command: the command's help, and the rest of the plugin.
+    r = run("mount", "--help")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    assert out.startswith("usage: mpytool mount")
+    assert "The plugin 'mount' also has: ln, umount" in out
+
+
+def test_verbosity_after_the_command_name(board):
+    conn = ["-p", board.pty]
+    # The README's own `cp -v`: accepted, and verbose for cp (the per-file lines).
+    src = os.path.join(os.path.dirname(__file__), "conftest.py")
+    r = run(*conn, "cp", "-v", src, ":/verb.py")
+    assert r.returncode == 0, r.stderr
+    verbose = r.stderr.decode()
+    quiet_default = run(*conn, "cp", src, ":/verb2.py").stderr.decode()
+    assert len(verbose) > len(quiet_default), (verbose, quiet_default)
+    # Same as the global flag, for that command alone: -q silences ls's header, not the next.
+    r = run(*conn, "ls", "-q", ":/", "--", "ls", ":/")
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.decode().count("LS") == 1, r.stderr
+    assert run(*conn, "-q", "ls", ":/").stderr == run(*conn, "ls", ":/", "-q").stderr == b""
+    # info -v (the README's) shows what the global -v shows.
+    assert run(*conn, "info", "-v").stdout == run(*conn, "-v", "info").stdout
+    assert run(*conn, "info", "-v").stdout != run(*conn, "info").stdout
+
+
+def test_vboard_without_its_npm_packages_is_one_error_with_the_hint(tmp_path):
+    src = os.path.dirname(os.environ.get("MPYTOOL_VBOARD") or
+                          os.path.join(os.path.dirname(__file__), "..", "..", "vboard",
+                                       "vboard.mjs"))
+    copy = tmp_path / "vboard"
+    shutil.copytree(src, copy, ignore=shutil.ignore_patterns("node_modules"))
+    r = run("--vboard", "info", env={"MPYTOOL_VBOARD": str(copy / "vboard.mjs")}, timeout=60)
+    assert r.returncode == 3, r.stderr
+    lines = r.stderr.decode().splitlines()
+    assert lines == ["mpytool: error: the virtual board's npm packages are missing (%s/node_modules)"
+                     % copy, "hint: run npm ci in %s" % copy], lines
+
+
+def serve(answer):
+    """A TCP server on 127.0.0.1 that is not a MicroPython board: silent (answer None), or it
+    answers its first bytes with `answer` and hangs up. Returns (port, stop)."""
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    done = threading.Event()
+
+    def loop():
+        srv.settimeout(0.1)
+        held = []
+        while not done.is_set():
+            try:
+                c, _ = srv.accept()
+            except OSError:
+                continue
+            if answer is None:
+                held.append(c)  # reads nothing, says nothing
+                continue
+            c.settimeout(5)
+            try:
+                c.recv(100)
+                c.sendall(answer)
+            except OSError:
+                pass
+            c.close()
+        for c in held:
+            c.close()
+        srv.close()
+
+    t = threading.Thread(target=loop, daemon=True)
+    t.start()
+    return srv.getsockname()[1], lambda: (done.set(), t.join())
+
+
+@pytest.mark.parametrize("answer,bound,what", [
+    (None, 6, b"no MicroPython REPL answers on 127.0.0.1:%d [tcp]: silent to every probe"),
+    (b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", 3,
+     b"127.0.0.1:%d [tcp] is not a MicroPython REPL: it answers like an HTTP server "
+     b"('HTTP/1.1 400 Bad Request')"),
+])
+def test_a_peer_that_is_not_a_board_is_one_error_soon(answer, bound, what):
+    port, stop = serve(answer)
+    try:
+        start = time.monotonic()
+        r = run("-a", "127.0.0.1:%d" % port, "ls")
+        wall = time.monotonic() - start
+    finally:
+        stop()
+    assert r.returncode == 3, r.stderr
+    lines = r.stderr.splitlines()
+    assert lines[0] == b"mpytool: error: " + what % port, lines
+    assert len(lines) <= 2 and all(line.startswith(b"hint: ") for line in lines[1:]), lines
+    # The issue's aim: about 3 s for a silent peer (every probe of one round), at once for a
+    # peer that answers like another protocol; generous bounds.
+    assert wall < bound, wall

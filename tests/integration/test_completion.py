@@ -44,6 +44,31 @@ def test_commands_options_and_board_paths(board):
     assert complete(line, ["mpytool", "-p", board.pty, "ls", ":", "/compl/l"]) == ["/compl/lib/"]
 
 
+def test_board_paths_and_commands_after_an_address_with_a_port(board):
+    # `-a HOST:PORT` reaches the script as `-a`, `HOST`, `:`, `PORT` (COMP_WORDBREAKS): it is one
+    # word again, the port is not taken for the command, and _paths gets the whole address.
+    run("-p", board.pty, "exec",
+        "import os\nos.mkdir('/acompl')\n"
+        "open('/acompl/main.py','w').write('x'); open('/acompl/make.txt','w').write('y')")
+    host, port = board.tcp.rsplit(":", 1)
+    addr = ["mpytool", "-a", host, ":", port]
+    line = "mpytool -a %s cat :/acompl/ma" % board.tcp
+    got = complete(line, addr + ["cat", ":", "/acompl/ma"])
+    assert sorted(got) == ["/acompl/main.py", "/acompl/make.txt"], got
+    line = "mpytool -a %s ls :/acompl/m" % board.tcp
+    got = complete(line, addr + ["ls", ":", "/acompl/m"])
+    assert sorted(got) == ["/acompl/main.py", "/acompl/make.txt"], got
+    # The word after the address is a command word.
+    got = complete("mpytool -a %s sy" % board.tcp, addr + ["sy"])
+    assert got == ["sync"], got
+    got = complete("mpytool -a %s sync --d" % board.tcp, addr + ["sync", "--d"])
+    assert set(got) == {"--delete", "--dry-run"}, got
+    # `--address=HOST:PORT` too.
+    line = "mpytool --address=%s cat :/acompl/ma" % board.tcp
+    got = complete(line, ["mpytool", "--address", "=", host, ":", port, "cat", ":", "/acompl/ma"])
+    assert sorted(got) == ["/acompl/main.py", "/acompl/make.txt"], got
+
+
 ZSH_SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "completions", "_mpytool")
 
 

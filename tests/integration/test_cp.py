@@ -377,8 +377,9 @@ def test_download_two_files_to_non_dir_is_an_error(board, remote_proj, tmp_path)
 
 
 def test_download_missing_source(board, root, tmp_path):
+    # A board path that does not exist is exit 4 (README "Exit codes"), a host one 2.
     r = mt(board, "tcp", "cp", ":%s/nope" % root, "out/", cwd=tmp_path)
-    assert r.returncode == EXIT_USAGE
+    assert r.returncode == 4
     assert "Source not found on device: %s/nope" % root in r.stderr.decode()
 
 

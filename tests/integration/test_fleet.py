@@ -65,8 +65,15 @@ def test_fleet_text_output_fail_fast_and_usage(make_board):
     assert "[%s] ok in " % good.pty in out
     assert "[%s] failed in " % bad.pty in out and "ENOENT" in out
     assert "fleet: 1 of 2 boards ok" in out
-    r = run("fleet", "-p", good.pty, "--", "exec", "print('all good')")
+    # What each board printed, under its line, each line prefixed by the board.
+    lines = out.splitlines()
+    at = lines.index(next(x for x in lines if x.startswith("[%s] ok in " % good.pty)))
+    assert lines[at + 1] == "[%s] MARK fine" % good.pty, lines
+    r = run("fleet", "-p", good.pty, "--", "exec", "print('all good')", "--", "exec",
+            "print('one')\nprint('two')")
     assert r.returncode == 0 and b"fleet: 1 of 1 boards ok" in r.stdout
+    for text in ("all good", "one", "two"):
+        assert ("[%s] %s\n" % (good.pty, text)).encode() in r.stdout, r.stdout
     # --fail-fast with one job at a time: the board after the failing one never starts.
     r = run("fleet", "-p", bad.pty, "-p", good.pty, "--jobs", "1", "--fail-fast", "--json",
             "--", "exec", CHECK)

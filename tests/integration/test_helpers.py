@@ -21,8 +21,8 @@ def test_stat_mkdir_tree_rmdir(board):
              "open('/h/top', 'w').write('x')\n")
     assert board_eval(board, setup, "(_mt_stat('/h'), _mt_stat('/h/a/f.txt'), _mt_stat('/nope'))") \
         == "(-1, 5, None)"
-    # A file in the way of a directory is reported, not clobbered.
-    assert board_eval(board, "", "(_mt_mkdir('/h/top/x'), _mt_mkdir('/h/a'))") == "(1, 0)"
+    # A file in the way of a directory is reported (the file's path), not clobbered.
+    assert board_eval(board, "", "(_mt_mkdir('/h/top/x/y'), _mt_mkdir('/h/a'))") == "('/h/top', 0)"
     assert board_eval(board, "", "_mt_tree('/h')") == \
         "('/h', 6, [('a', 5, [('b', 0, []), ('f.txt', 5, None)]), ('top', 1, None)])"
     assert board_eval(board, "_mt_rmdir('/h')", "_mt_stat('/h')") == "None"

@@ -97,3 +97,13 @@ def test_plain_tcp_to_tls_port_fails_cleanly(tls_front):
     r = run("-a", f"127.0.0.1:{port}", "exec", "print(1)", timeout=60)
     assert r.returncode != 0
     assert b"Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("tls", [["--ssl"], ["--ssl-no-verify"], ["--ssl-ca", "ca.pem"]])
+def test_tls_with_a_serial_port_is_refused(tls, board):
+    # TLS is for -a; with -p it was silently ignored.
+    r = run("-p", board.pty, *tls, "eval", "1")
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.decode().startswith("mpytool: error: TLS (--ssl, --ssl-ca, --ssl-no-verify, "
+                                        "--ssl-no-hostname) needs a network address (-a), not a "
+                                        "serial port\n"), r.stderr

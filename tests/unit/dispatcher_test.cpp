@@ -375,4 +375,45 @@ BOOST_AUTO_TEST_CASE(routed_word_in_a_chain_and_in_help_and_plugins) {
   BOOST_TEST(contains(p.out, "  needs:    probe: fixture.b\n"), p.out);
 }
 
+BOOST_AUTO_TEST_CASE(routed_word_is_listed_once) {
+  Run h = mpytool_run({"--help"});
+  BOOST_TEST(h.rc == 0);
+  const std::string commands = h.out.substr(h.out.find("\ncommands:\n"));
+  std::size_t rows = 0;
+  for (std::size_t p = commands.find("\n  probe "); p != std::string::npos;
+       p = commands.find("\n  probe ", p + 1)) {
+    ++rows;
+  }
+  BOOST_TEST(rows == 1u, h.out);
+  Run c = mpytool_run({"_commands"});
+  BOOST_TEST(c.out.find("probe:") == c.out.rfind("probe:"), c.out);
+  // `probe --help` is `help probe`: which plugin the board picks, then each one's help.
+  Run flag = mpytool_run({"probe", "--help"});
+  BOOST_TEST(flag.rc == 0);
+  BOOST_TEST(flag.out == mpytool_run({"help", "probe"}).out);
+}
+
+BOOST_AUTO_TEST_CASE(plugin_help_flag_lists_its_commands) {
+  for (const char* flag : {"--help", "-h"}) {
+    Run r = mpytool_run({"device", flag});
+    BOOST_TEST(r.rc == 0, r.err);
+    BOOST_TEST(r.out == mpytool_run({"help", "device"}).out);
+    BOOST_TEST(contains(r.out, "usage: mpytool device <command> [args]"), r.out);
+    BOOST_TEST(contains(r.out, "  exec "), r.out);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(verbosity_flags_after_a_command_name) {
+  // Every command takes the global -v / -q after its name, for itself alone.
+  Run q = mpytool_run({"sleep", "0", "-q", "--", "sleep", "0"});
+  BOOST_TEST(q.rc == 0, q.err);
+  std::size_t lines = 0;
+  for (std::size_t p = q.err.find("SLEEP"); p != std::string::npos; p = q.err.find("SLEEP", p + 1))
+    ++lines;
+  BOOST_TEST(lines == 1u, q.err);
+  Run v = mpytool_run({"echo", "-v", "hi", "+", "echo", "echo", "-q", "-u", "x"});
+  BOOST_TEST(v.rc == 0, v.err);
+  BOOST_TEST(v.out == "hi\nX\n");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -14,6 +14,8 @@
 
 namespace stdfs = std::filesystem;
 using namespace mpytool::fs;
+using mpytool::DeviceError;
+using mpytool::ExitCode;
 using mpytool::MpyError;
 using mpytool::UsageError;
 
@@ -840,12 +842,15 @@ BOOST_AUTO_TEST_CASE(download_missing_source) {
   TempCwd tmp;
   FakeRemote r;
   r.add_file("a.py", 1);
+  // A board path that does not exist: exit 4 (README "Exit codes"), not a usage error.
+  BOOST_CHECK_EXCEPTION(plan_download({"a.py", "nope"}, "out/", Excludes(), r), DeviceError,
+                        [](const DeviceError& e) {
+                          return message_is(e, "Source not found on device: nope") &&
+                                 e.exit_code() == ExitCode::kDevice;
+                        });
   BOOST_CHECK_EXCEPTION(
-      plan_download({"a.py", "nope"}, "out/", Excludes(), r), UsageError,
-      [](const UsageError& e) { return message_is(e, "Source not found on device: nope"); });
-  BOOST_CHECK_EXCEPTION(
-      plan_download({"a.py/"}, "out/", Excludes(), r), UsageError,
-      [](const UsageError& e) { return message_is(e, "Source not found on device: a.py/"); });
+      plan_download({"a.py/"}, "out/", Excludes(), r), DeviceError,
+      [](const DeviceError& e) { return message_is(e, "Source not found on device: a.py/"); });
 }
 
 BOOST_AUTO_TEST_CASE(download_excludes_sorting_and_empty_dirs) {
@@ -916,8 +921,8 @@ BOOST_AUTO_TEST_CASE(remote_copy_errors) {
   });
   BOOST_CHECK_EXCEPTION(plan_remote_copy({"a.py", "b.py"}, "lib", r), UsageError,
                         [](const UsageError& e) { return message_is(e, kMultiple); });
-  BOOST_CHECK_EXCEPTION(plan_remote_copy({"nope"}, "x", r), UsageError, [](const UsageError& e) {
-    return message_is(e, "Source not found on device: nope");
+  BOOST_CHECK_EXCEPTION(plan_remote_copy({"nope"}, "x", r), DeviceError, [](const DeviceError& e) {
+    return message_is(e, "Source not found on device: nope") && e.exit_code() == ExitCode::kDevice;
   });
   BOOST_CHECK_EXCEPTION(plan_remote_copy({"a.py"}, "b.py/", r), MpyError, [](const MpyError& e) {
     return message_is(e, "Error creating file under file: b.py");

@@ -18,6 +18,7 @@ BOOST_TEST_DONT_PRINT_LOG_VALUE(std::optional<bool>)
 BOOST_TEST_DONT_PRINT_LOG_VALUE(mpytool::testing::FakeLink::Mode)
 
 using mpytool::CmdError;
+using mpytool::ConnError;
 using mpytool::MpyComm;
 using mpytool::MpyError;
 using mpytool::PyValue;
@@ -69,13 +70,24 @@ BOOST_AUTO_TEST_CASE(dead_board_fails_after_fifteen_probes) {
   board.dead = true;
   MpyComm comm(board);
   comm.set_guard(false);  // the scripted board answers the code itself, not a guard
-  BOOST_CHECK_EXCEPTION(comm.enter_raw_repl(1), MpyError, [](const MpyError& e) {
-    return std::string(e.what()) == "Could not establish REPL connection";
+  BOOST_CHECK_EXCEPTION(comm.enter_raw_repl(1), ConnError, [](const ConnError& e) {
+    return std::string(e.what()) == "no MicroPython REPL answers on fake: silent to every probe";
   });
   // 15 probes, four of them followed by 1040 Ctrl-C bytes for a stuck transfer agent.
   BOOST_TEST(board.count_written('\x03') + board.count_written('\x02') == 15 + 4 * 1040);
   BOOST_TEST(board.count_written('\x18') == 11);
   BOOST_TEST(!comm.repl_mode().has_value());
+}
+
+BOOST_AUTO_TEST_CASE(silent_peer_gets_one_round_of_probes_not_three) {
+  FakeLink board;
+  board.dead = true;
+  MpyComm comm(board);
+  comm.set_guard(false);
+  // Nothing answered a whole round (the stuck agent's release included): more rounds would
+  // only say so later.
+  BOOST_CHECK_THROW(comm.enter_raw_repl(3), ConnError);
+  BOOST_TEST(board.count_written('\x03') + board.count_written('\x02') == 15 + 4 * 1040);
 }
 
 BOOST_AUTO_TEST_CASE(enter_and_exit_raw_repl) {

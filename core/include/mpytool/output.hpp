@@ -30,6 +30,8 @@ class MPYTOOL_CORE_API Output {
   std::ostream& err() noexcept { return err_; }
   /// 0 quiet, 1 normal, 2 verbose.
   int verbosity() const noexcept { return verbosity_; }
+  /// Changes the verbosity (a command's own -v / -q, for the time it runs).
+  void set_verbosity(int verbosity) noexcept { verbosity_ = verbosity; }
   /// True when colours are in use.
   bool color() const noexcept { return color_; }
   /// True when stderr is a terminal.

@@ -58,7 +58,7 @@ class InfoCommand : public Command {
     if (p.mpy_ver) impl += fmt::format(", mpy v{}.{}", *p.mpy_ver, p.mpy_sub.value_or(0));
     text += line("Impl:", impl);
     if (!p.machine.empty()) text += line("Machine:", p.machine);
-    if (ctx.globals().verbosity >= 2) {
+    if (ctx.out().verbosity() >= 2) {
       if (const BoardProfile* profile = ctx.profile()) {
         const std::string why = ctx.profile_reason();
         text += line("Profile:", why.empty() ? profile->id : profile->id + " (" + why + ")");

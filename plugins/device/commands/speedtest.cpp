@@ -3,7 +3,8 @@
 // each size 10 uploads and 10 downloads of 0x55 bytes, timed, and a table of speeds. Then the
 // same link through the streaming transfer agent (what cp, sync and flash use): one upload and
 // one download of every byte value per size, checked by SHA-256, with the share of the serial
-// link's physical limit (baud / 10 bytes per second) they reach.
+// link's physical limit (baud / 10 bytes per second) they reach where the baud is known to bound
+// the link (not over TCP or native USB-CDC, whose baud setting means nothing).
 #include <fmt/format.h>
 
 #include <chrono>
@@ -31,8 +32,10 @@ namespace {
 
 constexpr int kRepeats = 10;
 constexpr double kReadTimeout = 30.0;
-constexpr std::size_t kSizes[] = {0,    16,   32,   64,   128,   256,  512,
-                                  1024, 2048, 4096, 8192, 16384, 32768};
+constexpr std::size_t kSizes[] = {16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768};
+/// A share of the baud limit above this shows the baud does not bound the link (a
+/// pseudo-terminal, a USB link not known as CDC): the shares are then left out.
+constexpr double kMaxPlausibleShare = 1.5;
 /// Sizes of the streamed transfers (one each way).
 constexpr std::size_t kStreamSizes[] = {1024, 8192, 65536};
 constexpr char kUpOp = 'U';
@@ -130,8 +133,12 @@ class SpeedtestCommand : public Command {
   static void stream_table(CommandContext& ctx) {
     Output& out = ctx.out();
     Mpy& mpy = ctx.mpy();
+    // The baud bounds a UART (a USB-UART bridge, a plain serial port), not a native USB-CDC
+    // port or a TCP link.
     const auto* serial = dynamic_cast<const ConnSerial*>(&mpy.conn());
-    const double limit = serial ? serial->baud() / 10.0 : 0;
+    const bool baud_known = serial && serial->type_name() != "USB-CDC" && serial->baud() > 0;
+    const double limit = baud_known ? serial->baud() / 10.0 : 0;
+    bool plausible = true;
     mpy.register_helper("speed", std::string(plugin_device::helper_source("speed")));
     mpy.load_helper("speed");
     stream::SessionOptions o;
@@ -184,15 +191,17 @@ class SpeedtestCommand : public Command {
                                speed(size, down), status);
       out.out().flush();
       if (limit > 0 && up > 0 && down > 0) {
+        const double share_up = static_cast<double>(wire_up) / up / limit;
+        const double share_down = static_cast<double>(wire_down) / down / limit;
+        plausible = plausible && share_up <= kMaxPlausibleShare && share_down <= kMaxPlausibleShare;
         shares.push_back(fmt::format("{}: upload {:.0f} %, download {:.0f} %",
-                                     format_size(static_cast<double>(size)),
-                                     100.0 * static_cast<double>(wire_up) / up / limit,
-                                     100.0 * static_cast<double>(wire_down) / down / limit));
+                                     format_size(static_cast<double>(size)), 100.0 * share_up,
+                                     100.0 * share_down));
       }
     }
     s.send_frame(stream::frame::kQuit);
     s.quit(true);
-    if (!shares.empty()) {
+    if (!shares.empty() && plausible) {
       out.out() << fmt::format("  wire use of the {} baud limit ({}/s): {}\n", serial->baud(),
                                format_size(limit), fmt::join(shares, "; "));
     }

@@ -26,7 +26,7 @@ class FlashCommand : public Command {
     CommandInfo i;
     i.name = "flash";
     i.rank = 20;  // the seed's help order
-    i.summary = "Flash/partition ops (read/write/erase/ota).";
+    i.summary = "ESP32 partitions (read/write/erase/ota).";
     i.description =
         "Without a subcommand: the partition table (with the filesystem each data partition\n"
         "really holds). flash read LABEL FILE ('-': stdout), flash write LABEL FILE (only\n"

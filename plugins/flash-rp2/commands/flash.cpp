@@ -27,7 +27,7 @@ class FlashCommand : public Command {
     CommandInfo i;
     i.name = "flash";
     i.rank = 20;  // the seed's help order
-    i.summary = "Flash/partition ops (read/write/erase/ota).";
+    i.summary = "RP2 user flash (read/write/erase).";
     i.description =
         "Without a subcommand: the user flash (size, blocks, filesystem). flash read FILE ('-':\n"
         "stdout), flash write FILE (only blocks that differ are sent; verified with SHA-256 on\n"

@@ -137,12 +137,17 @@ void Files::mkdir(std::string_view path) { mkdirs({std::string(path)}); }
 
 void Files::mkdirs(const std::vector<std::string>& paths) {
   if (paths.empty()) return;
-  // Stops at the first path blocked by a file and prints it.
-  const std::string code =
-      fmt::format("for p in {}:\n if _mt_mkdir(p):\n  print(repr(p))\n  break", repr_list(paths));
+  // Stops at the first path blocked by a file and prints it with the file in the way.
+  const std::string code = fmt::format(
+      "for p in {}:\n f = _mt_mkdir(p)\n if f:\n  print(repr([p, f]))\n  break", repr_list(paths));
   const std::string out = exec_with(mpy_, "mkdir", code, kFlashTimeout);
   if (out.find_first_not_of(" \r\n") != std::string::npos) {
-    throw MpyError("Error creating directory, this is file: " + parse_literal(out).as_str());
+    const PyValue v = parse_literal(out);
+    const auto& pf = v.items();
+    if (pf.size() != 2) throw MpyError("mkdir: unexpected answer from the board");
+    // The reference's message, naming the file in the way (not the directory asked for).
+    throw DeviceError(fmt::format("Error creating directory, this is file: {}", pf[1].as_str()),
+                      20);
   }
 }
 

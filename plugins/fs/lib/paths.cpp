@@ -571,7 +571,7 @@ CopyPlan plan_download(const std::vector<std::string>& sources, std::string_view
       st = remote.stat(path);
     }
     if (!st || (remote_dir_dest(src) && *st >= 0)) {
-      throw UsageError(fmt::format("Source not found on device: {}", src));
+      throw DeviceError(fmt::format("Source not found on device: {}", src), 2);
     }
     kinds.push_back(*st);
   }
@@ -615,7 +615,7 @@ CopyPlan plan_remote_copy(const std::vector<std::string>& sources, std::string_v
     const std::string path = strip_trailing_slash(src);
     const std::optional<std::int64_t> st =
         path.empty() || path == "/" ? std::optional<std::int64_t>(-1) : remote.stat(path);
-    if (!st) throw UsageError(fmt::format("Source not found on device: {}", src));
+    if (!st) throw DeviceError(fmt::format("Source not found on device: {}", src), 2);
     if (*st < 0 || remote_dir_dest(src)) {
       throw UsageError("Remote-to-remote directory copy not supported");
     }

@@ -129,8 +129,8 @@ class MPYTOOL_FS_API Files {
   TreeNode tree(std::string_view path = "");
   /// nullopt: missing; -1: directory; otherwise the file size (the seed's stat()).
   std::optional<std::int64_t> stat(std::string_view path);
-  /// Creates \p path and missing parents. Throws MpyError "Error creating directory, this is
-  /// file: P" when a component is a file.
+  /// Creates \p path and missing parents. Throws DeviceError "Error creating directory, this is
+  /// file: F" (errno 20) when a component F is a file.
   void mkdir(std::string_view path);
   /// Creates several directories (and parents) in one round trip; same errors as mkdir().
   void mkdirs(const std::vector<std::string>& paths);
