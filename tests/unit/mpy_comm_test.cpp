@@ -721,19 +721,24 @@ BOOST_AUTO_TEST_CASE(guard_failure_is_told_from_an_error_of_the_code) {
   const auto failed = [](const std::string& traceback) {
     return MpyComm::is_guard_failure(CmdError("c", "", traceback));
   };
-  BOOST_TEST(failed("Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, in "
-                    "<module>\r\n  File \"<string>\", line 9, in _mt_g\r\nOSError: (0, 'mpytool "
-                    "guard')\r\n"));
-  BOOST_TEST(failed("Traceback (most recent call last):\r\n  File \"<stdin>\", line 1\r\n"
-                    "SyntaxError: invalid syntax\r\n"));
-  BOOST_TEST(failed("Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, in "
-                    "<module>\r\nNameError: name '_mt_c' isn't defined\r\n"));
-  BOOST_TEST(!failed("Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, in "
-                     "<module>\r\n  File \"<string>\", line 16, in _mt_g\r\n  File \"<string>\", "
-                     "line 1, in <module>\r\nNameError: name 'x' isn't defined\r\n"));
-  BOOST_TEST(!failed("Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, in "
-                     "<module>\r\n  File \"<string>\", line 16, in _mt_g\r\n  File \"<string>\", "
-                     "line 2, in <module>\r\nOSError: [Errno 2] ENOENT\r\n"));
+  BOOST_TEST(
+      failed("Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, in "
+             "<module>\r\n  File \"<string>\", line 9, in _mt_g\r\nOSError: (0, 'mpytool "
+             "guard')\r\n"));
+  BOOST_TEST(
+      failed("Traceback (most recent call last):\r\n  File \"<stdin>\", line 1\r\n"
+             "SyntaxError: invalid syntax\r\n"));
+  BOOST_TEST(
+      failed("Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, in "
+             "<module>\r\nNameError: name '_mt_c' isn't defined\r\n"));
+  BOOST_TEST(
+      !failed("Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, in "
+              "<module>\r\n  File \"<string>\", line 16, in _mt_g\r\n  File \"<string>\", "
+              "line 1, in <module>\r\nNameError: name 'x' isn't defined\r\n"));
+  BOOST_TEST(
+      !failed("Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, in "
+              "<module>\r\n  File \"<string>\", line 16, in _mt_g\r\n  File \"<string>\", "
+              "line 2, in <module>\r\nOSError: [Errno 2] ENOENT\r\n"));
 }
 
 // Long code on a noisy link travels in pieces that name their index; the args go after the

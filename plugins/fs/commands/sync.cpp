@@ -38,7 +38,8 @@ void local_entries(const stdfs::path& dir, const std::string& rel, const Exclude
   for (; !ec && it != stdfs::directory_iterator(); it.increment(ec)) {
     names.push_back(it->path().filename());
   }
-  if (ec) throw MpyError(fmt::format("sync: cannot read '{}': {}", dir.string(), host_error_text(ec)));
+  if (ec)
+    throw MpyError(fmt::format("sync: cannot read '{}': {}", dir.string(), host_error_text(ec)));
   std::sort(names.begin(), names.end());
   for (const auto& name : names) {
     const stdfs::path p = dir / name;
