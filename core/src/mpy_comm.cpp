@@ -87,7 +87,6 @@ bool wait_for_prompt(Conn& conn, double seconds, ProbeEcho* echo = nullptr) {
   std::string seen = conn.flush();
   if (echo) echo->note(seen);
   for (;;) {
-    if (received) *received = got;
     if (seen.find(kFriendlyPrompt) != std::string::npos) return true;
     // Only a tail that may hold the start of the prompt needs keeping.
     if (seen.size() > kFriendlyPrompt.size()) seen.erase(0, seen.size() - kFriendlyPrompt.size());
@@ -263,6 +262,9 @@ void MpyComm::enter_raw_repl(int max_retries) try {
   // The board does not answer: exit 3.
   throw ConnError(fmt::format("no MicroPython REPL answers on {}{}", conn_.description(),
                               heard.empty() ? "" : fmt::format(" (it said '{}')", excerpt(heard))));
+} catch (const AnswerTooLarge&) {
+  abandon_program();  // the board was sent Ctrl-C: its state is not known
+  throw;
 }
 
 void MpyComm::exit_raw_repl() try {
