@@ -10,7 +10,7 @@ BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
 
 pkgs=(cmake g++ make pkg-config libboost-dev libboost-program-options-dev libboost-iostreams-dev
       libboost-filesystem-dev libboost-test-dev libssl-dev libyaml-cpp-dev libspdlog-dev
-      zlib1g-dev libdeflate-dev socat openssl python3 python3-pytest zsh dpkg-dev)
+      zlib1g-dev libdeflate-dev socat openssl python3 python3-pytest zsh dpkg-dev time)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
