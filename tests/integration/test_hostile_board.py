@@ -60,11 +60,18 @@ print('honest')
 F, D = 0x8000, 0x4000
 
 
-def mt(board, *args, cwd=None, timeout=120):
+TIME = "/usr/bin/time"
+# The tool's peak memory while a lying board is copied from (its baseline is about 10 MB).
+PEAK_RSS_BOUND_KB = 64 * 1024
+
+
+def mt(board, *args, cwd=None, timeout=120, rss_file=None):
     env = dict(os.environ)
     env["NO_COLOR"] = "1"
-    return subprocess.run([MPYTOOL_ABS, "-a", board.tcp, *args], capture_output=True, cwd=cwd,
-                          env=env, timeout=timeout)
+    argv = [MPYTOOL_ABS, "-a", board.tcp, *args]
+    if rss_file is not None:
+        argv = [TIME, "-f", "%M", "-o", str(rss_file), *argv]
+    return subprocess.run(argv, capture_output=True, cwd=cwd, env=env, timeout=timeout)
 
 
 def ok(r):
@@ -192,8 +199,14 @@ def test_download_stays_in_destination(liar, tmp_path):
     before = local_state(tmp_path)
     board_before = board_state(liar)
 
-    r = mt(liar, "-v", "cp", ":/evil/", "dest/", cwd=tmp_path)
+    measured = os.access(TIME, os.X_OK)
+    rss = tmp_path.parent / (tmp_path.name + ".rss")
+    r = mt(liar, "-v", "cp", ":/evil/", "dest/", cwd=tmp_path, rss_file=rss if measured else None)
     assert r.returncode == EXIT_DEVICE, (r.stdout, r.stderr)
+    if measured:
+        peak_kb = int(rss.read_text().split()[-1])
+        rss.unlink()
+        assert peak_kb < PEAK_RSS_BOUND_KB, peak_kb
     after = local_state(tmp_path)
     assert outside(after, "dest") == outside(before, "dest")
     # The good files arrived, the escape-sequence name too (it is a legal name).
