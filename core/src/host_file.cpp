@@ -75,8 +75,8 @@ int named_descriptor(std::string_view path) {
   return fd;
 }
 
-/// Writes to a descriptor the process has: what was printed through the standard streams first.
-void write_descriptor(const std::string& shown, int fd, std::string_view data) {
+/// Flushes what was printed through the standard streams to \p fd (stdout or stderr) first.
+void flush_streams(int fd) {
   if (fd == STDOUT_FILENO) {
     std::cout.flush();
     std::fflush(stdout);
@@ -85,16 +85,6 @@ void write_descriptor(const std::string& shown, int fd, std::string_view data) {
     std::clog.flush();
     std::fflush(stderr);
   }
-  if (const int err = write_all(fd, data)) fail(shown, err);
-}
-
-/// Writes into what \p path is (a device, a FIFO, a terminal), never replacing it.
-void write_in_place(const std::string& shown, const std::string& path, std::string_view data) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) fail(shown, errno);
-  int err = write_all(fd, data);
-  if (::close(fd) != 0 && err == 0 && errno != EINTR) err = errno;
-  if (err) fail(shown, err);
 }
 
 /// The directory part and the name of \p path ("." for a bare name).
@@ -147,62 +137,6 @@ std::string temp_name(std::mt19937_64& rng) {
   return name + ".mpytmp";
 }
 
-/// Replaces (or creates) the regular file \p target through a new temporary file in its
-/// directory. \p old: the file it replaces, whose mode, owner and group the new one takes.
-void replace_atomically(const std::string& shown, const std::string& target, const struct stat* old,
-                        std::string_view data) {
-  const auto [dir, name] = split_path(target);
-  if (name.empty() || name == "." || name == "..") fail(shown, EISDIR);
-#ifdef O_PATH
-  const int dir_flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-#else
-  const int dir_flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-#endif
-  const int dirfd = ::open(dir.c_str(), dir_flags);
-  if (dirfd < 0) fail(shown, errno);
-  std::random_device seed;
-  std::mt19937_64 rng((static_cast<std::uint64_t>(seed()) << 32) ^ seed() ^
-                      static_cast<std::uint64_t>(::getpid()));
-  std::string tmp;
-  int fd = -1;
-  for (int attempt = 0; attempt < kTempAttempts && fd < 0; ++attempt) {
-    tmp = temp_name(rng);
-    // Never a name that exists, never through a link: what is planted there stays as it is.
-    fd = ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST) {
-      const int err = errno;
-      ::close(dirfd);
-      fail(shown, err);
-    }
-  }
-  if (fd < 0) {
-    ::close(dirfd);
-    fail(shown, EEXIST);
-  }
-  auto give_up = [&](int err) {
-    if (fd >= 0) ::close(fd);
-    ::unlinkat(dirfd, tmp.c_str(), 0);
-    ::close(dirfd);
-    fail(shown, err);
-  };
-  if (old) {
-    // Owner and group first (chown clears set-id bits), where permitted; then the mode.
-    struct stat now {};
-    if (::fstat(fd, &now) == 0 && (now.st_uid != old->st_uid || now.st_gid != old->st_gid)) {
-      if (::fchown(fd, old->st_uid, old->st_gid) != 0) {
-        [[maybe_unused]] const int ignored = ::fchown(fd, static_cast<uid_t>(-1), old->st_gid);
-      }
-    }
-    ::fchmod(fd, old->st_mode & 07777);
-  }
-  if (const int err = write_all(fd, data)) give_up(err);
-  const int closed = ::close(fd);
-  fd = -1;
-  if (closed != 0 && errno != EINTR) give_up(errno);
-  if (::renameat(dirfd, tmp.c_str(), dirfd, name.c_str()) != 0) give_up(errno);
-  ::close(dirfd);
-}
-
 }  // namespace
 
 std::string read_host_file(const std::string& path, std::string_view what) {
@@ -221,24 +155,124 @@ bool is_stream_path(std::string_view path) noexcept {
   return false;
 }
 
-void write_host_file(const std::string& path, std::string_view data) {
-  if (path.empty()) fail(path, ENOENT);
-  if (const int fd = named_descriptor(path); fd >= 0) return write_descriptor(path, fd, data);
+HostFileWriter::~HostFileWriter() { abort(); }
+
+void HostFileWriter::give_up(int err) {
+  abort();
+  fail(shown_, err);
+}
+
+void HostFileWriter::abort() noexcept {
+  if (own_fd_ && fd_ >= 0) ::close(fd_);
+  if (dirfd_ >= 0) {
+    if (!tmp_.empty()) ::unlinkat(dirfd_, tmp_.c_str(), 0);
+    ::close(dirfd_);
+  }
+  fd_ = -1;
+  own_fd_ = false;
+  dirfd_ = -1;
+  tmp_.clear();
+  name_.clear();
+  open_ = false;
+}
+
+void HostFileWriter::open(const std::string& path) {
+  abort();
+  shown_ = path;
+  if (path.empty()) give_up(ENOENT);
+  // A descriptor the process has (the shell's stdout or stderr): written as it is.
+  auto use_descriptor = [&](int fd) {
+    fd_ = fd;
+    open_ = true;
+  };
+  // A device, a FIFO, a terminal: written into, never replaced.
+  auto open_in_place = [&](const std::string& at) {
+    fd_ = ::open(at.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (fd_ < 0) give_up(errno);
+    own_fd_ = true;
+    open_ = true;
+  };
+  if (const int fd = named_descriptor(path); fd >= 0) return use_descriptor(fd);
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) fail(path, EISDIR);
-    // A device, a FIFO, a terminal (also behind links, /proc/self/fd/N included): written into.
-    if (!S_ISREG(st.st_mode)) return write_in_place(path, path, data);
+    if (S_ISDIR(st.st_mode)) give_up(EISDIR);
+    // Also behind links, /proc/self/fd/N included.
+    if (!S_ISREG(st.st_mode)) return open_in_place(path);
   } else if (errno != ENOENT) {
-    fail(path, errno);
+    give_up(errno);
   }
   bool exists = false;
   int fd = -1;
   const std::string target = final_target(path, path, st, exists, fd);
-  if (fd >= 0) return write_descriptor(path, fd, data);
-  if (exists && S_ISDIR(st.st_mode)) fail(path, EISDIR);
-  if (exists && !S_ISREG(st.st_mode)) return write_in_place(path, target, data);
-  replace_atomically(path, target, exists ? &st : nullptr, data);
+  if (fd >= 0) return use_descriptor(fd);
+  if (exists && S_ISDIR(st.st_mode)) give_up(EISDIR);
+  if (exists && !S_ISREG(st.st_mode)) return open_in_place(target);
+
+  // A regular file (or a new one): replaced through a new temporary file in its directory,
+  // which takes the old file's mode, owner and group.
+  auto [dir, name] = split_path(target);
+  if (name.empty() || name == "." || name == "..") give_up(EISDIR);
+#ifdef O_PATH
+  const int dir_flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+#else
+  const int dir_flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+#endif
+  dirfd_ = ::open(dir.c_str(), dir_flags);
+  if (dirfd_ < 0) give_up(errno);
+  name_ = std::move(name);
+  std::random_device seed;
+  std::mt19937_64 rng((static_cast<std::uint64_t>(seed()) << 32) ^ seed() ^
+                      static_cast<std::uint64_t>(::getpid()));
+  for (int attempt = 0; attempt < kTempAttempts && fd_ < 0; ++attempt) {
+    std::string tmp = temp_name(rng);
+    // Never a name that exists, never through a link: what is planted there stays as it is.
+    fd_ = ::openat(dirfd_, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (fd_ >= 0) {
+      tmp_ = std::move(tmp);
+    } else if (errno != EEXIST) {
+      give_up(errno);
+    }
+  }
+  if (fd_ < 0) give_up(EEXIST);
+  own_fd_ = true;
+  open_ = true;
+  if (exists) {
+    // Owner and group first (chown clears set-id bits), where permitted; then the mode.
+    struct stat now {};
+    if (::fstat(fd_, &now) == 0 && (now.st_uid != st.st_uid || now.st_gid != st.st_gid)) {
+      if (::fchown(fd_, st.st_uid, st.st_gid) != 0) {
+        [[maybe_unused]] const int ignored = ::fchown(fd_, static_cast<uid_t>(-1), st.st_gid);
+      }
+    }
+    ::fchmod(fd_, st.st_mode & 07777);
+  }
+}
+
+void HostFileWriter::write(std::string_view data) {
+  if (!open_) give_up(EBADF);
+  if (!own_fd_) flush_streams(fd_);
+  if (const int err = write_all(fd_, data)) give_up(err);
+}
+
+void HostFileWriter::commit() {
+  if (!open_) give_up(EBADF);
+  if (own_fd_) {
+    const int closed = ::close(fd_);
+    fd_ = -1;
+    own_fd_ = false;
+    if (closed != 0 && errno != EINTR) give_up(errno);
+  }
+  if (dirfd_ >= 0 && ::renameat(dirfd_, tmp_.c_str(), dirfd_, name_.c_str()) != 0) {
+    give_up(errno);
+  }
+  tmp_.clear();  // renamed: nothing to remove
+  abort();
+}
+
+void write_host_file(const std::string& path, std::string_view data) {
+  HostFileWriter w(path);
+  w.write(data);
+  w.commit();
 }
 
 namespace detail {

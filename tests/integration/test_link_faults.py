@@ -294,6 +294,8 @@ def test_noise_download_gets_the_board_files(trees, tmp_path):
         assert r.returncode == 0, r.stderr
         assert (dst / "b.bin").read_bytes() == old["lib/b.bin"]
         assert (dst / "data.bin").read_bytes() == old["data.bin"]
+        # A file streamed to disk in part before the damage started again: no temporary left.
+        assert sorted(p.name for p in dst.iterdir()) == ["b.bin", "data.bin"]
 
 
 @pytest.mark.parametrize("at", [5000, 7000])  # the agent's paste; the stream

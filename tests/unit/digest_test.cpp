@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// mpytool::sha256 against the FIPS 180-2 test vectors.
+// mpytool::sha256 and the incremental mpytool::Sha256 against the FIPS 180-2 test vectors.
 #include "mpytool/digest.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -35,6 +35,28 @@ BOOST_AUTO_TEST_CASE(binary_data) {
   const std::string zeros(3, '\0');
   BOOST_TEST(hex(mpytool::sha256(zeros)) ==
              "709e80c88487a2411e1ee4dfb9f22a861492d20c4765150c0c794abd70f8147c");
+}
+
+BOOST_AUTO_TEST_CASE(incremental_hash_matches_the_whole_one_in_any_pieces) {
+  mpytool::Sha256 empty;
+  BOOST_TEST(empty.hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  mpytool::Sha256 h;
+  const std::string million(1000000, 'a');
+  for (std::size_t at = 0, step = 1; at < million.size(); at += step, step = step * 3 % 65537) {
+    h.update(std::string_view(million).substr(at, step));
+  }
+  BOOST_TEST(h.hex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  BOOST_TEST(h.digest() == mpytool::sha256(million));
+}
+
+BOOST_AUTO_TEST_CASE(reading_the_digest_does_not_end_the_hash) {
+  mpytool::Sha256 h;
+  h.update("ab");
+  BOOST_TEST(h.digest() == mpytool::sha256("ab"));
+  h.update("");
+  h.update("c");
+  BOOST_TEST(h.hex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  BOOST_TEST(h.hex() == hex(h.digest()));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -18,6 +18,7 @@
 #include <fstream>
 #include <iostream>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -352,6 +353,116 @@ BOOST_AUTO_TEST_CASE(full_file_system_is_named_and_the_old_file_kept) {
   const std::string path = (m.dir / "old.bin").string();
   BOOST_TEST(error_of([&] { mpytool::write_host_file(path, std::string(1 << 20, 'z')); }) ==
              "cannot write '" + path + "': no space left on device");
+  BOOST_TEST(slurp(m.dir / "old.bin") == "old content");
+  BOOST_TEST(names(m.dir) == std::set<std::string>{"old.bin"});
+}
+
+BOOST_AUTO_TEST_CASE(writer_takes_pieces_and_shows_nothing_before_commit) {
+  TempDir t;
+  const sfs::path target = t.dir / "big.bin";
+  put(target, "old content");
+  ::chmod(target.c_str(), 0640);
+  std::string all;
+  {
+    mpytool::HostFileWriter w(target.string());
+    BOOST_TEST(w.is_open());
+    for (int i = 0; i < 1000; ++i) {
+      const std::string piece(static_cast<std::size_t>(i % 97), static_cast<char>(i & 0xff));
+      w.write(piece);
+      all += piece;
+    }
+    // Until the commit the target is the old file; the data is in one temporary file.
+    BOOST_TEST(slurp(target) == "old content");
+    BOOST_TEST(names(t.dir).size() == 2u);
+    w.commit();
+    BOOST_TEST(!w.is_open());
+  }
+  BOOST_TEST(slurp(target) == all);
+  BOOST_TEST((mode_of(target) & 07777) == 0640u);
+  BOOST_TEST(names(t.dir) == std::set<std::string>{"big.bin"});
+}
+
+BOOST_AUTO_TEST_CASE(abort_or_destructor_leaves_the_original_and_no_temporary_file) {
+  TempDir t;
+  const sfs::path target = t.dir / "keep.bin";
+  put(target, "original");
+  {
+    mpytool::HostFileWriter w(target.string());
+    w.write("half of the new");
+    w.abort();
+    BOOST_TEST(!w.is_open());
+    w.abort();  // twice is harmless
+  }
+  BOOST_TEST(slurp(target) == "original");
+  BOOST_TEST(names(t.dir) == std::set<std::string>{"keep.bin"});
+  try {
+    mpytool::HostFileWriter w(target.string());
+    w.write("the new one, interrupted");
+    throw std::runtime_error("interrupted");
+  } catch (const std::runtime_error&) {
+  }
+  BOOST_TEST(slurp(target) == "original");
+  BOOST_TEST(names(t.dir) == std::set<std::string>{"keep.bin"});
+  // A new file that is never committed never appears.
+  {
+    mpytool::HostFileWriter w((t.dir / "new.bin").string());
+    w.write("x");
+  }
+  BOOST_TEST(names(t.dir) == std::set<std::string>{"keep.bin"});
+}
+
+BOOST_AUTO_TEST_CASE(writer_reopened_starts_afresh) {
+  TempDir t;
+  const sfs::path target = t.dir / "again.bin";
+  mpytool::HostFileWriter w(target.string());
+  w.write("first try, damaged");
+  w.open(target.string());  // the first attempt is dropped
+  w.write("second ");
+  w.write("try");
+  w.commit();
+  BOOST_TEST(slurp(target) == "second try");
+  BOOST_TEST(names(t.dir) == std::set<std::string>{"again.bin"});
+}
+
+BOOST_AUTO_TEST_CASE(writer_not_open_is_an_error) {
+  mpytool::HostFileWriter w;
+  BOOST_TEST(!w.is_open());
+  BOOST_TEST(!error_of([&] { w.write("x"); }).empty());
+  BOOST_TEST(!error_of([&] { w.commit(); }).empty());
+}
+
+BOOST_AUTO_TEST_CASE(writer_into_a_fifo_streams_the_pieces) {
+  TempDir t;
+  const sfs::path fifo = t.dir / "pipe";
+  BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::string got;
+  std::thread reader([&] { got = slurp(fifo); });
+  {
+    mpytool::HostFileWriter w(fifo.string());
+    w.write("one ");
+    w.write("two");
+    w.commit();
+  }
+  reader.join();
+  BOOST_TEST(got == "one two");
+  BOOST_TEST(S_ISFIFO(mode_of(fifo)));
+}
+
+BOOST_AUTO_TEST_CASE(writer_on_a_full_file_system_removes_its_temporary_file) {
+  TempDir t;
+  TmpfsMount m(t.dir / "small", 0, "size=64k");
+  if (!m.mounted) {
+    BOOST_TEST_MESSAGE("skipped: " + m.why_not());
+    return;
+  }
+  put(m.dir / "old.bin", "old content");
+  const std::string path = (m.dir / "old.bin").string();
+  mpytool::HostFileWriter w(path);
+  const std::string piece(16384, 'z');
+  std::string err;
+  for (int i = 0; i < 64 && err.empty(); ++i) err = error_of([&] { w.write(piece); });
+  BOOST_TEST(err == "cannot write '" + path + "': no space left on device");
+  BOOST_TEST(!w.is_open());
   BOOST_TEST(slurp(m.dir / "old.bin") == "old content");
   BOOST_TEST(names(m.dir) == std::set<std::string>{"old.bin"});
 }

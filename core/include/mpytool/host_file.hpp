@@ -19,6 +19,9 @@
 /// The temporary file is `.mpytool-XXXXXX.mpytmp` (random, 22 bytes: a 255-byte target name
 /// fits), created with O_CREAT|O_EXCL|O_NOFOLLOW, so a link or a file planted at its name is never
 /// followed nor overwritten. It is removed on every failure; the target is then untouched.
+///
+/// HostFileWriter writes piece by piece (a download streamed to disk: memory bounded by a
+/// piece, whatever the file's size); write_host_file() is the same writer given one piece.
 #pragma once
 
 #include <string>
@@ -38,6 +41,48 @@ MPYTOOL_CORE_API std::string read_host_file(const std::string& path,
 /// "cannot write 'PATH': reason" with the host's reason in lower case ("permission denied", "no
 /// space left on device", "read-only file system", "is a directory").
 MPYTOOL_CORE_API void write_host_file(const std::string& path, std::string_view data);
+
+/// The one writer of host files, piece by piece: open() decides what the destination is and
+/// (for a regular file) creates the temporary file, write() adds a piece, commit() renames it
+/// over the target. abort() — and the destructor, if commit() did not run — removes the
+/// temporary file and leaves the target as it was. Writes into stdout/stderr, a device or a
+/// FIFO go straight through (what was written stays written on abort()). Errors are MpyError
+/// "cannot write 'PATH': reason", as write_host_file() throws them; after one the writer is
+/// aborted.
+class MPYTOOL_CORE_API HostFileWriter {
+ public:
+  HostFileWriter() = default;
+  /// open(path).
+  explicit HostFileWriter(const std::string& path) { open(path); }
+  /// abort() unless committed.
+  ~HostFileWriter();
+  HostFileWriter(const HostFileWriter&) = delete;
+  HostFileWriter& operator=(const HostFileWriter&) = delete;
+
+  /// Starts writing \p path (aborting what this writer had open). Nothing is visible at
+  /// \p path until commit() when it is (or will be) a regular file.
+  void open(const std::string& path);
+  /// Writes \p data after what was written. Throws MpyError when not open.
+  void write(std::string_view data);
+  /// Finishes: closes, and renames the temporary file over the target. Throws MpyError (the
+  /// temporary file is then removed).
+  void commit();
+  /// Gives up: closes and removes the temporary file (the target stays as it was). Safe to call
+  /// at any time, also when nothing is open.
+  void abort() noexcept;
+  /// True between open() and commit() / abort().
+  bool is_open() const noexcept { return open_; }
+
+ private:
+  [[noreturn]] void give_up(int err);
+  std::string shown_;  ///< the path as given, for messages
+  bool open_ = false;
+  int fd_ = -1;          ///< what write() writes to
+  bool own_fd_ = false;  ///< fd_ is closed by this writer (not stdout/stderr)
+  int dirfd_ = -1;       ///< the target's directory (atomic replacement only)
+  std::string tmp_;      ///< the temporary file's name in dirfd_ (atomic replacement only)
+  std::string name_;     ///< the target's name in dirfd_
+};
 
 /// True when \p path names this process's stdout or stderr for write_host_file(): "-",
 /// /dev/stdout, /dev/fd/1, /proc/self/fd/1 and the same for stderr (nothing to compare with).

@@ -111,20 +111,26 @@ Inflater::Inflater() : impl_(std::make_unique<Impl>()) {
 Inflater::~Inflater() { inflateEnd(&impl_->zs); }
 
 void Inflater::feed(std::string_view in, std::string& out) {
+  feed(in, [&out](std::string_view piece) { out.append(piece); });
+}
+
+void Inflater::feed(std::string_view in, const std::function<void(std::string_view)>& sink) {
   z_stream& zs = impl_->zs;
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   zs.avail_in = static_cast<uInt>(in.size());
   char buf[16384];
-  while (zs.avail_in > 0 && !finished_) {
+  // Until the output stops filling the buffer: then all of \p in that zlib could use is used
+  // (a full buffer may leave output behind even when the input is all read).
+  while (!finished_) {
     zs.next_out = reinterpret_cast<Bytef*>(buf);
     zs.avail_out = sizeof buf;
     const int rc = inflate(&zs, Z_NO_FLUSH);
     if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
       throw MpyError("corrupt compressed data from the board");
     }
-    out.append(buf, sizeof buf - zs.avail_out);
     if (rc == Z_STREAM_END) finished_ = true;
-    if (rc == Z_BUF_ERROR && zs.avail_out != 0) break;
+    if (zs.avail_out != sizeof buf) sink(std::string_view(buf, sizeof buf - zs.avail_out));
+    if (zs.avail_out != 0) break;
   }
 }
 

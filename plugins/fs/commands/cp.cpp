@@ -168,8 +168,12 @@ class Observer : public TransferObserver {
         span_(span),
         report_done_(report_done) {}
   std::function<void(std::size_t job, const FileResult&, const std::string*)> on_file;
+  /// Set: downloads stream, piece by piece, to on_begin / on_chunk (then on_file gets no data).
+  std::function<void(std::size_t job)> on_begin;
+  std::function<void(std::size_t job, std::string_view)> on_chunk;
 
   void on_start(std::size_t i, std::int64_t total) override {
+    if (on_begin) on_begin(index_.at(i));
     reporter_.start(index_.at(i));
     reporter_.progress(index_[i], 0, total, base_, span_);
   }
@@ -180,6 +184,8 @@ class Observer : public TransferObserver {
     if (on_file) on_file(index_.at(i), result, data);
     if (report_done_) reporter_.done(index_[i], result);
   }
+  bool streams() const override { return static_cast<bool>(on_chunk); }
+  void on_data(std::size_t i, std::string_view chunk) override { on_chunk(index_.at(i), chunk); }
 
  private:
   Reporter& reporter_;
@@ -518,9 +524,20 @@ class CpCommand : public Command {
       paths.push_back(jobs[k].src);
     }
     if (paths.empty()) return;
+    // Each file streams to disk as it comes (memory bounded by a piece, whatever size the board
+    // announces): into a temporary file that replaces the destination once the file is
+    // verified. A file that starts again (the text path after a damaged stream) starts a new
+    // one; an error anywhere drops the temporary files (the writers' destructors) and leaves
+    // the destinations as they were. Stdout is written straight through.
+    std::map<std::size_t, HostFileWriter> writers;
     Observer obs(reporter, fetch, 0, 100, true);
+    obs.on_begin = [&](std::size_t k) { writers[k].open(jobs[k].dst); };
+    obs.on_chunk = [&](std::size_t k, std::string_view chunk) { writers.at(k).write(chunk); };
     obs.on_file = [&](std::size_t k, const FileResult& r, const std::string* data) {
-      write_host_file(jobs[k].dst, data ? std::string_view(*data) : std::string_view());
+      HostFileWriter& w = writers.at(k);
+      if (data) w.write(*data);
+      w.commit();
+      writers.erase(k);
       jobs[k].size = r.size;
       jobs[k].result = r;
     };

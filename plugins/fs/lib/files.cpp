@@ -8,6 +8,7 @@
 #include <deque>
 
 #include "mpytool/conn.hpp"
+#include "mpytool/digest.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/fs/hash.hpp"
 #include "mpytool/fs/paths.hpp"
@@ -36,6 +37,8 @@ constexpr char kSize = 'S';  ///< board: download size
 void TransferObserver::on_start(std::size_t, std::int64_t) {}
 void TransferObserver::on_progress(std::size_t, std::int64_t, std::int64_t) {}
 void TransferObserver::on_done(std::size_t, const FileResult&, const std::string*) {}
+bool TransferObserver::streams() const { return false; }
+void TransferObserver::on_data(std::size_t, std::string_view) {}
 
 namespace {
 
@@ -249,6 +252,8 @@ std::vector<std::string> Files::get_many(const std::vector<std::string>& remotes
       ++done;
       inner.on_done(i + by, r, d);
     }
+    bool streams() const override { return inner.streams(); }
+    void on_data(std::size_t i, std::string_view chunk) override { inner.on_data(i + by, chunk); }
   } relay(obs);
   const std::int64_t skipped = stats_.bytes_skipped;
   try {
@@ -378,9 +383,27 @@ std::vector<std::string> Files::get_stream(Session& s, const std::vector<std::st
     FileResult r;
     r.size = total;
     if (compress) r.encodings.insert("compressed");
+    // An observer that streams gets each piece as it comes: only the running size and hash
+    // are held then (and the content only when the caller keeps it).
+    const bool streaming = obs->streams();
+    const bool hold = keep || !streaming;
     std::string data;
+    std::string piece;
+    std::int64_t got = 0;
+    Sha256 hash;
     std::optional<Inflater> inflater;
     if (compress) inflater.emplace();
+    // Checks and passes on \p part (never more than the board said the file holds: the
+    // session then ends with an abort).
+    auto take = [&](std::string_view part) {
+      got += static_cast<std::int64_t>(part.size());
+      if (got > total) {
+        throw MpyError(fmt::format("download of ':{}' longer than its size", remotes[i]));
+      }
+      hash.update(part);
+      if (streaming) obs->on_data(i, part);
+      if (hold) data.append(part);
+    };
     for (;;) {
       f = s.next_frame();
       if (f.type == frame::kEnd) break;
@@ -391,26 +414,21 @@ std::vector<std::string> Files::get_stream(Session& s, const std::vector<std::st
       if (f.type != frame::kData) throw MpyError("transfer agent: unexpected frame");
       r.wire_bytes += static_cast<std::int64_t>(f.payload.size() + kFrameHeaderSize);
       if (inflater) {
-        inflater->feed(f.payload, data);
+        // In bounded pieces, checked one by one: a frame may inflate a thousandfold.
+        inflater->feed(f.payload, [&](std::string_view part) { take(part); });
       } else {
-        data += f.payload;
+        take(f.payload);
       }
-      // More than the board said the file holds: never held beyond that size (the session
-      // ends with an abort).
-      if (static_cast<std::int64_t>(data.size()) > total) {
-        throw MpyError(fmt::format("download of ':{}' longer than its size", remotes[i]));
-      }
-      obs->on_progress(i, static_cast<std::int64_t>(data.size()), total);
+      obs->on_progress(i, got, total);
     }
     // An empty file gives no compressed stream at all (the board's DeflateIO writes nothing).
-    if (static_cast<std::int64_t>(data.size()) != total ||
-        (inflater && total > 0 && !inflater->finished())) {
+    if (got != total || (inflater && total > 0 && !inflater->finished())) {
       throw MpyError(fmt::format("download of ':{}' incomplete", remotes[i]));
     }
-    if (!f.payload.empty() && f.payload != sha256(data)) {
+    if (!f.payload.empty() && f.payload != hash.digest()) {
       throw MpyError(fmt::format("download of ':{}' failed verification", remotes[i]));
     }
-    obs->on_done(i, r, &data);
+    obs->on_done(i, r, hold ? &data : nullptr);
     if (keep) out.push_back(std::move(data));
   }
   s.quit();

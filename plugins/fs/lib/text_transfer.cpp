@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "base64.hpp"
+#include "mpytool/digest.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/fs/files.hpp"
 #include "mpytool/fs/hash.hpp"
@@ -143,7 +144,13 @@ std::vector<std::string> Files::get_text(const std::vector<std::string>& remotes
     r.size = st.as_int();
     r.encodings.insert("base64");
     obs->on_start(i, r.size);
+    // An observer that streams gets each piece as it comes: only the running size and hash
+    // are held then (and the content only when the caller keeps it).
+    const bool streaming = obs->streams();
+    const bool hold = keep || !streaming;
     std::string data;
+    std::int64_t got = 0;
+    Sha256 hash;
     try {
       mpy_.comm().exec(fmt::format("_mt_f=open({},'rb')", lit), kFlashTimeout);
       for (;;) {
@@ -152,32 +159,35 @@ std::vector<std::string> Files::get_text(const std::vector<std::string>& remotes
         const int chunk =
             mpy_.comm().guard_resends() > 0 ? std::min(normal, kNoisyTextChunk) : normal;
         const PyValue v = mpy_.comm().exec_eval(
-            fmt::format("_mt_b.b2a_base64((_mt_f.seek({}),_mt_f.read({}))[1])", data.size(), chunk),
+            fmt::format("_mt_b.b2a_base64((_mt_f.seek({}),_mt_f.read({}))[1])", got, chunk),
             kFlashTimeout);
         r.wire_bytes += static_cast<std::int64_t>(v.as_bytes().size());
         stats_.bytes_in += static_cast<std::int64_t>(v.as_bytes().size());
         std::string piece = base64_decode(v.as_bytes());
         if (piece.empty()) break;
-        data += piece;
-        if (static_cast<std::int64_t>(data.size()) > r.size) {
+        got += static_cast<std::int64_t>(piece.size());
+        if (got > r.size) {
           throw MpyError(fmt::format("download of ':{}' longer than its size", path));
         }
-        obs->on_progress(i, static_cast<std::int64_t>(data.size()), r.size);
+        hash.update(piece);
+        if (streaming) obs->on_data(i, piece);
+        if (hold) data += piece;
+        obs->on_progress(i, got, r.size);
       }
       mpy_.comm().exec("_mt_f.close()");
     } catch (const CmdError& e) {
       rethrow_as("read", path, e);
     }
-    if (static_cast<std::int64_t>(data.size()) != r.size) {
+    if (got != r.size) {
       throw MpyError(fmt::format("download of ':{}' incomplete", path));
     }
     if (can_hash) {
       const PyValue h = mpy_.comm().exec_eval(fmt::format("_mt_hash({})", lit), 30);
-      if (h.is_bytes() && h.as_bytes() != digest_b64(data)) {
+      if (h.is_bytes() && h.as_bytes() != base64_encode(hash.digest())) {
         throw MpyError(fmt::format("download of ':{}' failed verification", path));
       }
     }
-    obs->on_done(i, r, &data);
+    obs->on_done(i, r, hold ? &data : nullptr);
     if (keep) out.push_back(std::move(data));
   }
   return out;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +60,9 @@ class MPYTOOL_CORE_API Inflater {
   Inflater& operator=(const Inflater&) = delete;
   /// Appends the output of \p in to \p out.
   void feed(std::string_view in, std::string& out);
+  /// Passes the output of \p in to \p sink in pieces of at most 16 KiB, as they come (what
+  /// a frame inflates to is never held whole).
+  void feed(std::string_view in, const std::function<void(std::string_view)>& sink);
   /// True once the stream's end (and checksum) was seen.
   bool finished() const noexcept { return finished_; }
 

@@ -100,8 +100,19 @@ class MPYTOOL_FS_API TransferObserver {
   virtual void on_start(std::size_t index, std::int64_t total);
   /// Progress within file \p index.
   virtual void on_progress(std::size_t index, std::int64_t done, std::int64_t total);
-  /// File \p index is complete and verified. For downloads \p data is its content.
+  /// File \p index is complete and verified. For downloads \p data is its content, or nullptr
+  /// when this observer streams() (and the content is not kept for the caller).
   virtual void on_done(std::size_t index, const FileResult& result, const std::string* data);
+  /// True when this observer takes downloads piece by piece through on_data(): the download
+  /// then holds no more than a piece of the file (its size and SHA-256 are checked as it
+  /// goes), whatever size the board announces. False (the default): on_done() gets the
+  /// whole content.
+  virtual bool streams() const;
+  /// For an observer that streams(): the next piece of file \p index's content, in order. The
+  /// file is verified only at on_done(); an error before it means the pieces are to be dropped.
+  /// A file may start again (on_start() once more, after a damaged stream): what came before
+  /// for that index is then to be dropped too.
+  virtual void on_data(std::size_t index, std::string_view chunk);
 };
 
 /// Link statistics of this Files object since construction (or reset_stats()).
@@ -174,7 +185,8 @@ class MPYTOOL_FS_API Files {
   std::vector<FileResult> put_many(const std::vector<UploadItem>& items,
                                    TransferObserver* observer = nullptr);
   /// Downloads many files in one agent session; the contents arrive through
-  /// TransferObserver::on_done (and are returned too when \p keep is true).
+  /// TransferObserver::on_done, or on_data for an observer that streams (and are returned too
+  /// when \p keep is true).
   std::vector<std::string> get_many(const std::vector<std::string>& remotes,
                                     TransferObserver* observer = nullptr, bool keep = true);
 
