@@ -170,6 +170,7 @@ void Conn::answer_too_large() {
   } catch (const MpyError& e) {
     logger().debug("cannot interrupt the board: {}", e.what());
   }
+  if (on_overflow_) on_overflow_();
   throw AnswerTooLarge(kMaxAnswer);
 }
 

@@ -204,8 +204,12 @@ std::size_t traceback_end(std::string_view s, std::size_t& after, bool& rebooted
 
 }  // namespace
 
-MpyComm::MpyComm(Conn& conn) : conn_(conn) {}
-MpyComm::~MpyComm() = default;
+MpyComm::MpyComm(Conn& conn) : conn_(conn) {
+  // A flood the bound ended was interrupted (Ctrl-C): the REPL state is not known any more,
+  // whichever read of this class (or of a transfer session over it) met the bound.
+  conn_.set_overflow_handler([this] { abandon_program(); });
+}
+MpyComm::~MpyComm() { conn_.set_overflow_handler({}); }
 
 bool MpyComm::stop_current_operation() {
   if (repl_mode_) return true;
@@ -219,7 +223,7 @@ bool MpyComm::stop_current_operation() {
   return true;
 }
 
-void MpyComm::enter_raw_repl(int max_retries) try {
+void MpyComm::enter_raw_repl(int max_retries) {
   if (repl_mode_ == true) return;
   // A program submitted without waiting may still run and print: a Ctrl-A would go to it as
   // input and the banner wait would never time out behind its output. Probe (Ctrl-C) instead.
@@ -262,12 +266,9 @@ void MpyComm::enter_raw_repl(int max_retries) try {
   // The board does not answer: exit 3.
   throw ConnError(fmt::format("no MicroPython REPL answers on {}{}", conn_.description(),
                               heard.empty() ? "" : fmt::format(" (it said '{}')", excerpt(heard))));
-} catch (const AnswerTooLarge&) {
-  abandon_program();  // the board was sent Ctrl-C: its state is not known
-  throw;
 }
 
-void MpyComm::exit_raw_repl() try {
+void MpyComm::exit_raw_repl() {
   if (repl_mode_ != true) return;
   conn_.write(std::string_view(&kCtrlB, 1));
   try {
@@ -277,9 +278,6 @@ void MpyComm::exit_raw_repl() try {
     throw;
   }
   repl_mode_ = false;
-} catch (const AnswerTooLarge&) {
-  abandon_program();  // the board was sent Ctrl-C: its state is not known
-  throw;
 }
 
 void MpyComm::reset_state() {
@@ -561,7 +559,7 @@ void MpyComm::exec(std::string_view code, Seconds timeout, const OutputCallback&
           [&](std::string_view w) { return plain_exec(w, timeout, &out); });
 }
 
-Bytes MpyComm::plain_exec(std::string_view code, Seconds timeout, const OutputCallback* out) try {
+Bytes MpyComm::plain_exec(std::string_view code, Seconds timeout, const OutputCallback* out) {
   ++exchanges_;
   enter_raw_repl();
   conn_.flush();
@@ -575,9 +573,6 @@ Bytes MpyComm::plain_exec(std::string_view code, Seconds timeout, const OutputCa
     throw;
   }
   return after_submit(code, timeout, out);
-} catch (const AnswerTooLarge&) {
-  abandon_program();  // the board was sent Ctrl-C: its state is not known
-  throw;
 }
 
 // The code is on the board. Submit-only: the program keeps running in the raw REPL; record
@@ -747,7 +742,7 @@ void MpyComm::start_program(std::string_view code, Seconds timeout) {
   start_plain(guarded_text(code), timeout);
 }
 
-void MpyComm::start_plain(std::string_view code, Seconds timeout) try {
+void MpyComm::start_plain(std::string_view code, Seconds timeout) {
   ++exchanges_;
   enter_raw_repl();
   conn_.flush();
@@ -759,12 +754,9 @@ void MpyComm::start_plain(std::string_view code, Seconds timeout) try {
     repl_mode_.reset();
     throw;
   }
-} catch (const AnswerTooLarge&) {
-  abandon_program();  // the board was sent Ctrl-C: its state is not known
-  throw;
 }
 
-Bytes MpyComm::finish_program(std::string_view code, Seconds timeout, bool stdout_ended) try {
+Bytes MpyComm::finish_program(std::string_view code, Seconds timeout, bool stdout_ended) {
   Bytes stdout_text;
   Bytes stderr_text;
   try {
@@ -778,9 +770,6 @@ Bytes MpyComm::finish_program(std::string_view code, Seconds timeout, bool stdou
     throw CmdError(std::string(code), std::move(stdout_text), std::move(stderr_text));
   }
   return stdout_text;
-} catch (const AnswerTooLarge&) {
-  abandon_program();  // the board was sent Ctrl-C: its state is not known
-  throw;
 }
 
 void MpyComm::board_rebooted() {
@@ -809,7 +798,7 @@ Bytes MpyComm::exec_raw_paste(std::string_view code, Seconds timeout, const Outp
                  [&](std::string_view w) { return paste(w, timeout, out); });
 }
 
-Bytes MpyComm::paste(std::string_view code, Seconds timeout, const OutputCallback* out) try {
+Bytes MpyComm::paste(std::string_view code, Seconds timeout, const OutputCallback* out) {
   ++exchanges_;
   // A link that damages bytes: the raw REPL's framing recovers from that, raw-paste's
   // window bytes would not.
@@ -946,9 +935,6 @@ Bytes MpyComm::paste(std::string_view code, Seconds timeout, const OutputCallbac
     throw;
   }
   return after_submit(code, timeout, out);
-} catch (const AnswerTooLarge&) {
-  abandon_program();  // the board was sent Ctrl-C: its state is not known
-  throw;
 }
 
 Bytes MpyComm::try_raw_paste(std::string_view code, Seconds timeout, const OutputCallback* out) {
@@ -970,18 +956,15 @@ Bytes MpyComm::try_raw_paste(std::string_view code, Seconds timeout, const Outpu
   return exec(code, timeout);
 }
 
-void MpyComm::soft_reset() try {
+void MpyComm::soft_reset() {
   stop_current_operation();
   exit_raw_repl();
   conn_.write(std::string_view(&kCtrlD, 1));
   conn_.read_until("soft reboot", 1.0);
   reset_state();
-} catch (const AnswerTooLarge&) {
-  abandon_program();  // the board was sent Ctrl-C: its state is not known
-  throw;
 }
 
-void MpyComm::soft_reset_raw() try {
+void MpyComm::soft_reset_raw() {
   enter_raw_repl();
   conn_.flush();
   conn_.write(std::string_view(&kCtrlD, 1));
@@ -994,9 +977,6 @@ void MpyComm::soft_reset_raw() try {
   }
   repl_mode_ = true;
   guard_defined_ = false;
-} catch (const AnswerTooLarge&) {
-  abandon_program();  // the board was sent Ctrl-C: its state is not known
-  throw;
 }
 
 void MpyComm::interrupt() {

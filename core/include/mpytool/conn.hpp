@@ -79,8 +79,12 @@ class MPYTOOL_CORE_API Conn {
 
   /// For a reader that holds more than kMaxAnswer bytes of the board's output without the end
   /// it waits for: drops the input buffer, sends Ctrl-C (0x03) to stop what the board runs
-  /// (not while an escape handler serves a request) and throws AnswerTooLarge.
+  /// (not while an escape handler serves a request), calls the overflow handler and throws
+  /// AnswerTooLarge.
   [[noreturn]] void answer_too_large();
+  /// Called by answer_too_large() before it throws: the board was interrupted, so whoever
+  /// tracks its state (MpyComm: the REPL state) forgets it. One handler; empty removes it.
+  void set_overflow_handler(std::function<void()> handler) { on_overflow_ = std::move(handler); }
 
   /// True if bytes are buffered or the link has data within \p timeout seconds.
   bool has_data(double timeout = 0);
@@ -149,6 +153,7 @@ class MPYTOOL_CORE_API Conn {
   bool fill_buffer(double timeout);
 
   Bytes buffer_;
+  std::function<void()> on_overflow_;
   std::map<char, EscapeHandler*> handlers_;
   EscapeHandler* active_handler_ = nullptr;
   std::vector<OutputObserver*> observers_;

@@ -439,10 +439,7 @@ void Session::read_end(std::string rest) {
       throw Timeout("transfer agent: no end from the board");
     }
     rest += more;
-    if (rest.size() > kMaxAnswer) {
-      comm_.abandon_program();
-      conn_.answer_too_large();
-    }
+    if (rest.size() > kMaxAnswer) conn_.answer_too_large();
   }
   // Padding sent after the quit may have reached the raw REPL once the agent left: a Ctrl-C
   // clears that line.
