@@ -44,14 +44,4 @@ std::string Sha256::digest() const {
   return std::string(reinterpret_cast<const char*>(md), len);
 }
 
-std::string Sha256::hex() const {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char c : digest()) {
-    hex += kDigits[c >> 4];
-    hex += kDigits[c & 15];
-  }
-  return hex;
-}
-
 }  // namespace mpytool

@@ -39,13 +39,14 @@ BOOST_AUTO_TEST_CASE(binary_data) {
 
 BOOST_AUTO_TEST_CASE(incremental_hash_matches_the_whole_one_in_any_pieces) {
   mpytool::Sha256 empty;
-  BOOST_TEST(empty.hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  BOOST_TEST(hex(empty.digest()) ==
+             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   mpytool::Sha256 h;
   const std::string million(1000000, 'a');
   for (std::size_t at = 0, step = 1; at < million.size(); at += step, step = step * 3 % 65537) {
     h.update(std::string_view(million).substr(at, step));
   }
-  BOOST_TEST(h.hex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  BOOST_TEST(hex(h.digest()) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
   BOOST_TEST(h.digest() == mpytool::sha256(million));
 }
 
@@ -55,8 +56,9 @@ BOOST_AUTO_TEST_CASE(reading_the_digest_does_not_end_the_hash) {
   BOOST_TEST(h.digest() == mpytool::sha256("ab"));
   h.update("");
   h.update("c");
-  BOOST_TEST(h.hex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  BOOST_TEST(h.hex() == hex(h.digest()));
+  BOOST_TEST(hex(h.digest()) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // Read twice: the same digest.
+  BOOST_TEST(h.digest() == mpytool::sha256("abc"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -16,8 +16,8 @@ namespace mpytool {
 /// The raw 32-byte SHA-256 digest of \p data (OpenSSL).
 MPYTOOL_CORE_API std::string sha256(std::string_view data);
 
-/// An incremental SHA-256 (OpenSSL EVP): update() with the pieces in order, then digest() or
-/// hex(). Reading the digest does not end the hash: more pieces may follow. Throws MpyError
+/// An incremental SHA-256 (OpenSSL EVP): update() with the pieces in order, then digest().
+/// Reading the digest does not end the hash: more pieces may follow. Throws MpyError
 /// when OpenSSL fails.
 class MPYTOOL_CORE_API Sha256 {
  public:
@@ -30,8 +30,6 @@ class MPYTOOL_CORE_API Sha256 {
   void update(std::string_view data);
   /// The raw 32-byte digest of everything added so far.
   std::string digest() const;
-  /// digest() as 64 lower-case hex digits.
-  std::string hex() const;
 
  private:
   struct Impl;

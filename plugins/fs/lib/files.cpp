@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <deque>
 
+#include "incoming.hpp"
 #include "mpytool/conn.hpp"
-#include "mpytool/digest.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/fs/hash.hpp"
 #include "mpytool/fs/paths.hpp"
@@ -383,27 +383,10 @@ std::vector<std::string> Files::get_stream(Session& s, const std::vector<std::st
     FileResult r;
     r.size = total;
     if (compress) r.encodings.insert("compressed");
-    // An observer that streams gets each piece as it comes: only the running size and hash
-    // are held then (and the content only when the caller keeps it).
-    const bool streaming = obs->streams();
-    const bool hold = keep || !streaming;
-    std::string data;
-    std::string piece;
-    std::int64_t got = 0;
-    Sha256 hash;
+    // Each piece is checked and passed on as it comes; the content is held only when needed.
+    Incoming in(*obs, i, remotes[i], total, keep);
     std::optional<Inflater> inflater;
     if (compress) inflater.emplace();
-    // Checks and passes on \p part (never more than the board said the file holds: the
-    // session then ends with an abort).
-    auto take = [&](std::string_view part) {
-      got += static_cast<std::int64_t>(part.size());
-      if (got > total) {
-        throw MpyError(fmt::format("download of ':{}' longer than its size", remotes[i]));
-      }
-      hash.update(part);
-      if (streaming) obs->on_data(i, part);
-      if (hold) data.append(part);
-    };
     for (;;) {
       f = s.next_frame();
       if (f.type == frame::kEnd) break;
@@ -415,21 +398,21 @@ std::vector<std::string> Files::get_stream(Session& s, const std::vector<std::st
       r.wire_bytes += static_cast<std::int64_t>(f.payload.size() + kFrameHeaderSize);
       if (inflater) {
         // In bounded pieces, checked one by one: a frame may inflate a thousandfold.
-        inflater->feed(f.payload, [&](std::string_view part) { take(part); });
+        inflater->feed(f.payload, [&](std::string_view part) { in.take(part); });
       } else {
-        take(f.payload);
+        in.take(f.payload);
       }
-      obs->on_progress(i, got, total);
+      obs->on_progress(i, in.got(), total);
     }
     // An empty file gives no compressed stream at all (the board's DeflateIO writes nothing).
-    if (got != total || (inflater && total > 0 && !inflater->finished())) {
+    if (in.got() != total || (inflater && total > 0 && !inflater->finished())) {
       throw MpyError(fmt::format("download of ':{}' incomplete", remotes[i]));
     }
-    if (!f.payload.empty() && f.payload != hash.digest()) {
+    if (!f.payload.empty() && f.payload != in.digest()) {
       throw MpyError(fmt::format("download of ':{}' failed verification", remotes[i]));
     }
-    obs->on_done(i, r, hold ? &data : nullptr);
-    if (keep) out.push_back(std::move(data));
+    obs->on_done(i, r, in.content());
+    if (keep) out.push_back(in.take_content());
   }
   s.quit();
   return out;

@@ -7,7 +7,7 @@
 #include <algorithm>
 
 #include "base64.hpp"
-#include "mpytool/digest.hpp"
+#include "incoming.hpp"
 #include "mpytool/error.hpp"
 #include "mpytool/fs/files.hpp"
 #include "mpytool/fs/hash.hpp"
@@ -144,13 +144,8 @@ std::vector<std::string> Files::get_text(const std::vector<std::string>& remotes
     r.size = st.as_int();
     r.encodings.insert("base64");
     obs->on_start(i, r.size);
-    // An observer that streams gets each piece as it comes: only the running size and hash
-    // are held then (and the content only when the caller keeps it).
-    const bool streaming = obs->streams();
-    const bool hold = keep || !streaming;
-    std::string data;
-    std::int64_t got = 0;
-    Sha256 hash;
+    // Each piece is checked and passed on as it comes; the content is held only when needed.
+    Incoming in(*obs, i, path, r.size, keep);
     try {
       mpy_.comm().exec(fmt::format("_mt_f=open({},'rb')", lit), kFlashTimeout);
       for (;;) {
@@ -159,36 +154,30 @@ std::vector<std::string> Files::get_text(const std::vector<std::string>& remotes
         const int chunk =
             mpy_.comm().guard_resends() > 0 ? std::min(normal, kNoisyTextChunk) : normal;
         const PyValue v = mpy_.comm().exec_eval(
-            fmt::format("_mt_b.b2a_base64((_mt_f.seek({}),_mt_f.read({}))[1])", got, chunk),
+            fmt::format("_mt_b.b2a_base64((_mt_f.seek({}),_mt_f.read({}))[1])", in.got(), chunk),
             kFlashTimeout);
         r.wire_bytes += static_cast<std::int64_t>(v.as_bytes().size());
         stats_.bytes_in += static_cast<std::int64_t>(v.as_bytes().size());
         std::string piece = base64_decode(v.as_bytes());
         if (piece.empty()) break;
-        got += static_cast<std::int64_t>(piece.size());
-        if (got > r.size) {
-          throw MpyError(fmt::format("download of ':{}' longer than its size", path));
-        }
-        hash.update(piece);
-        if (streaming) obs->on_data(i, piece);
-        if (hold) data += piece;
-        obs->on_progress(i, got, r.size);
+        in.take(piece);
+        obs->on_progress(i, in.got(), r.size);
       }
       mpy_.comm().exec("_mt_f.close()");
     } catch (const CmdError& e) {
       rethrow_as("read", path, e);
     }
-    if (got != r.size) {
+    if (in.got() != r.size) {
       throw MpyError(fmt::format("download of ':{}' incomplete", path));
     }
     if (can_hash) {
       const PyValue h = mpy_.comm().exec_eval(fmt::format("_mt_hash({})", lit), 30);
-      if (h.is_bytes() && h.as_bytes() != base64_encode(hash.digest())) {
+      if (h.is_bytes() && h.as_bytes() != base64_encode(in.digest())) {
         throw MpyError(fmt::format("download of ':{}' failed verification", path));
       }
     }
-    obs->on_done(i, r, hold ? &data : nullptr);
-    if (keep) out.push_back(std::move(data));
+    obs->on_done(i, r, in.content());
+    if (keep) out.push_back(in.take_content());
   }
   return out;
 }
