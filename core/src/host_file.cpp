@@ -12,8 +12,10 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <random>
 #include <sstream>
+#include <utility>
 
 #include "mpytool/error.hpp"
 
@@ -57,18 +59,23 @@ int write_all(int fd, std::string_view data) {
   return 0;
 }
 
-/// The descriptor of stdout or stderr that \p path names ("-", /dev/stdout, /dev/fd/1,
-/// /proc/self/fd/1, the same for 2), or -1. Other /dev/fd/N names (a shell's `>(cmd)`) are
-/// opened as the pipes they are.
+/// The names of this process's stdout and stderr, and their descriptors.
+constexpr std::pair<std::string_view, int> kStreamNames[] = {{"-", STDOUT_FILENO},
+                                                             {"/dev/stdout", STDOUT_FILENO},
+                                                             {"/dev/fd/1", STDOUT_FILENO},
+                                                             {"/proc/self/fd/1", STDOUT_FILENO},
+                                                             {"/dev/stderr", STDERR_FILENO},
+                                                             {"/dev/fd/2", STDERR_FILENO},
+                                                             {"/proc/self/fd/2", STDERR_FILENO}};
+
+/// The descriptor of stdout or stderr that \p path names (kStreamNames), or -1. Other
+/// /dev/fd/N names (a shell's `>(cmd)`) are opened as the pipes they are.
 int named_descriptor(std::string_view path) {
   int fd = -1;
-  if (path == "-" || path == "/dev/stdout" || path == "/dev/fd/1" || path == "/proc/self/fd/1") {
-    fd = STDOUT_FILENO;
-  } else if (path == "/dev/stderr" || path == "/dev/fd/2" || path == "/proc/self/fd/2") {
-    fd = STDERR_FILENO;
-  } else {
-    return -1;
+  for (const auto& [name, named] : kStreamNames) {
+    if (path == name) fd = named;
   }
+  if (fd < 0) return -1;
   // "-" is stdout even when it is closed (the write says so); a name is opened as usual then.
   const int flags = ::fcntl(fd, F_GETFL);
   if (path != "-" && (flags < 0 || (flags & O_ACCMODE) == O_RDONLY)) return -1;
@@ -96,14 +103,13 @@ std::pair<std::string, std::string> split_path(const std::string& path) {
 
 /// Follows the symlinks of \p path's last component to the name that holds (or will hold) the
 /// data. \p st is that name's lstat() when \p exists. A stream name on the way (a link to
-/// /dev/stdout) is returned with \p fd set.
-std::string final_target(const std::string& shown, const std::string& path, struct stat& st,
-                         bool& exists, int& fd) {
+/// /dev/stdout) is returned with \p fd set. Errors name \p path.
+std::string final_target(const std::string& path, struct stat& st, bool& exists, int& fd) {
   std::string cur = path;
   for (int hops = 0;; ++hops) {
     if (hops > 0 && (fd = named_descriptor(cur)) >= 0) return cur;
     if (::lstat(cur.c_str(), &st) != 0) {
-      if (errno != ENOENT) fail(shown, errno);
+      if (errno != ENOENT) fail(path, errno);
       exists = false;
       return cur;
     }
@@ -111,13 +117,13 @@ std::string final_target(const std::string& shown, const std::string& path, stru
       exists = true;
       return cur;
     }
-    if (hops >= kMaxLinks) fail(shown, ELOOP);
+    if (hops >= kMaxLinks) fail(path, ELOOP);
     std::string target(static_cast<std::size_t>(std::max<off_t>(st.st_size, 0)) + 256, '\0');
     const ssize_t n = ::readlink(cur.c_str(), target.data(), target.size());
-    if (n < 0) fail(shown, errno);
-    if (static_cast<std::size_t>(n) >= target.size()) fail(shown, ENAMETOOLONG);
+    if (n < 0) fail(path, errno);
+    if (static_cast<std::size_t>(n) >= target.size()) fail(path, ENAMETOOLONG);
     target.resize(static_cast<std::size_t>(n));
-    if (target.empty()) fail(shown, ENOENT);
+    if (target.empty()) fail(path, ENOENT);
     cur = target.front() == '/' ? target : split_path(cur).first + "/" + target;
   }
 }
@@ -148,11 +154,8 @@ std::string read_host_file(const std::string& path, std::string_view what) {
 }
 
 bool is_stream_path(std::string_view path) noexcept {
-  for (std::string_view name : {"-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1", "/dev/stderr",
-                                "/dev/fd/2", "/proc/self/fd/2"}) {
-    if (path == name) return true;
-  }
-  return false;
+  return std::any_of(std::begin(kStreamNames), std::end(kStreamNames),
+                     [&](const auto& named) { return named.first == path; });
 }
 
 HostFileWriter::~HostFileWriter() { abort(); }
@@ -203,7 +206,7 @@ void HostFileWriter::open(const std::string& path) {
   }
   bool exists = false;
   int fd = -1;
-  const std::string target = final_target(path, path, st, exists, fd);
+  const std::string target = final_target(path, st, exists, fd);
   if (fd >= 0) return use_descriptor(fd);
   if (exists && S_ISDIR(st.st_mode)) give_up(EISDIR);
   if (exists && !S_ISREG(st.st_mode)) return open_in_place(target);
