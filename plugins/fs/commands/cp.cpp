@@ -327,10 +327,8 @@ class CpCommand : public Command {
       out.out().flush();
     }
     if (!refused_.empty()) {
-      const std::size_t n = refused_.size();
-      throw DeviceError(fmt::format(
-          "{} name{} listed by the board {} refused (not plain file names) and not copied", n,
-          n == 1 ? "" : "s", n == 1 ? "was" : "were"));
+      throw DeviceError(
+          fmt::format("{} (not plain file names) and not copied", refused_count(refused_.size())));
     }
     return 0;
   }

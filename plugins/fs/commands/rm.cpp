@@ -47,9 +47,7 @@ class RmCommand : public Command {
       }
     }
     if (!refused.empty()) {
-      const std::size_t n = refused.size();
-      throw DeviceError(fmt::format("{} name{} listed by the board {} refused and not deleted", n,
-                                    n == 1 ? "" : "s", n == 1 ? "was" : "were"));
+      throw DeviceError(fmt::format("{} and not deleted", refused_count(refused.size())));
     }
     return 0;
   }

@@ -212,10 +212,8 @@ class SyncCommand : public Command {
                                deleted, dry ? "to delete" : "deleted", unchanged,
                                dry ? " (dry run: nothing changed)" : ""));
     if (!refused.empty()) {
-      const std::size_t n = refused.size();
-      throw DeviceError(fmt::format(
-          "sync: {} name{} listed by the board under :{} {} refused (not plain file names)", n,
-          n == 1 ? "" : "s", dst, n == 1 ? "was" : "were"));
+      throw DeviceError(fmt::format("sync: {} (not plain file names)",
+                                    refused_count(refused.size(), " under :" + dst)));
     }
     if (!dry && added + updated + deleted == 0) ctx.note_outcome("unchanged");
     return 0;

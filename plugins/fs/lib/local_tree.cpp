@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "mpytool/error.hpp"
+#include "mpytool/fs/paths.hpp"
 
 namespace mpytool::fs {
 
@@ -26,20 +27,7 @@ int identity(const stdfs::path& p, std::pair<dev_t, ino_t>& id) {
 }
 
 [[noreturn]] void cannot_access(const stdfs::path& p, int err) {
-  throw MpyError(
-      fmt::format("cannot access '{}': {}", p.string(), std::generic_category().message(err)));
-}
-
-// True when \p real (a canonical path) is \p root or below it (component-wise: /x/app2 is not
-// below /x/app).
-bool inside(const stdfs::path& root, const stdfs::path& real) {
-  auto r = root.begin();
-  auto p = real.begin();
-  for (; r != root.end(); ++r, ++p) {
-    if (r->empty()) continue;  // a trailing separator
-    if (p == real.end() || *r != *p) return false;
-  }
-  return true;
+  throw MpyError(fmt::format("cannot access '{}': {}", p.string(), host_error_text(err)));
 }
 
 }  // namespace
@@ -68,7 +56,8 @@ bool LinkGuard::enter(const stdfs::path& dir) {
   if (link && !follow_) {
     const stdfs::path real = stdfs::canonical(dir, ec);
     if (ec) cannot_access(dir, ec.value());
-    if (!inside(real_root_, real)) {
+    // Component-wise: /x/app2 is not below /x/app.
+    if (!path_within(real_root_, real)) {
       skipped_.push_back(dir.string());
       return false;
     }

@@ -408,6 +408,11 @@ std::string refused_message(const RefusedName& refused) {
                      problem ? problem : "not a plain file name");
 }
 
+std::string refused_count(std::size_t n, std::string_view where) {
+  return fmt::format("{} name{} listed by the board{} {} refused", n, n == 1 ? "" : "s", where,
+                     n == 1 ? "was" : "were");
+}
+
 bool path_within(const stdfs::path& root, const stdfs::path& path) {
   std::error_code ec;
   stdfs::path cwd = stdfs::current_path(ec);
@@ -475,6 +480,20 @@ int parse_size(std::string_view text) { return parse_chunk_size(text); }
 // -------------------------------------------------------------------------------------------------
 // cp planner
 
+namespace {
+// What a cp source on the board is: -1 for a directory ("" and "/" without asking), otherwise
+// its size; nullopt when it does not exist.
+std::optional<std::int64_t> stat_source(const std::string& src, RemoteView& remote) {
+  const std::string path = strip_trailing_slash(src);
+  return path.empty() || path == "/" ? std::optional<std::int64_t>(-1) : remote.stat(path);
+}
+
+// The board error for a cp source that does not exist (errno 2).
+DeviceError source_not_found(const std::string& src) {
+  return DeviceError(fmt::format("Source not found on device: {}", src), 2);
+}
+}  // namespace
+
 CopyPlan plan_upload(const std::vector<std::string>& sources, std::string_view dest,
                      const Excludes& excludes, RemoteView& remote, bool follow_links) {
   if (sources.empty()) throw UsageError("cp requires source and destination");
@@ -535,15 +554,14 @@ namespace {
 // `cp :FILE -`: one board file to stdout; a directory or several sources have no place there.
 CopyPlan plan_stdout(const std::vector<std::string>& sources, RemoteView& remote) {
   if (sources.size() > 1) throw UsageError("'-' (stdout) takes one file, not several");
-  const std::string path = strip_trailing_slash(sources[0]);
-  const std::optional<std::int64_t> st =
-      path.empty() || path == "/" ? std::optional<std::int64_t>(-1) : remote.stat(path);
-  if (!st) throw UsageError(fmt::format("Source not found on device: {}", sources[0]));
-  if (*st < 0 || remote_dir_dest(sources[0])) {
+  const std::optional<std::int64_t> found = stat_source(sources[0], remote);
+  if (!found) throw UsageError(fmt::format("Source not found on device: {}", sources[0]));
+  const std::int64_t st = *found;
+  if (st < 0 || remote_dir_dest(sources[0])) {
     throw UsageError(fmt::format("cannot copy a directory to '-' (stdout): {}", sources[0]));
   }
   CopyPlan plan;
-  plan.files.push_back({path, "-", *st});
+  plan.files.push_back({strip_trailing_slash(sources[0]), "-", st, {}});
   return plan;
 }
 }  // namespace
@@ -563,16 +581,9 @@ CopyPlan plan_download(const std::vector<std::string>& sources, std::string_view
   // Stat every source first ("" and "/" are directories without asking).
   std::vector<std::int64_t> kinds;
   for (const auto& src : sources) {
-    const std::string path = strip_trailing_slash(src);
-    std::optional<std::int64_t> st;
-    if (path.empty() || path == "/") {
-      st = -1;
-    } else {
-      st = remote.stat(path);
-    }
-    if (!st || (remote_dir_dest(src) && *st >= 0)) {
-      throw DeviceError(fmt::format("Source not found on device: {}", src), 2);
-    }
+    const std::optional<std::int64_t> st = stat_source(src, remote);
+    // "file/" names no directory: not found either.
+    if (!st || (remote_dir_dest(src) && *st >= 0)) throw source_not_found(src);
     kinds.push_back(*st);
   }
 
@@ -612,10 +623,8 @@ CopyPlan plan_remote_copy(const std::vector<std::string>& sources, std::string_v
 
   std::vector<std::int64_t> sizes;
   for (const auto& src : sources) {
-    const std::string path = strip_trailing_slash(src);
-    const std::optional<std::int64_t> st =
-        path.empty() || path == "/" ? std::optional<std::int64_t>(-1) : remote.stat(path);
-    if (!st) throw DeviceError(fmt::format("Source not found on device: {}", src), 2);
+    const std::optional<std::int64_t> st = stat_source(src, remote);
+    if (!st) throw source_not_found(src);
     if (*st < 0 || remote_dir_dest(src)) {
       throw UsageError("Remote-to-remote directory copy not supported");
     }

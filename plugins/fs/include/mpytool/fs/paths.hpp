@@ -72,6 +72,11 @@ struct RefusedName {
 /// "refused board name '../x' in ':/dir' (contains '/')".
 MPYTOOL_FS_API std::string refused_message(const RefusedName& refused);
 
+/// The start of the error a command ends with after refusing names: "1 name listed by the
+/// board was refused", "9 names listed by the board under :/app were refused" (\p where:
+/// " under :/app").
+MPYTOOL_FS_API std::string refused_count(std::size_t n, std::string_view where = {});
+
 /// True when \p path, made absolute (against the CWD) and lexically normalised, is \p root or
 /// lies below it (also made absolute and normalised). No file system access: the last check
 /// before a download writes a file whose path came from board names.
