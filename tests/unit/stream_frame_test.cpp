@@ -125,6 +125,15 @@ BOOST_AUTO_TEST_CASE(damaged_frames_are_skipped_not_fatal) {
   BOOST_TEST(!dec3.next());
   BOOST_TEST(!dec3.ended());
   BOOST_TEST(dec3.recent_garbage().find("MicroPython v1.27") != std::string::npos);
+
+  // However much text comes behind the banner in one read (a friendly REPL echoing the host's
+  // frames), the banner is still there when the caller looks; trim_garbage() forgets it.
+  stream::FrameDecoder dec4;
+  dec4.feed("ets Jun  8 2016 00:22:57\r\nMicroPython v1.27.0\r\n>>> " + std::string(4096, 'x'));
+  BOOST_TEST(!dec4.next());
+  BOOST_TEST(dec4.recent_garbage().find("MicroPython v1.27") != std::string::npos);
+  dec4.trim_garbage(32);
+  BOOST_TEST(dec4.recent_garbage() == std::string(32, 'x'));
 }
 
 BOOST_AUTO_TEST_CASE(sequenced_frames_check_their_number) {

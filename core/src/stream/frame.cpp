@@ -65,7 +65,6 @@ void FrameDecoder::feed(std::string_view data) {
 
 void FrameDecoder::skip_one() {
   garbage_ += buf_[pos_];
-  if (garbage_.size() > 512) garbage_.erase(0, garbage_.size() - 512);
   ++pos_;
   ++skipped_;
   lost_ = true;

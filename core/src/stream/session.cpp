@@ -412,7 +412,10 @@ bool Session::decode() {
 }
 
 void Session::check_reset() {
-  if (!MpyComm::looks_like_boot(decoder_.recent_garbage())) return;
+  if (!MpyComm::looks_like_boot(decoder_.recent_garbage())) {
+    decoder_.trim_garbage(32);
+    return;
+  }
   running_ = false;  // nothing of the agent is left on the board
   mpy_.reset_state();
   throw BoardReset("the board reset");

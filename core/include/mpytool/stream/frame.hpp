@@ -73,9 +73,15 @@ class MPYTOOL_CORE_API FrameDecoder {
   std::optional<Frame> next();
   /// Bytes skipped so far as not part of any frame.
   std::int64_t skipped() const noexcept { return skipped_; }
-  /// The last skipped bytes (at most 512): what a board printed instead of frames (a boot
-  /// banner after a reset), for the caller to recognise.
+  /// The bytes skipped since the last trim_garbage(): what a board printed instead of frames
+  /// (a boot banner after a reset), for the caller to recognise. Nothing is dropped until the
+  /// caller has looked, however much one feed() brought.
   const std::string& recent_garbage() const noexcept { return garbage_; }
+  /// Forgets the skipped bytes the caller has looked at, all but the last \p keep (a sign split
+  /// between two reads).
+  void trim_garbage(std::size_t keep) {
+    if (garbage_.size() > keep) garbage_.erase(0, garbage_.size() - keep);
+  }
   /// True once a 0x04 appeared where a frame would start: the agent's program ended.
   bool ended() const noexcept { return ended_; }
   /// True if bytes are held that make no whole frame yet (a frame on its way, or a damaged
