@@ -8,6 +8,8 @@ function(mpytool_add_plugin)
   add_library(${tgt} MODULE ${ARG_SOURCES})
   # The tool's own build collects its plugins in one target (mpytool_tool, top CMakeLists.txt).
   set_property(GLOBAL APPEND PROPERTY MPYTOOL_PLUGIN_TARGETS ${tgt})
+  get_filename_component(plugin_dir ${CMAKE_CURRENT_SOURCE_DIR} NAME)
+  set_property(GLOBAL APPEND PROPERTY MPYTOOL_TARGET_KINDS "${tgt}=plugin:${plugin_dir}")
   target_link_libraries(${tgt} PRIVATE mpytool::core $<TARGET_NAME_IF_EXISTS:mpytool_warnings> ${ARG_LIBS})
   set_target_properties(${tgt} PROPERTIES
     PREFIX ""

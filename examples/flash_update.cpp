@@ -8,11 +8,11 @@
 #include <iostream>
 #include <iterator>
 #include <memory>
-#include <mpytool/conn_serial.hpp>
-#include <mpytool/conn_socket.hpp>
-#include <mpytool/error.hpp>
+#include <mpytool/base/error.hpp>
+#include <mpytool/board/mpy.hpp>
 #include <mpytool/flash_esp32/partitions.hpp>
-#include <mpytool/mpy.hpp>
+#include <mpytool/link/conn_serial.hpp>
+#include <mpytool/link/conn_socket.hpp>
 #include <mpytool/ota/ota.hpp>
 #include <string>
 

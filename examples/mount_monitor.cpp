@@ -8,11 +8,11 @@
 
 #include <iostream>
 #include <memory>
-#include <mpytool/conn_serial.hpp>
-#include <mpytool/conn_socket.hpp>
-#include <mpytool/error.hpp>
+#include <mpytool/base/error.hpp>
+#include <mpytool/board/mpy.hpp>
+#include <mpytool/link/conn_serial.hpp>
+#include <mpytool/link/conn_socket.hpp>
 #include <mpytool/mount/mounts.hpp>
-#include <mpytool/mpy.hpp>
 #include <string>
 
 int main(int argc, char** argv) {

@@ -5,11 +5,11 @@
 //        mpytool-quickstart 192.168.4.1:23    (TCP)
 #include <iostream>
 #include <memory>
-#include <mpytool/conn_serial.hpp>
-#include <mpytool/conn_socket.hpp>
-#include <mpytool/error.hpp>
+#include <mpytool/base/error.hpp>
+#include <mpytool/board/mpy.hpp>
 #include <mpytool/fs/files.hpp>
-#include <mpytool/mpy.hpp>
+#include <mpytool/link/conn_serial.hpp>
+#include <mpytool/link/conn_socket.hpp>
 #include <string>
 
 int main(int argc, char** argv) {

@@ -8,12 +8,12 @@
 #include "fleet.hpp"
 #include "help.hpp"
 #include "man_page.hpp"
-#include "mpytool/board_profile.hpp"
-#include "mpytool/context.hpp"
-#include "mpytool/error.hpp"
-#include "mpytool/json.hpp"
-#include "mpytool/output.hpp"
-#include "mpytool/version.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/json.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/base/version.hpp"
+#include "mpytool/plugin/context.hpp"
+#include "mpytool/profile/board_profile.hpp"
 #include "suggest.hpp"
 
 namespace mpytool::cli {

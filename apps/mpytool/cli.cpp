@@ -16,11 +16,11 @@
 #include "events.hpp"
 #include "global_options.hpp"
 #include "help.hpp"
-#include "mpytool/error.hpp"
-#include "mpytool/log.hpp"
-#include "mpytool/output.hpp"
-#include "mpytool/plugin_loader.hpp"
-#include "mpytool/version.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/log.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/base/version.hpp"
+#include "mpytool/plugin/plugin_loader.hpp"
 #include "signals.hpp"
 
 namespace mpytool::cli {

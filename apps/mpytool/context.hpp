@@ -13,9 +13,9 @@
 #include <string>
 #include <utility>
 
-#include "mpytool/board_profile.hpp"
-#include "mpytool/command.hpp"
-#include "mpytool/context.hpp"
+#include "mpytool/plugin/command.hpp"
+#include "mpytool/plugin/context.hpp"
+#include "mpytool/profile/board_profile.hpp"
 
 namespace mpytool {
 class Conn;

@@ -15,7 +15,7 @@
 
 #include "command_table.hpp"
 #include "events.hpp"
-#include "mpytool/context.hpp"
+#include "mpytool/plugin/context.hpp"
 
 namespace mpytool {
 class Output;

@@ -6,7 +6,7 @@
 #include <cctype>
 #include <cstdlib>
 
-#include "mpytool/json.hpp"
+#include "mpytool/base/json.hpp"
 
 namespace mpytool::cli {
 

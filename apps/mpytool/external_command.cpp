@@ -18,8 +18,8 @@
 #include <map>
 #include <system_error>
 
-#include "mpytool/error.hpp"
-#include "mpytool/process.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/process.hpp"
 
 extern char** environ;
 

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "mpytool/context.hpp"
+#include "mpytool/plugin/context.hpp"
 
 namespace mpytool::cli {
 

@@ -23,14 +23,15 @@
 #include <vector>
 
 #include "events.hpp"
-#include "mpytool/board_identity.hpp"
-#include "mpytool/conn.hpp"
-#include "mpytool/context.hpp"
-#include "mpytool/error.hpp"
-#include "mpytool/inventory.hpp"
-#include "mpytool/json.hpp"
-#include "mpytool/output.hpp"
-#include "mpytool/process.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/json.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/base/process.hpp"
+#include "mpytool/boards/inventory.hpp"
+#include "mpytool/boards/probe.hpp"
+#include "mpytool/link/conn.hpp"
+#include "mpytool/link/port_selector.hpp"
+#include "mpytool/plugin/context.hpp"
 #include "signals.hpp"
 
 namespace mpytool::cli {

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <memory>
 
-#include "mpytool/command.hpp"
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/plugin/command.hpp"
 
 namespace mpytool::cli {
 

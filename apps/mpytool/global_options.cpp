@@ -10,9 +10,9 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "mpytool/board_profile.hpp"
-#include "mpytool/error.hpp"
-#include "mpytool/inventory.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/boards/inventory.hpp"
+#include "mpytool/profile/board_profile.hpp"
 #include "suggest.hpp"
 
 namespace mpytool::cli {

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "mpytool/command.hpp"
-#include "mpytool/context.hpp"
-#include "mpytool/plugin_loader.hpp"
+#include "mpytool/plugin/command.hpp"
+#include "mpytool/plugin/context.hpp"
+#include "mpytool/plugin/plugin_loader.hpp"
 
 namespace mpytool::cli {
 

@@ -7,7 +7,7 @@
 #include <cctype>
 
 #include "global_options.hpp"
-#include "mpytool/version.hpp"
+#include "mpytool/base/version.hpp"
 #include "option_parser.hpp"
 
 namespace mpytool::cli {

@@ -8,7 +8,7 @@
 
 #include "global_options.hpp"
 #include "help.hpp"
-#include "mpytool/version.hpp"
+#include "mpytool/base/version.hpp"
 
 namespace mpytool::cli {
 

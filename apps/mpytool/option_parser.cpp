@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 #include "suggest.hpp"
 
 namespace mpytool::cli {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "mpytool/command.hpp"
+#include "mpytool/plugin/command.hpp"
 
 namespace mpytool::cli {
 

@@ -12,7 +12,7 @@
 #include <cstring>
 #include <optional>
 
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 
 namespace mpytool::cli {
 

@@ -9,7 +9,7 @@
 
 #include <string>
 
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 
 namespace mpytool::cli {
 

@@ -14,9 +14,9 @@
 #include <cstring>
 #include <system_error>
 
-#include "mpytool/error.hpp"
-#include "mpytool/log.hpp"
-#include "mpytool/process.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/log.hpp"
+#include "mpytool/base/process.hpp"
 #include "signals.hpp"
 
 extern char** environ;

@@ -9,13 +9,13 @@
 #include <string>
 #include <string_view>
 
-#include "mpytool/command.hpp"
-#include "mpytool/context.hpp"
-#include "mpytool/error.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/mpy_comm.hpp"
-#include "mpytool/output.hpp"
-#include "mpytool/plugin.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/board/mpy.hpp"
+#include "mpytool/plugin/command.hpp"
+#include "mpytool/plugin/context.hpp"
+#include "mpytool/plugin/plugin.hpp"
+#include "mpytool/repl/mpy_comm.hpp"
 
 // The helpers embedded by mpytool_add_plugin(HELPERS ...): namespace mpytool::plugin_<name>.
 namespace mpytool::plugin_acme {

@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "mpytool/command.hpp"
+#include "mpytool/plugin/command.hpp"
 
 namespace mpytool::device {
 

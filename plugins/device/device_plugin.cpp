@@ -2,7 +2,7 @@
 // The device plugin: board-level commands over the core API (see README.md for why this is a
 // plugin rather than core built-ins).
 #include "commands.hpp"
-#include "mpytool/plugin.hpp"
+#include "mpytool/plugin/plugin.hpp"
 
 namespace mpytool::device {
 namespace {

@@ -6,10 +6,10 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "mpytool/context.hpp"
-#include "mpytool/error.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/output.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/board/mpy.hpp"
+#include "mpytool/plugin/context.hpp"
 
 namespace mpytool::device {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "mpytool/command.hpp"
-#include "mpytool/conn.hpp"
+#include "mpytool/link/conn.hpp"
+#include "mpytool/plugin/command.hpp"
 
 namespace mpytool::device {
 

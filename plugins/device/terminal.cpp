@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 
 namespace mpytool::device {
 

@@ -9,7 +9,7 @@
 #include <functional>
 #include <string_view>
 
-#include "mpytool/conn.hpp"
+#include "mpytool/link/conn.hpp"
 
 namespace mpytool::device {
 

@@ -2,8 +2,8 @@
 // The flash-esp32 plugin: ESP32 partitions and OTA over libmpytool-flash-esp32. Its `flash`
 // needs platform.esp32; the dispatcher routes the flat word here on such boards.
 #include "commands.hpp"
-#include "mpytool/plugin.hpp"
-#include "mpytool/transfer_options.hpp"
+#include "mpytool/plugin/plugin.hpp"
+#include "mpytool/transfer/options.hpp"
 
 namespace mpytool::flash_esp32 {
 namespace {

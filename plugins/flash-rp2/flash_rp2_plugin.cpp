@@ -2,8 +2,8 @@
 // The flash-rp2 plugin: the RP2 user flash over libmpytool-flash-rp2. Its `flash` needs
 // platform.rp2; the dispatcher routes the flat word here on such boards.
 #include "commands.hpp"
-#include "mpytool/plugin.hpp"
-#include "mpytool/transfer_options.hpp"
+#include "mpytool/plugin/plugin.hpp"
+#include "mpytool/transfer/options.hpp"
 
 namespace mpytool::flash_rp2 {
 namespace {

@@ -10,15 +10,15 @@
 #include <string>
 #include <string_view>
 
-#include "mpytool/board_profile.hpp"
-#include "mpytool/command.hpp"
-#include "mpytool/context.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/board/mpy.hpp"
 #include "mpytool/fs/files.hpp"
 #include "mpytool/fs/paths.hpp"
 #include "mpytool/fs/progress.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/output.hpp"
-#include "mpytool/transfer_options.hpp"
+#include "mpytool/plugin/command.hpp"
+#include "mpytool/plugin/context.hpp"
+#include "mpytool/profile/board_profile.hpp"
+#include "mpytool/transfer/options.hpp"
 
 namespace mpytool::fs {
 

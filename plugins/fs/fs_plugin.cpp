@@ -2,8 +2,8 @@
 // The fs plugin: every file command of the seed and mpremote's touch/sha256sum/df, over the
 // libmpytool-fs library (mpytool/fs/files.hpp).
 #include "commands.hpp"
-#include "mpytool/plugin.hpp"
-#include "mpytool/transfer_options.hpp"
+#include "mpytool/plugin/plugin.hpp"
+#include "mpytool/transfer/options.hpp"
 
 namespace mpytool::fs {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "mpytool/command.hpp"
+#include "mpytool/plugin/command.hpp"
 
 namespace mpytool::mount {
 

@@ -2,7 +2,7 @@
 // The mount plugin: host directories mounted on the board for the whole command chain (mount,
 // ln, umount), over the libmpytool-mount library (mpytool/mount/mounts.hpp).
 #include "commands.hpp"
-#include "mpytool/plugin.hpp"
+#include "mpytool/plugin/plugin.hpp"
 
 namespace mpytool::mount {
 namespace {

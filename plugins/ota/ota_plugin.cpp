@@ -2,8 +2,8 @@
 // The ota plugin: firmware updates over the link with reset, health check, confirm and
 // rollback detection, over libmpytool-ota. Its `ota` needs platform.esp32.
 #include "commands.hpp"
-#include "mpytool/plugin.hpp"
-#include "mpytool/transfer_options.hpp"
+#include "mpytool/plugin/plugin.hpp"
+#include "mpytool/transfer/options.hpp"
 
 namespace mpytool::ota {
 namespace {

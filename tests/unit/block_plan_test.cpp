@@ -2,13 +2,14 @@
 // Block-diff planning: identical regions send nothing, changed blocks come in runs, a board
 // that holds only a prefix (an interrupted write) gets exactly the rest, short last blocks
 // compare against erased flash (0xFF), and runs split at the limit; filesystem signatures.
-#include "mpytool/block_plan.hpp"
-#include "mpytool/flash_transfer.hpp"
+#include "mpytool/flash/block_plan.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
+
+#include "mpytool/flash/flash_transfer.hpp"
 
 using mpytool::BlockRun;
 

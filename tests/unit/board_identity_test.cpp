@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 // Board identity: -p selectors, matching ports by USB serial/location, finding a board again
 // after a re-enumeration, and the inventory file.
-#include "mpytool/board_identity.hpp"
-
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
-#include "mpytool/error.hpp"
-#include "mpytool/inventory.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/boards/inventory.hpp"
+#include "mpytool/boards/probe.hpp"
+#include "mpytool/link/port_selector.hpp"
 
 using mpytool::PortInfo;
 using mpytool::PortSelector;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Board profiles: the shipped profiles/*.yaml load, broken files fail with the file and the key
 // named, the search path order, and matching (most specific wins, "generic" is the fallback).
-#include "mpytool/board_profile.hpp"
+#include "mpytool/profile/board_profile.hpp"
 
 #include <unistd.h>
 
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 
 namespace fs = std::filesystem;
 using namespace mpytool;

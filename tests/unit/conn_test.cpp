@@ -2,7 +2,7 @@
 // Conn (buffer, inactivity timeouts, escape hook) against a scripted fake link; ConnSocket
 // against loopback echo servers (plain and TLS); ConnSerial on a pseudo-terminal.
 
-#include "mpytool/conn.hpp"
+#include "mpytool/link/conn.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -28,10 +28,10 @@
 #include <vector>
 
 #include "conn_repr.hpp"
-#include "mpytool/conn_serial.hpp"
-#include "mpytool/conn_socket.hpp"
-#include "mpytool/error.hpp"
-#include "mpytool/log.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/log.hpp"
+#include "mpytool/link/conn_serial.hpp"
+#include "mpytool/link/conn_socket.hpp"
 
 namespace {
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // mpytool::sha256 and the incremental mpytool::Sha256 against the FIPS 180-2 test vectors.
-#include "mpytool/digest.hpp"
+#include "mpytool/base/digest.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <string>

@@ -16,10 +16,10 @@
 
 #include "cli.hpp"
 #include "global_options.hpp"
-#include "mpytool/error.hpp"
-#include "mpytool/size_arg.hpp"
-#include "mpytool/transfer_options.hpp"
-#include "mpytool/version.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/version.hpp"
+#include "mpytool/transfer/options.hpp"
+#include "mpytool/transfer/size_arg.hpp"
 #include "suggest.hpp"
 
 namespace fs = std::filesystem;

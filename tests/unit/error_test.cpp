@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The error hierarchy: friendly OSError texts in both board formats, the CmdError fallback
 // text, path errors, and exit codes.
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <string>

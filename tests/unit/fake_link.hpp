@@ -17,15 +17,15 @@
 #include <utility>
 #include <vector>
 
-#include "mpytool/conn.hpp"
+#include "mpytool/link/conn.hpp"
 
 namespace mpytool::testing {
 
 /// What running one piece of code prints.
 struct FakeReply {
-  std::string out;    ///< stdout
-  std::string err;    ///< traceback text; empty when the code succeeds
-  bool hang = false;  ///< the program prints `out` and keeps running (until Ctrl-C)
+  std::string out;           ///< stdout
+  std::string err;           ///< traceback text; empty when the code succeeds
+  bool hang = false;         ///< the program prints `out` and keeps running (until Ctrl-C)
   bool soft_reboot = false;  ///< the program raises SystemExit: the board reboots into raw REPL
 };
 

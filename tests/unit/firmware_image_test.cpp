@@ -3,7 +3,7 @@
 // segments, 16-byte padding, XOR checksum, appended SHA-256, esp_app_desc_t): good ones parse,
 // every truncation and every damaged byte is refused with a one-line reason, hostile headers
 // (huge lengths, no segments, too many) never read outside the file; UF2 detection, chip ids.
-#include "mpytool/firmware_image.hpp"
+#include "mpytool/flash/firmware_image.hpp"
 
 #include <openssl/evp.h>
 

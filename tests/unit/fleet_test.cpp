@@ -11,8 +11,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "mpytool/context.hpp"
-#include "mpytool/output.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/plugin/context.hpp"
 
 namespace fs = std::filesystem;
 

@@ -9,7 +9,7 @@
 #include <random>
 #include <set>
 
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 #include "mpytool/fs/paths.hpp"
 
 namespace stdfs = std::filesystem;

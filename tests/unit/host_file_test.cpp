@@ -4,7 +4,7 @@
 // atomically with its mode and owner, a symlink followed, a device, a FIFO and stdout written
 // into; temporary files that never follow a planted link; failures that name their cause and
 // leave nothing behind.
-#include "mpytool/host_file.hpp"
+#include "mpytool/transfer/host_file.hpp"
 
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -22,7 +22,7 @@
 #include <string>
 #include <thread>
 
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 
 namespace sfs = std::filesystem;
 

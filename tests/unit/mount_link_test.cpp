@@ -6,7 +6,7 @@
 #include <string>
 
 #include "fake_link.hpp"
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 #include "mpytool/mount/protocol.hpp"
 #include "mpytool/mount/vfs_link.hpp"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // MpyComm (and the device-level Mpy on top of it) against FakeLink, a byte-level scripted
 // board: REPL state machine, exec framing, raw-paste windowing and both fallbacks, errors.
-#include "mpytool/mpy_comm.hpp"
+#include "mpytool/repl/mpy_comm.hpp"
 
 #include <zlib.h>
 
@@ -11,8 +11,9 @@
 #include <vector>
 
 #include "fake_link.hpp"
-#include "mpytool/error.hpp"
-#include "mpytool/mpy.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/board/helpers.hpp"
+#include "mpytool/board/mpy.hpp"
 
 BOOST_TEST_DONT_PRINT_LOG_VALUE(std::optional<bool>)
 BOOST_TEST_DONT_PRINT_LOG_VALUE(mpytool::testing::FakeLink::Mode)
@@ -598,7 +599,7 @@ BOOST_AUTO_TEST_CASE(mpy_helpers_are_sent_once_with_dependencies) {
   board.on_exec = [](const std::string&) { return FakeReply{}; };
   mpytool::Mpy mpy(board);
   mpy.comm().set_guard(false);
-  BOOST_TEST(!mpytool::core_helper_source("stat").empty());
+  BOOST_TEST(mpytool::find_helper("stat") != nullptr);
   mpy.load_helper("finfo");
   mpy.load_helper("finfo");
   mpy.load_helper("hash");
@@ -612,6 +613,12 @@ BOOST_AUTO_TEST_CASE(mpy_helpers_are_sent_once_with_dependencies) {
   mpy.reset_state();
   mpy.load_helper("hash");
   BOOST_TEST(board.executed.size() == 4u);
+  // A session helper declares what it calls: that goes first.
+  mpy.register_helper("outer", "def _mt_outer(): _mt_mine()\n", {"mine"});
+  mpy.load_helper("outer");
+  BOOST_TEST(board.executed.size() == 6u);
+  BOOST_TEST(board.executed[4] == "def _mt_mine(): pass\n");
+  BOOST_TEST(board.executed[5] == "def _mt_outer(): _mt_mine()\n");
 }
 
 BOOST_AUTO_TEST_CASE(mpy_chdir_failure_is_dir_not_found) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // MpyCross (reference §3.8) against a fake compiler script: version parsing, arguments for the
 // board, the __pycache__ cache and its freshness, failures as warnings; run_process().
-#include "mpytool/mpy_cross.hpp"
+#include "mpytool/mpy_cross/mpy_cross.hpp"
 
 #include <spdlog/sinks/ostream_sink.h>
 #include <unistd.h>
@@ -12,11 +12,11 @@
 #include <sstream>
 #include <type_traits>
 
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/log.hpp"
+#include "mpytool/board/mpy.hpp"
 #include "mpytool/fs/hash.hpp"
 #include "mpytool/fs/mpy_cross.hpp"  // the compatibility names
-#include "mpytool/log.hpp"
-#include "mpytool/mpy.hpp"
 
 namespace fsys = std::filesystem;
 using mpytool::MpyCross;

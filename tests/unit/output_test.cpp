@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Output: format_size() table, verbosity filtering, colours and progress-line behaviour.
-#include "mpytool/output.hpp"
+#include "mpytool/base/output.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <sstream>
 
-#include "mpytool/version.hpp"
+#include "mpytool/base/version.hpp"
 
 using mpytool::Color;
 using mpytool::format_size;

@@ -2,17 +2,16 @@
 // PluginSet against the fixture plugins in build/tests/fixtures: a good plugin, an ABI
 // mismatch, a plugin whose register_commands() throws, a .so without the descriptor and a text
 // file named like a plugin.
-#include "mpytool/plugin_loader.hpp"
+#include "mpytool/plugin/plugin_loader.hpp"
 
 #include <boost/test/unit_test.hpp>
-
-#include "mpytool/version.hpp"
 #include <filesystem>
 #include <string>
 #include <vector>
 
-#include "mpytool/command.hpp"
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/version.hpp"
+#include "mpytool/plugin/command.hpp"
 
 namespace fs = std::filesystem;
 using mpytool::PluginRecord;

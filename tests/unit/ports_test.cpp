@@ -2,7 +2,7 @@
 // Port descriptions, types, priorities, sorting and selection (behaviour §1.9), and the sysfs
 // walk against a fake /sys tree.
 
-#include "mpytool/ports.hpp"
+#include "mpytool/link/ports.hpp"
 
 #include <unistd.h>
 
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 #include "ports_detail.hpp"
 
 namespace {

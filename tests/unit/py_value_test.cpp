@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // parse_literal() over every literal type boards print, malformed replies, and repr() round
 // trips.
-#include "mpytool/py_value.hpp"
+#include "mpytool/repl/py_value.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <string>
 
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 
 using mpytool::MpyError;
 using mpytool::parse_literal;

@@ -2,7 +2,7 @@
 // esptool's custom-reset grammar: the commands, round trips, the presets, and every kind of bad
 // input with the column it points at; profiles take a sequence or a preset for reset.hard and
 // reset.bootloader and report a bad one with the profile's line and column.
-#include "mpytool/reset_sequence.hpp"
+#include "mpytool/link/reset_sequence.hpp"
 
 #include <unistd.h>
 
@@ -11,8 +11,8 @@
 #include <fstream>
 #include <string>
 
-#include "mpytool/board_profile.hpp"
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/profile/board_profile.hpp"
 
 using mpytool::ResetSequenceError;
 using mpytool::ResetStep;

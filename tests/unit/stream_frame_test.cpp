@@ -8,10 +8,10 @@
 #include <string>
 
 #include "base64.hpp"
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 #include "mpytool/fs/files.hpp"
-#include "mpytool/stream/deflate.hpp"
-#include "mpytool/stream/frame.hpp"
+#include "mpytool/transfer/deflate.hpp"
+#include "mpytool/transfer/frame.hpp"
 
 namespace fs = mpytool::fs;
 namespace stream = mpytool::stream;

@@ -2,7 +2,7 @@
 // .mpyignore / --keep patterns (gitignore syntax) and the sync plan.
 #include <boost/test/unit_test.hpp>
 
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 #include "mpytool/fs/ignore.hpp"
 #include "mpytool/fs/sync_plan.hpp"
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // `eval [-t SEC] EXPR`: evaluate an expression on the board and print its repr().
 #include "commands.hpp"
-#include "mpytool/context.hpp"
-#include "mpytool/error.hpp"
-#include "mpytool/json.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/output.hpp"
-#include "mpytool/py_value.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/json.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/board/mpy.hpp"
+#include "mpytool/plugin/context.hpp"
+#include "mpytool/repl/py_value.hpp"
 #include "run_code.hpp"
 
 namespace mpytool::device {

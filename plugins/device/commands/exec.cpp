@@ -4,8 +4,8 @@
 #include <string>
 
 #include "commands.hpp"
-#include "mpytool/context.hpp"
-#include "mpytool/output.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/plugin/context.hpp"
 #include "run_code.hpp"
 
 namespace mpytool::device {

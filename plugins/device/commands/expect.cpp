@@ -11,12 +11,12 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "mpytool/conn.hpp"
-#include "mpytool/context.hpp"
-#include "mpytool/error.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/mpy_comm.hpp"
-#include "mpytool/output.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/board/mpy.hpp"
+#include "mpytool/link/conn.hpp"
+#include "mpytool/plugin/context.hpp"
+#include "mpytool/repl/mpy_comm.hpp"
 #include "run_code.hpp"
 
 namespace mpytool::device {

@@ -3,11 +3,11 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "mpytool/board_profile.hpp"
-#include "mpytool/context.hpp"
-#include "mpytool/json.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/output.hpp"
+#include "mpytool/base/json.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/board/mpy.hpp"
+#include "mpytool/plugin/context.hpp"
+#include "mpytool/profile/board_profile.hpp"
 
 namespace mpytool::device {
 namespace {

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: MIT
 // `ports [-i] [-l] [--probe] [--json]`: list serial ports with their USB identity; -i/--probe
 // ask each one what it runs.
-#include "mpytool/ports.hpp"
+#include "mpytool/link/ports.hpp"
 
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "mpytool/board_identity.hpp"
-#include "mpytool/board_profile.hpp"
-#include "mpytool/context.hpp"
-#include "mpytool/json.hpp"
-#include "mpytool/output.hpp"
+#include "mpytool/base/json.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/boards/probe.hpp"
+#include "mpytool/link/port_selector.hpp"
+#include "mpytool/plugin/context.hpp"
+#include "mpytool/profile/board_profile.hpp"
 
 namespace mpytool::device {
 namespace {

@@ -7,13 +7,13 @@
 #include <fstream>
 
 #include "commands.hpp"
-#include "mpytool/context.hpp"
-#include "mpytool/error.hpp"
-#include "mpytool/host_file.hpp"
-#include "mpytool/log.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/mpy_comm.hpp"
-#include "mpytool/output.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/log.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/board/mpy.hpp"
+#include "mpytool/plugin/context.hpp"
+#include "mpytool/repl/mpy_comm.hpp"
+#include "mpytool/transfer/host_file.hpp"
 #include "terminal.hpp"
 
 namespace mpytool::device {

@@ -6,11 +6,11 @@
 #include <thread>
 
 #include "commands.hpp"
-#include "mpytool/board_profile.hpp"
-#include "mpytool/context.hpp"
-#include "mpytool/error.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/output.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/board/mpy.hpp"
+#include "mpytool/plugin/context.hpp"
+#include "mpytool/profile/board_profile.hpp"
 #include "run_code.hpp"
 
 namespace mpytool::device {

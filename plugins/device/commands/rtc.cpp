@@ -8,12 +8,12 @@
 #include <regex>
 
 #include "commands.hpp"
-#include "mpytool/context.hpp"
-#include "mpytool/error.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/mpy_comm.hpp"
-#include "mpytool/output.hpp"
-#include "mpytool/py_value.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/board/mpy.hpp"
+#include "mpytool/plugin/context.hpp"
+#include "mpytool/repl/mpy_comm.hpp"
+#include "mpytool/repl/py_value.hpp"
 
 namespace mpytool::device {
 namespace {

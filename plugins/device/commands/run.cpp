@@ -7,9 +7,9 @@
 #include <sstream>
 
 #include "commands.hpp"
-#include "mpytool/context.hpp"
-#include "mpytool/error.hpp"
-#include "mpytool/output.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/plugin/context.hpp"
 #include "run_code.hpp"
 
 namespace mpytool::device {

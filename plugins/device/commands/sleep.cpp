@@ -7,8 +7,8 @@
 #include <cmath>
 
 #include "commands.hpp"
-#include "mpytool/context.hpp"
-#include "mpytool/output.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/plugin/context.hpp"
 #include "run_code.hpp"
 
 namespace mpytool::device {

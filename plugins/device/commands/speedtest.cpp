@@ -12,16 +12,16 @@
 #include <string_view>
 
 #include "commands.hpp"
-#include "mpytool/conn.hpp"
-#include "mpytool/conn_serial.hpp"
-#include "mpytool/context.hpp"
-#include "mpytool/digest.hpp"
-#include "mpytool/error.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/mpy_comm.hpp"
-#include "mpytool/output.hpp"
-#include "mpytool/stream/frame.hpp"
-#include "mpytool/stream/session.hpp"
+#include "mpytool/base/digest.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/board/mpy.hpp"
+#include "mpytool/link/conn.hpp"
+#include "mpytool/link/conn_serial.hpp"
+#include "mpytool/plugin/context.hpp"
+#include "mpytool/repl/mpy_comm.hpp"
+#include "mpytool/transfer/frame.hpp"
+#include "mpytool/transfer/session.hpp"
 
 namespace mpytool::plugin_device {
 std::string_view helper_source(std::string_view name);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // `stop`: interrupt a running program (Ctrl-C recovery).
 #include "commands.hpp"
-#include "mpytool/context.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/output.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/board/mpy.hpp"
+#include "mpytool/plugin/context.hpp"
 
 namespace mpytool::device {
 namespace {

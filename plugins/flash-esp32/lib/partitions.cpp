@@ -5,11 +5,11 @@
 
 #include <algorithm>
 
-#include "mpytool/error.hpp"
-#include "mpytool/json.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/output.hpp"
-#include "mpytool/py_value.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/json.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/board/mpy.hpp"
+#include "mpytool/repl/py_value.hpp"
 
 namespace mpytool::flash_esp32 {
 

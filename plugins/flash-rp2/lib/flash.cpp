@@ -3,12 +3,12 @@
 
 #include <fmt/format.h>
 
-#include "mpytool/error.hpp"
-#include "mpytool/firmware_image.hpp"
-#include "mpytool/json.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/output.hpp"
-#include "mpytool/py_value.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/json.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/board/mpy.hpp"
+#include "mpytool/flash/firmware_image.hpp"
+#include "mpytool/repl/py_value.hpp"
 
 namespace mpytool::flash_rp2 {
 

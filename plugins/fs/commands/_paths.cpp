@@ -3,7 +3,7 @@
 // line, board order). Board and link errors are silent: completion must not print errors.
 #include "command_support.hpp"
 #include "commands.hpp"
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 
 namespace mpytool::fs {
 namespace {

@@ -15,13 +15,13 @@
 
 #include "command_support.hpp"
 #include "commands.hpp"
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/log.hpp"
 #include "mpytool/fs/hash.hpp"
 #include "mpytool/fs/local_tree.hpp"
 #include "mpytool/fs/progress.hpp"
-#include "mpytool/host_file.hpp"
-#include "mpytool/log.hpp"
-#include "mpytool/mpy_cross.hpp"
+#include "mpytool/mpy_cross/mpy_cross.hpp"
+#include "mpytool/transfer/host_file.hpp"
 
 namespace mpytool::fs {
 namespace {

@@ -16,7 +16,7 @@
 
 #include "command_support.hpp"
 #include "commands.hpp"
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 
 extern char** environ;
 

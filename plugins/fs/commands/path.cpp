@@ -4,7 +4,7 @@
 
 #include "command_support.hpp"
 #include "commands.hpp"
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 
 namespace mpytool::fs {
 namespace {

@@ -3,8 +3,8 @@
 // inside (reference §1.4).
 #include "command_support.hpp"
 #include "commands.hpp"
-#include "mpytool/error.hpp"
-#include "mpytool/log.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/log.hpp"
 
 namespace mpytool::fs {
 namespace {

@@ -12,14 +12,14 @@
 
 #include "command_support.hpp"
 #include "commands.hpp"
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/json.hpp"
+#include "mpytool/base/log.hpp"
 #include "mpytool/fs/hash.hpp"
 #include "mpytool/fs/ignore.hpp"
 #include "mpytool/fs/local_tree.hpp"
 #include "mpytool/fs/sync_plan.hpp"
-#include "mpytool/host_file.hpp"
-#include "mpytool/json.hpp"
-#include "mpytool/log.hpp"
+#include "mpytool/transfer/host_file.hpp"
 
 namespace mpytool::fs {
 namespace {

@@ -21,9 +21,9 @@
 
 #include "command_support.hpp"
 #include "commands.hpp"
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/process.hpp"
 #include "mpytool/fs/local_tree.hpp"
-#include "mpytool/process.hpp"
 
 extern char** environ;
 

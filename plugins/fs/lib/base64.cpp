@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "base64.hpp"
 
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 
 namespace mpytool::fs {
 namespace {

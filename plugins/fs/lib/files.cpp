@@ -8,16 +8,16 @@
 #include <deque>
 
 #include "incoming.hpp"
-#include "mpytool/conn.hpp"
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/log.hpp"
+#include "mpytool/board/mpy.hpp"
 #include "mpytool/fs/hash.hpp"
 #include "mpytool/fs/paths.hpp"
-#include "mpytool/log.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/py_value.hpp"
-#include "mpytool/stream/deflate.hpp"
-#include "mpytool/stream/frame.hpp"
-#include "mpytool/stream/session.hpp"
+#include "mpytool/link/conn.hpp"
+#include "mpytool/repl/py_value.hpp"
+#include "mpytool/transfer/deflate.hpp"
+#include "mpytool/transfer/frame.hpp"
+#include "mpytool/transfer/session.hpp"
 
 namespace mpytool::fs {
 

@@ -4,10 +4,10 @@
 #include <fmt/format.h>
 
 #include "base64.hpp"
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/board/mpy.hpp"
 #include "mpytool/fs/files.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/py_value.hpp"
+#include "mpytool/repl/py_value.hpp"
 
 namespace mpytool::fs {
 namespace {

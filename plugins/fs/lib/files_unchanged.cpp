@@ -2,11 +2,11 @@
 // Files::unchanged(): cp's skip-unchanged check for a whole batch in one round trip.
 #include <spdlog/fmt/fmt.h>
 
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/board/mpy.hpp"
 #include "mpytool/fs/files.hpp"
 #include "mpytool/fs/hash.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/py_value.hpp"
+#include "mpytool/repl/py_value.hpp"
 
 namespace mpytool::fs {
 namespace detail {

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <memory>
 
-#include "mpytool/digest.hpp"
-#include "mpytool/error.hpp"
+#include "mpytool/base/digest.hpp"
+#include "mpytool/base/error.hpp"
 
 namespace mpytool::fs {
 std::string sha256(std::string_view data) { return mpytool::sha256(data); }

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 
 namespace mpytool::fs {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "mpytool/digest.hpp"
-#include "mpytool/error.hpp"
+#include "mpytool/base/digest.hpp"
+#include "mpytool/base/error.hpp"
 #include "mpytool/fs/files.hpp"
 
 namespace mpytool::fs {

@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <system_error>
 
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 #include "mpytool/fs/paths.hpp"
 
 namespace mpytool::fs {

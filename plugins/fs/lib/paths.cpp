@@ -12,10 +12,10 @@
 #include <set>
 #include <system_error>
 
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/output.hpp"
 #include "mpytool/fs/local_tree.hpp"
-#include "mpytool/output.hpp"
-#include "mpytool/size_arg.hpp"
+#include "mpytool/transfer/size_arg.hpp"
 
 namespace mpytool::fs {
 

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "mpytool/output.hpp"
+#include "mpytool/base/output.hpp"
 
 namespace mpytool::fs {
 namespace {

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <set>
 
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
 
 namespace mpytool::fs {
 

@@ -8,12 +8,12 @@
 
 #include "base64.hpp"
 #include "incoming.hpp"
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/board/mpy.hpp"
 #include "mpytool/fs/files.hpp"
 #include "mpytool/fs/hash.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/py_value.hpp"
-#include "mpytool/stream/deflate.hpp"
+#include "mpytool/repl/py_value.hpp"
+#include "mpytool/transfer/deflate.hpp"
 
 namespace mpytool::fs {
 

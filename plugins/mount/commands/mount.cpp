@@ -8,13 +8,13 @@
 #include <set>
 
 #include "commands.hpp"
-#include "mpytool/context.hpp"
-#include "mpytool/error.hpp"
-#include "mpytool/json.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/json.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/board/mpy.hpp"
 #include "mpytool/mount/mounts.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/mpy_cross.hpp"
-#include "mpytool/output.hpp"
+#include "mpytool/mpy_cross/mpy_cross.hpp"
+#include "mpytool/plugin/context.hpp"
 
 namespace mpytool::mount {
 namespace {

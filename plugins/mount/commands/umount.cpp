@@ -3,11 +3,11 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "mpytool/context.hpp"
-#include "mpytool/error.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/board/mpy.hpp"
 #include "mpytool/mount/mounts.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/output.hpp"
+#include "mpytool/plugin/context.hpp"
 
 namespace mpytool::mount {
 namespace {

@@ -9,14 +9,14 @@
 #include <algorithm>
 #include <system_error>
 
-#include "mpytool/error.hpp"
-#include "mpytool/log.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/log.hpp"
 #include "mpytool/mount/compressor.hpp"
 #include "mpytool/mount/protocol.hpp"
 #include "mpytool/mount/server.hpp"
 #include "mpytool/mount/vfs_link.hpp"
-#include "mpytool/mpy_cross.hpp"
-#include "mpytool/py_value.hpp"
+#include "mpytool/mpy_cross/mpy_cross.hpp"
+#include "mpytool/repl/py_value.hpp"
 
 namespace mpytool::mount {
 

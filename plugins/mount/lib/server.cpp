@@ -13,7 +13,7 @@
 #include <cerrno>
 #include <limits>
 
-#include "mpytool/mpy_cross.hpp"
+#include "mpytool/mpy_cross/mpy_cross.hpp"
 
 namespace mpytool::mount {
 

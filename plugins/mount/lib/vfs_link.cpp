@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "mpytool/mount/vfs_link.hpp"
 
-#include "mpytool/error.hpp"
-#include "mpytool/log.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/log.hpp"
 
 namespace mpytool::mount {
 

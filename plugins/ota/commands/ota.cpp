@@ -10,13 +10,13 @@
 #include <sstream>
 
 #include "commands.hpp"
-#include "mpytool/board_profile.hpp"
-#include "mpytool/context.hpp"
-#include "mpytool/error.hpp"
-#include "mpytool/host_file.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/output.hpp"
-#include "mpytool/transfer_options.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/board/mpy.hpp"
+#include "mpytool/plugin/context.hpp"
+#include "mpytool/profile/board_profile.hpp"
+#include "mpytool/transfer/host_file.hpp"
+#include "mpytool/transfer/options.hpp"
 
 namespace mpytool::ota {
 namespace {

@@ -3,11 +3,11 @@
 
 #include <fmt/format.h>
 
-#include "mpytool/error.hpp"
-#include "mpytool/json.hpp"
-#include "mpytool/log.hpp"
-#include "mpytool/mpy.hpp"
-#include "mpytool/py_value.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/json.hpp"
+#include "mpytool/base/log.hpp"
+#include "mpytool/board/mpy.hpp"
+#include "mpytool/repl/py_value.hpp"
 
 namespace mpytool::ota {
 

@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include "mpytool/esp32_partitions.hpp"
+#include "mpytool/esp32/partitions.hpp"
+#include "mpytool/flash/flash_transfer.hpp"
 #include "mpytool/flash_esp32/export.hpp"
-#include "mpytool/flash_transfer.hpp"
 
 namespace mpytool::flash_esp32 {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "mpytool/flash/flash_transfer.hpp"
 #include "mpytool/flash_rp2/export.hpp"
-#include "mpytool/flash_transfer.hpp"
 
 namespace mpytool {
 class Mpy;

@@ -18,9 +18,9 @@
 #include <string_view>
 #include <vector>
 
-#include "mpytool/conn.hpp"
 #include "mpytool/fs/export.hpp"
-#include "mpytool/stream/session.hpp"
+#include "mpytool/link/conn.hpp"
+#include "mpytool/transfer/session.hpp"
 
 namespace mpytool {
 class Mpy;

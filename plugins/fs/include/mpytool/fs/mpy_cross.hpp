@@ -4,7 +4,7 @@
 /// that every plugin can use it; the old `mpytool::fs` names still work.
 #pragma once
 
-#include "mpytool/mpy_cross.hpp"
+#include "mpytool/mpy_cross/mpy_cross.hpp"
 
 namespace mpytool::fs {
 using mpytool::MpyCross;

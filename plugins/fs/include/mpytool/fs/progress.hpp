@@ -22,8 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "mpytool/base/json.hpp"
 #include "mpytool/fs/export.hpp"
-#include "mpytool/json.hpp"
 
 namespace mpytool::fs {
 

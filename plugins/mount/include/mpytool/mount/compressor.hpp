@@ -11,7 +11,7 @@
 #include <optional>
 #include <string_view>
 
-#include "mpytool/conn.hpp"
+#include "mpytool/link/conn.hpp"
 #include "mpytool/mount/export.hpp"
 
 namespace mpytool::mount {

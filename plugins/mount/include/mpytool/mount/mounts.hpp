@@ -24,8 +24,8 @@
 #include <utility>
 #include <vector>
 
+#include "mpytool/board/mpy.hpp"
 #include "mpytool/mount/export.hpp"
-#include "mpytool/mpy.hpp"
 
 namespace mpytool {
 class MpyCross;

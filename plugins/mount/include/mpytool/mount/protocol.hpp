@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-#include "mpytool/conn.hpp"
+#include "mpytool/link/conn.hpp"
 #include "mpytool/mount/export.hpp"
 
 namespace mpytool::mount {

@@ -12,7 +12,7 @@
 #include <optional>
 #include <string_view>
 
-#include "mpytool/conn.hpp"
+#include "mpytool/link/conn.hpp"
 #include "mpytool/mount/export.hpp"
 #include "mpytool/mount/protocol.hpp"
 

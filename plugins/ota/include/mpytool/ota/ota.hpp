@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "mpytool/esp32_partitions.hpp"
+#include "mpytool/esp32/partitions.hpp"
 #include "mpytool/ota/export.hpp"
 
 namespace mpytool {

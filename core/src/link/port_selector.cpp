@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+// `-p` selectors and finding a board again after its /dev name changed.
+#include "mpytool/link/port_selector.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "mpytool/base/error.hpp"
+
+namespace mpytool {
+
+namespace {
+
+struct Prefix {
+  std::string_view text;
+  PortSelector::Kind kind;
+};
+
+constexpr Prefix kPrefixes[] = {{"id:", PortSelector::Kind::kUsbSerial},
+                                {"loc:", PortSelector::Kind::kLocation},
+                                {"uid:", PortSelector::Kind::kUniqueId},
+                                {"@", PortSelector::Kind::kName}};
+}  // namespace
+
+std::string PortSelector::text() const {
+  for (const auto& p : kPrefixes) {
+    if (p.kind == kind) return std::string(p.text) + value;
+  }
+  return value;
+}
+
+std::string normalize_unique_id(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == ':' || c == '-') continue;
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+PortSelector parse_port_selector(std::string_view spec) {
+  PortSelector sel;
+  sel.value = std::string(spec);
+  for (const auto& p : kPrefixes) {
+    if (!spec.starts_with(p.text)) continue;
+    sel.kind = p.kind;
+    sel.value = std::string(spec.substr(p.text.size()));
+    if (sel.value.empty()) {
+      throw UsageError(fmt::format("-p {}: needs a value", p.text),
+                       "e.g. -p id:E6614C311B3F, -p loc:1-2.3, -p uid:30aea4123456, -p @bench-1");
+    }
+    if (sel.kind == PortSelector::Kind::kUniqueId) {
+      sel.value = normalize_unique_id(sel.value);
+      const bool hex =
+          !sel.value.empty() && std::all_of(sel.value.begin(), sel.value.end(), [](char c) {
+            return std::isxdigit(static_cast<unsigned char>(c));
+          });
+      if (!hex) throw UsageError(fmt::format("-p uid:{}: expected hex digits", spec.substr(4)));
+    }
+    break;
+  }
+  return sel;
+}
+
+bool port_matches(const PortInfo& port, const PortSelector& sel) {
+  switch (sel.kind) {
+    case PortSelector::Kind::kDevice:
+      return port.device == sel.value;
+    case PortSelector::Kind::kUsbSerial:
+      return !port.serial_number.empty() && port.serial_number == sel.value;
+    case PortSelector::Kind::kLocation:
+      return !port.location.empty() && port.location == sel.value;
+    default:
+      return false;
+  }
+}
+
+std::string find_same_port(const PortInfo& was, const std::vector<PortInfo>& ports) {
+  // Still there under its name, with its identity: stay.
+  for (const auto& p : ports) {
+    if (p.device == was.device && p.serial_number == was.serial_number &&
+        p.location == was.location) {
+      return p.device;
+    }
+  }
+  // Moved: follow it only where one port alone fits (two CP2102 bridges may both say "0001").
+  auto unique = [&](auto pred) -> std::string {
+    std::string found;
+    for (const auto& p : ports) {
+      if (!pred(p)) continue;
+      if (!found.empty()) return {};
+      found = p.device;
+    }
+    return found;
+  };
+  if (!was.serial_number.empty() && !was.location.empty()) {
+    if (auto d = unique([&](const PortInfo& p) {
+          return p.serial_number == was.serial_number && p.location == was.location;
+        });
+        !d.empty()) {
+      return d;
+    }
+  }
+  if (!was.serial_number.empty()) {
+    if (auto d = unique([&](const PortInfo& p) { return p.serial_number == was.serial_number; });
+        !d.empty()) {
+      return d;
+    }
+  }
+  if (!was.location.empty()) {
+    if (auto d = unique([&](const PortInfo& p) { return p.location == was.location; });
+        !d.empty()) {
+      return d;
+    }
+  }
+  for (const auto& p : ports) {
+    if (p.device == was.device) return p.device;
+  }
+  return {};
+}
+
+}  // namespace mpytool
