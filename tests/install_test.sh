@@ -25,6 +25,18 @@ out=$("$tmp/ex/mpytool-flash-update" 2>&1)
 rc=$?
 set -e
 [ "$rc" -eq 2 ] && grep -q "usage: mpytool-flash-update" <<<"$out"
+# A component the package does not carry fails the find, naming it.
+mkdir -p "$tmp/nocomp"
+cat >"$tmp/nocomp/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.25)
+project(nocomp LANGUAGES CXX)
+find_package(mpytool 0.1 REQUIRED COMPONENTS transfer no_such_library)
+CMAKE
+set +e
+out=$(cmake -S "$tmp/nocomp" -B "$tmp/nocomp/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" 2>&1)
+rc=$?
+set -e
+[ "$rc" -ne 0 ] && grep -q "no_such_library" <<<"$out"
 # The installed mpytool finds its installed plugins relative to itself.
 "$tmp/prefix/bin/mpytool" plugins | grep -q "mpytool-device"
 "$tmp/prefix/bin/mpytool" plugins | grep -q "mpytool-mount"
