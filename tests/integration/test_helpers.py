@@ -1,15 +1,18 @@
-"""The MicroPython helpers in core/helpers/ run on the virtual board and do what the host expects."""
+"""The MicroPython helpers of core/helpers/ and plugins/fs/helpers/ run on the virtual board and do
+what the host expects."""
 import base64
 import hashlib
 import pathlib
 
 from conftest import run
 
-HELPERS = pathlib.Path(__file__).resolve().parents[2] / "core" / "helpers"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+HELPERS = {"info": ROOT / "core" / "helpers"}
+FS_HELPERS = ROOT / "plugins" / "fs" / "helpers"
 
 
 def board_eval(board, setup, expr):
-    code = "".join((HELPERS / f"{h}.py").read_text() + "\n" for h in
+    code = "".join((HELPERS.get(h, FS_HELPERS) / f"{h}.py").read_text() + "\n" for h in
                    ("stat", "tree", "mkdir", "rmdir", "hash", "finfo", "info"))
     r = run(*board.conn_args("tcp"), "exec", code + setup, "--", "eval", expr)
     assert r.returncode == 0, r.stderr
