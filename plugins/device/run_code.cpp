@@ -42,7 +42,7 @@ int run_code(CommandContext& ctx, std::string_view code, Seconds timeout, bool g
   OutputCallback stream = [&out](std::string_view chunk) { out.data(chunk); };
   try {
     // The user's code goes as it is (a traceback then names their lines) unless --guard.
-    MpyComm::GuardScope scope(ctx.mpy().comm(), guard);
+    CodeGuard::Scope scope(ctx.mpy().comm().guard(), guard);
     ctx.mpy().comm().try_raw_paste(code, timeout, &stream);
   } catch (const CmdError& e) {
     // The board's own traceback is the message; print it as the board wrote it.
