@@ -626,48 +626,37 @@ Bytes MpyComm::paste(std::string_view code, Seconds timeout, const OutputCallbac
     // Flow control: never send more than the board granted; each \x01 grants another window.
     std::size_t remaining = window, sent = 0;
     bool aborted = false;
-    // The bytes read with the header: the initial grant (or grants), or an immediate abort.
-    for (std::size_t i = 0; i < early.size(); ++i) {
-      const char c = early[i];
+    Bytes stray;
+    std::size_t strays = 0;  // bytes read while sending: a flood of them is bounded
+    // What the board sends while the code goes: a grant, the end of its reading (e.g. a syntax
+    // error: acknowledged, then its result is read), or anything else (ignored; a chip reset's
+    // boot text among it ends the paste).
+    const auto take = [&](char c) {
+      if (++strays > kMaxAnswer) conn_.answer_too_large();
       if (c == kCtrlA) {
         remaining += window;
       } else if (c == kCtrlD) {
         conn_.write(std::string_view(&kCtrlD, 1));
         aborted = true;
-        // The board sends its result only after the acknowledgement; nothing should follow.
-        if (i + 1 < early.size())
-          logger().debug("raw-paste: {} bytes after the abort dropped", early.size() - i - 1);
-        break;
       } else {
         logger().debug("raw-paste: unexpected byte 0x{:02x} ignored",
                        static_cast<unsigned char>(c));
-      }
-    }
-    early.clear();
-    Bytes stray;
-    std::size_t strays = 0;  // bytes read while sending: a flood of them is bounded
-    while (sent < code.size() && !aborted) {
-      while (remaining == 0 || conn_.has_data(0)) {
-        char c = next_byte();
-        if (++strays > kMaxAnswer) conn_.answer_too_large();
-        if (c == kCtrlA) {
-          remaining += window;
-        } else if (c == kCtrlD) {
-          // The board stopped reading (e.g. a syntax error): acknowledge, then read its result.
-          conn_.write(std::string_view(&kCtrlD, 1));
-          aborted = true;
-          break;
-        } else {
-          logger().debug("raw-paste: unexpected byte 0x{:02x} ignored",
-                         static_cast<unsigned char>(c));
-          // The chip reset under the paste: its boot text comes instead of window bytes.
-          stray += c;
-          if (stray.size() > 256) stray.erase(0, stray.size() - 256);
-          if (c == ' ' && looks_like_boot(stray) && stray.find(kFriendlyPrompt) != Bytes::npos) {
-            chip_reset();
-          }
+        stray += c;
+        if (stray.size() > 256) stray.erase(0, stray.size() - 256);
+        if (c == ' ' && looks_like_boot(stray) && stray.find(kFriendlyPrompt) != Bytes::npos) {
+          chip_reset();
         }
       }
+    };
+    // The bytes read with the header first: the initial grant (or grants), or an immediate
+    // abort, after which the board sends its result only once acknowledged.
+    while (!early.empty() && !aborted) take(next_byte());
+    if (!early.empty()) {
+      logger().debug("raw-paste: {} bytes after the abort dropped", early.size());
+      early.clear();
+    }
+    while (sent < code.size() && !aborted) {
+      while (!aborted && (remaining == 0 || conn_.has_data(0))) take(next_byte());
       if (aborted) break;
       std::size_t n = std::min(remaining, code.size() - sent);
       conn_.write(code.substr(sent, n));
