@@ -3,11 +3,9 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
-#include <cstdlib>
-
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/output.hpp"
+#include "mpytool/base/seconds.hpp"
 #include "mpytool/board/mpy.hpp"
 #include "mpytool/plugin/context.hpp"
 
@@ -18,12 +16,8 @@ OptionSpec timeout_option(std::string help) {
 }
 
 double parse_seconds(std::string_view command, const std::string& text) {
-  char* end = nullptr;
-  double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || v < 0) {
-    throw UsageError(fmt::format("{}: invalid number of seconds '{}'", command, text));
-  }
-  return v;
+  if (const auto v = mpytool::parse_seconds(text, true)) return *v;
+  throw UsageError(fmt::format("{}: invalid number of seconds '{}'", command, text));
 }
 
 Seconds timeout_arg(std::string_view command, const ParsedArgs& args) {
