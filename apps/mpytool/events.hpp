@@ -19,6 +19,8 @@
 #include <string>
 #include <string_view>
 
+#include "mpytool/base/json.hpp"
+
 namespace mpytool::cli {
 
 /// The MPYTOOL_EVENTS writer; does nothing when the variable is unset.
@@ -47,8 +49,7 @@ class EventLog {
   std::chrono::steady_clock::time_point started_, last_progress_;
 };
 
-/// The fields of one flat JSON object as EventLog writes them: strings unescaped, numbers and
-/// true/false/null as their text. Nested values are skipped. Empty on malformed input.
-std::map<std::string, std::string> parse_flat_json(std::string_view line);
+/// The reader of the lines EventLog writes: core's (base/json.hpp).
+using mpytool::parse_flat_json;
 
 }  // namespace mpytool::cli

@@ -11,6 +11,7 @@
 #include <cstdlib>
 
 #include "mpytool/base/error.hpp"
+#include "mpytool/base/seconds.hpp"
 #include "mpytool/boards/inventory.hpp"
 #include "mpytool/profile/board_profile.hpp"
 #include "suggest.hpp"
@@ -191,12 +192,8 @@ int parse_int(const std::string& option, const std::string& text) {
 }  // namespace
 
 double parse_timeout(const std::string& text) {
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || v <= 0) {
-    throw UsageError(fmt::format("invalid value '{}' for option '--timeout' (seconds > 0)", text));
-  }
-  return v;
+  if (const auto v = parse_seconds(text)) return *v;
+  throw UsageError(fmt::format("invalid value '{}' for option '--timeout' (seconds > 0)", text));
 }
 
 namespace {

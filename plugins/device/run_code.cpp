@@ -3,11 +3,9 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
-#include <cstdlib>
-
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/output.hpp"
+#include "mpytool/base/seconds.hpp"
 #include "mpytool/board/mpy.hpp"
 #include "mpytool/plugin/context.hpp"
 
@@ -18,12 +16,8 @@ OptionSpec timeout_option(std::string help) {
 }
 
 double parse_seconds(std::string_view command, const std::string& text) {
-  char* end = nullptr;
-  double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || v < 0) {
-    throw UsageError(fmt::format("{}: invalid number of seconds '{}'", command, text));
-  }
-  return v;
+  if (const auto v = mpytool::parse_seconds(text, true)) return *v;
+  throw UsageError(fmt::format("{}: invalid number of seconds '{}'", command, text));
 }
 
 Seconds timeout_arg(std::string_view command, const ParsedArgs& args) {
@@ -42,7 +36,7 @@ int run_code(CommandContext& ctx, std::string_view code, Seconds timeout, bool g
   OutputCallback stream = [&out](std::string_view chunk) { out.data(chunk); };
   try {
     // The user's code goes as it is (a traceback then names their lines) unless --guard.
-    MpyComm::GuardScope scope(ctx.mpy().comm(), guard);
+    CodeGuard::Scope scope(ctx.mpy().comm().guard(), guard);
     ctx.mpy().comm().try_raw_paste(code, timeout, &stream);
   } catch (const CmdError& e) {
     // The board's own traceback is the message; print it as the board wrote it.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// mpytool::sha256 and the incremental mpytool::Sha256 against the FIPS 180-2 test vectors.
+// mpytool::sha256 and the incremental mpytool::Sha256 against the FIPS 180-2 test vectors;
+// mpytool::crc32_of against the CRC-32 check value.
 #include "mpytool/base/digest.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -59,6 +60,14 @@ BOOST_AUTO_TEST_CASE(reading_the_digest_does_not_end_the_hash) {
   BOOST_TEST(hex(h.digest()) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   // Read twice: the same digest.
   BOOST_TEST(h.digest() == mpytool::sha256("abc"));
+}
+
+// CRC-32 as zlib and MicroPython's binascii.crc32 compute it, continued piece by piece.
+BOOST_AUTO_TEST_CASE(crc32_matches_zlib) {
+  BOOST_TEST(mpytool::crc32_of("") == 0u);
+  BOOST_TEST(mpytool::crc32_of("123456789") == 0xCBF43926u);
+  BOOST_TEST(mpytool::crc32_of("6789", mpytool::crc32_of("12345")) == 0xCBF43926u);
+  BOOST_TEST(mpytool::crc32_of("", 0x1234u) == 0x1234u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fake_link.hpp"
+#include "mpytool/base/digest.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/board/helpers.hpp"
 #include "mpytool/board/mpy.hpp"
@@ -19,6 +20,7 @@ BOOST_TEST_DONT_PRINT_LOG_VALUE(std::optional<bool>)
 BOOST_TEST_DONT_PRINT_LOG_VALUE(mpytool::testing::FakeLink::Mode)
 
 using mpytool::CmdError;
+using mpytool::CodeGuard;
 using mpytool::ConnError;
 using mpytool::MpyComm;
 using mpytool::MpyError;
@@ -44,7 +46,7 @@ BOOST_AUTO_TEST_SUITE(mpy_comm_test)
 BOOST_AUTO_TEST_CASE(idle_board_answers_first_probe) {
   FakeLink board;
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   BOOST_TEST(comm.stop_current_operation());
   BOOST_TEST(board.written == "\x03");
   BOOST_TEST(comm.repl_mode() == std::optional<bool>(false));
@@ -57,7 +59,7 @@ BOOST_AUTO_TEST_CASE(busy_board_gets_c_c_b_probes_and_vfs_ack_from_fifth) {
   FakeLink board;
   board.busy_probes = 5;  // attempts 0..4 are swallowed, attempt 5 (Ctrl-B + 0x18) is answered
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   BOOST_TEST(comm.stop_current_operation());
   // After C, C and B went unanswered, the 4th probe also carries the first part of the release
   // for a transfer agent stuck inside a frame (1040 Ctrl-C bytes).
@@ -70,7 +72,7 @@ BOOST_AUTO_TEST_CASE(dead_board_fails_after_fifteen_probes) {
   FakeLink board;
   board.dead = true;
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   BOOST_CHECK_EXCEPTION(comm.enter_raw_repl(1), ConnError, [](const ConnError& e) {
     return std::string(e.what()) == "no MicroPython REPL answers on fake: silent to every probe";
   });
@@ -84,7 +86,7 @@ BOOST_AUTO_TEST_CASE(silent_peer_gets_one_round_of_probes_not_three) {
   FakeLink board;
   board.dead = true;
   MpyComm comm(board);
-  comm.set_guard(false);
+  comm.guard().set_enabled(false);
   // Nothing answered a whole round (the stuck agent's release included): more rounds would
   // only say so later.
   BOOST_CHECK_THROW(comm.enter_raw_repl(3), ConnError);
@@ -94,7 +96,7 @@ BOOST_AUTO_TEST_CASE(silent_peer_gets_one_round_of_probes_not_three) {
 BOOST_AUTO_TEST_CASE(enter_and_exit_raw_repl) {
   FakeLink board;
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   comm.enter_raw_repl();
   BOOST_TEST(board.written == "\x03\x01");
   BOOST_TEST(comm.repl_mode() == std::optional<bool>(true));
@@ -109,7 +111,7 @@ BOOST_AUTO_TEST_CASE(enter_and_exit_raw_repl) {
 BOOST_AUTO_TEST_CASE(board_left_in_raw_repl_is_recovered) {
   FakeLink board(FakeLink::Mode::kRaw);  // a crashed session left it there
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   comm.enter_raw_repl();
   BOOST_TEST(comm.repl_mode() == std::optional<bool>(true));
   BOOST_TEST(board.mode == FakeLink::Mode::kRaw);
@@ -120,7 +122,7 @@ BOOST_AUTO_TEST_CASE(exec_returns_stdout) {
   FakeLink board;
   board.replies["print(1+1)"] = {"2\r\n", ""};
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   BOOST_TEST(comm.exec("print(1+1)") == "2\r\n");
   BOOST_TEST(board.executed == std::vector<std::string>{"print(1+1)"});
   BOOST_TEST(has_substr(board.written, "print(1+1)\x04"));
@@ -134,7 +136,7 @@ BOOST_AUTO_TEST_CASE(exec_traceback_becomes_cmd_error) {
   FakeLink board;
   board.replies["print('a');1/0"] = {"a\r\n", kTraceback};
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   try {
     comm.exec("print('a');1/0");
     BOOST_FAIL("no CmdError");
@@ -159,7 +161,7 @@ BOOST_AUTO_TEST_CASE(exec_oserror_is_friendly) {
       "Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, in <module>\r\n"
       "OSError: [Errno 2] ENOENT\r\n"};
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   BOOST_CHECK_EXCEPTION(comm.exec("os.stat('/nope')"), CmdError, [](const CmdError& e) {
     return std::string(e.what()) == "OSError: No such file or directory (errno 2)" &&
            e.errno_value() == 2;
@@ -172,7 +174,7 @@ BOOST_AUTO_TEST_CASE(exec_eval_parses_the_printed_literal) {
                                              ""};
   board.replies["print(repr('a\\'b'))"] = {"\"a'b\"\r\n", ""};
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   PyValue v = comm.exec_eval("os.statvfs('/')");
   BOOST_TEST(v.size() == 10u);
   BOOST_TEST(v[3].as_int() == 100);
@@ -183,7 +185,7 @@ BOOST_AUTO_TEST_CASE(exec_eval_garbage_is_mpy_error) {
   FakeLink board;
   board.replies["print(x)"] = {"<function x at 0x3ff>\r\n", ""};
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   BOOST_CHECK_EXCEPTION(comm.exec_eval("x"), MpyError, [](const MpyError& e) {
     return has_substr(e.what(), "cannot parse board reply");
   });
@@ -193,7 +195,7 @@ BOOST_AUTO_TEST_CASE(silence_becomes_timeout_and_state_is_forgotten) {
   FakeLink board;
   board.replies["while 1: pass"] = {"", "", true};
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   BOOST_CHECK_THROW(comm.exec("while 1: pass", 0.2), Timeout);
   BOOST_TEST(!comm.repl_mode().has_value());
   // The next exec probes, interrupts the program and works.
@@ -205,7 +207,7 @@ BOOST_AUTO_TEST_CASE(timeout_zero_submits_only) {
   FakeLink board;
   board.replies["main()"] = {"started\r\n", "", true};
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   BOOST_TEST(comm.exec("main()", 0.0) == "");
   BOOST_TEST(board.executed == std::vector<std::string>{"main()"});
   BOOST_TEST(board.mode == FakeLink::Mode::kRunning);  // still running, output not consumed
@@ -221,7 +223,7 @@ BOOST_AUTO_TEST_CASE(timeout_zero_then_exec_while_program_still_runs_recovers) {
   board.replies["main()"] = {"", "", true};
   board.replies["print(8)"] = {"8\r\n", ""};
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   comm.exec("main()", 0.0);
   // Ctrl-A is ignored by the running program; the recovery probes and interrupts it.
   BOOST_TEST(comm.exec("print(8)") == "8\r\n");
@@ -232,7 +234,7 @@ BOOST_AUTO_TEST_CASE(streaming_exec_delivers_chunks) {
   board.max_chunk = 3;
   board.replies["run()"] = {"line one\r\nline two\r\n", ""};
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   std::string got;
   int chunks = 0;
   comm.exec("run()", 5.0, [&](std::string_view c) {
@@ -250,7 +252,7 @@ BOOST_AUTO_TEST_CASE(streaming_exec_error_and_total_timeout) {
   board.replies["bad()"] = {"partial\r\n", kTraceback};
   board.replies["forever()"] = {"tick\r\n", "", true};
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   std::string got;
   auto sink = [&](std::string_view c) { got += c; };
   BOOST_CHECK_EXCEPTION(comm.exec("bad()", 5.0, sink), CmdError, [](const CmdError& e) {
@@ -283,11 +285,11 @@ BOOST_AUTO_TEST_CASE(an_answer_past_the_bound_interrupts_the_board) {
       return FakeReply{kFlood, "", true};  // prints and never ends
     };
     MpyComm comm(board);
-    comm.set_guard(guard);
+    comm.guard().set_enabled(guard);
     BOOST_CHECK_EXCEPTION(comm.exec("flood()", 5.0), mpytool::AnswerTooLarge, too_large);
     BOOST_TEST(board.written.back() == '\x03');
     BOOST_TEST(!comm.repl_mode().has_value());
-    comm.set_guard(false);
+    comm.guard().set_enabled(false);
     BOOST_TEST(comm.exec("print(1+1)", 5.0) == "2\r\n");
   }
 }
@@ -299,7 +301,7 @@ BOOST_AUTO_TEST_CASE(a_traceback_past_the_bound_interrupts_the_board) {
     board.replies["flood()"] = {"out\x04" + kFlood, "", true};  // the traceback never ends
     board.replies["print(1+1)"] = {"2\r\n", ""};
     MpyComm comm(board);
-    comm.set_guard(false);
+    comm.guard().set_enabled(false);
     std::string shown;
     if (streamed) {
       BOOST_CHECK_EXCEPTION(comm.exec("flood()", 5.0, [&](std::string_view c) { shown += c; }),
@@ -320,7 +322,7 @@ BOOST_AUTO_TEST_CASE(streamed_output_is_not_held_nor_bounded) {
   board.replies["big()"] = {kFlood + kFlood, ""};
   board.replies["bad()"] = {kFlood + "last words\r\n", kTraceback};
   MpyComm comm(board);
-  comm.set_guard(false);
+  comm.guard().set_enabled(false);
   std::size_t bytes = 0;
   std::size_t largest = 0;
   auto count = [&](std::string_view c) {
@@ -345,7 +347,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_respects_the_window) {
   for (int i = 0; i < 20; ++i) code += "x" + std::to_string(i) + " = " + std::to_string(i) + "\n";
   board.replies[code] = {"done\r\n", ""};
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   BOOST_TEST(comm.exec_raw_paste(code) == "done\r\n");
   BOOST_TEST(board.executed == std::vector<std::string>{code});
   BOOST_TEST(!board.window_violated);
@@ -360,7 +362,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_code_shorter_than_window_and_exact_multiple) {
     std::string code(len, 'a');
     board.replies[code] = {"ok\r\n", ""};
     MpyComm comm(board);
-    comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+    comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
     BOOST_TEST(comm.try_raw_paste(code) == "ok\r\n");
     BOOST_TEST(!board.window_violated);
     BOOST_TEST(board.executed == std::vector<std::string>{code});
@@ -374,7 +376,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_traceback_and_streaming) {
   board.replies["print('abc');1/0"] = {"abc\r\n", kTraceback};
   board.replies["print('streamed output')"] = {"streamed output\r\n", ""};
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   BOOST_CHECK_THROW(comm.exec_raw_paste("print('abc');1/0"), CmdError);
   std::string got;
   mpytool::OutputCallback sink = [&](std::string_view c) { got += c; };
@@ -388,7 +390,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_abort_by_board_gives_cmd_error) {
   board.window = 8;
   board.paste_abort_after = 10;
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   BOOST_CHECK_EXCEPTION(comm.exec_raw_paste(std::string(40, 'z')), CmdError, [](const CmdError& e) {
     return e.exception_line() == "SyntaxError: invalid syntax";
   });
@@ -409,7 +411,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_sends_two_windows_on_the_initial_grant) {
     const std::string code(32, 'b');
     board.replies[code] = {"two\r\n", ""};
     MpyComm comm(board);
-    comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+    comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
     BOOST_TEST(comm.exec_raw_paste(code, 2.0) == "two\r\n");
     BOOST_TEST(board.executed == std::vector<std::string>{code});
     BOOST_TEST(!board.window_violated);
@@ -425,7 +427,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_without_the_initial_grant) {
     std::string code(70, 'c');
     board.replies[code] = {"ok\r\n", ""};
     MpyComm comm(board);
-    comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+    comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
     BOOST_TEST(comm.exec_raw_paste(code) == "ok\r\n");
     BOOST_TEST(!board.window_violated);
     BOOST_TEST(board.executed == std::vector<std::string>{code});
@@ -437,7 +439,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_without_the_initial_grant) {
     board.initial_grant = false;
     board.regrant = false;
     MpyComm comm(board);
-    comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+    comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
     BOOST_CHECK_THROW(comm.exec_raw_paste(std::string(17, 'd'), 0.5), Timeout);
     BOOST_TEST(!board.window_violated);
   }
@@ -449,7 +451,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_abort_right_after_the_header) {
   board.window = 8;
   board.paste_abort_after = 0;
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   BOOST_CHECK_EXCEPTION(comm.exec_raw_paste(std::string(20, 'z')), CmdError, [](const CmdError& e) {
     return e.exception_line() == "SyntaxError: invalid syntax";
   });
@@ -461,7 +463,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_timeout_zero_submits_only) {
   FakeLink board;
   board.replies["main()"] = {"", "", true};
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   BOOST_TEST(comm.exec_raw_paste("main()", 0.0) == "");
   BOOST_TEST(board.executed == std::vector<std::string>{"main()"});
   BOOST_TEST(comm.repl_mode() == std::optional<bool>(false));
@@ -471,7 +473,7 @@ BOOST_AUTO_TEST_CASE(raw_paste_r00_is_unsupported) {
   FakeLink board;
   board.raw_paste = FakeLink::RawPaste::kNo;
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   BOOST_CHECK_EXCEPTION(comm.exec_raw_paste("x=1"), MpyError, [](const MpyError& e) {
     return std::string(e.what()) == "Raw-paste mode not supported by device";
   });
@@ -493,7 +495,7 @@ void check_fallback(FakeLink::RawPaste kind) {
     return r;
   };
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   BOOST_TEST(comm.try_raw_paste("a=1\nprint(a)") == "1\r\n");
   BOOST_TEST(comm.raw_paste_supported() == std::optional<bool>(false));
   BOOST_TEST(comm.try_raw_paste("print(2)") == "2\r\n");
@@ -519,7 +521,7 @@ BOOST_AUTO_TEST_CASE(forced_raw_paste_decision) {
   FakeLink board;
   board.replies["print(4)"] = {"4\r\n", ""};
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   comm.set_raw_paste_supported(false);
   BOOST_TEST(comm.try_raw_paste("print(4)") == "4\r\n");
   BOOST_TEST(board.paste_requests == 0);
@@ -528,7 +530,7 @@ BOOST_AUTO_TEST_CASE(forced_raw_paste_decision) {
 BOOST_AUTO_TEST_CASE(soft_resets) {
   FakeLink board;
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   comm.soft_reset_raw();
   BOOST_TEST(board.soft_resets == 1);
   BOOST_TEST(comm.repl_mode() == std::optional<bool>(true));
@@ -543,7 +545,7 @@ BOOST_AUTO_TEST_CASE(monitor_stops_at_split_prompt) {
   FakeLink board;
   board.max_chunk = 2;
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   comm.enter_raw_repl();
   comm.soft_reset();  // leaves the boot banner and its prompt to the monitor
   std::string got;
@@ -557,7 +559,7 @@ BOOST_AUTO_TEST_CASE(monitor_stops_at_split_prompt) {
 BOOST_AUTO_TEST_CASE(monitor_follow_runs_until_told_to_stop) {
   FakeLink board;
   MpyComm comm(board);
-  comm.set_guard(false);  // the scripted board answers the code itself, not a guard
+  comm.guard().set_enabled(false);  // the scripted board answers the code itself, not a guard
   board.emit("hello\r\n>>> more");
   std::string got;
   int rounds = 0;
@@ -581,7 +583,7 @@ BOOST_AUTO_TEST_CASE(mpy_platform_one_round_trip) {
     return r;
   };
   mpytool::Mpy mpy(board);
-  mpy.comm().set_guard(false);
+  mpy.comm().guard().set_enabled(false);
   const mpytool::PlatformInfo& p = mpy.platform();
   BOOST_TEST(p.platform == "rp2");
   BOOST_TEST(p.impl_name == "micropython");
@@ -598,7 +600,7 @@ BOOST_AUTO_TEST_CASE(mpy_helpers_are_sent_once_with_dependencies) {
   FakeLink board;
   board.on_exec = [](const std::string&) { return FakeReply{}; };
   mpytool::Mpy mpy(board);
-  mpy.comm().set_guard(false);
+  mpy.comm().guard().set_enabled(false);
   BOOST_TEST(mpytool::find_helper("stat") != nullptr);
   mpy.load_helper("finfo");
   mpy.load_helper("finfo");
@@ -625,7 +627,7 @@ BOOST_AUTO_TEST_CASE(mpy_chdir_failure_is_dir_not_found) {
   FakeLink board;
   board.replies["import os"] = {};
   mpytool::Mpy mpy(board);
-  mpy.comm().set_guard(false);
+  mpy.comm().guard().set_enabled(false);
   BOOST_CHECK_EXCEPTION(mpy.chdir("/no'pe"), mpytool::DirNotFound,
                         [](const mpytool::DirNotFound& e) {
                           return std::string(e.what()) == "Dir '/no'pe' was not found";
@@ -646,7 +648,7 @@ BOOST_AUTO_TEST_CASE(mpy_sys_path_edits) {
     return r;
   };
   mpytool::Mpy mpy(board);
-  mpy.comm().set_guard(false);
+  mpy.comm().guard().set_enabled(false);
   mpy.prepend_sys_path({"/app", "/lib"});
   BOOST_TEST(path == "['/app', '/lib', '', '.frozen']");
   mpy.append_sys_path({"/x", "/app"});
@@ -659,7 +661,7 @@ BOOST_AUTO_TEST_CASE(mpy_sys_path_edits) {
 BOOST_AUTO_TEST_CASE(mpy_hard_reset_wraps_conn_error) {
   FakeLink board;
   mpytool::Mpy mpy(board);
-  mpy.comm().set_guard(false);
+  mpy.comm().guard().set_enabled(false);
   BOOST_CHECK_EXCEPTION(mpy.hard_reset(), MpyError, [](const MpyError& e) {
     return std::string(e.what()) == "Hardware reset failed: Hardware reset not supported on fake" &&
            dynamic_cast<const mpytool::ConnError*>(&e) == nullptr;
@@ -674,7 +676,7 @@ BOOST_AUTO_TEST_CASE(mpy_memory_and_escape_path) {
   board.replies["import gc\ngc.collect()\nprint((gc.mem_free(),gc.mem_alloc()))"] = {
       "(100000, 28000)\r\n", ""};
   mpytool::Mpy mpy(board);
-  mpy.comm().set_guard(false);
+  mpy.comm().guard().set_enabled(false);
   mpytool::MemoryInfo m = mpy.memory();
   BOOST_TEST(m.free == 100000);
   BOOST_TEST(m.alloc == 28000);
@@ -691,7 +693,7 @@ BOOST_AUTO_TEST_CASE(program_that_soft_reboots_the_board_ends_cleanly) {
     link.replies["print(1)"] = {"1\r\n", ""};
     link.replies["import os"] = {"", ""};
     mpytool::Mpy mpy(link);
-    mpy.comm().set_guard(false);
+    mpy.comm().guard().set_enabled(false);
     mpy.import_module("os");
     std::string seen;
     mpytool::OutputCallback out = [&](std::string_view c) { seen += c; };
@@ -714,19 +716,19 @@ BOOST_AUTO_TEST_SUITE_END()
 // the board's parser turns back into exactly the same bytes.
 BOOST_AUTO_TEST_CASE(guard_wrap_escapes_and_checksums) {
   const std::string code = "print('a\\b')\nx = 1\t# \xc3\xa9\x01";
-  const std::string w = MpyComm::guard_wrap(code);
+  const std::string w = CodeGuard::wrap(code);
   const auto crc =
       crc32(0L, reinterpret_cast<const Bytef*>(code.data()), static_cast<uInt>(code.size()));
   BOOST_TEST(w == "_mt_g(" + std::to_string(crc) +
                       ",b'print(\\'a\\\\b\\')\\nx = 1\\x09# \\xc3\\xa9\\x01')");
-  BOOST_TEST(MpyComm::guard_wrap("") == "_mt_g(0,b'')");
+  BOOST_TEST(CodeGuard::wrap("") == "_mt_g(0,b'')");
 }
 
 // Guarded code that did not run (sent again) versus code that ran and raised (the user's or
 // the tool's own error, never run twice): the traceback has a frame of the code's top level.
 BOOST_AUTO_TEST_CASE(guard_failure_is_told_from_an_error_of_the_code) {
   const auto failed = [](const std::string& traceback) {
-    return MpyComm::is_guard_failure(CmdError("c", "", traceback));
+    return CodeGuard::is_failure(CmdError("c", "", traceback));
   };
   BOOST_TEST(
       failed("Traceback (most recent call last):\r\n  File \"<stdin>\", line 1, in "
@@ -751,7 +753,7 @@ BOOST_AUTO_TEST_CASE(guard_failure_is_told_from_an_error_of_the_code) {
 // Long code on a noisy link travels in pieces that name their index; the args go after the
 // literal.
 BOOST_AUTO_TEST_CASE(guard_wrap_takes_extra_arguments) {
-  const auto crc = MpyComm::crc32_of("x=1");
-  BOOST_TEST(MpyComm::guard_wrap("x=1", ",3") == "_mt_g(" + std::to_string(crc) + ",b'x=1',3)");
-  BOOST_TEST(MpyComm::bytes_literal("a'\n\x7f") == "b'a\\'\\n\\x7f'");
+  const auto crc = mpytool::crc32_of("x=1");
+  BOOST_TEST(CodeGuard::wrap("x=1", ",3") == "_mt_g(" + std::to_string(crc) + ",b'x=1',3)");
+  BOOST_TEST(CodeGuard::bytes_literal("a'\n\x7f") == "b'a\\'\\n\\x7f'");
 }

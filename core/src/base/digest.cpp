@@ -2,10 +2,19 @@
 #include "mpytool/base/digest.hpp"
 
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include "mpytool/base/error.hpp"
 
 namespace mpytool {
+
+std::uint32_t crc32_of(std::string_view data, std::uint32_t crc) {
+  // crc32() with a null buffer returns its initial value, not crc: an empty view adds nothing.
+  if (data.empty()) return crc;
+  return static_cast<std::uint32_t>(::crc32(static_cast<uLong>(crc),
+                                            reinterpret_cast<const Bytef*>(data.data()),
+                                            static_cast<uInt>(data.size())));
+}
 
 std::string sha256(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];

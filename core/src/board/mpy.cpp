@@ -5,10 +5,10 @@
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
-#include <zlib.h>
 
 #include <algorithm>
 
+#include "mpytool/base/deflate.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/log.hpp"
 #include "mpytool/board/helpers.hpp"
@@ -56,16 +56,7 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 
 std::string inflate_expression(std::string_view data) {
   // zlib with a 1 KiB window, which any board can afford to inflate.
-  z_stream zs{};
-  deflateInit2(&zs, 9, Z_DEFLATED, 10, 9, Z_DEFAULT_STRATEGY);
-  std::string packed(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(packed.data());
-  zs.avail_out = static_cast<uInt>(packed.size());
-  deflate(&zs, Z_FINISH);
-  packed.resize(zs.total_out);
-  deflateEnd(&zs);
+  const std::string packed = deflate_all(data, {.level = 9, .window_bits = 10, .mem_level = 9});
   std::string b64(4 * ((packed.size() + 2) / 3) + 1, '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
                                 reinterpret_cast<const unsigned char*>(packed.data()),

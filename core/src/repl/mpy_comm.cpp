@@ -6,7 +6,6 @@
 #include "mpytool/repl/mpy_comm.hpp"
 
 #include <fmt/format.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -16,10 +15,6 @@
 #include "mpytool/base/log.hpp"
 
 namespace mpytool {
-
-namespace detail {
-std::string_view helper_source(std::string_view name);  // the embedded core/helpers/*.py
-}  // namespace detail
 
 namespace {
 
@@ -204,7 +199,10 @@ std::size_t traceback_end(std::string_view s, std::size_t& after, bool& rebooted
 
 }  // namespace
 
-MpyComm::MpyComm(Conn& conn) : conn_(conn) {
+MpyComm::MpyComm(Conn& conn)
+    : conn_(conn), guard_(conn, [this](std::string_view code, Seconds timeout) {
+        return plain_exec(code, timeout, nullptr);
+      }) {
   // A flood the bound ended was interrupted (Ctrl-C): the REPL state is not known any more,
   // whichever read of this class (or of a transfer session over it) met the bound.
   conn_.set_overflow_handler([this] { abandon_program(); });
@@ -284,112 +282,10 @@ void MpyComm::reset_state() {
   repl_mode_.reset();
   submitted_ = false;
   raw_paste_.reset();
-  guard_defined_ = false;
+  guard_.forget();
 }
 
-std::string MpyComm::guard_wrap(std::string_view code, std::string_view args) {
-  std::string w = fmt::format("_mt_g({},", crc32_of(code));
-  w += bytes_literal(code);
-  w += args;
-  w += ')';
-  return w;
-}
-
-namespace {
-
-// A traceback of guarded code as if it had run by itself: without the wrapper's line and the
-// guard's frame.
-std::string without_guard_frames(const std::string& t) {
-  if (t.find("in _mt_g") == std::string::npos) return t;
-  std::string out;
-  bool first_stdin = true;
-  for (std::size_t p = 0; p < t.size();) {
-    std::size_t e = t.find('\n', p);
-    e = e == std::string::npos ? t.size() : e + 1;
-    const std::string_view line = std::string_view(t).substr(p, e - p);
-    const bool wrapper =
-        first_stdin && line.find("File \"<stdin>\", line 1, in <module>") != std::string_view::npos;
-    if (wrapper) first_stdin = false;
-    if (!wrapper && line.find(", in _mt_g") == std::string_view::npos) out += line;
-    p = e;
-  }
-  return out;
-}
-
-// What a guarded exec that did not run looks like: the guard's mismatch, or the call damaged
-// (a SyntaxError, a misspelt _mt_g, a wrong argument): an error raised before any of the
-// code ran (a traceback without a frame of the exec'd code's top level).
-bool guard_failed(const CmdError& e) {
-  const std::string& t = e.error();
-  if (t.find("mpytool guard") != std::string::npos) return true;
-  // The code ran if the traceback has a frame of its top level (the guard is "<string>" too).
-  for (std::size_t p = t.find("File \"<string>\""); p != std::string::npos;
-       p = t.find("File \"<string>\"", p + 1)) {
-    const std::size_t eol = t.find('\n', p);
-    if (t.substr(p, eol == std::string::npos ? eol : eol - p).find("in <module>") !=
-        std::string::npos) {
-      return false;
-    }
-  }
-  // Whatever else stopped it (a damaged call: SyntaxError, NameError, TypeError; a damaged
-  // bootstrap of the guard: AttributeError) came before any of it ran.
-  return t.find("Traceback") != std::string::npos || t.find("Error") != std::string::npos;
-}
-
-// A guarded answer whose framing or checksum shows damage on the way back; \p ran: the code
-// ran (its answer can be asked for again), or the board never took it.
-struct AnswerDamaged {
-  const char* what;
-  bool ran = true;
-};
-
-// The guard keeps the last answer when it is short (and which code it was of).
-constexpr std::size_t kAnswerKept = 1024;
-
-// Sets a flag for one scope (MpyComm::tolerant_: read_answer() reads this exchange's answer).
-struct Tolerant {
-  bool& flag;
-  explicit Tolerant(bool& f, bool on = true) : flag(f) { flag = on; }
-  ~Tolerant() { flag = false; }
-  Tolerant(const Tolerant&) = delete;
-  Tolerant& operator=(const Tolerant&) = delete;
-};
-
-// Guarded code this long or longer goes in pieces once the link has damaged something.
-constexpr std::size_t kGuardPieceNoisy = 256;
-constexpr int kGuardAttempts = 12;
-
-}  // namespace
-
-std::uint32_t MpyComm::crc32_of(std::string_view data) {
-  return static_cast<std::uint32_t>(
-      crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
-}
-
-std::string MpyComm::bytes_literal(std::string_view data) {
-  std::string w = "b'";
-  static const char hex[] = "0123456789abcdef";
-  for (unsigned char c : data) {
-    if (c == '\\' || c == '\'') {
-      w += '\\';
-      w += static_cast<char>(c);
-    } else if (c == '\n') {
-      w += "\\n";
-    } else if (c >= 0x20 && c < 0x7f) {
-      w += static_cast<char>(c);
-    } else {
-      w += "\\x";
-      w += hex[c >> 4];
-      w += hex[c & 15];
-    }
-  }
-  w += '\'';
-  return w;
-}
-
-bool MpyComm::is_guard_failure(const CmdError& e) { return guard_failed(e); }
-
-bool MpyComm::looks_like_boot(std::string_view text) {
+bool looks_like_boot(std::string_view text) {
   for (const char* sign : {"MicroPython v", "rst:0x", "ets Jun", "ESP-ROM:", "boot:0x"}) {
     if (text.find(sign) != std::string_view::npos) return true;
   }
@@ -400,163 +296,19 @@ void MpyComm::chip_reset() {
   // Nothing of this session is left on the board; it boots to the friendly REPL.
   repl_mode_.reset();
   submitted_ = false;
-  guard_defined_ = false;
+  guard_.forget();
   if (on_soft_reboot_) on_soft_reboot_();
   throw BoardReset("the board reset");
 }
 
-void MpyComm::define_guard() {
-  if (guard_defined_) return;
-  // The guard checks itself before it is defined: a damaged definition would guard nothing.
-  const std::string_view src = detail::helper_source("guard");
-  const std::string def = fmt::format(
-      "_mt_s={}\nif __import__('ubinascii').crc32(_mt_s)=={}:exec(_mt_s)\n"
-      "else:raise OSError(0,'mpytool guard')\ndel _mt_s\n",
-      bytes_literal(src), crc32_of(src));
-  send_until_intact(def, "the guard's definition");
-  guard_defined_ = true;
-}
-
-// Sends \p wire, which is safe to run twice (the guard's definition, a kept piece), until it
-// arrives intact and its answer comes back readable; each try counts on the guard's bytes.
-void MpyComm::send_until_intact(std::string_view wire, std::string_view what) {
-  for (int attempt = 0;; ++attempt) {
-    guard_bytes_ += static_cast<std::int64_t>(wire.size());
-    try {
-      const Tolerant scope(tolerant_);
-      plain_exec(wire, kSubmitTimeout, nullptr);
-      return;
-    } catch (const CmdError& e) {
-      if (attempt >= kGuardAttempts || !guard_failed(e)) throw;
-      note_damage(what);
-    } catch (const AnswerDamaged& d) {
-      if (attempt >= kGuardAttempts) throw MpyError(d.what);
-      note_damage(fmt::format("the answer to {}", what));
-    }
-  }
-}
-
-void MpyComm::note_damage(std::string_view what) {
-  ++guard_resends_;
-  guard_piece_ = kGuardPieceNoisy;
-  clean_guarded_ = 0;
-  logger().debug("guard: {} arrived damaged, sending it again", what);
-  // Whatever is still on the way belongs to the damaged exchange; a Ctrl-C clears a raw-REPL
-  // line that lost its end (or stops what runs), then the board falls silent.
-  conn_.write(std::string_view(&kCtrlC, 1));
-  const auto start = Clock::now();
-  auto last = Clock::now();
-  while (seconds_since(last) < 0.25 && seconds_since(start) < 3.0) {
-    if (!conn_.read(0.05).empty()) last = Clock::now();
-  }
-}
-
-std::string MpyComm::guarded_text(std::string_view code) {
-  define_guard();
-  std::string wire = guard_wrap(code);
-  guard_bytes_ += static_cast<std::int64_t>(wire.size() - code.size());
-  return wire;
-}
-
-Bytes MpyComm::checked_answer(Bytes out) {
-  damaged_size_ = out.size();
-  // The guard's trailer: \x06 and the CRC-32 of what print() wrote, 8 hex digits.
-  if (out.size() < 9 || out[out.size() - 9] != '\x06') throw AnswerDamaged{"no answer checksum"};
-  const std::string hex = out.substr(out.size() - 8);
-  out.resize(out.size() - 9);
-  // The board's terminal wrote each \n of print() as \r\n.
-  std::string printed;
-  printed.reserve(out.size());
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    if (!(out[i] == '\r' && i + 1 < out.size() && out[i + 1] == '\n')) printed += out[i];
-  }
-  if (hex != fmt::format("{:08x}", crc32_of(printed))) throw AnswerDamaged{"answer checksum"};
-  return out;
-}
-
-Bytes MpyComm::send_guarded(std::string_view code, bool check,
-                            const std::function<Bytes(std::string_view)>& send) {
-  define_guard();
-  const std::string answer = check ? ",0,1" : "";
-  std::string wire;
-  if (code.size() <= guard_piece_) {
-    wire = guard_wrap(code, answer);
-  } else {
-    // Pieces, each kept by the board once it arrived intact, then one call that runs them.
-    std::size_t n = 0;
-    for (std::size_t at = 0; at < code.size(); at += guard_piece_) {
-      send_until_intact(guard_wrap(code.substr(at, guard_piece_), fmt::format(",{}", ++n)),
-                        "a piece of code");
-    }
-    wire = fmt::format("_mt_g({},None,{}{})", crc32_of(code), n, check ? ",1" : "");
-  }
-  guard_bytes_ += static_cast<std::int64_t>(wire.size()) - static_cast<std::int64_t>(code.size());
-  const Tolerant scope(tolerant_, check);
-  Bytes out = send(wire);
-  return check ? checked_answer(std::move(out)) : out;
-}
-
-Bytes MpyComm::guarded(std::string_view code, bool submit_only, bool check,
-                       const std::function<Bytes(std::string_view)>& send) {
-  // Fire-and-forget code cannot be checked: nobody reads whether it ran.
-  if (!guard_ || submit_only) return send(code);
-  for (int attempt = 0;; ++attempt) {
-    try {
-      Bytes out = send_guarded(code, check, send);
-      // A link that stayed clean a while gets the long code in one piece again.
-      if (guard_piece_ < kGuardPieceClean && ++clean_guarded_ >= 32) {
-        guard_piece_ = kGuardPieceClean;
-      }
-      return out;
-    } catch (const CmdError& e) {
-      if (attempt >= kGuardAttempts || !guard_failed(e)) {
-        throw CmdError(std::string(code), e.result(), without_guard_frames(e.error()));
-      }
-      // The guard itself is gone (RAM cleared): define it again.
-      if (e.error().find("name '_mt_g'") != std::string::npos) guard_defined_ = false;
-      note_damage("code");
-    } catch (const AnswerDamaged& d) {
-      if (attempt >= kGuardAttempts) {
-        throw MpyError(
-            fmt::format("the board's answers arrive damaged ({}); check the link", d.what));
-      }
-      note_damage("an answer");
-      // Code that ran is not run twice: its answer is asked for again.
-      if (d.ran && check && damaged_size_ < kAnswerKept) {
-        if (std::optional<Bytes> again = answer_again(code)) return std::move(*again);
-      }
-    }
-  }
-}
-
-std::optional<Bytes> MpyComm::answer_again(std::string_view code) {
-  // Not a copy of another code's answer: the guard checks the CRC-32 it was kept with (an
-  // answer it does not have, the code did not run after all: "mpytool gone", run it).
-  const std::string ask = fmt::format("_mt_g({},None,0,2)", crc32_of(code));
-  for (int attempt = 0; attempt < kGuardAttempts; ++attempt) {
-    try {
-      const Tolerant scope(tolerant_);
-      return checked_answer(plain_exec(ask, 5.0, nullptr));
-    } catch (const CmdError& e) {
-      if (e.error().find("mpytool gone") != std::string::npos || !guard_failed(e)) {
-        return std::nullopt;
-      }
-      note_damage("the request for an answer");
-    } catch (const AnswerDamaged&) {
-      note_damage("an answer asked for again");
-    }
-  }
-  return std::nullopt;
-}
-
 Bytes MpyComm::exec(std::string_view code, Seconds timeout) {
-  return guarded(code, submit_only(timeout), true,
-                 [&](std::string_view w) { return plain_exec(w, timeout, nullptr); });
+  return guard_.run(code, submit_only(timeout), true,
+                    [&](std::string_view w) { return plain_exec(w, timeout, nullptr); });
 }
 
 void MpyComm::exec(std::string_view code, Seconds timeout, const OutputCallback& out) {
-  guarded(code, submit_only(timeout), false,
-          [&](std::string_view w) { return plain_exec(w, timeout, &out); });
+  guard_.run(code, submit_only(timeout), false,
+             [&](std::string_view w) { return plain_exec(w, timeout, &out); });
 }
 
 Bytes MpyComm::plain_exec(std::string_view code, Seconds timeout, const OutputCallback* out) {
@@ -565,7 +317,8 @@ Bytes MpyComm::plain_exec(std::string_view code, Seconds timeout, const OutputCa
   conn_.flush();
   conn_.write(code);
   conn_.write(std::string_view(&kCtrlD, 1));
-  if (tolerant_ && out == nullptr && !submit_only(timeout)) return read_answer(code, timeout);
+  if (guard_.tolerant() && out == nullptr && !submit_only(timeout))
+    return read_answer(code, timeout);
   try {
     conn_.read_until("OK", send_timeout(timeout));
   } catch (const Timeout&) {
@@ -685,7 +438,8 @@ Bytes MpyComm::read_answer(std::string_view code, Seconds timeout) {
       last = Clock::now();
       if (buf.size() > kMaxAnswer) conn_.answer_too_large();
     } else if (buf.empty()) {
-      if (seconds_since(start) > ok_wait) throw AnswerDamaged{"no OK from the board", false};
+      if (seconds_since(start) > ok_wait)
+        throw CodeGuard::AnswerDamaged{"no OK from the board", false};
       continue;
     } else if (timeout && seconds_since(last) > *timeout) {
       repl_mode_.reset();
@@ -695,7 +449,7 @@ Bytes MpyComm::read_answer(std::string_view code, Seconds timeout) {
       if (buf.find("soft reboot") == Bytes::npos && looks_like_boot(buf)) chip_reset();
       // A byte of the code turned into Ctrl-B: the board left the raw REPL, echoing the rest.
       repl_mode_.reset();
-      throw AnswerDamaged{"the board left the raw REPL", false};
+      throw CodeGuard::AnswerDamaged{"the board left the raw REPL", false};
     }
     if (buf.size() < 2) continue;
     const std::string_view body = std::string_view(buf).substr(2);
@@ -703,8 +457,7 @@ Bytes MpyComm::read_answer(std::string_view code, Seconds timeout) {
     if (m == std::string_view::npos) continue;
     const std::string_view rest = body.substr(m + 1);
     if (!rest.empty() && rest.front() == '>') {
-      damaged_size_ = buf.size();
-      throw AnswerDamaged{"the answer's framing"};
+      throw CodeGuard::AnswerDamaged{"the answer's framing", true, buf.size()};
     }
     std::size_t after = 0;
     bool rebooted = false;
@@ -725,8 +478,7 @@ Bytes MpyComm::read_answer(std::string_view code, Seconds timeout) {
     if (!stderr_text.empty() &&
         (stderr_text.find('\x06') != Bytes::npos ||
          (stderr_text.find("Trace") == Bytes::npos && stderr_text.find("Error") == Bytes::npos))) {
-      damaged_size_ = buf.size();
-      throw AnswerDamaged{"the answer's framing"};
+      throw CodeGuard::AnswerDamaged{"the answer's framing", true, buf.size()};
     }
     if (!stderr_text.empty()) {
       throw CmdError(std::string(code), std::move(stdout_text), std::move(stderr_text));
@@ -737,9 +489,9 @@ Bytes MpyComm::read_answer(std::string_view code, Seconds timeout) {
 
 void MpyComm::start_program(std::string_view code, Seconds timeout) {
   // A damaged start shows only when the program's end is read (the caller may start again:
-  // is_guard_failure()).
-  if (!guard_) return start_plain(code, timeout);
-  start_plain(guarded_text(code), timeout);
+  // CodeGuard::is_failure()).
+  if (!guard_.enabled()) return start_plain(code, timeout);
+  start_plain(guard_.wrap_for_start(code), timeout);
 }
 
 void MpyComm::start_plain(std::string_view code, Seconds timeout) {
@@ -776,7 +528,7 @@ void MpyComm::board_rebooted() {
   // The program ended with a soft reboot: the board is back in the raw REPL, its RAM is new.
   repl_mode_ = true;
   submitted_ = false;
-  guard_defined_ = false;
+  guard_.forget();
   logger().info("the program soft-rebooted the board");
   if (on_soft_reboot_) on_soft_reboot_();
 }
@@ -794,15 +546,15 @@ PyValue MpyComm::exec_eval(std::string_view expr, Seconds timeout) {
 }
 
 Bytes MpyComm::exec_raw_paste(std::string_view code, Seconds timeout, const OutputCallback* out) {
-  return guarded(code, submit_only(timeout), out == nullptr,
-                 [&](std::string_view w) { return paste(w, timeout, out); });
+  return guard_.run(code, submit_only(timeout), out == nullptr,
+                    [&](std::string_view w) { return paste(w, timeout, out); });
 }
 
 Bytes MpyComm::paste(std::string_view code, Seconds timeout, const OutputCallback* out) {
   ++exchanges_;
   // A link that damages bytes: the raw REPL's framing recovers from that, raw-paste's
   // window bytes would not.
-  if (tolerant_ && guard_piece_ < kGuardPieceClean) return plain_exec(code, timeout, out);
+  if (guard_.tolerant() && guard_.noisy()) return plain_exec(code, timeout, out);
   const auto unsupported = [] { return MpyError("Raw-paste mode not supported by device"); };
   if (raw_paste_ == false) throw unsupported();
   enter_raw_repl();
@@ -874,48 +626,37 @@ Bytes MpyComm::paste(std::string_view code, Seconds timeout, const OutputCallbac
     // Flow control: never send more than the board granted; each \x01 grants another window.
     std::size_t remaining = window, sent = 0;
     bool aborted = false;
-    // The bytes read with the header: the initial grant (or grants), or an immediate abort.
-    for (std::size_t i = 0; i < early.size(); ++i) {
-      const char c = early[i];
+    Bytes stray;
+    std::size_t strays = 0;  // bytes read while sending: a flood of them is bounded
+    // What the board sends while the code goes: a grant, the end of its reading (e.g. a syntax
+    // error: acknowledged, then its result is read), or anything else (ignored; a chip reset's
+    // boot text among it ends the paste).
+    const auto take = [&](char c) {
+      if (++strays > kMaxAnswer) conn_.answer_too_large();
       if (c == kCtrlA) {
         remaining += window;
       } else if (c == kCtrlD) {
         conn_.write(std::string_view(&kCtrlD, 1));
         aborted = true;
-        // The board sends its result only after the acknowledgement; nothing should follow.
-        if (i + 1 < early.size())
-          logger().debug("raw-paste: {} bytes after the abort dropped", early.size() - i - 1);
-        break;
       } else {
         logger().debug("raw-paste: unexpected byte 0x{:02x} ignored",
                        static_cast<unsigned char>(c));
-      }
-    }
-    early.clear();
-    Bytes stray;
-    std::size_t strays = 0;  // bytes read while sending: a flood of them is bounded
-    while (sent < code.size() && !aborted) {
-      while (remaining == 0 || conn_.has_data(0)) {
-        char c = next_byte();
-        if (++strays > kMaxAnswer) conn_.answer_too_large();
-        if (c == kCtrlA) {
-          remaining += window;
-        } else if (c == kCtrlD) {
-          // The board stopped reading (e.g. a syntax error): acknowledge, then read its result.
-          conn_.write(std::string_view(&kCtrlD, 1));
-          aborted = true;
-          break;
-        } else {
-          logger().debug("raw-paste: unexpected byte 0x{:02x} ignored",
-                         static_cast<unsigned char>(c));
-          // The chip reset under the paste: its boot text comes instead of window bytes.
-          stray += c;
-          if (stray.size() > 256) stray.erase(0, stray.size() - 256);
-          if (c == ' ' && looks_like_boot(stray) && stray.find(kFriendlyPrompt) != Bytes::npos) {
-            chip_reset();
-          }
+        stray += c;
+        if (stray.size() > 256) stray.erase(0, stray.size() - 256);
+        if (c == ' ' && looks_like_boot(stray) && stray.find(kFriendlyPrompt) != Bytes::npos) {
+          chip_reset();
         }
       }
+    };
+    // The bytes read with the header first: the initial grant (or grants), or an immediate
+    // abort, after which the board sends its result only once acknowledged.
+    while (!early.empty() && !aborted) take(next_byte());
+    if (!early.empty()) {
+      logger().debug("raw-paste: {} bytes after the abort dropped", early.size());
+      early.clear();
+    }
+    while (sent < code.size() && !aborted) {
+      while (!aborted && (remaining == 0 || conn_.has_data(0))) take(next_byte());
       if (aborted) break;
       std::size_t n = std::min(remaining, code.size() - sent);
       conn_.write(code.substr(sent, n));
@@ -976,7 +717,7 @@ void MpyComm::soft_reset_raw() {
     throw;
   }
   repl_mode_ = true;
-  guard_defined_ = false;
+  guard_.forget();
 }
 
 void MpyComm::interrupt() {

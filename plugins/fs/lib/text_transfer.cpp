@@ -152,7 +152,7 @@ std::vector<std::string> Files::get_text(const std::vector<std::string>& remotes
         // Small reads once the link has damaged something (each answer must come through
         // whole); by position, so a read whose answer came damaged may run again.
         const int chunk =
-            mpy_.comm().guard_resends() > 0 ? std::min(normal, kNoisyTextChunk) : normal;
+            mpy_.comm().guard().resends() > 0 ? std::min(normal, kNoisyTextChunk) : normal;
         const PyValue v = mpy_.comm().exec_eval(
             fmt::format("_mt_b.b2a_base64((_mt_f.seek({}),_mt_f.read({}))[1])", in.got(), chunk),
             kFlashTimeout);

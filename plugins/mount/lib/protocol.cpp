@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "mpytool/mount/protocol.hpp"
 
-#include <zlib.h>
-
 #include <stdexcept>
+
+#include "mpytool/base/digest.hpp"
 
 namespace mpytool::mount {
 
@@ -13,11 +13,7 @@ unsigned char byte_at(std::string_view data, std::size_t i) {
 }
 }  // namespace
 
-std::uint32_t crc32(std::string_view data, std::uint32_t crc) {
-  return static_cast<std::uint32_t>(::crc32(static_cast<uLong>(crc),
-                                            reinterpret_cast<const Bytef*>(data.data()),
-                                            static_cast<uInt>(data.size())));
-}
+std::uint32_t crc32(std::string_view data, std::uint32_t crc) { return crc32_of(data, crc); }
 
 void put_u16(Bytes& out, std::uint16_t v) {
   out += static_cast<char>(v & 0xFF);

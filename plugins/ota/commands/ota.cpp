@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/output.hpp"
+#include "mpytool/base/seconds.hpp"
 #include "mpytool/board/mpy.hpp"
 #include "mpytool/plugin/context.hpp"
 #include "mpytool/profile/board_profile.hpp"
@@ -56,11 +57,9 @@ class OtaCommand : public Command {
     Output& out = ctx.out();
     double timeout = 20.0;
     if (auto t = args.value("timeout")) {
-      char* end = nullptr;
-      timeout = std::strtod(t->c_str(), &end);
-      if (end == t->c_str() || *end || timeout <= 0) {
-        throw UsageError(fmt::format("ota: invalid timeout '{}'", *t));
-      }
+      const auto v = parse_seconds(*t);
+      if (!v) throw UsageError(fmt::format("ota: invalid timeout '{}'", *t));
+      timeout = *v;
     }
     const std::string& sub = w[0];
     if (sub == "status" && w.size() == 1) {

@@ -8,6 +8,7 @@
 #include <new>
 #include <stdexcept>
 
+#include "mpytool/base/deflate.hpp"
 #include "mpytool/base/error.hpp"
 
 namespace mpytool::stream {
@@ -24,20 +25,7 @@ std::string compress_stream(std::string_view data, int wbits) {
     out.resize(n);
     return out;
   }
-  z_stream zs{};
-  if (deflateInit2(&zs, 9, Z_DEFLATED, wbits, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw std::runtime_error("deflateInit2 failed");
-  }
-  std::string out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
-  return out;
+  return deflate_all(data, {.level = 9, .window_bits = wbits, .mem_level = 9});
 }
 
 std::vector<DeflateSegment> cut_stream(std::string_view stream, std::size_t piece) {

@@ -55,7 +55,7 @@ Session::Session(Mpy& mpy, SessionOptions options, Stats* stats)
       return;
     } catch (const CmdError& e) {
       // The start's text arrived damaged (the guard refused it): send it again.
-      if (attempt >= 8 || !MpyComm::is_guard_failure(e)) throw;
+      if (attempt >= 8 || !CodeGuard::is_failure(e)) throw;
       logger().debug("transfer agent: the start did not arrive intact, sending it again");
       decoder_ = FrameDecoder();
       ended_ = false;
@@ -412,7 +412,7 @@ bool Session::decode() {
 }
 
 void Session::check_reset() {
-  if (!MpyComm::looks_like_boot(decoder_.recent_garbage())) {
+  if (!looks_like_boot(decoder_.recent_garbage())) {
     decoder_.trim_garbage(32);
     return;
   }

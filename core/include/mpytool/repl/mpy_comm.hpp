@@ -13,6 +13,7 @@
 
 #include "mpytool/base/error.hpp"
 #include "mpytool/link/conn.hpp"
+#include "mpytool/repl/guard.hpp"
 #include "mpytool/repl/py_value.hpp"
 
 namespace mpytool {
@@ -127,67 +128,20 @@ class MPYTOOL_CORE_API MpyComm {
   /// Forces the raw-paste decision (e.g. from a board profile); nullopt re-enables probing.
   void set_raw_paste_supported(std::optional<bool> v) noexcept { raw_paste_ = v; }
 
-  /// The guard (core/helpers/guard.py, defined on the board once per REPL state): with it on,
-  /// code is sent as `_mt_g(crc, b'...')` and runs only if its CRC-32 arrived intact, so that
-  /// a flipped bit cannot turn a helper or an `rm` into another program. A mismatch (or a
-  /// wrapper damaged into a SyntaxError/NameError) is sent again, up to 3 times. On by default
-  /// for the tool's own code; the user's code (exec, run) turns it off unless asked (--guard).
-  void set_guard(bool on) noexcept { guard_ = on; }
-  bool guard() const noexcept { return guard_; }
-  /// Bytes the guard added (wrapper, escaping, its definition) and code it sent again.
-  std::int64_t guard_bytes() const noexcept { return guard_bytes_; }
-  std::int64_t guard_resends() const noexcept { return guard_resends_; }
-  /// The text sent for \p code with the guard on: `_mt_g(crc, b'...'<args>)`, its CRC-32 and
-  /// an escaped bytes literal.
-  static std::string guard_wrap(std::string_view code, std::string_view args = {});
-  /// CRC-32 (zlib's) of \p data.
-  static std::uint32_t crc32_of(std::string_view data);
-  /// \p data as a Python bytes literal (printable ASCII as it is, the rest escaped).
-  static std::string bytes_literal(std::string_view data);
-  /// Longest guarded code sent in one piece on a clean link (a noisy one gets 256 B pieces).
-  static constexpr std::size_t kGuardPieceClean = 8192;
-  /// True if \p e says guarded code did not run because it arrived damaged (send it again).
-  static bool is_guard_failure(const CmdError& e);
-  /// True if \p text holds what a board prints when it boots: MicroPython's banner, the ESP32
-  /// ROM's lines (the RP2 bootrom prints nothing; the banner comes).
-  static bool looks_like_boot(std::string_view text);
-
-  /// Turns the guard off (or on) for one scope.
-  class GuardScope {
-   public:
-    GuardScope(MpyComm& comm, bool on) : comm_(comm), saved_(comm.guard()) { comm.set_guard(on); }
-    ~GuardScope() { comm_.set_guard(saved_); }
-    GuardScope(const GuardScope&) = delete;
-    GuardScope& operator=(const GuardScope&) = delete;
-
-   private:
-    MpyComm& comm_;
-    bool saved_;
-  };
+  /// The CRC guard every exchange goes through (on by default for the tool's own code; see
+  /// guard.hpp).
+  CodeGuard& guard() noexcept { return guard_; }
+  const CodeGuard& guard() const noexcept { return guard_; }
 
  private:
   Bytes plain_exec(std::string_view code, Seconds timeout, const OutputCallback* out);
   Bytes after_submit(std::string_view code, Seconds timeout, const OutputCallback* out);
   Bytes finish_exec(std::string_view code, Seconds timeout, const OutputCallback* out);
   void start_plain(std::string_view code, Seconds timeout);
-  void define_guard();
-  /// The guard defined on the board, then \p code wrapped for it (its bytes counted).
-  std::string guarded_text(std::string_view code);
   Bytes paste(std::string_view code, Seconds timeout, const OutputCallback* out);
-  /// Runs \p send with the code to put on the wire: \p code itself, or guarded (see set_guard).
-  /// With \p check the guard adds a checksum of the answer, checked here.
-  Bytes guarded(std::string_view code, bool submit_only, bool check,
-                const std::function<Bytes(std::string_view)>& send);
-  Bytes send_guarded(std::string_view code, bool check,
-                     const std::function<Bytes(std::string_view)>& send);
-  Bytes checked_answer(Bytes out);
-  /// The guard's kept copy of the last answer, checked (nullopt: none to be had).
-  std::optional<Bytes> answer_again(std::string_view code);
+  /// Reads an answer to guarded code on a link that may damage bytes (throws
+  /// CodeGuard::AnswerDamaged).
   Bytes read_answer(std::string_view code, Seconds timeout);
-  /// Something guarded arrived damaged: counts it, smaller pieces from now, and clears the way.
-  void note_damage(std::string_view what);
-  /// Sends guard traffic that is safe to run twice until it arrives intact.
-  void send_until_intact(std::string_view wire, std::string_view what);
   /// The board rebooted under a command: forgets its state, throws BoardReset.
   [[noreturn]] void chip_reset();
   void board_rebooted();
@@ -200,14 +154,11 @@ class MPYTOOL_CORE_API MpyComm {
   bool submitted_ = false;
   std::int64_t exchanges_ = 0;
   std::function<void()> on_soft_reboot_;
-  bool guard_ = true;
-  bool guard_defined_ = false;
-  std::int64_t guard_bytes_ = 0;
-  std::int64_t guard_resends_ = 0;
-  std::size_t guard_piece_ = kGuardPieceClean;
-  int clean_guarded_ = 0;         ///< guarded exchanges since the last damage
-  bool tolerant_ = false;         ///< this exchange's answer is read by read_answer()
-  std::size_t damaged_size_ = 0;  ///< size of the last answer checked
+  CodeGuard guard_;
 };
+
+/// True if \p text holds what a board prints when it boots: MicroPython's banner, the ESP32
+/// ROM's lines (the RP2 bootrom prints nothing; the banner comes).
+MPYTOOL_CORE_API bool looks_like_boot(std::string_view text);
 
 }  // namespace mpytool
