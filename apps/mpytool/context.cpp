@@ -18,6 +18,7 @@
 #include "mpytool/link/port_selector.hpp"
 #include "mpytool/link/ports.hpp"
 #include "mpytool/profile/board_profile.hpp"
+#include "mpytool/transfer/settings.hpp"
 #include "signals.hpp"
 #include "suggest.hpp"
 #include "vboard.hpp"
@@ -133,12 +134,12 @@ Mpy& AppContext::mpy() {
 void AppContext::apply_profile() {
   if (!mpy_) return;
   // The profile over the built-in defaults; the plugins that move data lay their command-line
-  // options over this (transfer_options.hpp).
+  // options over this (transfer/options.hpp).
   TransferSettings ts;
   ts.cancelled = [] { return cli::interrupted(); };
   if (profile_) {
-    if (profile_->transfer_path && *profile_->transfer_path != "auto") {
-      ts.path = *profile_->transfer_path;
+    if (profile_->transfer_path) {
+      ts.path = parse_transfer_path(*profile_->transfer_path).value_or(TransferPath::kAuto);
     }
     ts.compress = profile_->compress;
     ts.chunk_size = profile_->chunk_size;
@@ -149,7 +150,7 @@ void AppContext::apply_profile() {
       ts.window = std::max(16, *profile_->stdin_buffer - 4);
     }
   }
-  mpy_->set_transfer_settings(std::move(ts));
+  transfer_settings(*mpy_) = std::move(ts);
   if (!profile_ || profile_->raw_paste == RawPasteMode::kAuto) return;
   MpyComm& comm = mpy_->comm();
   if (!comm.raw_paste_supported()) {

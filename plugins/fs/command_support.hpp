@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// What the fs plugin's commands share (header-only, plugin-internal): Files set up from the global
-// options, the seed's `_verbose_path` header and JSON text for the --json outputs.
+// What the fs plugin's commands share (header-only, plugin-internal): the seed's `_verbose_path`
+// header and JSON text for the --json outputs; transfer settings come from use_transfer_options().
 #pragma once
 
 #include <fmt/format.h>
@@ -21,33 +21,6 @@
 #include "mpytool/transfer/options.hpp"
 
 namespace mpytool::fs {
-
-/// The fs view of transfer settings.
-inline TransferOptions to_transfer_options(const TransferSettings& ts) {
-  TransferOptions o;
-  o.chunk_size = ts.chunk_size;
-  o.compress = ts.compress;
-  o.window = ts.window;
-  o.mode = ts.path == "stream" ? TransferMode::kStream
-           : ts.path == "text" ? TransferMode::kText
-                               : TransferMode::kAuto;
-  return o;
-}
-
-/// Transfer settings from the global options alone (-c, -z/-Z, --transfer).
-inline TransferOptions transfer_options(const GlobalOptions& g) {
-  return to_transfer_options(apply_transfer_options({}, g.plugin_options));
-}
-
-/// Transfer settings for a command: the connection's (Mpy::transfer_settings(): the board
-/// profile's `transfer` keys, set by the app; the profile is resolved first) with the global
-/// options over them, and Ctrl-C.
-inline TransferOptions transfer_options(CommandContext& ctx) {
-  use_transfer_options(ctx);
-  TransferOptions o = to_transfer_options(ctx.mpy().transfer_settings());
-  o.cancelled = [&ctx] { return ctx.interrupted(); };
-  return o;
-}
 
 /// The optional device-path argument of ls and tree: "" (the CWD) when absent, trailing '/'
 /// dropped (except for ":/"). Throws UsageError without the ':' prefix.

@@ -143,23 +143,13 @@ void Mpy::register_helper(std::string name, std::string source, std::vector<std:
   helper_sources_[std::move(name)] = {std::move(source), std::move(needs)};
 }
 
-void Mpy::remember(std::string key, std::string value) {
-  remembered_[std::move(key)] = std::move(value);
-}
-
-std::optional<std::string> Mpy::recall(std::string_view key) const {
-  auto it = remembered_.find(key);
-  if (it == remembered_.end()) return std::nullopt;
-  return it->second;
-}
-
 void Mpy::reset_state() {
   modules_.clear();
   helpers_loaded_.clear();
   compressed_helpers_.reset();
-  remembered_.clear();
   platform_.reset();
   comm_.reset_state();
+  for (std::size_t i = 0; i < extensions_.size(); ++i) extensions_[i].second->state_reset(*this);
 }
 
 const PlatformInfo& Mpy::platform() {
@@ -355,24 +345,6 @@ void Mpy::remove_from_sys_path(const std::vector<std::string>& paths) {
     if (!contains(paths, p)) result.push_back(p);
   }
   set_sys_path(result);
-}
-
-void Mpy::add_host_path(std::string prefix) {
-  if (!contains(host_paths_, prefix)) host_paths_.push_back(std::move(prefix));
-}
-
-void Mpy::remove_host_path(std::string_view prefix) {
-  std::erase_if(host_paths_, [&](const std::string& p) { return p == prefix; });
-}
-
-bool Mpy::is_host_path(std::string_view path) const {
-  for (const auto& p : host_paths_) {
-    if (path == p || (path.size() > p.size() && path.compare(0, p.size(), p) == 0 &&
-                      (p.back() == '/' || path[p.size()] == '/'))) {
-      return true;
-    }
-  }
-  return false;
 }
 
 SessionExtension& Mpy::attach(std::string key, std::unique_ptr<SessionExtension> extension) {

@@ -22,6 +22,7 @@
 #include "mpytool/repl/mpy_comm.hpp"
 #include "mpytool/transfer/frame.hpp"
 #include "mpytool/transfer/session.hpp"
+#include "mpytool/transfer/settings.hpp"
 
 namespace mpytool::plugin_device {
 std::string_view helper_source(std::string_view name);
@@ -142,9 +143,8 @@ class SpeedtestCommand : public Command {
     mpy.register_helper("speed", std::string(plugin_device::helper_source("speed")));
     mpy.load_helper("speed");
     stream::SessionOptions o;
-    o.window = mpy.transfer_settings().window.value_or(256);
-    o.ops =
-        fmt::format("{{{}:_mt_su,{}:_mt_sd}}", static_cast<int>(kUpOp), static_cast<int>(kDownOp));
+    o.window = transfer_settings(mpy).window.value_or(256);
+    o.ops = {{kUpOp, "_mt_su"}, {kDownOp, "_mt_sd"}};
     o.cancelled = [&ctx] { return ctx.interrupted(); };
     stream::Stats stats;
     stream::Session s(mpy, std::move(o), &stats);

@@ -53,9 +53,9 @@ class FlashCommand : public Command {
     const auto& w = args.positionals();
     Mpy& mpy = ctx.mpy();
     Output& out = ctx.out();
-    use_transfer_options(ctx);  // -z/-Z, -c, --transfer over the profile's transfer settings
+    // -z/-Z, -c, --transfer over the profile's transfer settings
+    const std::optional<bool> compress = use_transfer_options(ctx).compress;
     const bool force = args.flag("force") || ctx.globals().plugin_options.flag("force");
-    const std::optional<bool> compress = mpy.transfer_settings().compress;
     // The layout guard: a profile in force that pins its board's partition table.
     static const std::vector<ProfilePartition> kNone;
     const BoardProfile* profile = ctx.profile();

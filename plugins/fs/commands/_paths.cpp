@@ -29,7 +29,7 @@ class PathsCommand : public Command {
     try {
       Mpy& mpy = ctx.mpy();
       mpy.comm().enter_raw_repl();
-      Files files(mpy, transfer_options(ctx.globals()));
+      Files files(mpy);
       for (const Entry& e : files.ls(path)) {
         // One name a line for a shell: names that are not plain file names, or that a shell
         // would get wrong (control characters, line breaks), are left out.

@@ -237,7 +237,7 @@ class CpCommand : public Command {
     for (std::size_t k = 0; k + 1 < words.size(); ++k) sources.push_back(parse_cli_path(words[k]));
     const CliPath dest = parse_cli_path(words.back());
 
-    TransferOptions opts = transfer_options(ctx);
+    TransferSettings opts = use_transfer_options(ctx);
     if (auto c = args.value("chunk-size")) opts.chunk_size = parse_size(*c);
     if (args.flag("no-compress")) {
       opts.compress = false;

@@ -165,7 +165,7 @@ class EditCommand : public Command {
 
     Output& out = ctx.out();
     out.verbose(1, "EDIT: " + path);
-    Files files(ctx.mpy(), transfer_options(ctx));
+    Files files(ctx.mpy(), use_transfer_options(ctx));
     std::string original;
     try {
       original = files.get(path);

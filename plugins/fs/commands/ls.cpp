@@ -27,7 +27,7 @@ class LsCommand : public Command {
   int run(CommandContext& ctx, const ParsedArgs& args) override {
     const std::string path = optional_remote_arg("ls", args);
     verbose_path(ctx, "LS", path);
-    Files files(ctx.mpy(), transfer_options(ctx.globals()));
+    Files files(ctx.mpy());
     const std::vector<Entry> entries = files.ls(path);
     std::string text;
     if (args.flag("json")) {

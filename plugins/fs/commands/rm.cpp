@@ -25,7 +25,7 @@ class RmCommand : public Command {
   int run(CommandContext& ctx, const ParsedArgs& args) override {
     std::vector<std::string> paths;
     for (const auto& arg : args.positionals()) paths.push_back(require_remote("rm", arg));
-    Files files(ctx.mpy(), transfer_options(ctx.globals()));
+    Files files(ctx.mpy());
     std::vector<RefusedName> refused;
     for (const auto& path : paths) {
       if (!remote_dir_dest(path)) {

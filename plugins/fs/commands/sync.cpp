@@ -113,10 +113,10 @@ class SyncCommand : public Command {
     if (dst.empty() || dst.front() != '/') {
       dst = join_remote(mpy.chosen_cwd().value_or(mpy.getcwd()), dst);
     }
-    if (mpy.is_host_path(dst)) {
+    if (is_host_path(mpy, dst)) {
       throw UsageError(fmt::format("sync: :{} is a directory the host serves (a mount)", dst));
     }
-    Files files(mpy, transfer_options(ctx));
+    Files files(mpy, use_transfer_options(ctx));
     Output& out = ctx.out();
     const bool dry = args.flag("dry-run");
     const bool json = args.flag("json");
@@ -164,7 +164,7 @@ class SyncCommand : public Command {
     const bool del = args.flag("delete");
     const SyncPlan plan = plan_sync(here, there, same, del, [&](const SyncEntry& e) {
       return ignore.ignored(e.rel, e.is_dir) || keep.ignored(e.rel, e.is_dir) ||
-             mpy.is_host_path(join_remote(dst, e.rel));
+             is_host_path(mpy, join_remote(dst, e.rel));
     });
     const std::size_t deleting = [&] {
       std::size_t n = 0;

@@ -63,7 +63,7 @@ class TreeCommand : public Command {
   int run(CommandContext& ctx, const ParsedArgs& args) override {
     const std::string path = optional_remote_arg("tree", args);
     verbose_path(ctx, "TREE", path);
-    Files files(ctx.mpy(), transfer_options(ctx.globals()));
+    Files files(ctx.mpy());
     const TreeNode root = files.tree(path);
     std::string text;
     if (args.flag("json")) {

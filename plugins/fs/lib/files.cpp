@@ -98,7 +98,7 @@ class ProgressAdapter : public TransferObserver {
 
 }  // namespace
 
-Files::Files(Mpy& mpy, TransferOptions options)
+Files::Files(Mpy& mpy, TransferSettings options)
     : mpy_(mpy), options_(std::move(options)), exchanges_base_(mpy.comm().exchanges()) {}
 
 TransferStats Files::stats() const noexcept {
@@ -158,7 +158,7 @@ bool Files::on_host_paths(const std::vector<std::string>& remotes) const {
   const std::string cwd = mpy_.chosen_cwd().value_or("/");
   for (const auto& r : remotes) {
     const std::string abs = !r.empty() && r.front() == '/' ? r : join_remote(cwd, r);
-    if (mpy_.is_host_path(abs)) {
+    if (is_host_path(mpy_, abs)) {
       logger().info("'{}' is served by the host over this link: using the text path", abs);
       return true;
     }
@@ -169,40 +169,21 @@ bool Files::on_host_paths(const std::vector<std::string>& remotes) const {
 // The streaming agent, probed on first use (the probe shares the session that then carries
 // the transfer); nullptr means the text path.
 std::unique_ptr<Session> Files::open_session() {
-  if (options_.mode == TransferMode::kText) return nullptr;
-  if (!stream_ok_) {
-    if (auto known = mpy_.recall(kStreamProbeKey)) stream_ok_ = *known == "1";
-  }
-  if (stream_ok_ == false && options_.mode == TransferMode::kAuto) return nullptr;
-  try {
+  StreamStart start;
+  start.path = options_.path;
+  start.prepare = [this] {
     mpy_.register_helper("fs_agent", std::string(detail::helper_source("agent")));
     mpy_.load_helper("fs_agent");
     SessionOptions o;
     o.window = window();
     o.chunk = chunk_size();
-    o.ops = "{79:_mt_up,71:_mt_dn}";
+    o.ops = {{op::kOpen, "_mt_up"}, {op::kGet, "_mt_dn"}};
     o.cancelled = options_.cancelled;
-    auto s = std::make_unique<Session>(mpy_, std::move(o), &stats_);
-    if (!stream_ok_) s->probe();
-    stream_ok_ = true;
-    mpy_.remember(kStreamProbeKey, "1");
-    return s;
-  } catch (const Interrupted&) {
-    throw;
-  } catch (const BoardReset&) {
-    throw;  // the board rebooted under the start: the command resumes, the stream is fine
-  } catch (const ConnLost&) {
-    throw;
-  } catch (const AnswerTooLarge&) {
-    throw;  // a flood, not a board without the agent
-  } catch (const MpyError& e) {
-    if (options_.mode == TransferMode::kStream) throw;
-    logger().info("binary transfer not available ({}), using the text path", e.what());
-    mpy_.comm().abandon_program();
-    stream_ok_ = false;
-    mpy_.remember(kStreamProbeKey, "0");
-    return nullptr;
-  }
+    return o;
+  };
+  start.stats = &stats_;
+  start.known = &stream_ok_;
+  return open_stream_session(mpy_, std::move(start));
 }
 
 std::string Files::get(std::string_view path, const ProgressFn& progress) {

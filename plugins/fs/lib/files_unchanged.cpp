@@ -2,6 +2,8 @@
 // Files::unchanged(): cp's skip-unchanged check for a whole batch in one round trip.
 #include <spdlog/fmt/fmt.h>
 
+#include <memory>
+
 #include "mpytool/base/error.hpp"
 #include "mpytool/board/mpy.hpp"
 #include "mpytool/fs/files.hpp"
@@ -17,6 +19,28 @@ namespace {
 
 // Requests above this size travel deflated when the board can inflate.
 constexpr std::size_t kCompressAbove = 256;
+
+// What the fs library learnt of the board for this session: a board without `deflate` gets
+// the plain request at once. Forgotten with Mpy's own caches (reset_state()).
+class FsState final : public SessionExtension {
+ public:
+  static constexpr std::string_view kKey = "mpytool.fs";
+  bool no_inflate = false;
+  void state_reset(Mpy& /*mpy*/) override { no_inflate = false; }
+};
+
+bool board_lacks_inflate(const Mpy& mpy) {
+  const auto* s = static_cast<const FsState*>(mpy.extension(FsState::kKey));
+  return s && s->no_inflate;
+}
+
+void note_no_inflate(Mpy& mpy) {
+  auto* s = static_cast<FsState*>(mpy.extension(FsState::kKey));
+  if (!s) {
+    s = &static_cast<FsState&>(mpy.attach(std::string(FsState::kKey), std::make_unique<FsState>()));
+  }
+  s->no_inflate = true;
+}
 
 }  // namespace
 
@@ -34,7 +58,7 @@ std::optional<std::vector<bool>> Files::unchanged(const std::vector<Expected>& f
   }
   mpy_.register_helper("same", std::string(detail::helper_source("same")));
   std::string arg = repr_bytes(query);
-  if (query.size() > kCompressAbove && mpy_.recall("fs.inflate") != "0") {
+  if (query.size() > kCompressAbove && !board_lacks_inflate(mpy_)) {
     arg = inflate_expression(query);
   }
   const double timeout = 5.0 + 0.5 * static_cast<double>(files.size());
@@ -51,7 +75,7 @@ std::optional<std::vector<bool>> Files::unchanged(const std::vector<Expected>& f
         throw;
       }
       // No deflate on this board: ask again with the plain request.
-      mpy_.remember("fs.inflate", "0");
+      note_no_inflate(mpy_);
       mpy_.load_helper("same");
       reply = mpy_.comm().exec_eval("repr(_mt_same(" + repr_bytes(query) + "))", timeout);
     }

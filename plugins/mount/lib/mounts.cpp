@@ -17,6 +17,7 @@
 #include "mpytool/mount/vfs_link.hpp"
 #include "mpytool/mpy_cross/mpy_cross.hpp"
 #include "mpytool/repl/py_value.hpp"
+#include "mpytool/transfer/settings.hpp"
 
 namespace mpytool::mount {
 
@@ -243,7 +244,7 @@ MountHandle Mounts::mount(const fs::path& local, std::string mount_point, bool w
     d.mpy.set_chosen_cwd(mp);
   }
   d.read_flags(out);
-  d.mpy.add_host_path(mp);
+  add_host_path(d.mpy, mp);
   d.mounts.push_back(std::move(entry));
   ++d.next_mid;
   return MountHandle(*this, mp);
@@ -296,7 +297,7 @@ void Mounts::unmount(std::string_view mount_point) {
     }
   }
   it->server->close_all();
-  d.mpy.remove_host_path(mp);
+  remove_host_path(d.mpy, mp);
   d.mounts.erase(it);
   if (last) {
     d.mpy.forget_helper(kAgent);
@@ -381,7 +382,7 @@ void Mounts::close(Mpy& /*mpy*/) noexcept {
   }
   for (auto& e : d.mounts) {
     e.server->close_all();
-    d.mpy.remove_host_path(e.mp);
+    remove_host_path(d.mpy, e.mp);
   }
   d.mounts.clear();
   d.uninstall();

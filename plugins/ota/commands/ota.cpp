@@ -83,8 +83,8 @@ class OtaCommand : public Command {
       o.reset = !args.flag("no-reset");
       o.confirm = !args.flag("no-confirm");
       o.reconnect_timeout = timeout;
-      use_transfer_options(ctx);  // -z/-Z, -c, --transfer over the profile's settings
-      o.compress = mpy.transfer_settings().compress;
+      // -z/-Z, -c, --transfer over the profile's settings
+      o.compress = use_transfer_options(ctx).compress;
       o.force = ctx.globals().plugin_options.flag("force");
       if (const BoardProfile* p = ctx.profile()) o.layout = p->flash_table;
       out.verbose(1, "OTA UPDATE " + w[1]);

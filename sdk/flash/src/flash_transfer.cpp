@@ -15,6 +15,7 @@
 #include "mpytool/flash/block_plan.hpp"
 #include "mpytool/repl/py_value.hpp"
 #include "mpytool/transfer/deflate.hpp"
+#include "mpytool/transfer/settings.hpp"
 
 namespace mpytool {
 
@@ -165,41 +166,25 @@ std::string FlashTransfer::sha256(std::size_t bytes) {
       .as_str();
 }
 
-// The streaming agent unless the link cannot carry it (probed once per connection, as the fs
-// plugin does, under the same key) or the settings say text.
+// The streaming agent unless the link cannot carry it (probed once per connection, shared with
+// the fs plugin) or the settings say text.
 std::unique_ptr<stream::Session> FlashTransfer::open_stream() {
-  const TransferSettings& ts = mpy_.transfer_settings();
-  if (ts.path == "text") return nullptr;
-  const std::optional<std::string> known = mpy_.recall(stream::kStreamProbeKey);
-  if (known == "0" && ts.path != "stream") return nullptr;
-  try {
+  const TransferSettings& ts = transfer_settings(mpy_);
+  stream::StreamStart start;
+  start.path = ts.path;
+  start.prepare = [this, &ts] {
     bind();
     mpy_.load_helper("flash_stream");
     stream::SessionOptions o;
     o.window = ts.window.value_or(256);
     o.chunk = static_cast<int>(std::min<std::size_t>(dev_.block_size, stream::kMaxFramePayload));
-    o.ops = "{87:_mt_fw,82:_mt_fr}";
+    o.ops = {{kOpWrite, "_mt_fw"}, {kOpRead, "_mt_fr"}};
     o.cancelled = ts.cancelled;
-    auto s = std::make_unique<stream::Session>(mpy_, std::move(o), &stats_);
-    if (!known) s->probe();
-    mpy_.remember(stream::kStreamProbeKey, "1");
-    return s;
-  } catch (const Interrupted&) {
-    throw;
-  } catch (const BoardReset&) {
-    throw;  // the board rebooted under the start: the command resumes, the stream is fine
-  } catch (const ConnLost&) {
-    throw;
-  } catch (const AnswerTooLarge&) {
-    throw;  // a flood, not a board without the agent
-  } catch (const MpyError& e) {
-    if (ts.path == "stream") throw;
-    logger().info("binary transfer not available ({}), using the text path", e.what());
-    mpy_.comm().abandon_program();
-    mpy_.remember(stream::kStreamProbeKey, "0");
-    bound_ = false;  // the probe's failure may have reset the board's state
-    return nullptr;
-  }
+    return o;
+  };
+  start.stats = &stats_;
+  start.fallback = [this] { bound_ = false; };  // the failed start may have reset the board
+  return stream::open_stream_session(mpy_, std::move(start));
 }
 
 FlashWriteResult FlashTransfer::write(std::string_view data, const FlashProgress& progress,
@@ -213,7 +198,7 @@ FlashWriteResult FlashTransfer::write(std::string_view data, const FlashProgress
   r.blocks = (data.size() + bs - 1) / bs;
   std::string padded(data);
   padded.resize(r.blocks * bs, '\xff');
-  if (!compress) compress = mpy_.transfer_settings().compress;
+  if (!compress) compress = transfer_settings(mpy_).compress;
   // A stream that breaks (a frame garbled on the link: the agent stops at its CRC) is resumed:
   // the board's block hashes are fetched again and only the blocks still different are sent.
   for (int attempt = 1;; ++attempt) {
@@ -361,7 +346,7 @@ std::string FlashTransfer::read_stream(stream::Session& s, std::size_t bytes,
                                        const FlashProgress& progress) {
   const std::size_t bs = dev_.block_size;
   const std::size_t blocks = (bytes + bs - 1) / bs;
-  const bool z = s.features().deflate && mpy_.transfer_settings().compress != false;
+  const bool z = s.features().deflate && transfer_settings(mpy_).compress != false;
   s.send_frame(kOpRead, fmt::format("{}{}0{}{}{}{}", z ? 'z' : 'r', '\0', '\0', blocks, '\0', bs));
   s.send_frame(stream::frame::kQuit);
   std::string out;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "mpytool/transfer/options.hpp"
 
+#include "mpytool/board/mpy.hpp"
 #include "mpytool/plugin/context.hpp"
 #include "mpytool/transfer/size_arg.hpp"
 
@@ -36,15 +37,21 @@ TransferSettings apply_transfer_options(TransferSettings ts, const ParsedArgs& g
     ts.compress = true;
   }
   if (auto c = globals.value("chunk-size")) ts.chunk_size = parse_chunk_size(*c);
-  if (auto t = globals.value("transfer")) ts.path = *t == "auto" ? std::string() : *t;
+  if (auto t = globals.value("transfer")) {
+    // The option's choices are checked when it is parsed.
+    ts.path = parse_transfer_path(*t).value_or(TransferPath::kAuto);
+  }
   return ts;
 }
 
-void use_transfer_options(CommandContext& ctx) {
+TransferSettings use_transfer_options(CommandContext& ctx) {
   Mpy& mpy = ctx.mpy();
   ctx.profile();  // a profile matched by platform sets the connection's settings first
-  mpy.set_transfer_settings(
-      apply_transfer_options(mpy.transfer_settings(), ctx.globals().plugin_options));
+  TransferSettings& ts = transfer_settings(mpy);
+  ts = apply_transfer_options(std::move(ts), ctx.globals().plugin_options);
+  TransferSettings copy = ts;
+  copy.cancelled = [&ctx] { return ctx.interrupted(); };
+  return copy;
 }
 
 }  // namespace mpytool

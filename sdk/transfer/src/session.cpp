@@ -35,7 +35,48 @@ std::string u32(std::int64_t v) {
   return s;
 }
 
+// The agent's table of operations: a Python dict of frame type (a number) to handler.
+std::string ops_dict(const std::vector<std::pair<char, std::string>>& ops) {
+  std::string out = "{";
+  for (const auto& [type, handler] : ops) {
+    if (out.size() > 1) out += ',';
+    out += fmt::format("{}:{}", static_cast<int>(static_cast<unsigned char>(type)), handler);
+  }
+  return out + "}";
+}
+
 }  // namespace
+
+std::unique_ptr<Session> open_stream_session(Mpy& mpy, StreamStart start) {
+  if (start.path == TransferPath::kText) return nullptr;
+  std::optional<bool> own;
+  std::optional<bool>& known = start.known ? *start.known : own;
+  if (!known) known = stream_probe_result(mpy);
+  if (known == false && start.path == TransferPath::kAuto) return nullptr;
+  try {
+    auto s = std::make_unique<Session>(mpy, start.prepare(), start.stats);
+    if (!known) s->probe();
+    known = true;
+    set_stream_probe_result(mpy, true);
+    return s;
+  } catch (const Interrupted&) {
+    throw;
+  } catch (const BoardReset&) {
+    throw;  // the board rebooted under the start: the command resumes, the stream is fine
+  } catch (const ConnLost&) {
+    throw;
+  } catch (const AnswerTooLarge&) {
+    throw;  // a flood, not a board without the agent
+  } catch (const MpyError& e) {
+    if (start.path == TransferPath::kStream) throw;
+    logger().info("binary transfer not available ({}), using the text path", e.what());
+    mpy.comm().abandon_program();
+    known = false;
+    set_stream_probe_result(mpy, false);
+    if (start.fallback) start.fallback();
+    return nullptr;
+  }
+}
 
 Session::Session(Mpy& mpy, SessionOptions options, Stats* stats)
     : mpy_(mpy),
@@ -48,7 +89,7 @@ Session::Session(Mpy& mpy, SessionOptions options, Stats* stats)
   max_payload_ = std::clamp<std::size_t>(static_cast<std::size_t>(chunk), 256, kMaxFramePayload);
   payload_ = max_payload_;
   code_ = fmt::format("_mt_ag({},{},{},{},{})", options.window, max_payload_, chunk,
-                      options.deflate_wbits, options.ops.empty() ? "{}" : options.ops);
+                      options.deflate_wbits, ops_dict(options.ops));
   for (int attempt = 0;; ++attempt) {
     try {
       start();

@@ -49,8 +49,9 @@ struct FsInfo {
 class Mpy;
 
 /// State a library keeps for one connection across chained commands (e.g. the mount plugin's
-/// active mounts), with the hooks the session calls. Attached with Mpy::attach(); it survives
-/// reset_state() and board resets, and lives until close_session() or the Mpy's end.
+/// active mounts, the transfer library's settings), with the hooks the session calls. Attached
+/// with Mpy::attach(); it survives reset_state() and board resets (told of both through the
+/// hooks), and lives until close_session() or the Mpy's end.
 class BOOST_SYMBOL_VISIBLE SessionExtension {
  public:
   virtual ~SessionExtension() = default;
@@ -60,18 +61,12 @@ class BOOST_SYMBOL_VISIBLE SessionExtension {
   virtual void service(Mpy& /*mpy*/, bool /*idle*/) {}
   /// The board lost its RAM through a reset that Mpy performed (soft, raw, machine, hard).
   virtual void board_reset(Mpy& /*mpy*/) {}
+  /// Mpy::reset_state() ran (stop(), soft_reset(), machine_reset() and the hard resets call
+  /// it; soft_reset_raw() and a program's soft reboot do not): what the extension caches about
+  /// the board for the session (a probe's result) goes now, with Mpy's own caches.
+  virtual void state_reset(Mpy& /*mpy*/) {}
   /// The session ends while the link is still open: undo what the extension did on the board.
   virtual void close(Mpy& /*mpy*/) noexcept {}
-};
-
-/// How bulk transfers (stream/session.hpp) go over this connection: the app sets them from the
-/// global options and the board profile; libraries read them (flash_transfer.hpp).
-struct TransferSettings {
-  std::string path;                 ///< "" probe (stream, else text), "stream" or "text"
-  std::optional<int> window;        ///< stdin slack the agent grants (default 256)
-  std::optional<bool> compress;     ///< -z / -Z; nullopt = when it pays
-  std::optional<int> chunk_size;    ///< -c / transfer.chunk_size: text-path chunk; nullopt = auto
-  std::function<bool()> cancelled;  ///< Ctrl-C: transfers abort and throw Interrupted
 };
 
 /// The board. Owns an MpyComm over a caller-owned Conn. Caches imported modules and injected
@@ -108,19 +103,9 @@ class MPYTOOL_CORE_API Mpy {
   /// the helpers it calls (\p needs, loaded first). It takes precedence over the catalogue.
   void register_helper(std::string name, std::string source, std::vector<std::string> needs = {});
 
-  /// Forgets imported modules, loaded helpers, cached platform, remembered values and the REPL
-  /// state.
+  /// Forgets imported modules, loaded helpers, cached platform and the REPL state, and tells
+  /// every extension (SessionExtension::state_reset()).
   void reset_state();
-
-  /// Remembers a value for this connection until reset_state() (libraries cache probe results
-  /// here, e.g. the fs plugin's transfer path, so chained commands probe once).
-  void remember(std::string key, std::string value);
-  /// A value remembered for this connection, or nullopt.
-  std::optional<std::string> recall(std::string_view key) const;
-
-  /// Transfer settings of this connection.
-  const TransferSettings& transfer_settings() const noexcept { return transfer_settings_; }
-  void set_transfer_settings(TransferSettings s) { transfer_settings_ = std::move(s); }
 
   /// sys.platform, versions, machine and .mpy info; cached until reset_state().
   const PlatformInfo& platform();
@@ -180,15 +165,6 @@ class MPYTOOL_CORE_API Mpy {
     return chosen_sys_path_;
   }
 
-  /// Marks board path \p prefix (a directory) as served by the host over this very link (a
-  /// mount point). A transfer that takes the link's stdin for its own stream cannot reach such
-  /// paths: the board's file requests would be read as its data; it uses exec round trips.
-  void add_host_path(std::string prefix);
-  /// Undoes add_host_path().
-  void remove_host_path(std::string_view prefix);
-  /// True if absolute board path \p path is, or is inside, a host path.
-  bool is_host_path(std::string_view path) const;
-
   /// Attaches \p extension under \p key (replacing one with that key) and returns it.
   SessionExtension& attach(std::string key, std::unique_ptr<SessionExtension> extension);
   /// The extension attached under \p key, or nullptr.
@@ -224,10 +200,7 @@ class MPYTOOL_CORE_API Mpy {
   std::map<std::string, SessionHelper, std::less<>> helper_sources_;
   std::optional<PlatformInfo> platform_;
   std::optional<bool> compressed_helpers_;
-  std::map<std::string, std::string, std::less<>> remembered_;
-  TransferSettings transfer_settings_;
   std::optional<std::string> chosen_cwd_;
-  std::vector<std::string> host_paths_;
   std::optional<std::vector<std::string>> chosen_sys_path_;
   std::vector<std::pair<std::string, std::unique_ptr<SessionExtension>>> extensions_;
   bool servicing_ = false;

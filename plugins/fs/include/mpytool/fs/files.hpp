@@ -21,6 +21,7 @@
 #include "mpytool/fs/export.hpp"
 #include "mpytool/link/conn.hpp"
 #include "mpytool/transfer/session.hpp"
+#include "mpytool/transfer/settings.hpp"
 
 namespace mpytool {
 class Mpy;
@@ -54,30 +55,6 @@ struct FileInfo {
 /// Progress of one file: bytes of content done and the total.
 using ProgressFn = std::function<void(std::int64_t done, std::int64_t total)>;
 
-/// How transfers travel.
-enum class TransferMode {
-  kAuto,    ///< the streaming agent if the probe (once per connection) passes, else text
-  kStream,  ///< the streaming agent; an error if the board or link cannot carry it
-  kText     ///< base64 through raw-REPL exec (the seed's way), works everywhere
-};
-
-/// Transfer settings; every field has an automatic default.
-struct TransferOptions {
-  /// Chunk size in bytes (file reads/writes on the board, deflate sync points); nullopt:
-  /// derived from the board's free RAM, clamp(256, 32768, free_KiB^2 / 2) as in the seed.
-  std::optional<int> chunk_size;
-  /// nullopt: compress what compresses (uploads) and download compressed when the board can
-  /// compress; true: always try; false: never.
-  std::optional<bool> compress;
-  TransferMode mode = TransferMode::kAuto;
-  /// Bytes the host may send beyond what the board is reading (its stdin buffer); nullopt:
-  /// 256 (or a USB-CDC link's larger default). Board profiles set `transfer.stdin_buffer`.
-  std::optional<int> window;
-  /// Polled while transferring; returning true stops the transfer cleanly (the board's agent
-  /// is released, the temporary file removed) and throws Interrupted. For Ctrl-C.
-  std::function<bool()> cancelled;
-};
-
 /// Result of one uploaded or downloaded file.
 struct FileResult {
   std::set<std::string> encodings;  ///< "compressed", "base64"; empty = raw binary
@@ -89,7 +66,7 @@ struct FileResult {
 struct UploadItem {
   std::string data;              ///< content
   std::string remote;            ///< destination path on the board (its directory must exist)
-  std::optional<bool> compress;  ///< per-file override of TransferOptions::compress
+  std::optional<bool> compress;  ///< per-file override of TransferSettings::compress
 };
 
 /// Follows a batch transfer (all callbacks optional).
@@ -123,8 +100,9 @@ using TransferStats = stream::Stats;
 /// such as ENOSPC, with the path in the message), ConnError/Timeout (link), Interrupted.
 class MPYTOOL_FS_API Files {
  public:
-  /// Works on \p mpy, which must outlive this object.
-  explicit Files(Mpy& mpy, TransferOptions options = {});
+  /// Works on \p mpy, which must outlive this object, with transfer settings \p options
+  /// (transfer/settings.hpp: a command passes use_transfer_options(ctx)).
+  explicit Files(Mpy& mpy, TransferSettings options = {});
   ~Files();
   Files(const Files&) = delete;
   Files& operator=(const Files&) = delete;
@@ -132,7 +110,7 @@ class MPYTOOL_FS_API Files {
   /// The board.
   Mpy& mpy() noexcept { return mpy_; }
   /// Settings (may be changed between calls).
-  TransferOptions& options() noexcept { return options_; }
+  TransferSettings& options() noexcept { return options_; }
 
   /// Directories first, then files, each in the board's order. Throws DirNotFound.
   std::vector<Entry> ls(std::string_view path = "");
@@ -205,7 +183,7 @@ class MPYTOOL_FS_API Files {
 
  private:
   Mpy& mpy_;
-  TransferOptions options_;
+  TransferSettings options_;
   TransferStats stats_;
   std::int64_t exchanges_base_ = 0;
   std::optional<int> chunk_;

@@ -10,7 +10,8 @@
 /// deflate stream when the board can inflate and it pays; reads stream back as one R
 /// operation (deflated when the board can compress). Where the link is not binary-clean (the
 /// probe fails) or `--transfer text` is set: the seed's method, one exec per run of up to four
-/// blocks, base64, deflated when it pays. The choice follows Mpy::transfer_settings().
+/// blocks, base64, deflated when it pays. The choice follows transfer_settings(mpy)
+/// (transfer/settings.hpp).
 #pragma once
 
 #include <cstddef>

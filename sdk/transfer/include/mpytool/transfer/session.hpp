@@ -29,15 +29,18 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mpytool/link/conn.hpp"
 #include "mpytool/transfer/deflate.hpp"
 #include "mpytool/transfer/export.hpp"
 #include "mpytool/transfer/frame.hpp"
+#include "mpytool/transfer/settings.hpp"
 
 namespace mpytool {
 class Mpy;
@@ -65,9 +68,10 @@ struct SessionOptions {
   int window = 256;
   /// The agent's chunk buffer; frames carry at most min(chunk, kMaxFramePayload) bytes.
   int chunk = 4096;
-  /// Python dict of the plugin's handlers by frame type, e.g. "{87:_mt_fw,82:_mt_fr}" (the
-  /// helpers that define them must be loaded first).
-  std::string ops;
+  /// The plugin's handlers by frame type: the board function that handles frames of that
+  /// type, e.g. {{'W', "_mt_fw"}, {'R', "_mt_fr"}} (the helpers that define them must be
+  /// loaded first). The session passes them to the agent as a dict.
+  std::vector<std::pair<char, std::string>> ops;
   /// Window bits of the board's compressor for sx(get, True).
   int deflate_wbits = 10;
   /// Polled while waiting; true aborts the agent and throws Interrupted.
@@ -218,9 +222,33 @@ class MPYTOOL_TRANSFER_API Session {
   Stats& stats_;
 };
 
-/// Mpy::remember() key of the probe's result for the connection ("1": the link carries the
-/// binary stream, "0": use the text path), shared by every library that streams.
-inline constexpr const char* kStreamProbeKey = "transfer.stream";
+/// How open_stream_session() starts the agent for a transfer.
+struct StreamStart {
+  /// TransferSettings::path: kText returns nullptr at once; kStream throws what the start
+  /// throws; kAuto falls back to the text path when the board or the link cannot stream.
+  TransferPath path = TransferPath::kAuto;
+  /// Called once the start is decided on: makes the board ready for the caller's ops (loads
+  /// their helpers) and returns the agent's options (the ops, window, chunk and Ctrl-C). An
+  /// MpyError it throws counts as a failed start.
+  std::function<SessionOptions()> prepare;
+  /// Counts the session's traffic (optional, must outlive the session).
+  Stats* stats = nullptr;
+  /// Called when a failed start hands the transfer to the text path (the board's state may be
+  /// gone with the failed program).
+  std::function<void()> fallback;
+  /// The caller's own memory of the probe's result (e.g. for the life of an object that
+  /// transfers several times), filled from and kept with the connection's
+  /// (stream_probe_result()); nullptr: only the connection's.
+  std::optional<bool>* known = nullptr;
+};
+
+/// The streaming agent for a transfer, or nullptr for the text path. The link is probed once
+/// per connection (stream_probe_result(): the probe shares the session that then carries the
+/// transfer); with TransferPath::kAuto a link that failed the probe, or a board that cannot
+/// run the agent, gets nullptr (logged at info level: "binary transfer not available (...),
+/// using the text path"). Interrupted, BoardReset, ConnLost and AnswerTooLarge always pass
+/// through (a reset or a flood says nothing about the stream).
+MPYTOOL_TRANSFER_API std::unique_ptr<Session> open_stream_session(Mpy& mpy, StreamStart start);
 
 /// Seconds of board silence tolerated while transferring (flash garbage collection on some
 /// ports blocks for several seconds).
