@@ -7,6 +7,9 @@
 #include <chrono>
 #include <thread>
 
+#include "cli/suggest.hpp"
+#include "dispatch/signals.hpp"
+#include "fleet/vboard.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/log.hpp"
 #include "mpytool/base/output.hpp"
@@ -18,9 +21,6 @@
 #include "mpytool/link/port_selector.hpp"
 #include "mpytool/link/ports.hpp"
 #include "mpytool/profile/board_profile.hpp"
-#include "signals.hpp"
-#include "suggest.hpp"
-#include "vboard.hpp"
 
 namespace mpytool::cli {
 

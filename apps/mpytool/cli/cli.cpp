@@ -10,18 +10,18 @@
 #include <filesystem>
 #include <iostream>
 
-#include "builtin_commands.hpp"
-#include "command_table.hpp"
-#include "dispatcher.hpp"
-#include "events.hpp"
-#include "global_options.hpp"
-#include "help.hpp"
+#include "cli/global_options.hpp"
+#include "cli/help.hpp"
+#include "dispatch/builtin_commands.hpp"
+#include "dispatch/command_table.hpp"
+#include "dispatch/dispatcher.hpp"
+#include "dispatch/signals.hpp"
+#include "fleet/events.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/log.hpp"
 #include "mpytool/base/output.hpp"
 #include "mpytool/base/version.hpp"
 #include "mpytool/plugin/plugin_loader.hpp"
-#include "signals.hpp"
 
 namespace mpytool::cli {
 

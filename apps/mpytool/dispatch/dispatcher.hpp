@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "command_table.hpp"
-#include "events.hpp"
+#include "dispatch/command_table.hpp"
+#include "fleet/events.hpp"
 #include "mpytool/plugin/context.hpp"
 
 namespace mpytool {

@@ -7,16 +7,16 @@
 #include <iostream>
 #include <optional>
 
-#include "context.hpp"
-#include "external_command.hpp"
-#include "global_options.hpp"
-#include "help.hpp"
+#include "cli/global_options.hpp"
+#include "cli/help.hpp"
+#include "cli/option_parser.hpp"
+#include "cli/suggest.hpp"
+#include "dispatch/context.hpp"
+#include "dispatch/external_command.hpp"
+#include "dispatch/signals.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/log.hpp"
 #include "mpytool/base/output.hpp"
-#include "option_parser.hpp"
-#include "signals.hpp"
-#include "suggest.hpp"
 
 namespace mpytool::cli {
 

@@ -22,7 +22,8 @@
 #include <thread>
 #include <vector>
 
-#include "events.hpp"
+#include "dispatch/signals.hpp"
+#include "fleet/events.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/json.hpp"
 #include "mpytool/base/output.hpp"
@@ -32,7 +33,6 @@
 #include "mpytool/link/conn.hpp"
 #include "mpytool/link/port_selector.hpp"
 #include "mpytool/plugin/context.hpp"
-#include "signals.hpp"
 
 namespace mpytool::cli {
 namespace {
