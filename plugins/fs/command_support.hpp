@@ -35,7 +35,7 @@ inline TransferOptions to_transfer_options(const TransferSettings& ts) {
 }
 
 /// Transfer settings from the global options alone (-c, -z/-Z, --transfer).
-inline TransferOptions transfer_options(const GlobalOptions& g) {
+inline TransferOptions transfer_options(const PluginOptions& g) {
   return to_transfer_options(apply_transfer_options({}, g.plugin_options));
 }
 

@@ -43,7 +43,8 @@ BoardProfile explicit_profile(const GlobalOptions& g) {
 
 }  // namespace
 
-AppContext::AppContext(const GlobalOptions& globals, Output& out) : globals_(globals), out_(out) {
+AppContext::AppContext(const GlobalOptions& globals, Output& out)
+    : globals_(globals), plugin_view_(plugin_view(globals)), out_(out) {
   if (!globals_.profile.empty()) {
     profile_ = explicit_profile(globals_);
     profile_resolved_ = true;

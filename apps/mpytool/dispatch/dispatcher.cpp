@@ -97,7 +97,7 @@ int run_resuming(AppContext& ctx, const CommandEntry& entry, const ParsedArgs& a
     return BoardReset(m);
   };
   // A TCP link that breaks is opened again (--retries, or once for a command that resumes).
-  int retries = ctx.reconnectable() ? ctx.globals().retries.value_or(resumes ? 1 : 0) : 0;
+  int retries = ctx.reconnectable() ? ctx.options().retries.value_or(resumes ? 1 : 0) : 0;
   bool reset_resumed = false;
   for (;;) {
     try {

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "cli/global_options.hpp"
 #include "dispatch/command_table.hpp"
 #include "fleet/events.hpp"
-#include "mpytool/plugin/context.hpp"
 
 namespace mpytool {
 class Output;

@@ -163,7 +163,7 @@ class FleetCommand : public Command {
       throw MpyError("fleet: cannot create a temporary directory");
     }
     const fs::path dir = pattern;
-    const std::vector<std::string> globals = global_option_args(ctx.globals(), false);
+    const std::vector<std::string>& globals = ctx.globals().option_args;
     const auto fleet_start = Clock::now();
 
     std::size_t next = 0, running = 0, done = 0;
