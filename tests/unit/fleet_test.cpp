@@ -43,11 +43,11 @@ exit 1
 struct FakeContext : mpytool::CommandContext {
   std::ostringstream out_s, err_s;
   mpytool::Output output{out_s, err_s, 1, false, false};
-  mpytool::GlobalOptions g;
+  mpytool::PluginOptions g;
   mpytool::Mpy& mpy() override { throw std::logic_error("no board"); }
   mpytool::Conn& conn() override { throw std::logic_error("no board"); }
   mpytool::Output& out() override { return output; }
-  const mpytool::GlobalOptions& globals() const override { return g; }
+  const mpytool::PluginOptions& globals() const override { return g; }
   bool more_commands_follow() const override { return false; }
   bool has_capability(const std::string&) override { return false; }
   const mpytool::BoardProfile* profile() override { return nullptr; }

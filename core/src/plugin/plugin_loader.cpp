@@ -125,9 +125,16 @@ void PluginSet::add_failed(const fs::path& file, std::string name, std::string v
 }
 
 bool PluginSet::load_file(const fs::path& file, const PluginWarningSink& warn) {
+  const PluginDescriptor* desc = open_library(file, warn);
+  return desc && check_descriptor(file, *desc, warn) && !add_duplicate(file, *desc, warn) &&
+         instantiate(file, *desc, warn);
+}
+
+const PluginDescriptor* PluginSet::open_library(const fs::path& file,
+                                                const PluginWarningSink& warn) {
   if (std::string reason = precheck(file); !reason.empty()) {
     add_failed(file, {}, {}, std::move(reason), warn);
-    return false;
+    return nullptr;
   }
 
   std::shared_ptr<boost::dll::shared_library> lib;
@@ -136,30 +143,32 @@ bool PluginSet::load_file(const fs::path& file, const PluginWarningSink& warn) {
         file, boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now);
   } catch (const std::exception& e) {
     add_failed(file, {}, {}, fmt::format("cannot load: {}", e.what()), warn);
-    return false;
+    return nullptr;
   }
   libraries_.push_back(lib);  // kept until the PluginSet dies, whatever happens next
 
-  const PluginDescriptor* desc = nullptr;
   try {
-    desc = &lib->get_alias<const PluginDescriptor>(kDescriptorSymbol);
+    return &lib->get_alias<const PluginDescriptor>(kDescriptorSymbol);
   } catch (const std::exception& e) {
     add_failed(file, {}, {}, fmt::format("cannot read the plugin descriptor: {}", e.what()), warn);
-    return false;
+    return nullptr;
   }
+}
 
+bool PluginSet::check_descriptor(const fs::path& file, const PluginDescriptor& desc,
+                                 const PluginWarningSink& warn) {
   // The descriptor layout is fixed for mpytool_plugin_v1, so these fields are safe to read
   // even from a plugin of another ABI number.
-  if (desc->abi_version != kPluginAbiVersion) {
-    add_failed(file, desc->name ? desc->name : "", desc->version ? desc->version : "",
-               fmt::format("built for plugin ABI {}, this mpytool has {}", desc->abi_version,
+  if (desc.abi_version != kPluginAbiVersion) {
+    add_failed(file, desc.name ? desc.name : "", desc.version ? desc.version : "",
+               fmt::format("built for plugin ABI {}, this mpytool has {}", desc.abi_version,
                            kPluginAbiVersion),
                warn);
     return false;
   }
-  std::string name = desc->name ? desc->name : "";
-  std::string version = desc->version ? desc->version : "";
-  const std::string tag = desc->build_tag ? desc->build_tag : "";
+  std::string name = desc.name ? desc.name : "";
+  std::string version = desc.version ? desc.version : "";
+  const std::string tag = desc.build_tag ? desc.build_tag : "";
   if (tag != MPYTOOL_BUILD_TAG) {
     add_failed(
         file, name, version,
@@ -167,26 +176,37 @@ bool PluginSet::load_file(const fs::path& file, const PluginWarningSink& warn) {
         warn);
     return false;
   }
-  if (name.empty() || desc->create == nullptr) {
+  if (name.empty() || desc.create == nullptr) {
     add_failed(file, {}, version, "invalid plugin descriptor (no name or no create function)",
                warn);
     return false;
   }
+  return true;
+}
 
-  if (const PluginRecord* first = find_loaded(name)) {
-    std::string reason =
-        fmt::format("plugin '{}' already loaded from '{}'", name, first->path.string());
-    warn_skip(warn, file, reason);
-    PluginRecord rec;
-    rec.name = name;
-    rec.version = version;
-    rec.path = file;
-    rec.status = PluginStatus::kDuplicate;
-    rec.reason = std::move(reason);
-    records_.push_back(std::move(rec));
-    return false;
-  }
+bool PluginSet::add_duplicate(const fs::path& file, const PluginDescriptor& desc,
+                              const PluginWarningSink& warn) {
+  const std::string name = desc.name;
+  const std::string version = desc.version ? desc.version : "";
+  const PluginRecord* first = find_loaded(name);
+  if (!first) return false;
+  std::string reason =
+      fmt::format("plugin '{}' already loaded from '{}'", name, first->path.string());
+  warn_skip(warn, file, reason);
+  PluginRecord rec;
+  rec.name = name;
+  rec.version = version;
+  rec.path = file;
+  rec.status = PluginStatus::kDuplicate;
+  rec.reason = std::move(reason);
+  records_.push_back(std::move(rec));
+  return true;
+}
 
+bool PluginSet::instantiate(const fs::path& file, const PluginDescriptor& desc,
+                            const PluginWarningSink& warn) {
+  const std::string name = desc.name;
+  const std::string version = desc.version ? desc.version : "";
   auto loaded = std::make_unique<Loaded>();
   PluginRecord rec;
   rec.name = name;
@@ -194,7 +214,7 @@ bool PluginSet::load_file(const fs::path& file, const PluginWarningSink& warn) {
   rec.path = file;
   CommandRegistry registry;
   try {
-    loaded->plugin.reset(desc->create());
+    loaded->plugin.reset(desc.create());
     if (!loaded->plugin) throw PluginError("create() returned no plugin");
     PluginInfo info = loaded->plugin->info();
     rec.summary = info.summary;

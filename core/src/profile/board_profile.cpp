@@ -206,8 +206,28 @@ class ProfileReader {
 
   /// \p chain: the ids of the profiles that extend this one (cycle check).
   BoardProfile read(std::vector<std::string> chain = {}) const {
+    BoardProfile p;
+    p.path = file_;
+    const YAML::Node root = resolved_root(chain, p.extends);
+    if (!root["id"]) at(root).fail("id", "missing");
+    p.id = string(root["id"], "id");
+    if (p.id.empty()) at(root["id"]).fail("id", "must not be empty");
+    if (auto n = root["description"]) p.description = string(n, "description");
+    if (auto m = root["match"]) read_match(m, p);
+    if (auto n = root["capabilities"]) p.capabilities = strings(n, "capabilities");
+    if (auto r = root["repl"]) read_repl(r, p);
+    if (auto t = root["transfer"]) read_transfer(t, p);
+    if (auto r = root["reset"]) read_reset(r, p);
+    if (auto f = root["fs"]) read_fs(f, p);
+    if (auto f = root["flash"]) read_flash(f, p);
+    return p;
+  }
+
+ private:
+  /// The file's top-level mapping with its `extends` chain merged in (\p extends: the id it
+  /// names, "" none), its keys checked.
+  YAML::Node resolved_root(std::vector<std::string>& chain, std::string& extends) const {
     YAML::Node root = load(file_);
-    std::string extends;
     if (root.IsMap() && root["extends"]) {
       extends = string(root["extends"], "extends");
       if (chain.empty() && root["id"] && root["id"].IsScalar()) {
@@ -219,126 +239,122 @@ class ProfileReader {
     expect_map(
         root, "",
         {"id", "description", "match", "capabilities", "repl", "transfer", "reset", "flash", "fs"});
-
-    BoardProfile p;
-    p.path = file_;
-    p.extends = extends;
-    if (!root["id"]) at(root).fail("id", "missing");
-    p.id = string(root["id"], "id");
-    if (p.id.empty()) at(root["id"]).fail("id", "must not be empty");
-    if (auto n = root["description"]) p.description = string(n, "description");
-
-    if (auto m = root["match"]) {
-      expect_map(m, "match",
-                 {"platform", "machine_contains", "machine", "usb", "usb_serial", "usb_product"});
-      if (!m["platform"] && !m["usb"] && !m["usb_serial"] && !m["usb_product"]) {
-        at(m).fail("match.platform", "missing (a match needs a platform or a USB condition)");
-      }
-      if (auto n = m["platform"]) p.match_platform = string(n, "match.platform");
-      if (auto n = m["machine_contains"]) {
-        p.match_machine_contains = string(n, "match.machine_contains");
-      }
-      if (auto n = m["machine"]) {
-        p.match_machine = string(n, "match.machine");
-        try {
-          std::regex check(*p.match_machine);
-        } catch (const std::regex_error& e) {
-          at(n).fail("match.machine", fmt::format("not a regular expression: {}", e.what()));
-        }
-      }
-      if (auto n = m["usb_serial"]) p.match_usb_serial = strings(n, "match.usb_serial");
-      if (auto n = m["usb_product"]) p.match_usb_product = string(n, "match.usb_product");
-      if (auto n = m["usb"]) {
-        for (std::string id : strings(n, "match.usb")) {
-          std::transform(id.begin(), id.end(), id.begin(),
-                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-          bool ok = id.size() == 9 && id[4] == ':';
-          for (std::size_t i = 0; ok && i < id.size(); ++i) {
-            ok = i == 4 || std::isxdigit(static_cast<unsigned char>(id[i]));
-          }
-          if (!ok) at(n).fail("match.usb", "expected \"vvvv:pppp\" (hex), got '" + id + "'");
-          p.match_usb.push_back(id);
-        }
-      }
-    }
-    if (auto n = root["capabilities"]) p.capabilities = strings(n, "capabilities");
-
-    if (auto r = root["repl"]) {
-      expect_map(r, "repl", {"raw_paste", "entry_delay"});
-      if (auto n = r["entry_delay"]) p.entry_delay = seconds(n, "repl.entry_delay", 10.0);
-      if (auto n = r["raw_paste"]) {
-        p.raw_paste = choice<RawPasteMode>(n, "repl.raw_paste",
-                                           {{"auto", RawPasteMode::kAuto},
-                                            {"yes", RawPasteMode::kYes},
-                                            {"no", RawPasteMode::kNo}});
-      }
-    }
-    if (auto t = root["transfer"]) {
-      expect_map(t, "transfer", {"chunk_size", "stdin_buffer", "window", "path", "compress"});
-      if (auto n = t["window"]) p.window = integer(n, "transfer.window", 16, 1 << 20);
-      if (auto n = t["path"]) {
-        p.transfer_path = choice<std::string>(
-            n, "transfer.path", {{"auto", "auto"}, {"stream", "stream"}, {"text", "text"}});
-      }
-      if (auto n = t["compress"]) {
-        p.compress = choice<std::optional<bool>>(n, "transfer.compress",
-                                                 {{"auto", std::nullopt},
-                                                  {"yes", true},
-                                                  {"no", false},
-                                                  {"true", true},
-                                                  {"false", false}});
-      }
-      // The same range as -c/--chunk-size.
-      if (auto n = t["chunk_size"]) p.chunk_size = integer(n, "transfer.chunk_size", 64, 131072);
-      if (auto n = t["stdin_buffer"]) {
-        p.stdin_buffer = integer(n, "transfer.stdin_buffer", 1, 1 << 20);
-      }
-    }
-    if (auto r = root["reset"]) {
-      expect_map(r, "reset", {"hard", "bootloader"});
-      if (auto n = r["hard"]) {
-        if (auto seq = sequence(n, "reset.hard", {"rts", "none"})) {
-          p.hard_reset_sequence = std::move(seq);
-        } else {
-          p.hard_reset = choice<HardReset>(n, "reset.hard",
-                                           {{"rts", HardReset::kRts}, {"none", HardReset::kNone}});
-        }
-      }
-      if (auto n = r["bootloader"]) {
-        if (auto seq = sequence(n, "reset.bootloader", {"dtr-rts", "machine", "none"})) {
-          p.bootloader_sequence = std::move(seq);
-        } else {
-          p.bootloader_reset = choice<BootloaderReset>(n, "reset.bootloader",
-                                                       {{"dtr-rts", BootloaderReset::kDtrRts},
-                                                        {"machine", BootloaderReset::kMachine},
-                                                        {"none", BootloaderReset::kNone}});
-        }
-      }
-    }
-    if (auto f = root["fs"]) {
-      expect_map(f, "fs", {"type", "mount"});
-      if (auto n = f["type"]) p.fs_type = string(n, "fs.type");
-      if (auto n = f["mount"]) {
-        p.fs_mount = string(n, "fs.mount");
-        if (!p.fs_mount.starts_with("/")) at(n).fail("fs.mount", "expected an absolute path");
-      }
-    }
-    if (auto f = root["flash"]) {
-      expect_map(f, "flash", {"layout"});
-      if (auto n = f["layout"]; n && n.IsSequence()) {
-        p.flash_layout = FlashLayout::kPartitions;
-        for (std::size_t i = 0; i < n.size(); ++i) p.flash_table.push_back(partition(n[i], i));
-      } else if (n) {
-        p.flash_layout = choice<FlashLayout>(n, "flash.layout",
-                                             {{"partitions", FlashLayout::kPartitions},
-                                              {"user-flash", FlashLayout::kUserFlash},
-                                              {"none", FlashLayout::kNone}});
-      }
-    }
-    return p;
+    return root;
   }
 
- private:
+  /// `match`: platform, machine, USB identity.
+  void read_match(const YAML::Node& m, BoardProfile& p) const {
+    expect_map(m, "match",
+               {"platform", "machine_contains", "machine", "usb", "usb_serial", "usb_product"});
+    if (!m["platform"] && !m["usb"] && !m["usb_serial"] && !m["usb_product"]) {
+      at(m).fail("match.platform", "missing (a match needs a platform or a USB condition)");
+    }
+    if (auto n = m["platform"]) p.match_platform = string(n, "match.platform");
+    if (auto n = m["machine_contains"]) {
+      p.match_machine_contains = string(n, "match.machine_contains");
+    }
+    if (auto n = m["machine"]) {
+      p.match_machine = string(n, "match.machine");
+      try {
+        std::regex check(*p.match_machine);
+      } catch (const std::regex_error& e) {
+        at(n).fail("match.machine", fmt::format("not a regular expression: {}", e.what()));
+      }
+    }
+    if (auto n = m["usb_serial"]) p.match_usb_serial = strings(n, "match.usb_serial");
+    if (auto n = m["usb_product"]) p.match_usb_product = string(n, "match.usb_product");
+    if (auto n = m["usb"]) {
+      for (std::string id : strings(n, "match.usb")) {
+        std::transform(id.begin(), id.end(), id.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        bool ok = id.size() == 9 && id[4] == ':';
+        for (std::size_t i = 0; ok && i < id.size(); ++i) {
+          ok = i == 4 || std::isxdigit(static_cast<unsigned char>(id[i]));
+        }
+        if (!ok) at(n).fail("match.usb", "expected \"vvvv:pppp\" (hex), got '" + id + "'");
+        p.match_usb.push_back(id);
+      }
+    }
+  }
+
+  /// `repl`: raw-paste and the entry delay.
+  void read_repl(const YAML::Node& r, BoardProfile& p) const {
+    expect_map(r, "repl", {"raw_paste", "entry_delay"});
+    if (auto n = r["entry_delay"]) p.entry_delay = seconds(n, "repl.entry_delay", 10.0);
+    if (auto n = r["raw_paste"]) {
+      p.raw_paste = choice<RawPasteMode>(
+          n, "repl.raw_paste",
+          {{"auto", RawPasteMode::kAuto}, {"yes", RawPasteMode::kYes}, {"no", RawPasteMode::kNo}});
+    }
+  }
+
+  /// `transfer`: chunk size, stdin buffer, window, path, compression.
+  void read_transfer(const YAML::Node& t, BoardProfile& p) const {
+    expect_map(t, "transfer", {"chunk_size", "stdin_buffer", "window", "path", "compress"});
+    if (auto n = t["window"]) p.window = integer(n, "transfer.window", 16, 1 << 20);
+    if (auto n = t["path"]) {
+      p.transfer_path = choice<std::string>(
+          n, "transfer.path", {{"auto", "auto"}, {"stream", "stream"}, {"text", "text"}});
+    }
+    if (auto n = t["compress"]) {
+      p.compress = choice<std::optional<bool>>(
+          n, "transfer.compress",
+          {{"auto", std::nullopt}, {"yes", true}, {"no", false}, {"true", true}, {"false", false}});
+    }
+    // The same range as -c/--chunk-size.
+    if (auto n = t["chunk_size"]) p.chunk_size = integer(n, "transfer.chunk_size", 64, 131072);
+    if (auto n = t["stdin_buffer"]) {
+      p.stdin_buffer = integer(n, "transfer.stdin_buffer", 1, 1 << 20);
+    }
+  }
+
+  /// `reset`: the hard and bootloader resets (a preset or a sequence).
+  void read_reset(const YAML::Node& r, BoardProfile& p) const {
+    expect_map(r, "reset", {"hard", "bootloader"});
+    if (auto n = r["hard"]) {
+      if (auto seq = sequence(n, "reset.hard", {"rts", "none"})) {
+        p.hard_reset_sequence = std::move(seq);
+      } else {
+        p.hard_reset = choice<HardReset>(n, "reset.hard",
+                                         {{"rts", HardReset::kRts}, {"none", HardReset::kNone}});
+      }
+    }
+    if (auto n = r["bootloader"]) {
+      if (auto seq = sequence(n, "reset.bootloader", {"dtr-rts", "machine", "none"})) {
+        p.bootloader_sequence = std::move(seq);
+      } else {
+        p.bootloader_reset = choice<BootloaderReset>(n, "reset.bootloader",
+                                                     {{"dtr-rts", BootloaderReset::kDtrRts},
+                                                      {"machine", BootloaderReset::kMachine},
+                                                      {"none", BootloaderReset::kNone}});
+      }
+    }
+  }
+
+  /// `fs`: the filesystem type and mount point.
+  void read_fs(const YAML::Node& f, BoardProfile& p) const {
+    expect_map(f, "fs", {"type", "mount"});
+    if (auto n = f["type"]) p.fs_type = string(n, "fs.type");
+    if (auto n = f["mount"]) {
+      p.fs_mount = string(n, "fs.mount");
+      if (!p.fs_mount.starts_with("/")) at(n).fail("fs.mount", "expected an absolute path");
+    }
+  }
+
+  /// `flash`: the layout (a preset or a partition list).
+  void read_flash(const YAML::Node& f, BoardProfile& p) const {
+    expect_map(f, "flash", {"layout"});
+    if (auto n = f["layout"]; n && n.IsSequence()) {
+      p.flash_layout = FlashLayout::kPartitions;
+      for (std::size_t i = 0; i < n.size(); ++i) p.flash_table.push_back(partition(n[i], i));
+    } else if (n) {
+      p.flash_layout = choice<FlashLayout>(n, "flash.layout",
+                                           {{"partitions", FlashLayout::kPartitions},
+                                            {"user-flash", FlashLayout::kUserFlash},
+                                            {"none", FlashLayout::kNone}});
+    }
+  }
+
   // One `flash.layout` entry: {label, type: app|data|N, subtype: name|N, offset, size}.
   ProfilePartition partition(const YAML::Node& n, std::size_t i) const {
     const std::string key = fmt::format("flash.layout[{}]", i);

@@ -175,7 +175,7 @@ class WatchCommand : public Command {
     if (ec) throw MpyError("watch: cannot find the mpytool executable");
     // One round: `mpytool <globals> sync LOCAL :DST [...] [-- <chain>]`.
     std::vector<std::string> argv_s = {exe.string()};
-    for (auto& a : global_option_args(ctx.globals(), true)) argv_s.push_back(std::move(a));
+    for (auto& a : ctx.globals().process_args()) argv_s.push_back(std::move(a));
     argv_s.insert(argv_s.end(), {"sync", pos[0], pos[1]});
     if (args.flag("delete")) argv_s.push_back("--delete");
     if (args.flag("follow-links")) argv_s.push_back("--follow-links");

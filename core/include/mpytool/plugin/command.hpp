@@ -132,7 +132,7 @@ class MPYTOOL_CORE_API CommandRegistry {
   void provide(std::string capability);
   /// Declares a global option the plugin understands: given before the first command word
   /// (`mpytool -e '*.pyc' cp ...`, the seed's positions), parsed by the app and handed to every
-  /// command as GlobalOptions::plugin_options. Several plugins may declare the same option
+  /// command as PluginOptions::plugin_options. Several plugins may declare the same option
   /// with the same name, letter and kind; a clash with a core option or another plugin's
   /// different option is a warning and the later one is dropped.
   void add_global_option(OptionSpec option);

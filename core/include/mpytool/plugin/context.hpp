@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: MIT
 /// \file
 /// What a running command gets from the dispatcher: the board (connected lazily according to
-/// the command's Needs), the output channel and the global options.
+/// the command's Needs), the output channel and what it sees of the global options.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "mpytool/base/export.hpp"
-#include "mpytool/link/conn_socket.hpp"
 #include "mpytool/plugin/command.hpp"
 
 namespace mpytool {
@@ -19,36 +17,35 @@ class Mpy;
 class Output;
 struct BoardProfile;
 
-/// Global options (reference §1.1), parsed before the first command word.
-struct GlobalOptions {
-  std::string port;                     ///< -p/--port (a path or id:/loc:/uid: identity)
-  std::string board_name;               ///< -p @NAME: the inventory board (port resolved)
-  bool profile_from_inventory = false;  ///< `profile` is the inventory board's
-  std::string address;                  ///< -a/--address host[:port]
-  TlsOptions tls;                       ///< --ssl, --ssl-ca, --ssl-no-hostname, --ssl-no-verify
-  int baud = 115200;                    ///< -b/--baud
-  double timeout = 0;                   ///< --timeout SEC: bound on the whole run; 0 none
-  bool no_resume = false;               ///< --no-resume: a board reset ends a transfer
-  /// --retries N: a TCP link that breaks is opened again and the command run again, N times
-  /// (unset: once for commands that resume, such as transfers; never for others).
-  std::optional<int> retries;
+/// What a command of a plugin sees of the global options (those before the first command
+/// word): the few it reads itself, and all of them as words to hand on to another mpytool
+/// process. The app's own options (the virtual board, the inventory board name, plugin
+/// directories, retries, the run's timeout) are the app's; they reach another process only as
+/// words.
+struct PluginOptions {
+  /// The board selection as words for another mpytool process: `-p PORT`, `-p @NAME` or
+  /// `-a HOST[:PORT]`; empty when the board is found automatically.
+  std::vector<std::string> board_args;
+  /// Every other global option as words for another mpytool process: the baud rate, -d/-q/-v,
+  /// TLS, --no-resume, --retries, plugin and profile directories and options, and the plugins'
+  /// global options. An inventory board's profile is left to its name.
+  std::vector<std::string> option_args;
+  int baud = 115200;                      ///< -b/--baud
   int debug = 0;                          ///< -d count
   int verbosity = 1;                      ///< 0 -q, 1 default, 2 -v
-  std::vector<std::string> plugin_dirs;   ///< --plugin-dir
-  bool vboard = false;                    ///< --vboard: start a private virtual board
-  std::vector<std::string> vboard_args;   ///< --vboard-opt extra arguments for the board
-  std::string profile;                    ///< --profile ID or FILE; empty = match automatically
   std::vector<std::string> profile_dirs;  ///< --profile-dir
   /// The global options plugins declared (CommandRegistry::add_global_option), by long name:
   /// `plugin_options.flag("force")`, `.values("exclude")`.
   ParsedArgs plugin_options;
-};
 
-/// \p g as command-line words for another mpytool process (`fleet`, `watch`): the baud rate,
-/// -d/-q/-v, TLS, plugin and profile options and the plugins' global options; the board
-/// selection (-p/-a) too when \p with_board. An inventory board's profile is left to the name.
-MPYTOOL_CORE_API std::vector<std::string> global_option_args(const GlobalOptions& g,
-                                                             bool with_board);
+  /// board_args then option_args: the words that start another mpytool process on the same
+  /// board with the same settings (`mpytool <these> sync ...`).
+  std::vector<std::string> process_args() const {
+    std::vector<std::string> a = board_args;
+    a.insert(a.end(), option_args.begin(), option_args.end());
+    return a;
+  }
+};
 
 /// Provided by the dispatcher to Command::run().
 class BOOST_SYMBOL_VISIBLE CommandContext {
@@ -61,8 +58,8 @@ class BOOST_SYMBOL_VISIBLE CommandContext {
   virtual Conn& conn() = 0;
   /// Output channel.
   virtual Output& out() = 0;
-  /// Global options.
-  virtual const GlobalOptions& globals() const = 0;
+  /// What the command sees of the global options.
+  virtual const PluginOptions& globals() const = 0;
   /// True if more commands follow this one in the chain (reset's reconnect decision).
   virtual bool more_commands_follow() const = 0;
   /// True if the board has device capability \p cap ("platform.esp32", "module.deflate"), or

@@ -22,6 +22,7 @@
 namespace mpytool {
 
 class Command;
+struct PluginDescriptor;
 
 /// The state of one plugin file.
 enum class PluginStatus {
@@ -115,6 +116,20 @@ class MPYTOOL_CORE_API PluginSet {
 
  private:
   struct Loaded;
+  // The steps of load_file(): each records what stops the load and returns nullptr/false
+  // (add_duplicate: true).
+  /// The pre-check, dlopen and the descriptor symbol.
+  const PluginDescriptor* open_library(const std::filesystem::path& file,
+                                       const PluginWarningSink& warn);
+  /// The descriptor's ABI number, build tag, name and create function.
+  bool check_descriptor(const std::filesystem::path& file, const PluginDescriptor& desc,
+                        const PluginWarningSink& warn);
+  /// Records \p file as a duplicate if a plugin of its name is loaded already.
+  bool add_duplicate(const std::filesystem::path& file, const PluginDescriptor& desc,
+                     const PluginWarningSink& warn);
+  /// create() and register_commands(); records the plugin, loaded or failed.
+  bool instantiate(const std::filesystem::path& file, const PluginDescriptor& desc,
+                   const PluginWarningSink& warn);
   void add_failed(const std::filesystem::path& file, std::string name, std::string version,
                   std::string reason, const PluginWarningSink& warn);
 

@@ -23,7 +23,7 @@ class CommandContext;
 /// The specs of -z, -Z, -c and --transfer.
 MPYTOOL_TRANSFER_API std::vector<OptionSpec> transfer_global_options();
 
-/// \p ts with the command line's transfer options (\p globals: GlobalOptions::plugin_options)
+/// \p ts with the command line's transfer options (\p globals: PluginOptions::plugin_options)
 /// laid over it: -Z wins over -z, -c is parsed with parse_chunk_size(), --transfer sets the
 /// path. Throws UsageError for a bad -c value.
 MPYTOOL_TRANSFER_API TransferSettings apply_transfer_options(TransferSettings ts,

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 
+#include "cli/suggest.hpp"
 #include "mpytool/base/error.hpp"
-#include "suggest.hpp"
 
 namespace mpytool::cli {
 

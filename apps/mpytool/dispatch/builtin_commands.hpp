@@ -5,7 +5,7 @@
 /// `_commands`, `_options`, `_args`. They need no board and always win over plugin commands.
 #pragma once
 
-#include "command_table.hpp"
+#include "dispatch/command_table.hpp"
 
 namespace mpytool::cli {
 

@@ -2,7 +2,7 @@
 // mpytool: manage MicroPython boards. Everything lives in mpytool_cli; see cli.hpp.
 #include <iostream>
 
-#include "cli.hpp"
+#include "cli/cli.hpp"
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(true);

@@ -1,23 +1,22 @@
 // SPDX-License-Identifier: MIT
-// GlobalOptions back to command-line words, for the mpytool processes fleet and watch start.
+// GlobalOptions back to command-line words, for the mpytool processes fleet and watch start,
+// and what plugins see of them (PluginOptions). Parsing is in global_options.cpp.
 #include <string>
 #include <vector>
 
-#include "mpytool/plugin/context.hpp"
+#include "cli/global_options.hpp"
 
-namespace mpytool {
+namespace mpytool::cli {
 
-std::vector<std::string> global_option_args(const GlobalOptions& g, bool with_board) {
+std::vector<std::string> board_option_args(const GlobalOptions& g) {
+  if (!g.board_name.empty()) return {"-p", "@" + g.board_name};
+  if (!g.port.empty()) return {"-p", g.port};
+  if (!g.address.empty()) return {"-a", g.address};
+  return {};
+}
+
+std::vector<std::string> global_option_args(const GlobalOptions& g) {
   std::vector<std::string> a;
-  if (with_board) {
-    if (!g.board_name.empty()) {
-      a.insert(a.end(), {"-p", "@" + g.board_name});
-    } else if (!g.port.empty()) {
-      a.insert(a.end(), {"-p", g.port});
-    } else if (!g.address.empty()) {
-      a.insert(a.end(), {"-a", g.address});
-    }
-  }
   a.insert(a.end(), {"-b", std::to_string(g.baud)});
   for (int i = 0; i < g.debug; ++i) a.push_back("-d");
   if (g.verbosity == 0) a.push_back("-q");
@@ -44,4 +43,16 @@ std::vector<std::string> global_option_args(const GlobalOptions& g, bool with_bo
   return a;
 }
 
-}  // namespace mpytool
+PluginOptions plugin_view(const GlobalOptions& g) {
+  PluginOptions p;
+  p.board_args = board_option_args(g);
+  p.option_args = global_option_args(g);
+  p.baud = g.baud;
+  p.debug = g.debug;
+  p.verbosity = g.verbosity;
+  p.profile_dirs = g.profile_dirs;
+  p.plugin_options = g.plugin_options;
+  return p;
+}
+
+}  // namespace mpytool::cli

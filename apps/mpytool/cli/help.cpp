@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <cctype>
 
-#include "global_options.hpp"
+#include "cli/global_options.hpp"
+#include "cli/option_parser.hpp"
 #include "mpytool/base/version.hpp"
-#include "option_parser.hpp"
 
 namespace mpytool::cli {
 

@@ -9,13 +9,15 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "command_table.hpp"
-#include "events.hpp"
-#include "mpytool/plugin/context.hpp"
+#include "cli/global_options.hpp"
+#include "dispatch/command_table.hpp"
+#include "fleet/events.hpp"
 
 namespace mpytool {
 class Output;
@@ -25,6 +27,16 @@ namespace mpytool::cli {
 
 /// Splits \p words on `--` and lone `+`; empty groups are dropped.
 std::vector<std::vector<std::string>> split_groups(const std::vector<std::string>& words);
+
+/// One command ready to run: a command, or for a routed word the commands it may stand for,
+/// each with its own parse of the words (their options may differ).
+struct Step {
+  std::vector<std::pair<const CommandEntry*, ParsedArgs>> choices;
+  std::string word;
+  std::optional<int> verbosity;  ///< the command's own -v / -q
+};
+
+class AppContext;
 
 /// Executes command lines against a command table.
 class Dispatcher {
@@ -44,6 +56,22 @@ class Dispatcher {
   void set_event_log(EventLog* events) noexcept { events_ = events; }
 
  private:
+  /// An unknown first word: `mpytool-<word>` with every word after it, or UsageError.
+  int run_external(const std::vector<std::string>& words);
+  /// A command that takes the rest of the line (fleet, watch) after its first \p skip words.
+  int run_taking_rest(const CommandEntry& entry, std::size_t skip,
+                      const std::vector<std::string>& words);
+  /// Every command of the line resolved and parsed; nullopt when a `--help` was answered.
+  std::optional<std::vector<Step>> plan(const std::vector<std::string>& words) const;
+  /// The command at \p pos of \p group, \p pos moved past its words; nullopt for `--help`.
+  std::optional<Step> plan_step(const std::vector<std::string>& group, std::size_t& pos) const;
+  /// Runs \p steps on one shared context; the first non-zero exit code ends the chain.
+  int run_steps(const std::vector<Step>& steps);
+  /// Step \p i with its events (MPYTOOL_EVENTS) and its own -v / -q.
+  int run_step(AppContext& ctx, const Step& step, std::size_t i);
+  /// The step's --timeout, the choice the board serves, and the run (resumed after a reset).
+  int run_routed(AppContext& ctx, const Step& step);
+
   EventLog* events_ = nullptr;
   const CommandTable& table_;
   const GlobalOptions& globals_;

@@ -13,10 +13,10 @@
 #include <cstring>
 #include <system_error>
 
+#include "dispatch/signals.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/log.hpp"
 #include "mpytool/base/process.hpp"
-#include "signals.hpp"
 
 extern char** environ;
 

@@ -21,7 +21,8 @@
 #include <thread>
 #include <vector>
 
-#include "events.hpp"
+#include "dispatch/signals.hpp"
+#include "fleet/events.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/json.hpp"
 #include "mpytool/base/output.hpp"
@@ -31,7 +32,6 @@
 #include "mpytool/link/conn.hpp"
 #include "mpytool/link/port_selector.hpp"
 #include "mpytool/plugin/context.hpp"
-#include "signals.hpp"
 
 namespace mpytool::cli {
 namespace {
@@ -162,7 +162,7 @@ class FleetCommand : public Command {
       throw MpyError("fleet: cannot create a temporary directory");
     }
     const fs::path dir = pattern;
-    const std::vector<std::string> globals = global_option_args(ctx.globals(), false);
+    const std::vector<std::string>& globals = ctx.globals().option_args;
     const auto fleet_start = Clock::now();
 
     std::size_t next = 0, running = 0, done = 0;

@@ -6,7 +6,7 @@
 
 #include <ostream>
 
-#include "command_table.hpp"
+#include "dispatch/command_table.hpp"
 
 namespace mpytool::cli {
 

@@ -8,7 +8,7 @@
 #include <ostream>
 #include <string>
 
-#include "command_table.hpp"
+#include "dispatch/command_table.hpp"
 
 namespace mpytool::cli {
 

@@ -10,11 +10,11 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "cli/suggest.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/seconds.hpp"
 #include "mpytool/boards/inventory.hpp"
 #include "mpytool/profile/board_profile.hpp"
-#include "suggest.hpp"
 
 namespace mpytool::cli {
 

@@ -5,16 +5,16 @@
 
 #include <algorithm>
 
-#include "fleet.hpp"
-#include "help.hpp"
-#include "man_page.hpp"
+#include "cli/help.hpp"
+#include "cli/man_page.hpp"
+#include "cli/suggest.hpp"
+#include "fleet/fleet.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/json.hpp"
 #include "mpytool/base/output.hpp"
 #include "mpytool/base/version.hpp"
 #include "mpytool/plugin/context.hpp"
 #include "mpytool/profile/board_profile.hpp"
-#include "suggest.hpp"
 
 namespace mpytool::cli {
 

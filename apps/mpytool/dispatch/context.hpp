@@ -13,6 +13,7 @@
 #include <string>
 #include <utility>
 
+#include "cli/global_options.hpp"
 #include "mpytool/plugin/command.hpp"
 #include "mpytool/plugin/context.hpp"
 #include "mpytool/profile/board_profile.hpp"
@@ -39,7 +40,10 @@ class AppContext final : public CommandContext {
   Mpy& mpy() override;
   Conn& conn() override;
   Output& out() override { return out_; }
-  const GlobalOptions& globals() const override { return globals_; }
+  /// plugin_view() of the global options, made when the context is.
+  const PluginOptions& globals() const override { return plugin_view_; }
+  /// The global options, the app's own included.
+  const GlobalOptions& options() const noexcept { return globals_; }
   bool more_commands_follow() const override { return more_follow_; }
   /// Device capabilities: "transport.tcp", "transport.serial", "transport.control_lines",
   /// "platform.<sys.platform>", "module.<name>" (probed once with an import), and, except for
@@ -86,6 +90,7 @@ class AppContext final : public CommandContext {
   void match(const std::vector<BoardProfile>& profiles, bool final);
 
   const GlobalOptions& globals_;
+  const PluginOptions plugin_view_;
   Output& out_;
   std::unique_ptr<VirtualBoard> vboard_;
   std::unique_ptr<Conn> conn_;

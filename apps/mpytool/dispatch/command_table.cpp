@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
-#include "global_options.hpp"
+#include "cli/global_options.hpp"
+#include "cli/suggest.hpp"
 #include "mpytool/base/error.hpp"
-#include "suggest.hpp"
 
 namespace mpytool::cli {
 

@@ -10,18 +10,18 @@
 #include <filesystem>
 #include <iostream>
 
-#include "builtin_commands.hpp"
-#include "command_table.hpp"
-#include "dispatcher.hpp"
-#include "events.hpp"
-#include "global_options.hpp"
-#include "help.hpp"
+#include "cli/global_options.hpp"
+#include "cli/help.hpp"
+#include "dispatch/builtin_commands.hpp"
+#include "dispatch/command_table.hpp"
+#include "dispatch/dispatcher.hpp"
+#include "dispatch/signals.hpp"
+#include "fleet/events.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/log.hpp"
 #include "mpytool/base/output.hpp"
 #include "mpytool/base/version.hpp"
 #include "mpytool/plugin/plugin_loader.hpp"
-#include "signals.hpp"
 
 namespace mpytool::cli {
 
@@ -57,6 +57,45 @@ int report_interrupt(std::ostream& err, Output* output) {
   return static_cast<int>(ExitCode::kInterrupted);
 }
 
+/// The global options of \p args and the plugins they name: pass 1 knows only the core's
+/// options, enough for --plugin-dir, -d and -q (logging is set up from them); the plugins it
+/// finds declare their own global options (-e, -f, -z ...); pass 2 parses everything.
+/// \p search_path: the plugin directories, as exported to external commands.
+GlobalParse parse_with_plugins(const std::vector<std::string>& args, PluginSet& plugins,
+                               std::vector<std::filesystem::path>& search_path, std::ostream& err,
+                               bool color) {
+  const GlobalParse first = parse_global_options(args, {}, true);
+  const GlobalOptions& g1 = first.options;
+  setup_logging(g1.debug, g1.verbosity == 0, color);
+  search_path = plugin_search_path(g1.plugin_dirs);
+  auto warn = [&](const std::string& message) {
+    if (g1.verbosity > 0) {
+      err << "mpytool: " << (color ? "\033[1;33mwarning\033[0m" : "warning") << ": "
+          << printable(message, LineBreaks::kKeep) << "\n";
+    }
+  };
+  plugins.load_directories(search_path, warn);
+  GlobalParse parsed = parse_global_options(args, plugin_global_options(plugins, {}));
+  if (parsed.options.plugin_dirs != g1.plugin_dirs) {
+    // A --plugin-dir after a plugin's option value (`-e '*.pyc' --plugin-dir D`): pass 1
+    // stopped at the value. Load what it missed and parse once more.
+    std::vector<std::filesystem::path> more;
+    for (const auto& d : plugin_search_path(parsed.options.plugin_dirs)) {
+      if (std::find(search_path.begin(), search_path.end(), d) == search_path.end()) {
+        more.push_back(d);
+      }
+    }
+    plugins.load_directories(more, warn);
+    search_path.insert(search_path.end(), more.begin(), more.end());
+    parsed = parse_global_options(args, plugin_global_options(plugins, {}));
+  }
+  plugin_global_options(plugins, warn);  // clashes, once
+  if (parsed.options.debug != g1.debug || parsed.options.verbosity != g1.verbosity) {
+    setup_logging(parsed.options.debug, parsed.options.verbosity == 0, color);
+  }
+  return parsed;
+}
+
 }  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -71,37 +110,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   std::unique_ptr<Output> output;
   EventLog events;
   try {
-    // Pass 1 knows only the core's options: enough for --plugin-dir, -d and -q. The plugins
-    // it finds declare their own global options (-e, -f, -z ...); pass 2 parses everything.
-    const GlobalParse first = parse_global_options(args, {}, true);
-    const GlobalOptions& g1 = first.options;
-    setup_logging(g1.debug, g1.verbosity == 0, color);
-    auto search_path = plugin_search_path(g1.plugin_dirs);
-    auto warn = [&](const std::string& message) {
-      if (g1.verbosity > 0) {
-        err << "mpytool: " << (color ? "\033[1;33mwarning\033[0m" : "warning") << ": "
-            << printable(message, LineBreaks::kKeep) << "\n";
-      }
-    };
-    plugins.load_directories(search_path, warn);
-    GlobalParse parsed = parse_global_options(args, plugin_global_options(plugins, {}));
-    if (parsed.options.plugin_dirs != g1.plugin_dirs) {
-      // A --plugin-dir after a plugin's option value (`-e '*.pyc' --plugin-dir D`): pass 1
-      // stopped at the value. Load what it missed and parse once more.
-      std::vector<std::filesystem::path> more;
-      for (const auto& d : plugin_search_path(parsed.options.plugin_dirs)) {
-        if (std::find(search_path.begin(), search_path.end(), d) == search_path.end()) {
-          more.push_back(d);
-        }
-      }
-      plugins.load_directories(more, warn);
-      search_path.insert(search_path.end(), more.begin(), more.end());
-      parsed = parse_global_options(args, plugin_global_options(plugins, {}));
-    }
-    plugin_global_options(plugins, warn);  // clashes, once
-    if (parsed.options.debug != g1.debug || parsed.options.verbosity != g1.verbosity) {
-      setup_logging(parsed.options.debug, parsed.options.verbosity == 0, color);
-    }
+    std::vector<std::filesystem::path> search_path;
+    GlobalParse parsed = parse_with_plugins(args, plugins, search_path, err, color);
     resolve_board_name(parsed.options);
     const GlobalOptions& g = parsed.options;
     output = std::make_unique<Output>(out, err, g.verbosity, color, err_tty);

@@ -7,6 +7,9 @@
 #include <chrono>
 #include <thread>
 
+#include "cli/suggest.hpp"
+#include "dispatch/signals.hpp"
+#include "fleet/vboard.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/log.hpp"
 #include "mpytool/base/output.hpp"
@@ -19,9 +22,6 @@
 #include "mpytool/link/ports.hpp"
 #include "mpytool/profile/board_profile.hpp"
 #include "mpytool/transfer/settings.hpp"
-#include "signals.hpp"
-#include "suggest.hpp"
-#include "vboard.hpp"
 
 namespace mpytool::cli {
 
@@ -44,7 +44,8 @@ BoardProfile explicit_profile(const GlobalOptions& g) {
 
 }  // namespace
 
-AppContext::AppContext(const GlobalOptions& globals, Output& out) : globals_(globals), out_(out) {
+AppContext::AppContext(const GlobalOptions& globals, Output& out)
+    : globals_(globals), plugin_view_(plugin_view(globals)), out_(out) {
   if (!globals_.profile.empty()) {
     profile_ = explicit_profile(globals_);
     profile_resolved_ = true;

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "mpytool/plugin/context.hpp"
+#include "cli/global_options.hpp"
 
 namespace mpytool::cli {
 

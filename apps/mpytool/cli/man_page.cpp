@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "global_options.hpp"
-#include "help.hpp"
+#include "cli/global_options.hpp"
+#include "cli/help.hpp"
 #include "mpytool/base/version.hpp"
 
 namespace mpytool::cli {

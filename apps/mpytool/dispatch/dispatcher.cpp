@@ -7,28 +7,20 @@
 #include <iostream>
 #include <optional>
 
-#include "context.hpp"
-#include "external_command.hpp"
-#include "global_options.hpp"
-#include "help.hpp"
+#include "cli/global_options.hpp"
+#include "cli/help.hpp"
+#include "cli/option_parser.hpp"
+#include "cli/suggest.hpp"
+#include "dispatch/context.hpp"
+#include "dispatch/external_command.hpp"
+#include "dispatch/signals.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/log.hpp"
 #include "mpytool/base/output.hpp"
-#include "option_parser.hpp"
-#include "signals.hpp"
-#include "suggest.hpp"
 
 namespace mpytool::cli {
 
 namespace {
-
-/// One command ready to run: a command, or for a routed word the commands it may stand for,
-/// each with its own parse of the words (their options may differ).
-struct Step {
-  std::vector<std::pair<const CommandEntry*, ParsedArgs>> choices;
-  std::string word;
-  std::optional<int> verbosity;  ///< the command's own -v / -q
-};
 
 /// A command's own -v / -q for the time it runs (connecting for it included): the output's
 /// verbosity and, for -q, the log level, as the global flags set them.
@@ -97,7 +89,7 @@ int run_resuming(AppContext& ctx, const CommandEntry& entry, const ParsedArgs& a
     return BoardReset(m);
   };
   // A TCP link that breaks is opened again (--retries, or once for a command that resumes).
-  int retries = ctx.reconnectable() ? ctx.globals().retries.value_or(resumes ? 1 : 0) : 0;
+  int retries = ctx.reconnectable() ? ctx.options().retries.value_or(resumes ? 1 : 0) : 0;
   bool reset_resumed = false;
   for (;;) {
     try {
@@ -162,149 +154,164 @@ int Dispatcher::run(const std::vector<std::string>& words) {
     print_plugin_help(output_.out(), table_, words[0]);
     return 0;
   }
-  // An unknown first word may be an external `mpytool-<word>`; it gets every word after it.
   if (!words.empty() && !is_separator(words.front())) {
-    auto m = table_.resolve(words, 0);
-    if (!m.entry) {
-      auto exe = find_external_command(words.front());
-      if (exe.empty()) throw_unknown(table_, words.front());
-      std::vector<std::string> args(words.begin() + 1, words.end());
-      bool inherit = &output_.out() == &std::cout && &output_.err() == &std::cerr;
-      output_.out().flush();
-      output_.err().flush();
-      return run_external_command(exe, args, external_environment(globals_, plugin_path_),
-                                  output_.out(), output_.err(), inherit);
-    }
+    const CommandTable::Match m = table_.resolve(words, 0);
+    if (!m.entry) return run_external(words);
+    if (m.entry->info.takes_rest) return run_taking_rest(*m.entry, m.words, words);
   }
+  std::optional<std::vector<Step>> steps = plan(words);
+  return steps ? run_steps(*steps) : 0;
+}
 
+int Dispatcher::run_external(const std::vector<std::string>& words) {
+  // An unknown first word may be an external `mpytool-<word>`; it gets every word after it.
+  auto exe = find_external_command(words.front());
+  if (exe.empty()) throw_unknown(table_, words.front());
+  std::vector<std::string> args(words.begin() + 1, words.end());
+  bool inherit = &output_.out() == &std::cout && &output_.err() == &std::cerr;
+  output_.out().flush();
+  output_.err().flush();
+  return run_external_command(exe, args, external_environment(globals_, plugin_path_),
+                              output_.out(), output_.err(), inherit);
+}
+
+int Dispatcher::run_taking_rest(const CommandEntry& entry, std::size_t skip,
+                                const std::vector<std::string>& words) {
   // A command that takes the rest of the line (fleet): its options, then the words after the
   // first `--`, whatever they are.
-  if (!words.empty() && !is_separator(words.front())) {
-    auto m = table_.resolve(words, 0);
-    if (m.entry && m.entry->info.takes_rest) {
-      auto sep = std::find_if(words.begin() + static_cast<std::ptrdiff_t>(m.words), words.end(),
-                              [](const std::string& w) { return is_separator(w); });
-      std::vector<std::string> own(words.begin() + static_cast<std::ptrdiff_t>(m.words), sep);
-      CommandArgs parsed = parse_command_args(m.entry->display, m.entry->info, own);
-      if (parsed.help) {
-        print_command_help(output_.out(), *m.entry, table_);
-        return 0;
-      }
-      // Only a command that declares positionals of its own besides the chain takes words
-      // before the `--` (watch LOCAL :DST -- <chain>); they come first, then "--" and the chain.
-      const bool own_words = m.entry->info.positionals.size() > 1;
-      if (!own_words && !parsed.args.positionals().empty()) {
-        throw UsageError(fmt::format("{}: unexpected '{}' (the chain goes after --)",
-                                     m.entry->display, parsed.args.positionals().front()));
-      }
-      if (sep != words.end()) {
-        if (own_words) parsed.args.add_positional("--");
-        for (auto it = sep + 1; it != words.end(); ++it) parsed.args.add_positional(*it);
-      }
-      VerbosityScope verbosity(output_, parsed.verbosity);
-      AppContext ctx(globals_, output_);
-      const int rc = m.entry->command->run(ctx, parsed.args);
-      ctx.finish();
-      return rc;
-    }
+  auto sep = std::find_if(words.begin() + static_cast<std::ptrdiff_t>(skip), words.end(),
+                          [](const std::string& w) { return is_separator(w); });
+  std::vector<std::string> own(words.begin() + static_cast<std::ptrdiff_t>(skip), sep);
+  CommandArgs parsed = parse_command_args(entry.display, entry.info, own);
+  if (parsed.help) {
+    print_command_help(output_.out(), entry, table_);
+    return 0;
   }
+  // Only a command that declares positionals of its own besides the chain takes words
+  // before the `--` (watch LOCAL :DST -- <chain>); they come first, then "--" and the chain.
+  const bool own_words = entry.info.positionals.size() > 1;
+  if (!own_words && !parsed.args.positionals().empty()) {
+    throw UsageError(fmt::format("{}: unexpected '{}' (the chain goes after --)", entry.display,
+                                 parsed.args.positionals().front()));
+  }
+  if (sep != words.end()) {
+    if (own_words) parsed.args.add_positional("--");
+    for (auto it = sep + 1; it != words.end(); ++it) parsed.args.add_positional(*it);
+  }
+  VerbosityScope verbosity(output_, parsed.verbosity);
+  AppContext ctx(globals_, output_);
+  const int rc = entry.command->run(ctx, parsed.args);
+  ctx.finish();
+  return rc;
+}
 
+std::optional<std::vector<Step>> Dispatcher::plan(const std::vector<std::string>& words) const {
   std::vector<Step> steps;
   for (const auto& group : split_groups(words)) {
     std::size_t pos = 0;
     while (pos < group.size()) {
-      if (plugin_help_request(table_, group, pos)) {
-        print_plugin_help(output_.out(), table_, group[pos]);
-        return 0;
-      }
-      auto m = table_.resolve(group, pos);
-      if (!m.entry) throw_unknown(table_, group[pos]);
-      Step step;
-      step.word = group[pos];
-      pos += m.words;
-      std::vector<std::string> rest(group.begin() + static_cast<std::ptrdiff_t>(pos), group.end());
-      const std::vector<const CommandEntry*> options =
-          m.candidates.empty() ? std::vector<const CommandEntry*>{m.entry} : m.candidates;
-      // Every candidate parses the words its own way; the first failure is reported only when
-      // no candidate accepts them.
-      std::optional<UsageError> first_error;
-      std::size_t consumed = 0;
-      for (const CommandEntry* e : options) {
-        try {
-          CommandArgs parsed = parse_command_args(e->display, e->info, rest);
-          if (parsed.help) {
-            if (options.size() > 1) {
-              print_routed_help(output_.out(), step.word, options);
-            } else {
-              print_command_help(output_.out(), *e, table_);
-            }
-            return 0;
-          }
-          if (step.choices.empty()) {
-            consumed = parsed.consumed;
-            step.verbosity = parsed.verbosity;
-          }
-          step.choices.emplace_back(e, std::move(parsed.args));
-        } catch (const UsageError& err) {
-          if (!first_error) first_error = err;
-        }
-      }
-      if (step.choices.empty()) throw *first_error;
-      pos += consumed;
-      steps.push_back(std::move(step));
+      std::optional<Step> step = plan_step(group, pos);
+      if (!step) return std::nullopt;
+      steps.push_back(std::move(*step));
     }
   }
+  return steps;
+}
 
+std::optional<Step> Dispatcher::plan_step(const std::vector<std::string>& group,
+                                          std::size_t& pos) const {
+  if (plugin_help_request(table_, group, pos)) {
+    print_plugin_help(output_.out(), table_, group[pos]);
+    return std::nullopt;
+  }
+  auto m = table_.resolve(group, pos);
+  if (!m.entry) throw_unknown(table_, group[pos]);
+  Step step;
+  step.word = group[pos];
+  pos += m.words;
+  std::vector<std::string> rest(group.begin() + static_cast<std::ptrdiff_t>(pos), group.end());
+  const std::vector<const CommandEntry*> options =
+      m.candidates.empty() ? std::vector<const CommandEntry*>{m.entry} : m.candidates;
+  // Every candidate parses the words its own way; the first failure is reported only when
+  // no candidate accepts them.
+  std::optional<UsageError> first_error;
+  std::size_t consumed = 0;
+  for (const CommandEntry* e : options) {
+    try {
+      CommandArgs parsed = parse_command_args(e->display, e->info, rest);
+      if (parsed.help) {
+        if (options.size() > 1) {
+          print_routed_help(output_.out(), step.word, options);
+        } else {
+          print_command_help(output_.out(), *e, table_);
+        }
+        return std::nullopt;
+      }
+      if (step.choices.empty()) {
+        consumed = parsed.consumed;
+        step.verbosity = parsed.verbosity;
+      }
+      step.choices.emplace_back(e, std::move(parsed.args));
+    } catch (const UsageError& err) {
+      if (!first_error) first_error = err;
+    }
+  }
+  if (step.choices.empty()) throw *first_error;
+  pos += consumed;
+  return step;
+}
+
+int Dispatcher::run_steps(const std::vector<Step>& steps) {
   AppContext ctx(globals_, output_);
   for (std::size_t i = 0; i < steps.size(); ++i) {
     throw_if_interrupted();
-    const Step& step = steps[i];
     ctx.set_more_commands_follow(i + 1 < steps.size());
-    if (events_) events_->step_start(i, step.word);
-    int rc = 0;
-    VerbosityScope verbosity(output_, step.verbosity);
-    try {
-      // The command's --timeout covers connecting for it too (route() provides the link).
-      const auto& [first, first_args] = step.choices.front();
-      const auto limit = first->timeout_option ? first_args.value("timeout") : std::nullopt;
-      if (limit) set_command_deadline(parse_timeout(*limit), fmt::format("'{}'", step.word));
-      const auto& [entry, args] = route(ctx, step);
-      rc = run_resuming(ctx, *entry, args, step.word, globals_.no_resume);
-      if (timed_out()) throw timeout_error();  // a command that ended quietly on the interrupt
-      throw_if_interrupted();
-      if (limit) set_command_deadline(0, {});
-    } catch (const MpyError& e) {
-      // Whatever the interrupt made of the command: the deadline is what ended it.
-      if (timed_out()) {
-        const Timeout t = timeout_error();
-        if (events_) events_->step_end(i, step.word, "timeout", 5, t.what());
-        throw t;
-      }
-      if (events_) {
-        events_->step_end(i, step.word, "failed", static_cast<int>(e.exit_code()), e.what());
-      }
-      throw;
-    } catch (const std::exception& e) {
-      if (timed_out()) {
-        const Timeout t = timeout_error();
-        if (events_) events_->step_end(i, step.word, "timeout", 5, t.what());
-        throw t;
-      }
-      if (events_) events_->step_end(i, step.word, "failed", 1, e.what());
-      throw;
-    }
-    const std::string outcome = ctx.take_outcome();
-    if (events_) {
-      events_->step_end(i, step.word,
-                        rc != 0           ? "failed"
-                        : outcome.empty() ? "ok"
-                                          : outcome,
-                        rc, "");
-    }
-    if (rc != 0) return rc;
+    if (const int rc = run_step(ctx, steps[i], i); rc != 0) return rc;
   }
   ctx.finish();
   return 0;
+}
+
+int Dispatcher::run_step(AppContext& ctx, const Step& step, std::size_t i) {
+  if (events_) events_->step_start(i, step.word);
+  int rc = 0;
+  VerbosityScope verbosity(output_, step.verbosity);
+  try {
+    rc = run_routed(ctx, step);
+  } catch (const std::exception& e) {
+    // Whatever the interrupt made of the command: the deadline is what ended it.
+    if (timed_out()) {
+      const Timeout t = timeout_error();
+      if (events_) {
+        events_->step_end(i, step.word, "timeout", static_cast<int>(t.exit_code()), t.what());
+      }
+      throw t;
+    }
+    if (events_) {
+      const auto* error = dynamic_cast<const MpyError*>(&e);
+      events_->step_end(i, step.word, "failed", error ? static_cast<int>(error->exit_code()) : 1,
+                        e.what());
+    }
+    throw;
+  }
+  const std::string outcome = ctx.take_outcome();
+  if (events_) {
+    events_->step_end(i, step.word, rc != 0 ? "failed" : outcome.empty() ? "ok" : outcome, rc, "");
+  }
+  return rc;
+}
+
+int Dispatcher::run_routed(AppContext& ctx, const Step& step) {
+  // The command's --timeout covers connecting for it too (route() provides the link).
+  const auto& [first, first_args] = step.choices.front();
+  const auto limit = first->timeout_option ? first_args.value("timeout") : std::nullopt;
+  if (limit) set_command_deadline(parse_timeout(*limit), fmt::format("'{}'", step.word));
+  const auto& [entry, args] = route(ctx, step);
+  const int rc = run_resuming(ctx, *entry, args, step.word, globals_.no_resume);
+  if (timed_out()) throw timeout_error();  // a command that ended quietly on the interrupt
+  throw_if_interrupted();
+  if (limit) set_command_deadline(0, {});
+  return rc;
 }
 
 }  // namespace mpytool::cli

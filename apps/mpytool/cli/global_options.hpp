@@ -3,18 +3,47 @@
 /// Global options (reference §1.1 plus --plugin-dir, --profile, --profile-dir, --vboard,
 /// --vboard-opt). They are accepted only before the first command word; that prefix alone goes
 /// to Boost.Program_options, so a command's own `-p` is never mistaken for the global `--port`.
+/// Parsing is in global_options.cpp, turning them back into words (for the mpytool processes
+/// fleet and watch start) and the plugins' view of them in global_option_args.cpp.
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "mpytool/link/conn_socket.hpp"
 #include "mpytool/plugin/command.hpp"
 #include "mpytool/plugin/context.hpp"
 #include "mpytool/plugin/plugin_loader.hpp"
 
 namespace mpytool::cli {
+
+/// The global options, parsed before the first command word. Commands of plugins see only
+/// plugin_view() of them (CommandContext::globals()).
+struct GlobalOptions {
+  std::string port;                     ///< -p/--port (a path or id:/loc:/uid: identity)
+  std::string board_name;               ///< -p @NAME: the inventory board (port resolved)
+  bool profile_from_inventory = false;  ///< `profile` is the inventory board's
+  std::string address;                  ///< -a/--address host[:port]
+  TlsOptions tls;                       ///< --ssl, --ssl-ca, --ssl-no-hostname, --ssl-no-verify
+  int baud = 115200;                    ///< -b/--baud
+  double timeout = 0;                   ///< --timeout SEC: bound on the whole run; 0 none
+  bool no_resume = false;               ///< --no-resume: a board reset ends a transfer
+  /// --retries N: a TCP link that breaks is opened again and the command run again, N times
+  /// (unset: once for commands that resume, such as transfers; never for others).
+  std::optional<int> retries;
+  int debug = 0;                          ///< -d count
+  int verbosity = 1;                      ///< 0 -q, 1 default, 2 -v
+  std::vector<std::string> plugin_dirs;   ///< --plugin-dir
+  bool vboard = false;                    ///< --vboard: start a private virtual board
+  std::vector<std::string> vboard_args;   ///< --vboard-opt extra arguments for the board
+  std::string profile;                    ///< --profile ID or FILE; empty = match automatically
+  std::vector<std::string> profile_dirs;  ///< --profile-dir
+  /// The global options plugins declared (CommandRegistry::add_global_option), by long name.
+  ParsedArgs plugin_options;
+};
 
 /// One global option, for parsing, `--help` and `_options`.
 struct GlobalOptionDoc {
@@ -56,6 +85,21 @@ std::vector<GlobalOptionDoc> plugin_option_docs(const std::vector<OptionSpec>& s
 /// `-p @NAME`: replaces the name by the inventory board's port or address (and its profile
 /// unless --profile was given). Throws UsageError for an unknown name or a broken inventory.
 void resolve_board_name(GlobalOptions& g);
+
+// Turning the options back into words (global_option_args.cpp), for the mpytool processes
+// fleet and watch start.
+
+/// The board selection of \p g as words: `-p @NAME` for an inventory board, `-p PORT` or
+/// `-a HOST[:PORT]`; empty when the board is found automatically.
+std::vector<std::string> board_option_args(const GlobalOptions& g);
+
+/// Every other option of \p g as words: the baud rate, -d/-q/-v, TLS, --no-resume,
+/// --retries, plugin and profile options and the plugins' global options. An inventory
+/// board's profile is left to the name.
+std::vector<std::string> global_option_args(const GlobalOptions& g);
+
+/// What commands of plugins see of \p g (CommandContext::globals()).
+PluginOptions plugin_view(const GlobalOptions& g);
 
 /// Parses a `--timeout SEC` value (global or a command's): a positive number of seconds.
 /// Throws UsageError "invalid value 'x' for option '--timeout' (seconds > 0)".
