@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The raw-REPL state machine (behaviour §2.2-§2.5). Every wait is bounded except where the
-// caller asked for "forever" (timeout std::nullopt); every failure leaves the REPL state either
-// known-correct or forgotten, so the next call re-probes instead of talking into a running
-// program.
+// The raw-REPL state machine (docs/compatibility.md, "Raw REPL", "Raw-paste mode", "Soft reset and
+// monitor"). Every wait is bounded except where the caller asked for "forever" (timeout
+// std::nullopt); every failure leaves the REPL state either known-correct or forgotten, so the next
+// call re-probes instead of talking into a running program.
 #include "mpytool/repl/mpy_comm.hpp"
 
 #include <fmt/format.h>
@@ -576,7 +576,7 @@ Bytes MpyComm::plain_exec(std::string_view code, Seconds timeout, const OutputCa
 }
 
 // The code is on the board. Submit-only: the program keeps running in the raw REPL; record
-// "friendly" as the seed does, and mark it submitted so the next enter_raw_repl() probes
+// "friendly" as the Python mpytool does, and mark it submitted so the next enter_raw_repl() probes
 // instead of trusting that state. Otherwise read the result framing.
 Bytes MpyComm::after_submit(std::string_view code, Seconds timeout, const OutputCallback* out) {
   if (submit_only(timeout)) {

@@ -19,7 +19,7 @@ class Mpy;
 class Output;
 struct BoardProfile;
 
-/// Global options (reference §1.1), parsed before the first command word.
+/// Global options (docs/compatibility.md, "Global options"), parsed before the first command word.
 struct GlobalOptions {
   std::string port;                     ///< -p/--port (a path or id:/loc:/uid: identity)
   std::string board_name;               ///< -p @NAME: the inventory board (port resolved)

@@ -196,7 +196,7 @@ class MPYTOOL_CORE_API MpyComm {
   std::optional<bool> repl_mode_;
   std::optional<bool> raw_paste_;
   /// True after a submit-only exec until the state is known again: the board runs the program
-  /// inside the raw REPL although repl_mode_ says "friendly" (the seed's bookkeeping).
+  /// inside the raw REPL although repl_mode_ says "friendly" (the Python mpytool's bookkeeping).
   bool submitted_ = false;
   std::int64_t exchanges_ = 0;
   std::function<void()> on_soft_reboot_;
