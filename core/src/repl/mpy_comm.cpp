@@ -216,7 +216,7 @@ bool MpyComm::stop_current_operation() {
   submitted_ = false;
   ProbeEcho echo;
   if (!probe_prompt(conn_, echo)) {
-    logger().info("Could not establish REPL state");
+    logger().info("could not establish the REPL state");
     return false;
   }
   repl_mode_ = false;
@@ -260,7 +260,7 @@ void MpyComm::enter_raw_repl(int max_retries) {
     }
     if (attempt < max_retries) {
       // Shown with -d: a busy or stale board often needs a second round; the error says the rest.
-      logger().info("Could not establish REPL connection, retry {}/{}", attempt, max_retries);
+      logger().info("could not establish the REPL connection, retry {}/{}", attempt, max_retries);
     }
   }
   // The board does not answer: exit 3.
@@ -869,7 +869,7 @@ Bytes MpyComm::paste(std::string_view code, Seconds timeout, const OutputCallbac
   try {
     std::size_t window = static_cast<unsigned char>(next_byte());
     window |= static_cast<std::size_t>(static_cast<unsigned char>(next_byte())) << 8;
-    if (window == 0) throw MpyError("Unexpected raw-paste window size: 0");
+    if (window == 0) throw MpyError("unexpected raw-paste window size: 0");
 
     // Flow control: never send more than the board granted; each \x01 grants another window.
     std::size_t remaining = window, sent = 0;

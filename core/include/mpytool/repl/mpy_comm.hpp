@@ -45,8 +45,8 @@ class MPYTOOL_CORE_API MpyComm {
   /// (and logs a warning) if the board never answered. No-op when the state is already known.
   bool stop_current_operation();
 
-  /// Enters the raw REPL (no-op if already there). Throws MpyError "Could not establish REPL
-  /// connection" after \p max_retries failed recoveries.
+  /// Enters the raw REPL (no-op if already there). Throws ConnError "no MicroPython REPL answers
+  /// on <port>" after \p max_retries failed recoveries, or at once when nothing answered a probe.
   void enter_raw_repl(int max_retries = 3);
 
   /// Leaves the raw REPL (Ctrl-B) if in it.
