@@ -36,8 +36,8 @@ LINKS = {
     "b": ("B", "unthrottled, 1 ms latency each way (USB-CDC-like)", ["--latency", "1"]),
 }
 TARGETS = {
-    ("a", "import"): "<= 4.0 s (seed ~11.2 s)",
-    ("b", "import"): "<= 0.8 s (seed ~2.2 s)",
+    ("a", "import"): "<= 4.0 s (Python mpytool ~11.2 s)",
+    ("b", "import"): "<= 0.8 s (Python mpytool ~2.2 s)",
     ("a", "read-bin"): "<= 1.05 x raw wire",
     ("a", "read-txt"): "<= 0.5 x raw wire",
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The seed's "Mount with monitoring (select loop)" in C++: mount a host directory, start a
-// program on the board that imports from it and keeps printing, and follow its output in a
-// poll() loop on the link's descriptor. Every Conn::read() also serves the board's file
-// requests, so the program reads the host's files while the loop runs.
+// The Python mpytool's "Mount with monitoring (select loop)" in C++: mount a host directory, start
+// a program on the board that imports from it and keeps printing, and follow its output in a poll()
+// loop on the link's descriptor. Every Conn::read() also serves the board's file requests, so the
+// program reads the host's files while the loop runs.
 // Usage: mpytool-mount-monitor PORT|HOST[:PORT] DIR MODULE     (prints until a line "done")
 #include <poll.h>
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The seed's Quick Start in C++: connect, identify the board, run code, read a value back, then
-// the files layer (libmpytool-fs): upload a file, list the directory, download it again.
+// The Python mpytool's Quick Start in C++: connect, identify the board, run code, read a value
+// back, then the files layer (libmpytool-fs): upload a file, list the directory, download it again.
 // Usage: mpytool-quickstart /dev/ttyACM0      (serial)
 //        mpytool-quickstart 192.168.4.1:23    (TCP)
 #include <iostream>

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "mpytool/base/error.hpp"
 
@@ -14,7 +13,7 @@ namespace mpytool::device {
 
 RawTerminal::RawTerminal(int fd) : fd_(fd) {
   if (::tcgetattr(fd_, &saved_) != 0) {
-    throw MpyError(fmt::format("Cannot read terminal settings: {}", std::strerror(errno)));
+    throw MpyError(fmt::format("cannot read the terminal settings: {}", host_error_text(errno)));
   }
   termios raw = saved_;
   ::cfmakeraw(&raw);
@@ -22,7 +21,7 @@ RawTerminal::RawTerminal(int fd) : fd_(fd) {
   raw.c_cc[VTIME] = 0;
   // TCSANOW, not TCSAFLUSH: keys typed ahead (before the REPL was ready) still reach the board.
   if (::tcsetattr(fd_, TCSANOW, &raw) != 0) {
-    throw MpyError(fmt::format("Cannot set terminal to raw mode: {}", std::strerror(errno)));
+    throw MpyError(fmt::format("cannot set the terminal to raw mode: {}", host_error_text(errno)));
   }
 }
 
@@ -44,14 +43,14 @@ void run_terminal(Conn& conn, int in_fd, const std::function<void(std::string_vi
     const int wait_ms = !data.empty() ? 0 : (board_fd >= 0 ? 1000 : 10);
     if (::poll(fds, count, wait_ms) < 0) {
       if (errno == EINTR) continue;
-      throw MpyError(fmt::format("Terminal poll failed: {}", std::strerror(errno)));
+      throw MpyError(fmt::format("terminal poll failed: {}", host_error_text(errno)));
     }
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       char buf[256];
       const ssize_t n = ::read(in_fd, buf, sizeof buf);
       if (n < 0) {
         if (errno == EINTR || errno == EAGAIN) continue;
-        throw MpyError(fmt::format("Terminal read failed: {}", std::strerror(errno)));
+        throw MpyError(fmt::format("terminal read failed: {}", host_error_text(errno)));
       }
       if (n == 0) return;  // the terminal went away
       std::string_view keys(buf, static_cast<std::size_t>(n));

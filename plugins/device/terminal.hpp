@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// The interactive terminal behind `repl` (reference §6, Unix): the local tty in raw mode and a
-/// single-threaded poll() loop that passes keys to the board and board output to stdout.
+/// The interactive terminal behind `repl` (docs/compatibility.md, "Terminal, edit, speedtest, rtc",
+/// Unix): the local tty in raw mode and a single-threaded poll() loop that passes keys to the board
+/// and board output to stdout.
 #pragma once
 
 #include <termios.h>

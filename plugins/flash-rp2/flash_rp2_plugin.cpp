@@ -14,7 +14,7 @@ class FlashRp2Plugin : public Plugin {
     return {"flash-rp2", "RP2 user flash: flash [read|write|erase]", {"flash.user"}};
   }
   void register_commands(CommandRegistry& registry) override {
-    // The seed's global -f and the transfer options, before the command word.
+    // The Python mpytool's global -f and the transfer options, before the command word.
     registry.add_global_option(
         {"force", 'f', OptionSpec::Kind::kFlag, "", "write even past the layout guard", {}, {}});
     for (auto& o : transfer_global_options()) registry.add_global_option(std::move(o));

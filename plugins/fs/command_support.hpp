@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// What the fs plugin's commands share (header-only, plugin-internal): the seed's `_verbose_path`
+// What the fs plugin's commands share (header-only, plugin-internal): the Python mpytool's `_verbose_path`
 // header and JSON text for the --json outputs; transfer settings come from use_transfer_options().
 #pragma once
 
@@ -29,9 +29,9 @@ inline std::string optional_remote_arg(std::string_view cmd, const ParsedArgs& a
   return strip_trailing_slash(require_remote(cmd, args.positionals().front()));
 }
 
-/// Prints the seed's `_verbose_path` header at verbosity 1: "LS: /lib" for an absolute path,
-/// "LS: <cwd>" for "" or ".", "LS: <cwd>/<path>" otherwise (without the seed's "//lib" when the
-/// CWD is "/"). The CWD is asked for only when the header is shown and needs it.
+/// Prints the Python mpytool's `_verbose_path` header at verbosity 1: "LS: /lib" for an absolute
+/// path, "LS: <cwd>" for "" or ".", "LS: <cwd>/<path>" otherwise (without the Python mpytool's
+/// "//lib" when the CWD is "/"). The CWD is asked for only when the header is shown and needs it.
 inline void verbose_path(CommandContext& ctx, std::string_view cmd, std::string_view path) {
   if (ctx.out().verbosity() < 1) return;
   std::string shown;

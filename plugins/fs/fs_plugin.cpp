@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The fs plugin: every file command of the seed and mpremote's touch/sha256sum/df, over the
-// libmpytool-fs library (mpytool/fs/files.hpp).
+// The fs plugin: every file command of the Python mpytool and mpremote's touch/sha256sum/df, over
+// the libmpytool-fs library (mpytool/fs/files.hpp).
 #include "commands.hpp"
 #include "mpytool/plugin/plugin.hpp"
 #include "mpytool/transfer/options.hpp"
@@ -17,7 +17,7 @@ class FsPlugin : public Plugin {
             {"fs"}};
   }
   void register_commands(CommandRegistry& registry) override {
-    // The seed's global options of the file commands: `mpytool -e '*.pyc' -f cp ...`.
+    // The Python mpytool's global options of the file commands: `mpytool -e '*.pyc' -f cp ...`.
     using K = OptionSpec::Kind;
     registry.add_global_option({"exclude",
                                 'e',

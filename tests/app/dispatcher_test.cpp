@@ -265,7 +265,7 @@ BOOST_AUTO_TEST_CASE(split_groups_on_separators) {
 BOOST_AUTO_TEST_CASE(chunk_size_accepts_bytes_and_kilobytes) {
   using mpytool::parse_chunk_size;
   BOOST_TEST(parse_chunk_size("512") == 512);
-  BOOST_TEST(parse_chunk_size("512B") == 512);  // the seed rejected this [BUG]
+  BOOST_TEST(parse_chunk_size("512B") == 512);  // the Python mpytool rejected this [BUG]
   BOOST_TEST(parse_chunk_size("4K") == 4096);
   BOOST_TEST(parse_chunk_size("4kb") == 4096);
   BOOST_TEST(parse_chunk_size("128K") == 131072);

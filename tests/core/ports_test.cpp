@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Port descriptions, types, priorities, sorting and selection (behaviour §1.9), and the sysfs
-// walk against a fake /sys tree.
+// Port descriptions, types, priorities, sorting and selection (docs/compatibility.md, "Serial
+// ports"), and the sysfs walk against a fake /sys tree.
 
 #include "mpytool/link/ports.hpp"
 

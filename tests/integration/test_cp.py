@@ -1,7 +1,8 @@
-"""cp against the virtual board (reference §1.6): the upload and download path tables over the
-pty and TCP, awkward names, binary and empty files, empty directories, excludes, the unchanged
-check and -f, compression, the text transfer path, -m with mpy-cross, the progress and summary
-lines and --json. Board contents are checked by hashing on the board or by downloading back."""
+"""cp against the virtual board (docs/compatibility.md, "cp"): the upload and download path tables
+over the pty and TCP, awkward names, binary and empty files, empty directories, excludes, the
+unchanged check and -f, compression, the text transfer path, -m with mpy-cross, the progress and
+summary lines and --json. Board contents are checked by hashing on the board or by downloading
+back."""
 import ast
 import hashlib
 import itertools
@@ -168,7 +169,7 @@ def cp_in(board, link, cwd_on_board, *args, cwd=None, env=None):
 
 
 # ------------------------------------------------------------------------------------------
-# Upload table (reference §1.6)
+# Upload table (docs/compatibility.md, "cp")
 
 
 def test_upload_dir_to_cwd(board, link, root, tmp_path):
@@ -770,7 +771,8 @@ def test_json_summary(board, link, root, tmp_path):
 
 
 def test_debug_logging_prints_each_progress_update_on_its_own_line(board, root, tmp_path):
-    # The seed's -d behaviour: progress is not overwritten but listed, also without a terminal.
+    # The Python mpytool's -d behaviour: progress is not overwritten but listed, also without a
+    # terminal.
     (tmp_path / "big.bin").write_bytes(bytes(range(256)) * 200)
     r = ok(mt(board, "tcp", "-d", "cp", "-f", "big.bin", ":%s/" % root, cwd=tmp_path))
     err = r.stderr.decode()

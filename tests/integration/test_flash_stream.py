@@ -36,7 +36,7 @@ def test_throttled_uart_loses_nothing_and_text_path_agrees(make_board, tmp_path)
     assert overruns(r) == [0]
     got = back.read_bytes()
     assert got[:len(data)] == data and got[len(data):] == b"\xff" * (len(got) - len(data))
-    # The seed's exec path (no binary stream) writes and reads the same bytes.
+    # The Python mpytool's exec path (no binary stream) writes and reads the same bytes.
     small = bytes(range(256)) * 40 + b"\x03\x04\x18\xa5" * 500
     (tmp_path / "small.bin").write_bytes(small)
     r = ok(run("-p", b.pty, "--transfer", "text", "flash", "write", "nvs",

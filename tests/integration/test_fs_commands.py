@@ -1,5 +1,6 @@
 """The fs plugin's commands against the virtual board, over the pty and over TCP: output formats
-(reference §1.4), --json outputs, error texts and exit codes (README "Exit codes")."""
+(docs/compatibility.md, "Commands"), --json outputs, error texts and exit codes
+(docs/exit-codes.md)."""
 import hashlib
 import json
 import os
@@ -289,7 +290,7 @@ def test_cd_pwd_chain(board, link):
               "pwd", "--", "cd", ":/"))
     assert f"CD: {base}\n" in err_of(r) and f"CD: {base}/sub\n" in err_of(r)
     assert r.stdout.decode() == f"{base}/sub\n"
-    # pwd chains further commands without '--' (the seed's parse_known_args).
+    # pwd chains further commands without '--' (the Python mpytool's parse_known_args).
     assert out(board, link, "pwd", "pwd") == "/\n/\n"
 
 

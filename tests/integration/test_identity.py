@@ -21,7 +21,7 @@ def test_ports_probe_lists_unique_ids_and_profiles(make_board):
     r = run("ports", "--probe", env=env)
     line = [ln for ln in r.stdout.decode().splitlines() if ln.startswith(b.pty)][0]
     assert "platform=esp32" in line and "uid=24dcc3112233" in line and "profile=esp32" in line
-    # The seed's plain listing is unchanged: device, tab, description.
+    # The Python mpytool's plain listing is unchanged: device, tab, description.
     r = run("ports", env=env)
     assert "%s\tn/a" % a.pty in r.stdout.decode().splitlines()
 

@@ -40,7 +40,7 @@ def test_monitor_shows_traceback_of_submitted_program(board):
 
 
 def test_monitor_ends_at_friendly_prompt_after_soft_reset(board):
-    # After a soft reset the board boots to `>>> `: the seed's own end marker.
+    # After a soft reset the board boots to `>>> `: the Python mpytool's own end marker.
     r = run(*board.conn_args("tcp"), "reset", "--", "monitor", timeout=30)
     assert r.returncode == 0, r.stderr
     assert r.stdout.endswith(b">>> ")
@@ -195,7 +195,8 @@ def test_repl_after_raw_repl_command_leaves_raw_repl(board):
 
 
 def test_ctrl_c_in_monitor_leaves_the_program_running(make_board):
-    # Like the seed: Ctrl-C stops watching, not the board's program; a second monitor sees it go on.
+    # Like the Python mpytool: Ctrl-C stops watching, not the board's program; a second monitor
+    # sees it go on.
     b = make_board()
 
     def watch(*first):

@@ -1,8 +1,8 @@
-"""The mount plugin against the virtual board (reference §3): `mount`, `ln`, `umount`, the board's
-view of a host directory (imports, file API, os.*), read-only vs -w, several mounts, soft reboots,
-transparent .mpy (-m), the jail, Ctrl-C of a program imported from a mount and flow control on a
-UART link. Every write is checked byte for byte on the host; every session is checked to leave
-nothing behind on the board (CWD, mount points, agent globals)."""
+"""The mount plugin against the virtual board (docs/compatibility.md, "Mount"): `mount`, `ln`,
+`umount`, the board's view of a host directory (imports, file API, os.*), read-only vs -w,
+several mounts, soft reboots, transparent .mpy (-m), the jail, Ctrl-C of a program imported from
+a mount and flow control on a UART link. Every write is checked byte for byte on the host; every
+session is checked to leave nothing behind on the board (CWD, mount points, agent globals)."""
 import ast
 import hashlib
 import json

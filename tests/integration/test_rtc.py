@@ -1,5 +1,5 @@
 """`rtc`: read the board's clock, set it from the host's local time or UTC, or from a given
-datetime; the seed's messages and errors."""
+datetime; the Python mpytool's messages and errors."""
 import datetime
 import re
 
@@ -44,6 +44,6 @@ def test_bad_input(board):
     r = run("-p", board.pty, "rtc", "--utc", "2031-01-01 00:00:00")
     assert r.returncode == 2
     assert b"datetime argument is incompatible with --set/--local/--utc" in r.stderr
-    # _args describes the positional as the seed does.
+    # _args describes the positional as the Python mpytool does.
     r = run("_args", "rtc")
     assert r.stdout.decode().strip() == "datetime:?:datetime string (YYYY-MM-DD HH:MM:SS)"

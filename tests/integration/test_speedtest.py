@@ -1,5 +1,5 @@
-"""`speedtest`: the seed's table (header, one row per size, speeds, verify ok) through the echo
-server, then the rows of the binary stream (cp, sync and flash's path) with their SHA-256
+"""`speedtest`: the Python mpytool's table (header, one row per size, speeds, verify ok) through
+the echo server, then the rows of the binary stream (cp, sync and flash's path) with their SHA-256
 check and, on a link whose baud bounds it, the share of the baud limit they use; the board left
 usable."""
 import re

@@ -1,6 +1,7 @@
 """`--timeout S`: the global bound on the whole run and the per-command bound every board
 command takes. Passing one interrupts the board as Ctrl-C does and exits 5 (the timeout code)
-with the bound named; the board stays usable. `-t` keeps its seed meaning on exec/run."""
+with the bound named; the board stays usable. `-t` keeps the Python mpytool's meaning on
+exec/run."""
 import time
 
 from conftest import run
@@ -32,8 +33,8 @@ def test_command_timeout_bounds_one_step(board):
     assert r.returncode == 0, r.stderr
 
 
-def test_exec_keeps_its_seed_t_and_takes_the_global_bound(board):
-    # exec's -t/--timeout is the seed's (the wait for the program's end): its own error.
+def test_exec_keeps_its_python_mpytool_t_and_takes_the_global_bound(board):
+    # exec's -t/--timeout is the Python mpytool's (the wait for the program's end): its own error.
     r = run("-p", board.pty, "exec", "-t", "1", LOOP, timeout=30)
     assert r.returncode == 5, r.stderr
     assert b"(--timeout)" not in r.stderr

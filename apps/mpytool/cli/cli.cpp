@@ -105,7 +105,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   const bool color = real_stderr && Output::want_color(err_tty);
 
   // Declared before everything that may hold plugin objects or plugin-thrown exceptions, so
-  // the libraries outlive them all (style.md §8.3 step 6).
+  // the libraries outlive them all (a library is never unloaded while its objects live).
   PluginSet plugins;
   std::unique_ptr<Output> output;
   EventLog events;
@@ -131,7 +131,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       return 0;
     }
     if (parsed.rest.empty()) {
-      // The seed does nothing without a command; say so instead of staying silent.
+      // The Python mpytool does nothing without a command; say so instead of staying silent.
       err << "mpytool: no command given; run 'mpytool --help' for the list of commands\n";
       return 0;
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// Global options (reference §1.1 plus --plugin-dir, --profile, --profile-dir, --vboard,
+/// Global options (docs/compatibility.md, "Global options"; plus --plugin-dir, --profile,
+/// --profile-dir, --vboard,
 /// --vboard-opt). They are accepted only before the first command word; that prefix alone goes
 /// to Boost.Program_options, so a command's own `-p` is never mistaken for the global `--port`.
 /// Parsing is in global_options.cpp, turning them back into words (for the mpytool processes

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /// \file
 /// Help text rendered uniformly from CommandInfo and the global option table, and the exact
-/// line formats of the hidden completion commands (reference §1.4): `_commands`
+/// line formats of the hidden completion commands (docs/compatibility.md, "Commands"): `_commands`
 /// (`name:description`), `_options` (`opt:help:argtype`), `_args` (`argtype:nargs:help`).
 #pragma once
 

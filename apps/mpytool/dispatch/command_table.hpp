@@ -52,8 +52,8 @@ class CommandTable {
   /// True if \p word names a loaded plugin.
   bool is_plugin(std::string_view word) const;
 
-  /// Plugin commands (the seed's command order first, then the rest by plugin load order),
-  /// then the built-ins. Hidden commands only with \p include_hidden.
+  /// Plugin commands (the Python mpytool's command order first, then the rest by plugin load
+  /// order), then the built-ins. Hidden commands only with \p include_hidden.
   std::vector<const CommandEntry*> listing(bool include_hidden = false) const;
 
   /// Words a user may type first: command names and plugin names (for suggestions).

@@ -189,7 +189,7 @@ void AppContext::provide(Needs needs) {
   }
   // Ctrl-C reaches the board only while code runs in the raw REPL (exec, run, eval). Commands
   // that merely watch the link (monitor) stop watching and leave the board's program running,
-  // as the seed does. A raw Ctrl-C byte on a TLS stream would corrupt it: there, never.
+  // as the Python mpytool does. A raw Ctrl-C byte on a TLS stream would corrupt it: there, never.
   const bool tls = globals_.tls.enabled && !globals_.address.empty();
   set_interrupt_fd(needs == Needs::kRepl && conn_ && !tls ? conn_->fd() : -1);
 }

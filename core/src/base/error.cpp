@@ -29,7 +29,7 @@ int leading_number(std::string_view s) {
   return n == 0 ? -1 : value;
 }
 
-// Boards print either `OSError: 2` (old ports, and the seed's only form) or
+// Boards print either `OSError: 2` (old ports, and the Python mpytool's only form) or
 // `OSError: [Errno 2] ENOENT` (current ports). The last OSError in the text is the one that
 // ended the program.
 int parse_errno(std::string_view error) {
@@ -121,7 +121,8 @@ Interrupted::~Interrupted() = default;
 RollbackError::~RollbackError() = default;
 
 std::string errno_text(int err) {
-  // The errnos MicroPython ports raise from filesystem and network calls (reference §1.8).
+  // The errnos MicroPython ports raise from filesystem and network calls (docs/compatibility.md,
+  // "Error messages").
   switch (err) {
     case 2:
       return "No such file or directory";

@@ -47,8 +47,8 @@ LoggerState& state() {
   static LoggerState s = [] {
     LoggerState st;
     st.sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>(spdlog::color_mode::never);
-    // The seed's colours: error bold red, warning bold yellow, info bold magenta, debug bold
-    // blue.
+    // The Python mpytool's colours: error bold red, warning bold yellow, info bold magenta, debug
+    // bold blue.
     st.sink->set_color(spdlog::level::err, "\033[1;31m");
     st.sink->set_color(spdlog::level::critical, "\033[1;31m");
     st.sink->set_color(spdlog::level::warn, "\033[1;33m");

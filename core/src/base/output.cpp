@@ -90,7 +90,7 @@ void Output::progress(int level, std::string_view text, Color color) {
   if (progress_observer_) progress_observer_(text);
   if (verbosity_ < level || !err_is_tty_) return;
   // ESC[K clears what a longer previous line left behind; without colours the terminal may be
-  // too dumb for it, so only the carriage return is used (as the seed does).
+  // too dumb for it, so only the carriage return is used (as the Python mpytool does).
   err_ << (color_ ? "\r\033[K" : "\r") << paint(printable(text), color);
   err_.flush();
   pending_line_ = true;
@@ -160,7 +160,7 @@ std::string printable(std::string_view text, LineBreaks breaks) {
 
 std::string format_size(double bytes) {
   if (bytes < 1024) return fmt::format("{}B", static_cast<long long>(bytes));
-  // The thresholds are checked before rounding, hence the seed's quirks that we keep on
+  // The thresholds are checked before rounding, hence the Python mpytool's quirks that we keep on
   // purpose: 10239 -> "10.00K" and 1048575 -> "1024K".
   double value = bytes;
   for (char unit : {'K', 'M', 'G', 'T'}) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The board as a device (behaviour §2.6, §2.7, §2.10, §5). Queries are shaped so that each
-// answer is one exec round trip, and the first use of a helper costs one more.
+// The board as a device (docs/compatibility.md, "Board helpers", "Device information", "Reset").
+// Queries are shaped so that each answer is one exec round trip, and the first use of a helper
+// costs one more.
 #include "mpytool/board/mpy.hpp"
 
 #include <fmt/format.h>

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Conn: the input buffer, inactivity-timeout reads and the escape-byte hook (behaviour §2.1).
+// Conn: the input buffer, inactivity-timeout reads and the escape-byte hook (docs/compatibility.md,
+// "The link").
 
 #include "mpytool/link/conn.hpp"
 
@@ -80,7 +81,8 @@ double seconds_since(Clock::time_point start) {
 
 // Conns whose escape handler is inside feed() on this thread. A handler may read the parameters
 // of its request through the same Conn (read_bytes); those bytes must reach it unscanned, since
-// they can hold escape bytes themselves (§3.4: a 24-byte path has the length 18 00 00 00).
+// they can hold escape bytes themselves (a 24-byte path has the length 18 00 00 00: 0x18 is the
+// escape byte).
 thread_local std::vector<const Conn*> t_feeding;
 
 bool is_feeding(const Conn* conn) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// ConnSerial: a POSIX termios serial port (behaviour §2.1, §5). Also used on pseudo-terminals,
-// which accept the termios settings but have no modem lines.
+// ConnSerial: a POSIX termios serial port (docs/compatibility.md, "The link", "Reset"). Also used
+// on pseudo-terminals, which accept the termios settings but have no modem lines.
 
 #include "mpytool/link/conn_serial.hpp"
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// ConnSocket: TCP, optionally TLS >= 1.2, over Boost.Asio and OpenSSL (behaviour §7).
+// ConnSocket: TCP, optionally TLS >= 1.2, over Boost.Asio and OpenSSL (docs/compatibility.md, "TCP
+// and TLS").
 
 #include "mpytool/link/conn_socket.hpp"
 
@@ -36,7 +37,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-/// Connect and TLS handshake limit, as the seed's socket timeout.
+/// Connect and TLS handshake limit, as the Python mpytool's socket timeout.
 constexpr auto kConnectTimeout = 5s;
 /// Most bytes one read_available() returns, so a chatty peer cannot keep it looping.
 constexpr std::size_t kReadLimit = 256 * 1024;

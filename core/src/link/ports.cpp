@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Serial port enumeration from Linux sysfs and auto-detection (behaviour §1.9).
+// Serial port enumeration from Linux sysfs and auto-detection (docs/compatibility.md, "Serial
+// ports").
 
 #include "mpytool/link/ports.hpp"
 

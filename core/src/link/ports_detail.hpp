@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// Private, testable parts of port enumeration (behaviour §1.9): the VID/PID tables, the
-/// description/type/priority rules, sorting, selection and the sysfs walk with a given root.
+/// Private, testable parts of port enumeration (docs/compatibility.md, "Serial ports"): the VID/PID
+/// tables, the description/type/priority rules, sorting, selection and the sysfs walk with a given
+/// root.
 #pragma once
 
 #include <filesystem>

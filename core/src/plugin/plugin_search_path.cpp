@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Plugin discovery order (style.md §8.3): --plugin-dir, MPYTOOL_PLUGIN_PATH, next to the
-// executable (the build tree mirrors the install tree), then the configured install prefix.
+// Plugin discovery order (docs/plugin-sdk.md, "Where mpytool looks"): --plugin-dir,
+// MPYTOOL_PLUGIN_PATH, next to the executable (the build tree mirrors the install tree), then the
+// configured install prefix.
 #include <cstdlib>
 #include <filesystem>
 #include <string>

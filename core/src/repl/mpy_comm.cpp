@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The raw-REPL state machine (behaviour §2.2-§2.5). Every wait is bounded except where the
-// caller asked for "forever" (timeout std::nullopt); every failure leaves the REPL state either
-// known-correct or forgotten, so the next call re-probes instead of talking into a running
-// program.
+// The raw-REPL state machine (docs/compatibility.md, "Raw REPL", "Raw-paste mode", "Soft reset and
+// monitor"). Every wait is bounded except where the caller asked for "forever" (timeout
+// std::nullopt); every failure leaves the REPL state either known-correct or forgotten, so the next
+// call re-probes instead of talking into a running program.
 #include "mpytool/repl/mpy_comm.hpp"
 
 #include <fmt/format.h>
@@ -214,7 +214,7 @@ bool MpyComm::stop_current_operation() {
   submitted_ = false;
   ProbeEcho echo;
   if (!probe_prompt(conn_, echo)) {
-    logger().info("Could not establish REPL state");
+    logger().info("could not establish the REPL state");
     return false;
   }
   repl_mode_ = false;
@@ -258,7 +258,7 @@ void MpyComm::enter_raw_repl(int max_retries) {
     }
     if (attempt < max_retries) {
       // Shown with -d: a busy or stale board often needs a second round; the error says the rest.
-      logger().info("Could not establish REPL connection, retry {}/{}", attempt, max_retries);
+      logger().info("could not establish the REPL connection, retry {}/{}", attempt, max_retries);
     }
   }
   // The board does not answer: exit 3.
@@ -329,7 +329,7 @@ Bytes MpyComm::plain_exec(std::string_view code, Seconds timeout, const OutputCa
 }
 
 // The code is on the board. Submit-only: the program keeps running in the raw REPL; record
-// "friendly" as the seed does, and mark it submitted so the next enter_raw_repl() probes
+// "friendly" as the Python mpytool does, and mark it submitted so the next enter_raw_repl() probes
 // instead of trusting that state. Otherwise read the result framing.
 Bytes MpyComm::after_submit(std::string_view code, Seconds timeout, const OutputCallback* out) {
   if (submit_only(timeout)) {
@@ -621,7 +621,7 @@ Bytes MpyComm::paste(std::string_view code, Seconds timeout, const OutputCallbac
   try {
     std::size_t window = static_cast<unsigned char>(next_byte());
     window |= static_cast<std::size_t>(static_cast<unsigned char>(next_byte())) << 8;
-    if (window == 0) throw MpyError("Unexpected raw-paste window size: 0");
+    if (window == 0) throw MpyError("unexpected raw-paste window size: 0");
 
     // Flow control: never send more than the board granted; each \x01 grants another window.
     std::size_t remaining = window, sent = 0;

@@ -17,7 +17,7 @@ class EvalCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "eval";
-    i.rank = 15;  // the seed's help order
+    i.rank = help_rank::kEval;
     i.summary = "Evaluate a Python expression on device and print its value.";
     auto t = timeout_option("timeout in seconds");
     t.default_value = "5";

@@ -25,7 +25,7 @@ class ExecCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "exec";
-    i.rank = 14;  // the seed's help order
+    i.rank = help_rank::kExec;
     i.summary = "Execute Python code on device.";
     i.options.push_back(
         timeout_option("timeout in seconds (default: wait forever; 0: submit only)"));

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// `info`: platform, versions, identity, memory and filesystems (reference §1.4, §2.10).
+// `info`: platform, versions, identity, memory and filesystems (docs/compatibility.md, "Commands",
+// "Device information").
 #include <fmt/format.h>
 
 #include "commands.hpp"
@@ -24,7 +25,7 @@ std::string usage(std::int64_t used, std::int64_t total) {
 }
 
 /// (1, 22, 0) -> "1.22". Trailing zeros are dropped; the core keeps only the numbers, so the
-/// seed's "1.27.0." for a trailing '' element [BUG] cannot happen.
+/// Python mpytool's "1.27.0." for a trailing '' element [BUG] cannot happen.
 std::string impl_version(std::vector<std::int64_t> v) {
   while (!v.empty() && v.back() == 0) v.pop_back();
   return fmt::format("{}", fmt::join(v, "."));
@@ -35,7 +36,7 @@ class InfoCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "info";
-    i.rank = 18;  // the seed's help order
+    i.rank = help_rank::kInfo;
     i.summary = "Show device info (platform, memory, filesystem).";
     i.options.push_back(
         {"json", 0, OptionSpec::Kind::kFlag, "", "print one JSON object (docs/json.md)", {}});

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// `monitor [-f]`: stream the board's output raw to stdout (reference §1.4, §2.5).
+// `monitor [-f]`: stream the board's output raw to stdout (docs/compatibility.md, "Commands", "Soft
+// reset and monitor").
 #include <string>
 
 #include "commands.hpp"
@@ -17,7 +18,7 @@ class MonitorCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "monitor";
-    i.rank = 12;  // the seed's help order
+    i.rank = help_rank::kMonitor;
     i.summary = "Monitor device output until program ends.";
     i.description =
         "Leaves the raw REPL and writes everything the board prints to stdout, byte for byte.\n"

@@ -30,10 +30,10 @@ class PortsCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "ports";
-    i.rank = 25;  // the seed's help order
+    i.rank = help_rank::kPorts;
     i.summary = "List available serial ports.";
     i.description =
-        "Without options: one line per port, its device and description (as the seed).\n"
+        "Without options: one line per port, its device and description (as the Python mpytool).\n"
         "-l: USB id, serial, location and product; --probe adds what each board says\n"
         "(platform, machine.unique_id()) and the profile that matches it. Ports in\n"
         "MPYTOOL_PORTS (':'-separated) are listed after the USB ones.";
@@ -73,7 +73,7 @@ class PortsCommand : public Command {
         out << long_line(r, args.flag("probe")) << '\n';
       } else {
         out << port.device << '\t' << port.description << '\n';
-        if (args.flag("info")) out << seed_probe_line(r.probe) << '\n';
+        if (args.flag("info")) out << python_probe_line(r.probe) << '\n';
       }
       out.flush();
     }
@@ -82,8 +82,8 @@ class PortsCommand : public Command {
   }
 
  private:
-  /// "  esp32, 3.4.0; MicroPython v1.22..." or "  (no response)" (the seed's -i line).
-  static std::string seed_probe_line(const BoardProbe& p) {
+  /// "  esp32, 3.4.0; MicroPython v1.22..." or "  (no response)" (the Python mpytool's -i line).
+  static std::string python_probe_line(const BoardProbe& p) {
     if (!p.answered) return "  (no response)";
     return fmt::format("  {}, {}", p.platform, p.version);
   }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// `repl`: an interactive terminal to the board's friendly REPL (reference §1.4, §6).
+// `repl`: an interactive terminal to the board's friendly REPL (docs/compatibility.md, "Commands",
+// "Terminal, edit, speedtest, rtc").
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -24,7 +25,7 @@ class ReplCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "repl";
-    i.rank = 13;  // the seed's help order
+    i.rank = help_rank::kRepl;
     i.summary = "Interactive REPL session. Press Ctrl-] to exit.";
     i.description =
         "Leaves the raw REPL and connects the terminal to the board: every key goes to the\n"

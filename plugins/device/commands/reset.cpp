@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// `reset [--machine|--rts|--raw|--boot|--dtr-boot] [-t SEC]` (reference §5).
+// `reset [--machine|--rts|--raw|--boot|--dtr-boot] [-t SEC]` (docs/compatibility.md, "Reset").
 #include <fmt/format.h>
 
 #include <chrono>
@@ -23,7 +23,7 @@ class ResetCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "reset";
-    i.rank = 11;  // the seed's help order
+    i.rank = help_rank::kReset;
     i.summary = "Reset the device. Default: soft reset (Ctrl-D).";
     using K = OptionSpec::Kind;
     i.options = {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // `rtc [-s|-l|-u] [DATETIME]`: show the board's RTC, or set it from the host clock (local time
-// or UTC) or from a given "YYYY-MM-DD HH:MM:SS" (reference §1.4).
+// or UTC) or from a given "YYYY-MM-DD HH:MM:SS" (docs/compatibility.md, "Commands").
 #include <fmt/format.h>
 #include <time.h>
 
@@ -78,7 +78,7 @@ class RtcCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "rtc";
-    i.rank = 19;  // the seed's help order
+    i.rank = help_rank::kRtc;
     i.summary = "Get or set device RTC.";
     using K = OptionSpec::Kind;
     i.options = {

@@ -20,7 +20,7 @@ class RunCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "run";
-    i.rank = 16;  // the seed's help order
+    i.rank = help_rank::kRun;
     i.summary = "Run local Python file on device.";
     i.options.push_back(
         timeout_option("timeout in seconds (default: wait forever; 0: submit only)"));

@@ -26,7 +26,7 @@ class SleepCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "sleep";
-    i.rank = 24;  // the seed's help order
+    i.rank = help_rank::kSleep;
     i.summary = "Pause for specified number of seconds.";
     i.positionals.push_back({"seconds", "seconds to sleep (float)", PositionalSpec::Arity::kOne});
     i.needs = Needs::kNothing;

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// `speedtest`: the seed's link test (reference §6): a tiny echo server on the board, then for
-// each size 10 uploads and 10 downloads of 0x55 bytes, timed, and a table of speeds. Then the
-// same link through the streaming transfer agent (what cp, sync and flash use): one upload and
-// one download of every byte value per size, checked by SHA-256, with the share of the serial
-// link's physical limit (baud / 10 bytes per second) they reach where the baud is known to bound
-// the link (not over TCP or native USB-CDC, whose baud setting means nothing).
+// `speedtest`: the Python mpytool's link test (docs/compatibility.md, "Terminal, edit, speedtest,
+// rtc"): a tiny echo server on the board, then for each size 10 uploads and 10 downloads of 0x55
+// bytes, timed, and a table of speeds. Then the same link through the streaming transfer agent
+// (what cp, sync and flash use): one upload and one download of every byte value per size, checked
+// by SHA-256, with the share of the serial link's physical limit (baud / 10 bytes per second) they
+// reach where the baud is known to bound the link (not over TCP or native USB-CDC, whose baud
+// setting means nothing).
 #include <fmt/format.h>
 
 #include <chrono>
@@ -67,7 +68,7 @@ class SpeedtestCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "speedtest";
-    i.rank = 23;  // the seed's help order
+    i.rank = help_rank::kSpeedtest;
     i.summary = "Test serial link speed.";
     i.description =
         "Starts a small echo server on the board and times 10 uploads and 10 downloads of\n"
@@ -118,7 +119,7 @@ class SpeedtestCommand : public Command {
       try {
         comm.finish_program(plugin_device::helper_source("echo"), 2.0);
       } catch (const std::exception&) {
-        comm.abandon_program();  // errors while draining are ignored, as the seed does
+        comm.abandon_program();  // errors while draining are ignored, as the Python mpytool does
       }
     } catch (...) {
       if (running) comm.abandon_program();

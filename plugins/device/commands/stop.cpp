@@ -13,7 +13,7 @@ class StopCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "stop";
-    i.rank = 10;  // the seed's help order
+    i.rank = help_rank::kStop;
     i.summary = "Stop running program on device (send Ctrl-C).";
     i.needs = Needs::kPort;
     i.chains_leftovers = true;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `flash [read LABEL FILE | write LABEL FILE | erase LABEL [--full] | ota FILE]` on ESP32
-// (reference §4): without a subcommand, the partition table. Routed here from the flat word
-// `flash` when the board is an esp32 (capability platform.esp32).
+// (docs/compatibility.md, "Flash"): without a subcommand, the partition table. Routed here from the
+// flat word `flash` when the board is an esp32 (capability platform.esp32).
 #include <fmt/format.h>
 
 #include <fstream>
@@ -25,7 +25,7 @@ class FlashCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "flash";
-    i.rank = 20;  // the seed's help order
+    i.rank = help_rank::kFlash;
     i.summary = "ESP32 partitions (read/write/erase/ota).";
     i.description =
         "Without a subcommand: the partition table (with the filesystem each data partition\n"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// `flash [read FILE | write FILE | erase [--full]]` on RP2 (reference §4): without a
-// subcommand, the flash info with filesystem detection. Routed here from the flat word `flash`
-// when the board is an rp2 (capability platform.rp2).
+// `flash [read FILE | write FILE | erase [--full]]` on RP2 (docs/compatibility.md, "Flash"):
+// without a subcommand, the flash info with filesystem detection. Routed here from the flat word
+// `flash` when the board is an rp2 (capability platform.rp2).
 #include "mpytool/flash_rp2/flash.hpp"
 
 #include <fmt/format.h>
@@ -26,7 +26,7 @@ class FlashCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "flash";
-    i.rank = 20;  // the seed's help order
+    i.rank = help_rank::kFlash;
     i.summary = "RP2 user flash (read/write/erase).";
     i.description =
         "Without a subcommand: the user flash (size, blocks, filesystem). flash read FILE ('-':\n"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// `cat :file...`: board files to stdout byte for byte (reference §1.4; binary-safe, unlike the
-// seed's UTF-8 decode, and without an added newline).
+// `cat :file...`: board files to stdout byte for byte (docs/compatibility.md, "Commands";
+// binary-safe, unlike the Python mpytool's UTF-8 decode, and without an added newline).
 #include "command_support.hpp"
 #include "commands.hpp"
 
@@ -12,7 +12,7 @@ class CatCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "cat";
-    i.rank = 2;  // the seed's help order
+    i.rank = help_rank::kCat;
     i.summary = "Print file content from device to stdout.";
     i.positionals.push_back({":file", "device file(s)", PositionalSpec::Arity::kOneOrMore});
     i.needs = Needs::kRepl;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// `cd :path`: changes the board's working directory for the rest of the chain (reference §1.4).
+// `cd :path`: changes the board's working directory for the rest of the chain
+// (docs/compatibility.md, "Commands").
 #include "command_support.hpp"
 #include "commands.hpp"
 
@@ -11,7 +12,7 @@ class CdCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "cd";
-    i.rank = 8;  // the seed's help order
+    i.rank = help_rank::kCd;
     i.summary = "Change current working directory on device.";
     i.positionals.push_back({":path", "device directory", PositionalSpec::Arity::kOne});
     i.needs = Needs::kRepl;
@@ -21,7 +22,7 @@ class CdCommand : public Command {
   int run(CommandContext& ctx, const ParsedArgs& args) override {
     std::string path = strip_trailing_slash(require_remote("cd", args.positionals().front()));
     if (path.empty()) path = ".";   // ':' is the CWD already; chdir('') fails on some ports
-    verbose_path(ctx, "CD", path);  // computed before the change, as in the seed
+    verbose_path(ctx, "CD", path);  // computed before the change, as in the Python mpytool
     ctx.mpy().chdir(path);
     return 0;
   }

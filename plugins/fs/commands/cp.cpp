@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // `cp [-f] [-m] [-z] [-Z] [-c SIZE] [--json] SRC... DST`: copies between the host and the board
-// and on the board (reference §1.6). The planner (paths.hpp) decides what goes where; this file
-// runs the plan in as few round trips as possible: one mkdirs, one fileinfo for the unchanged check
-// of the whole batch, one put_many / get_many session for all files.
+// and on the board (docs/compatibility.md, "cp"). The planner (paths.hpp) decides what goes where;
+// this file runs the plan in as few round trips as possible: one mkdirs, one fileinfo for the
+// unchanged check of the whole batch, one put_many / get_many session for all files.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -64,12 +64,12 @@ struct Job {
   FileResult result;
 };
 
-/// Per-file lines and totals (reference §1.6): at -v one aligned line per file (skips too), at
-/// the default level an overwritten counter line during the transfer and a "src -> dst" line
-/// when done, nothing with -q. Lines that are overwritten in place only show on a terminal.
+/// Per-file lines and totals (docs/compatibility.md, "cp"): at -v one aligned line per file (skips
+/// too), at the default level an overwritten counter line during the transfer and a "src -> dst"
+/// line when done, nothing with -q. Lines that are overwritten in place only show on a terminal.
 class Reporter {
  public:
-  /// \p lines: every progress update on a line of its own (the seed's behaviour with -d).
+  /// \p lines: every progress update on a line of its own (the Python mpytool's behaviour with -d).
   Reporter(Output& out, const std::vector<Job>& jobs, bool upload, bool lines = false)
       : out_(out), jobs_(jobs), verbose_(out.verbosity() >= 2), lines_(lines) {
     for (const auto& j : jobs) {
@@ -200,7 +200,7 @@ class CpCommand : public Command {
     CommandInfo i;
     i.name = "cp";
     i.resumes_after_reset = true;  // a second run skips what already arrived
-    i.rank = 3;                    // the seed's help order
+    i.rank = help_rank::kCp;
     i.summary = "Copy files between local and device.";
     i.description =
         "Paths starting with ':' are on the device. A trailing '/' on a source copies its "
@@ -223,7 +223,8 @@ class CpCommand : public Command {
                          "",
                          "upload: follow links to directories outside the source",
                          {}});
-    // The seed's completion argtype and text (`_args cp`), which its shell scripts expect.
+    // The Python mpytool's completion argtype and text (`_args cp`), which its shell scripts
+    // expect.
     i.positionals.push_back({"local_or_remote", "source(s) and dest (: prefix for device)",
                              PositionalSpec::Arity::kZeroOrMore});
     i.needs = Needs::kRepl;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `edit [--editor CMD] :file`: downloads a board file into a temporary file, runs the editor on
-// it and uploads it back only when it changed (reference §1.4, §6).
+// it and uploads it back only when it changed (docs/compatibility.md, "Commands", "Terminal, edit,
+// speedtest, rtc").
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -135,7 +136,7 @@ class EditCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "edit";
-    i.rank = 17;  // the seed's help order
+    i.rank = help_rank::kEdit;
     i.summary = "Edit file on device in local editor.";
     i.description =
         "The editor is --editor, else $VISUAL, else $EDITOR (a shell-style command line; the "

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// `ls [--json] [:path]`: directories first, then files, in the board's order (reference §1.4).
+// `ls [--json] [:path]`: directories first, then files, in the board's order
+// (docs/compatibility.md, "Commands").
 #include <fmt/format.h>
 
 #include "command_support.hpp"
@@ -13,7 +14,7 @@ class LsCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "ls";
-    i.rank = 0;  // the seed's help order
+    i.rank = help_rank::kLs;
     i.summary = "List files and directories on device.";
     i.description =
         "--json prints [{\"name\": ..., \"type\": \"dir\"|\"file\", \"size\": bytes|null}].";

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// `mkdir :path...`: creates directories with their parents, all in one round trip (reference
-// §1.4). An existing directory is fine; a file in the way is an error.
+// `mkdir :path...`: creates directories with their parents, all in one round trip
+// (docs/compatibility.md, "Commands"). An existing directory is fine; a file in the way is an
+// error.
 #include "command_support.hpp"
 #include "commands.hpp"
 
@@ -12,7 +13,7 @@ class MkdirCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "mkdir";
-    i.rank = 5;  // the seed's help order
+    i.rank = help_rank::kMkdir;
     i.summary = "Create directory (with parents if needed).";
     i.positionals.push_back({":path", "device directories", PositionalSpec::Arity::kOneOrMore});
     i.needs = Needs::kRepl;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // `mv :src... :dst`: renames on the board; a destination ending with '/' (or ':' / ':/') is a
-// directory that receives the sources under their own names (reference §1.4).
+// directory that receives the sources under their own names (docs/compatibility.md, "Commands").
 #include <fmt/format.h>
 
 #include "command_support.hpp"
@@ -15,7 +15,7 @@ class MvCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "mv";
-    i.rank = 4;  // the seed's help order
+    i.rank = help_rank::kMv;
     i.summary = "Move or rename files on device.";
     i.positionals.push_back(
         {":path", "source(s) and destination (: prefix)", PositionalSpec::Arity::kZeroOrMore});

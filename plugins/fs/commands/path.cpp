@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// `path [-f|-a|-d] [:p...]`: shows or changes the board's sys.path (reference §1.4).
+// `path [-f|-a|-d] [:p...]`: shows or changes the board's sys.path (docs/compatibility.md,
+// "Commands").
 #include <fmt/format.h>
 
 #include "command_support.hpp"
@@ -14,7 +15,7 @@ class PathCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "path";
-    i.rank = 9;  // the seed's help order
+    i.rank = help_rank::kPath;
     i.summary = "Manage sys.path. Without args, show current path.";
     i.options.push_back({"first", 'f', OptionSpec::Kind::kFlag, "", "prepend to sys.path", {}});
     i.options.push_back({"append", 'a', OptionSpec::Kind::kFlag, "", "append to sys.path", {}});

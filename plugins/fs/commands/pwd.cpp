@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// `pwd`: the board's working directory on stdout (reference §1.4).
+// `pwd`: the board's working directory on stdout (docs/compatibility.md, "Commands").
 #include "command_support.hpp"
 #include "commands.hpp"
 
@@ -11,7 +11,7 @@ class PwdCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "pwd";
-    i.rank = 7;  // the seed's help order
+    i.rank = help_rank::kPwd;
     i.summary = "Print current working directory on device.";
     i.needs = Needs::kRepl;
     i.chains_leftovers = true;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // `rm :path...`: deletes files and directory trees; `:dir/`, `:` and `:/` delete only what is
-// inside (reference §1.4).
+// inside (docs/compatibility.md, "Commands").
 #include "command_support.hpp"
 #include "commands.hpp"
 #include "mpytool/base/error.hpp"
@@ -14,7 +14,7 @@ class RmCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "rm";
-    i.rank = 6;  // the seed's help order
+    i.rank = help_rank::kRm;
     i.summary = "Delete files/dirs. Use :path/ for contents only.";
     i.positionals.push_back(
         {":path", "device paths (trailing / = contents only)", PositionalSpec::Arity::kOneOrMore});

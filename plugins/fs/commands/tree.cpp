@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// `tree [--json] [:path]`: the recursive listing with sizes (reference §1.4).
+// `tree [--json] [:path]`: the recursive listing with sizes (docs/compatibility.md, "Commands").
 #include <fmt/format.h>
 
 #include "command_support.hpp"
@@ -47,7 +47,7 @@ class TreeCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "tree";
-    i.rank = 1;  // the seed's help order
+    i.rank = help_rank::kTree;
     i.summary = "Show directory tree on device.";
     i.description =
         "--json prints {\"name\", \"type\": \"dir\"|\"file\", \"size\", \"children\": [...]} "

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The simple file operations of Files (reference §2.6, §2.7): one exec round trip each once the
-// core helper they use is on the board (the first use of a helper costs one more).
+// The simple file operations of Files (docs/compatibility.md, "Board helpers"): one exec round trip
+// each once the core helper they use is on the board (the first use of a helper costs one more).
 #include <fmt/format.h>
 
 #include "base64.hpp"
@@ -13,7 +13,7 @@ namespace mpytool::fs {
 namespace {
 
 /// Removing a directory tree and creating directories touch the flash, whose garbage collection
-/// can block for more than 5 s (the seed's FLASH_IO_TIMEOUT).
+/// can block for more than 5 s (the Python mpytool's FLASH_IO_TIMEOUT).
 constexpr double kFlashTimeout = 20.0;
 /// Hashing reads the whole file on the board.
 constexpr double kHashTimeout = 20.0;
@@ -200,7 +200,7 @@ std::optional<std::map<std::string, std::optional<FileInfo>>> Files::fileinfo(
     const std::map<std::string, std::int64_t>& expected) {
   std::map<std::string, std::optional<FileInfo>> result;
   if (expected.empty()) return result;
-  // The dict literal: every key escaped exactly once (the seed escaped twice [BUG]).
+  // The dict literal: every key escaped exactly once (the Python mpytool escaped twice [BUG]).
   std::string dict = "{";
   for (const auto& [path, size] : expected) {
     if (dict.size() > 1) dict += ",";

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Path semantics of the file commands: `:` paths, trailing slashes, excludes, sizes and the cp
-// planner (reference §1.3, §1.6).
+// planner (docs/compatibility.md, "Device paths", "cp").
 #include "mpytool/fs/paths.hpp"
 
 #include <spdlog/fmt/fmt.h>

@@ -51,7 +51,7 @@ std::string format_percent(std::int64_t done, std::int64_t total) {
 std::string format_note(const std::set<std::string>& encodings, bool unchanged) {
   if (unchanged) return "  (unchanged)";
   std::vector<std::string> parts;
-  // The seed's order: base64 before compressed; anything else after them.
+  // The Python mpytool's order: base64 before compressed; anything else after them.
   for (const char* known : {"base64", "compressed"}) {
     if (encodings.count(known)) parts.emplace_back(known);
   }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The text transfer path: base64 through raw-REPL exec, one round trip per chunk (the seed's
-// way). It needs nothing but binascii on the board and survives links that are not 8-bit
+// The text transfer path: base64 through raw-REPL exec, one round trip per chunk (the Python
+// mpytool's way). It needs nothing but binascii on the board and survives links that are not 8-bit
 // clean. Uploads still go to a temporary name, are verified and then renamed.
 #include <spdlog/fmt/fmt.h>
 

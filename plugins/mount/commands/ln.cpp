@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// `ln SRC... :DST[/]` (reference §3.7): host files or directories linked into an active mount,
-// on the host side only (they survive remounts).
+// `ln SRC... :DST[/]` (docs/compatibility.md, "Mount"): host files or directories linked into an
+// active mount, on the host side only (they survive remounts).
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -22,7 +22,7 @@ class LnCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "ln";
-    i.rank = 22;  // the seed's help order
+    i.rank = help_rank::kLn;
     i.summary = "Link local file/directory into mounted VFS.";
     i.description =
         "ln ./drivers :/remote/lib/ makes /remote/lib/drivers show ./drivers; a trailing '/' on\n"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// `mount [-m] [-w] [--json] [LOCAL [:MP]]...` (reference §1.4, §3.7): host directories on the
-// board for the rest of the command chain; without arguments, the active mounts.
+// `mount [-m] [-w] [--json] [LOCAL [:MP]]...` (docs/compatibility.md, "Commands", "Mount"): host
+// directories on the board for the rest of the command chain; without arguments, the active mounts.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -102,7 +102,7 @@ class MountCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "mount";
-    i.rank = 21;  // the seed's help order
+    i.rank = help_rank::kMount;
     i.summary = "Mount local dir as VFS. Without args, list mounts.";
     i.description =
         "The board reads (and with -w writes) the host directory as if it were its own, for the\n"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Path resolution for a mount (reference §3.5, with the seed's prefix bug fixed): board paths are
-// normalised lexically first, then followed on the host one component at a time with lstat, so
-// every symlink is resolved and checked before anything is opened through it.
+// Path resolution for a mount (docs/compatibility.md, "Mount", with the Python mpytool's prefix bug
+// fixed): board paths are normalised lexically first, then followed on the host one component at a
+// time with lstat, so every symlink is resolved and checked before anything is opened through it.
 #include "mpytool/mount/jail.hpp"
 
 #include <sys/stat.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The session state of the mounts: the board-side agent, the escape handler that serves its
 // requests inside Conn reads, and the soft-reboot watch that remounts at a safe point
-// (reference §3.6: never re-entrantly inside the byte reader).
+// (docs/compatibility.md, "Mount": never re-entrantly inside the byte reader).
 #include "mpytool/mount/mounts.hpp"
 
 #include <fmt/format.h>

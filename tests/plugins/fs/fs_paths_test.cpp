@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // fs paths: the `:` syntax helpers, excludes and glob, size arguments, and the cp planner's
-// upload / download / board-to-board tables (reference §1.3, §1.6) against a fake board and
-// real temporary local directories.
+// upload / download / board-to-board tables (docs/compatibility.md, "Device paths", "cp") against a
+// fake board and real temporary local directories.
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
@@ -316,7 +316,7 @@ BOOST_AUTO_TEST_CASE(parse_size_out_of_range) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// uploads (the §1.6 table)
+// uploads (the table in docs/compatibility.md, "cp")
 
 BOOST_AUTO_TEST_CASE(upload_dir_to_cwd) {
   TempCwd tmp;

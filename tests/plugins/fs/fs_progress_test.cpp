@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// cp's progress lines, summary and JSON summary (reference §1.6), and the host SHA-256 helper.
+// cp's progress lines, summary and JSON summary (docs/compatibility.md, "cp"), and the host SHA-256
+// helper.
 #include <boost/test/unit_test.hpp>
 
 #include "mpytool/fs/hash.hpp"
@@ -76,7 +77,7 @@ BOOST_AUTO_TEST_CASE(compact_and_done_lines) {
              "    0B \xc3\xa1 b -> :\xc3\xa1 b");
 }
 
-BOOST_AUTO_TEST_CASE(summary_matches_the_seed_example) {
+BOOST_AUTO_TEST_CASE(summary_matches_the_python_mpytool_example) {
   CopySummary s;
   s.transferred = 3;
   s.unchanged = 6;

@@ -55,7 +55,8 @@ BOOST_AUTO_TEST_CASE(partial_input_asks_for_what_is_missing) {
 }
 
 BOOST_AUTO_TEST_CASE(ordinary_output_with_an_escape_is_not_a_request) {
-  // The seed took 0x18 followed by 1..12 for a request and waited up to 30 s for parameters.
+  // The Python mpytool took 0x18 followed by 1..12 for a request and waited up to 30 s for
+  // parameters.
   for (int c = 1; c <= 12; ++c) {
     const std::string out = std::string("\x18") + static_cast<char>(c) + "\x00 more output";
     BOOST_TEST(static_cast<int>(m::parse_request(out).state) ==

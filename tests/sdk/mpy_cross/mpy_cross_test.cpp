@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// MpyCross (reference §3.8) against a fake compiler script: version parsing, arguments for the
-// board, the __pycache__ cache and its freshness, failures as warnings; run_process().
+// MpyCross (docs/compatibility.md, "mpy-cross") against a fake compiler script: version parsing,
+// arguments for the board, the __pycache__ cache and its freshness, failures as warnings;
+// run_process().
 #include "mpytool/mpy_cross/mpy_cross.hpp"
 
 #include <spdlog/sinks/ostream_sink.h>

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Host files of the downloads (cp, flash read): the whole content back, the seed's message for a
-// missing image, and the one writer keeping what the destination is: a regular file replaced
-// atomically with its mode and owner, a symlink followed, a device, a FIFO and stdout written
-// into; temporary files that never follow a planted link; failures that name their cause and
-// leave nothing behind.
+// Host files of the downloads (cp, flash read): the whole content back, the Python mpytool's
+// message for a missing image, and the one writer keeping what the destination is: a regular file
+// replaced atomically with its mode and owner, a symlink followed, a device, a FIFO and stdout
+// written into; temporary files that never follow a planted link; failures that name their cause
+// and leave nothing behind.
 #include "mpytool/transfer/host_file.hpp"
 
 #include <fcntl.h>
@@ -110,7 +110,7 @@ BOOST_AUTO_TEST_CASE(round_trip_with_every_byte_value) {
   BOOST_TEST(names(t.dir) == std::set<std::string>{"dump.bin"});  // no temporary file left
 }
 
-BOOST_AUTO_TEST_CASE(missing_file_is_a_usage_error_with_the_seeds_text) {
+BOOST_AUTO_TEST_CASE(missing_file_is_a_usage_error_with_the_python_mpytools_text) {
   TempDir t;
   const std::string path = (t.dir / "nope.bin").string();
   try {

@@ -17,8 +17,8 @@
 
 namespace mpytool {
 
-/// Process exit codes, documented in README.md. The only place that maps errors to codes is
-/// exit_code_for().
+/// Process exit codes, documented in docs/exit-codes.md. Each error class names its code
+/// (MpyError::exit_code()); the app's one catch site (apps/mpytool/cli.cpp) exits with it.
 enum class ExitCode : int {
   kOk = 0,
   kError = 1,         ///< generic MpyError (and a command's own "failed" result)
@@ -47,14 +47,15 @@ class MPYTOOL_CORE_API MpyError : public std::runtime_error {
   std::string hint_;
 };
 
-/// Bad command line: unknown command or option, missing argument (the seed's ParamsError).
+/// Bad command line: unknown command or option, missing argument (the Python mpytool's
+/// ParamsError).
 class MPYTOOL_CORE_API UsageError : public MpyError {
  public:
   using MpyError::MpyError;
   ~UsageError() override;
   ExitCode exit_code() const noexcept override { return ExitCode::kUsage; }
 };
-/// The seed's name for UsageError.
+/// The Python mpytool's name for UsageError.
 using ParamsError = UsageError;
 
 /// The link to the board cannot be opened, was lost, or cannot do what was asked.
@@ -73,7 +74,7 @@ class MPYTOOL_CORE_API ConnLost : public ConnError {
   ~ConnLost() override;
 };
 
-/// The board stayed silent longer than allowed. Derives from ConnError as in the seed.
+/// The board stayed silent longer than allowed. Derives from ConnError as in the Python mpytool.
 class MPYTOOL_CORE_API Timeout : public ConnError {
  public:
   using ConnError::ConnError;

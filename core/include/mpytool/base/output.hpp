@@ -14,7 +14,7 @@
 
 namespace mpytool {
 
-/// ANSI colours used by the seed's messages.
+/// ANSI colours used by the Python mpytool's messages.
 enum class Color { kNone, kRed, kYellow, kGreen, kCyan, kBlue, kMagenta };
 
 /// The output channel of a command. Owned by the app; commands use it through CommandContext.
@@ -69,7 +69,7 @@ class MPYTOOL_CORE_API Output {
   std::function<void(std::string_view)> progress_observer_;
 };
 
-/// The seed's format_size(): "23B", "1.00K", "97.7K", "142K", "1.38M".
+/// The Python mpytool's format_size(): "23B", "1.00K", "97.7K", "142K", "1.38M".
 MPYTOOL_CORE_API std::string format_size(double bytes);
 
 /// How printable() treats line breaks.

@@ -11,7 +11,7 @@
 
 namespace mpytool {
 
-/// Extra serial settings (the seed's `**serial_config`).
+/// Extra serial settings (the Python mpytool's `**serial_config`).
 struct SerialSettings {
   int data_bits = 8;      ///< 5..8
   char parity = 'N';      ///< 'N', 'E' or 'O'

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// Serial port enumeration and auto-detection (Linux sysfs), as in the seed's §1.9.
+/// Serial port enumeration and auto-detection (Linux sysfs), as the Python mpytool does it
+/// (docs/compatibility.md, "Serial ports").
 #pragma once
 
 #include <string>

@@ -52,16 +52,49 @@ struct PositionalSpec {
   Arity arity = Arity::kOne;
 };
 
+/// Help ranks of the Python mpytool's commands (CommandInfo::rank): the order of its
+/// `_CMD_ORDER`, which this tool keeps for `help`, `_commands` and completion lists
+/// (docs/compatibility.md, "Commands"). Both `flash` commands share one rank; a command that is
+/// not the Python tool's keeps the default rank and comes after these.
+namespace help_rank {
+inline constexpr int kLs = 0;
+inline constexpr int kTree = 1;
+inline constexpr int kCat = 2;
+inline constexpr int kCp = 3;
+inline constexpr int kMv = 4;
+inline constexpr int kMkdir = 5;
+inline constexpr int kRm = 6;
+inline constexpr int kPwd = 7;
+inline constexpr int kCd = 8;
+inline constexpr int kPath = 9;
+inline constexpr int kStop = 10;
+inline constexpr int kReset = 11;
+inline constexpr int kMonitor = 12;
+inline constexpr int kRepl = 13;
+inline constexpr int kExec = 14;
+inline constexpr int kEval = 15;
+inline constexpr int kRun = 16;
+inline constexpr int kEdit = 17;
+inline constexpr int kInfo = 18;
+inline constexpr int kRtc = 19;
+inline constexpr int kFlash = 20;
+inline constexpr int kMount = 21;
+inline constexpr int kLn = 22;
+inline constexpr int kSpeedtest = 23;
+inline constexpr int kSleep = 24;
+inline constexpr int kPorts = 25;
+}  // namespace help_rank
+
 /// Everything the dispatcher and `help` need to know about a command.
 struct CommandInfo {
   std::string name;         ///< "exec"
-  std::string summary;      ///< one line, the seed's parser description
+  std::string summary;      ///< one line, the Python mpytool's parser description
   std::string description;  ///< optional longer help text
   std::vector<OptionSpec> options;
   std::vector<PositionalSpec> positionals;
   Needs needs = Needs::kRepl;
   std::vector<std::string> requires_caps;  ///< device capabilities, all must hold
-  /// Words after the positionals that are further commands of the same group (the seed's
+  /// Words after the positionals that are further commands of the same group (the Python mpytool's
   /// `mpytool stop info`). Only for commands without positionals.
   bool chains_leftovers = false;
   /// The command takes the rest of the command line: its options, then every word after the
@@ -77,7 +110,8 @@ struct CommandInfo {
   /// every run of the command (`flash write` resumes, `flash erase` does not).
   std::vector<std::string> resuming_subcommands;
   /// Place in `help`, `_commands` and completion lists: lower first, ties in load order. The
-  /// seed's commands use 0..25 (its _CMD_ORDER); the default puts a command after them.
+  /// Python mpytool's commands take their help_rank (0..25); the default puts a command after
+  /// them.
   int rank = 1000;
 };
 
@@ -131,8 +165,8 @@ class MPYTOOL_CORE_API CommandRegistry {
   /// Declares a capability the plugin provides ("fs", "flash.esp32").
   void provide(std::string capability);
   /// Declares a global option the plugin understands: given before the first command word
-  /// (`mpytool -e '*.pyc' cp ...`, the seed's positions), parsed by the app and handed to every
-  /// command as PluginOptions::plugin_options. Several plugins may declare the same option
+  /// (`mpytool -e '*.pyc' cp ...`, the Python mpytool's positions), parsed by the app and handed to
+  /// every command as PluginOptions::plugin_options. Several plugins may declare the same option
   /// with the same name, letter and kind; a clash with a core option or another plugin's
   /// different option is a warning and the later one is dropped.
   void add_global_option(OptionSpec option);

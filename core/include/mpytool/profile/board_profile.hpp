@@ -21,27 +21,29 @@
 
 namespace mpytool {
 
-/// `repl.raw_paste`: whether the board supports raw-paste mode (behaviour reference §2.4).
+/// `repl.raw_paste`: whether the board supports raw-paste mode (docs/compatibility.md, "Raw-paste
+/// mode").
 enum class RawPasteMode {
   kAuto,  ///< probe with `\x05A\x01` on first use (the default)
   kYes,   ///< supported: no probe
   kNo,    ///< not supported: never probe, use the normal raw REPL
 };
 
-/// `reset.hard`: how a hardware reset is done (behaviour reference §5).
+/// `reset.hard`: how a hardware reset is done (docs/compatibility.md, "Reset").
 enum class HardReset {
   kRts,   ///< pulse RTS (EN) with DTR released: USB-UART bridges wired like ESP32 boards
   kNone,  ///< no hardware reset line (USB-CDC boards)
 };
 
-/// `reset.bootloader`: how the board enters its bootloader (behaviour reference §5).
+/// `reset.bootloader`: how the board enters its bootloader (docs/compatibility.md, "Reset").
 enum class BootloaderReset {
   kDtrRts,   ///< the ESP32 ROM download sequence on DTR/RTS
   kMachine,  ///< `machine.bootloader()`
   kNone,     ///< not possible from the host
 };
 
-/// `flash.layout`: what the raw flash looks like to the flash commands (reference §4).
+/// `flash.layout`: what the raw flash looks like to the flash commands (docs/compatibility.md,
+/// "Flash").
 enum class FlashLayout {
   kPartitions,  ///< ESP32 partition table (esp32.Partition)
   kUserFlash,   ///< one user flash area (rp2.Flash)

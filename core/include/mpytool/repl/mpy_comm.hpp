@@ -46,8 +46,8 @@ class MPYTOOL_CORE_API MpyComm {
   /// (and logs a warning) if the board never answered. No-op when the state is already known.
   bool stop_current_operation();
 
-  /// Enters the raw REPL (no-op if already there). Throws MpyError "Could not establish REPL
-  /// connection" after \p max_retries failed recoveries.
+  /// Enters the raw REPL (no-op if already there). Throws ConnError "no MicroPython REPL answers
+  /// on <port>" after \p max_retries failed recoveries, or at once when nothing answered a probe.
   void enter_raw_repl(int max_retries = 3);
 
   /// Leaves the raw REPL (Ctrl-B) if in it.
@@ -150,7 +150,7 @@ class MPYTOOL_CORE_API MpyComm {
   std::optional<bool> repl_mode_;
   std::optional<bool> raw_paste_;
   /// True after a submit-only exec until the state is known again: the board runs the program
-  /// inside the raw REPL although repl_mode_ says "friendly" (the seed's bookkeeping).
+  /// inside the raw REPL although repl_mode_ says "friendly" (the Python mpytool's bookkeeping).
   bool submitted_ = false;
   std::int64_t exchanges_ = 0;
   std::function<void()> on_soft_reboot_;

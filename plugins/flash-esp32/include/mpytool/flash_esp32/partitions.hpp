@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// ESP32 partitions for the `flash` command (reference §4): the table as the seed prints it,
-/// and reading, writing (only the blocks that differ, verified) and erasing partitions, with the
-/// guards a production line needs: the running app, otadata and phy_init are refused without
-/// `force`. The partition layer itself (table, OTA write) is the core's
-/// (mpytool/esp32_partitions.hpp), shared with the ota plugin.
+/// ESP32 partitions for the `flash` command (docs/compatibility.md, "Flash"): the table as the
+/// Python mpytool prints it, and reading, writing (only the blocks that differ, verified) and
+/// erasing partitions, with the guards a production line needs: the running app, otadata and
+/// phy_init are refused without `force`. The partition layer itself (table, OTA write) is the
+/// core's (mpytool/esp32_partitions.hpp), shared with the ota plugin.
 #pragma once
 
 #include <optional>
@@ -23,7 +23,7 @@ using esp32::Partition;
 using esp32::partitions;
 using esp32::PartitionTable;
 
-/// The table as the seed prints it (header, 90 dashes, rows, boot and next OTA lines).
+/// The table as the Python mpytool prints it (header, 90 dashes, rows, boot and next OTA lines).
 MPYTOOL_FLASH_ESP32_API std::string format_table(const PartitionTable& table);
 /// The table as JSON.
 MPYTOOL_FLASH_ESP32_API std::string table_json(const PartitionTable& table);

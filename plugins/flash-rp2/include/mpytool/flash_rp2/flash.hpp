@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// RP2 user flash (reference §4): `rp2.Flash()` covers the filesystem region only, so it can be
-/// read, written (only blocks that differ, verified) and erased, but firmware (UF2 or an app
-/// binary) cannot go there: those are refused with a pointer to BOOTSEL.
+/// RP2 user flash (docs/compatibility.md, "Flash"): `rp2.Flash()` covers the filesystem region
+/// only, so it can be read, written (only blocks that differ, verified) and erased, but firmware
+/// (UF2 or an app binary) cannot go there: those are refused with a pointer to BOOTSEL.
 #pragma once
 
 #include <cstddef>
@@ -29,7 +29,7 @@ struct FlashInfo {
 /// Reads the geometry and the filesystem signature. Throws MpyError "Flash info not available
 /// (RP2 only)".
 MPYTOOL_FLASH_RP2_API FlashInfo flash_info(Mpy& mpy);
-/// The seed's text (Platform, Flash size, Block size, Block count, Filesystem).
+/// The Python mpytool's text (Platform, Flash size, Block size, Block count, Filesystem).
 MPYTOOL_FLASH_RP2_API std::string format_info(const FlashInfo& info);
 /// The same as JSON.
 MPYTOOL_FLASH_RP2_API std::string info_json(const FlashInfo& info);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// The board's files (the seed's `Mpy` file methods): listing, stat, directories, renames,
-/// hashes, and uploads/downloads that go as fast as the link allows. Transfers stream through
-/// a small agent on the board (framed, CRC-checked, flow-controlled by credits the board grants,
-/// one deflate stream per compressible file) and fall back to a text path (base64 through
+/// The board's files (the Python mpytool's `Mpy` file methods): listing, stat, directories,
+/// renames, hashes, and uploads/downloads that go as fast as the link allows. Transfers stream
+/// through a small agent on the board (framed, CRC-checked, flow-controlled by credits the board
+/// grants, one deflate stream per compressible file) and fall back to a text path (base64 through
 /// exec) on boards or links that cannot carry it. Every upload lands under a temporary name,
 /// is verified on the board (size and SHA-256) and only then renamed over the target.
 #pragma once
@@ -116,14 +116,15 @@ class MPYTOOL_FS_API Files {
   std::vector<Entry> ls(std::string_view path = "");
   /// Recursive listing; a file gives a single node. Throws DirNotFound.
   TreeNode tree(std::string_view path = "");
-  /// nullopt: missing; -1: directory; otherwise the file size (the seed's stat()).
+  /// nullopt: missing; -1: directory; otherwise the file size (the Python mpytool's stat()).
   std::optional<std::int64_t> stat(std::string_view path);
   /// Creates \p path and missing parents. Throws DeviceError "Error creating directory, this is
   /// file: F" (errno 20) when a component F is a file.
   void mkdir(std::string_view path);
   /// Creates several directories (and parents) in one round trip; same errors as mkdir().
   void mkdirs(const std::vector<std::string>& paths);
-  /// Deletes a file or a directory recursively (the seed's delete()). Throws PathNotFound.
+  /// Deletes a file or a directory recursively (the Python mpytool's delete()). Throws
+  /// PathNotFound.
   void remove(std::string_view path);
   /// Removes every path of \p paths (files, or directories with their contents) in one round
   /// trip; paths already gone are skipped.

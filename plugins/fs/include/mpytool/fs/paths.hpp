@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// Path semantics of the file commands (reference §1.3, §1.6): the `:` device-path syntax,
-/// trailing-slash rules, exclude patterns, size arguments and the cp planner for uploads,
-/// downloads and board-to-board copies. Pure logic: the board is seen through RemoteView, so
-/// everything here is unit-testable without a device.
+/// Path semantics of the file commands (docs/compatibility.md, "Device paths", "cp"): the `:`
+/// device-path syntax, trailing-slash rules, exclude patterns, size arguments and the cp planner
+/// for uploads, downloads and board-to-board copies. Pure logic: the board is seen through
+/// RemoteView, so everything here is unit-testable without a device.
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// The text of cp's per-file progress lines and its summary (reference §1.6 "Per-file line
-/// formats", "Summary"), as pure functions so that the formats are unit-tested. The command
+/// The text of cp's per-file progress lines and its summary (docs/compatibility.md, "cp" "Per-file
+/// line formats", "Summary"), as pure functions so that the formats are unit-tested. The command
 /// decides where the lines go (Output::progress() for lines that are overwritten in place,
 /// Output::verbose() for lines that stay) and at which verbosity.
 ///

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// Mounting host directories on the board (reference §3): the seed's `Mpy.mount()`,
-/// `add_submount()` and unmount, as the session state of one board.
+/// Mounting host directories on the board (docs/compatibility.md, "Mount"): the Python mpytool's
+/// `Mpy.mount()`, `add_submount()` and unmount, as the session state of one board.
 ///
 ///     mpytool::mount::Mounts& mounts = mpytool::mount::Mounts::of(mpy);
 ///     auto handle = mounts.mount("./src", "/remote");        // read-only, CWD -> /remote

@@ -24,7 +24,7 @@
 
 namespace mpytool::mount {
 
-/// The byte that starts every frame (the seed's escape byte).
+/// The byte that starts every frame (the Python mpytool's escape byte).
 inline constexpr char kEscape = '\x18';
 /// Second byte of a request: not printable and not valid UTF-8 after 0x18.
 inline constexpr unsigned char kRequestMagic = 0x9A;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// The host side of one mount: answers the agent's requests from a local directory (reference
-/// §3.5, with the seed's bugs fixed). Pure file-system work, no link and no compression (the
-/// session does that, StreamCompressor): every request gets a Reply, errors become errno
-/// replies, nothing throws. Unit-testable with scripted requests.
+/// The host side of one mount: answers the agent's requests from a local directory
+/// (docs/compatibility.md, "Mount", with the Python mpytool's bugs fixed). Pure file-system work,
+/// no link and no compression (the session does that, StreamCompressor): every request gets a
+/// Reply, errors become errno replies, nothing throws. Unit-testable with scripted requests.
 #pragma once
 
 #include <cstddef>

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// Serving mount requests inside Conn reads (reference §3.4, with the seed's bugs fixed): an
-/// EscapeHandler for 0x18 that takes one whole request per call, reading the rest of it through
-/// the Conn *unscanned* (a 24-byte path has the length 18 00), writes the reply, and hands
-/// anything that is not an intact request back as ordinary output at once or after a short
-/// wait, never 30 s. The Conn is busy only while a request is being served.
+/// Serving mount requests inside Conn reads (docs/compatibility.md, "Mount", with the Python
+/// mpytool's bugs fixed): an EscapeHandler for 0x18 that takes one whole request per call, reading
+/// the rest of it through the Conn *unscanned* (a 24-byte path has the length 18 00), writes the
+/// reply, and hands anything that is not an intact request back as ordinary output at once or after
+/// a short wait, never 30 s. The Conn is busy only while a request is being served.
 #pragma once
 
 #include <cstdint>

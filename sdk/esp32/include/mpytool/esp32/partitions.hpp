@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// The ESP32 partition layer that the flash and OTA plugins share (reference §4): the table
-/// (with the filesystem each data partition really holds), the block device of a partition, and
-/// the OTA write: an image checked on the host as the bootloader checks it, written to the next
-/// slot (only the blocks that differ), verified with SHA-256 on the board, then set_boot().
+/// The ESP32 partition layer that the flash and OTA plugins share (docs/compatibility.md, "Flash"):
+/// the table (with the filesystem each data partition really holds), the block device of a
+/// partition, and the OTA write: an image checked on the host as the bootloader checks it, written
+/// to the next slot (only the blocks that differ), verified with SHA-256 on the board, then
+/// set_boot().
 #pragma once
 
 #include <cstdint>
@@ -45,7 +46,8 @@ struct MPYTOOL_ESP32_API PartitionTable {
   const Partition* find(std::string_view label) const;
 };
 
-/// "app"/"data" and the subtype names of the seed ("factory", "ota_0", "nvs", "fat", ...).
+/// "app"/"data" and the subtype names of the Python mpytool ("factory", "ota_0", "nvs", "fat",
+/// ...).
 MPYTOOL_ESP32_API std::string type_name(int type);
 MPYTOOL_ESP32_API std::string subtype_name(int type, int subtype);
 

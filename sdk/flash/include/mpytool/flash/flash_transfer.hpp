@@ -9,7 +9,7 @@
 /// is one W operation whose data travels as binary frames within the board's credit, as one
 /// deflate stream when the board can inflate and it pays; reads stream back as one R
 /// operation (deflated when the board can compress). Where the link is not binary-clean (the
-/// probe fails) or `--transfer text` is set: the seed's method, one exec per run of up to four
+/// probe fails) or `--transfer text` is set: the Python mpytool's method, one exec per run of up to four
 /// blocks, base64, deflated when it pays. The choice follows transfer_settings(mpy)
 /// (transfer/settings.hpp).
 #pragma once
@@ -66,7 +66,8 @@ MPYTOOL_FLASH_API std::string decode_base64(std::string_view text);
 /// A progress callback that shows "  <what>: 42% 1.00K / 2.38K" on \p out's progress line.
 MPYTOOL_FLASH_API FlashProgress progress_line(Output& out, std::string what);
 
-/// The seed's filesystem detection (reference §4) from the first 512 bytes of a device.
+/// The Python mpytool's filesystem detection (docs/compatibility.md, "Flash") from the first 512
+/// bytes of a device.
 MPYTOOL_FLASH_API FsSignature detect_filesystem(std::string_view first);
 
 /// Transfers to and from one block device.

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// Compiling .py files to .mpy with MicroPython's `mpy-cross` for the board at hand (reference
-/// §3.8): used by `cp -m` and `mount -m`. The compiler is an external program; when it is
-/// missing or does not fit the board, a warning is logged and the .py files are used instead.
+/// Compiling .py files to .mpy with MicroPython's `mpy-cross` for the board at hand
+/// (docs/compatibility.md, "mpy-cross"): used by `cp -m` and `mount -m`. The compiler is an
+/// external program; when it is missing or does not fit the board, a warning is logged and the .py
+/// files are used instead.
 ///
 ///     MpyCross mpy_cross;                       // locate()s the compiler
 ///     if (mpy_cross.init(mpy.platform()))       // asks its version, matches the board

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /// \file
 /// Whole host files for commands that read an image or save what they read from a board
-/// (firmware, flash dumps, `cp` downloads): one reader with the seed's message, and the one writer
-/// every download goes through.
+/// (firmware, flash dumps, `cp` downloads): one reader with the Python mpytool's message, and the
+/// one writer every download goes through.
 ///
 /// The writer keeps what the destination is, whatever the board sends:
 /// - `-` is stdout, and so are `/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1` (likewise stderr):
@@ -33,7 +33,7 @@
 namespace mpytool {
 
 /// The content of host file \p path. Throws UsageError "<what> not found: PATH" when it cannot
-/// be opened (the seed's "Firmware file not found: PATH" with the default).
+/// be opened (the Python mpytool's "Firmware file not found: PATH" with the default).
 MPYTOOL_TRANSFER_API std::string read_host_file(const std::string& path,
                                                 std::string_view what = "Firmware file");
 

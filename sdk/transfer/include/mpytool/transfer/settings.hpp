@@ -23,7 +23,7 @@ class Mpy;
 enum class TransferPath {
   kAuto,    ///< the streaming agent if the probe (once per connection) passes, else text
   kStream,  ///< the streaming agent; an error if the board or link cannot carry it
-  kText     ///< base64 through raw-REPL exec (the seed's way), works everywhere
+  kText     ///< base64 through raw-REPL exec (the Python mpytool's way), works everywhere
 };
 
 /// "auto", "stream" or "text": the spelling of `--transfer` and a profile's `transfer.path`.
