@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -161,13 +160,8 @@ int run_external_command(const fs::path& exe, const std::vector<std::string>& ar
     }
   }
 
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return 1;
-  }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 1;
+  const int exit_code = wait_child(pid);
+  return exit_code < 0 ? 1 : exit_code;
 }
 
 }  // namespace mpytool::cli

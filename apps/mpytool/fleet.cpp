@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -182,14 +181,13 @@ class FleetCommand : public Command {
       for (Board& b : boards) {
         if (b.pid <= 0) continue;
         poll_events(b, out);
-        int status = 0;
-        const pid_t r = ::waitpid(b.pid, &status, WNOHANG);
+        const std::optional<int> ended = poll_child(b.pid);
         const auto now = Clock::now();
         const double step_age = std::chrono::duration<double>(now - b.step_start).count();
-        if (r == b.pid) {
+        if (ended) {
           b.pid = -1;
           b.seconds = std::chrono::duration<double>(now - b.start).count();
-          b.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+          b.exit_code = *ended;
           if (b.status == "running") b.status = b.exit_code == 0 ? "ok" : "failed";
         } else if ((timeout > 0 && step_age > timeout) || stop || interrupted()) {
           if (interrupted()) stop = true;  // Ctrl-C: no more boards start

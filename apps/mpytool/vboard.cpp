@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/dll/runtime_symbol_info.hpp>
@@ -151,11 +150,9 @@ VirtualBoard::~VirtualBoard() {
   set_interrupt_child(-1);
   if (pid_ > 0) {
     ::kill(pid_, SIGTERM);
-    int status = 0;
     // Give it 3 s to go, then SIGKILL: a stuck board must not hang mpytool's exit.
     for (int i = 0; i < 300; ++i) {
-      pid_t r = ::waitpid(pid_, &status, WNOHANG);
-      if (r == pid_ || (r < 0 && errno != EINTR)) {
+      if (poll_child(pid_)) {
         pid_ = -1;
         break;
       }
@@ -163,7 +160,7 @@ VirtualBoard::~VirtualBoard() {
     }
     if (pid_ > 0) {
       ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status, 0);
+      wait_child(pid_);
     }
   }
   if (drain_.joinable()) drain_.join();  // the pipe reaches EOF once the board is gone

@@ -4,13 +4,17 @@
 // with the descriptors it was given.
 #include "mpytool/base/process.hpp"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
+
+BOOST_TEST_DONT_PRINT_LOG_VALUE(std::optional<int>)
 
 namespace sfs = std::filesystem;
 
@@ -63,6 +67,26 @@ BOOST_AUTO_TEST_CASE(lookup) {
   BOOST_TEST(std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0) == "hello\n");
   BOOST_TEST(WEXITSTATUS(status) == 3);
   sfs::remove_all(dir);
+}
+
+// The one way to wait for children: exit codes as a shell reports them (128 + signal).
+BOOST_AUTO_TEST_CASE(waits_for_children) {
+  std::vector<std::string> words{"/bin/sh", "-c", "exit 7"};
+  std::vector<char*> argv = mpytool::c_strings(words);
+  pid_t pid = -1;
+  BOOST_REQUIRE(mpytool::spawn_process(pid, "/bin/sh", argv, environ, {}) == 0);
+  BOOST_TEST(mpytool::wait_child(pid) == 7);
+  BOOST_TEST(mpytool::wait_child(pid) == -1);  // no such child any more
+
+  std::vector<std::string> sleeper{"/bin/sh", "-c", "exec sleep 30"};
+  std::vector<char*> sleep_argv = mpytool::c_strings(sleeper);
+  BOOST_REQUIRE(mpytool::spawn_process(pid, "/bin/sh", sleep_argv, environ, {}) == 0);
+  BOOST_TEST(!mpytool::poll_child(pid).has_value());
+  ::kill(pid, SIGKILL);
+  std::optional<int> ended;
+  for (int i = 0; i < 500 && !(ended = mpytool::poll_child(pid)); ++i) ::usleep(10000);
+  BOOST_TEST(ended == std::optional<int>(128 + SIGKILL));
+  BOOST_TEST(mpytool::poll_child(pid) == std::optional<int>(-1));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,8 +3,6 @@
 // it and uploads it back only when it changed (reference §1.4, §6).
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,6 +15,7 @@
 #include "command_support.hpp"
 #include "commands.hpp"
 #include "mpytool/base/error.hpp"
+#include "mpytool/base/process.hpp"
 
 extern char** environ;
 
@@ -116,19 +115,19 @@ class TempFile {
 /// Runs \p argv with the terminal, waits for it and returns its exit code (128 + signal number
 /// when a signal ended it).
 int run_editor(const std::vector<std::string>& argv) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
+  // Found on PATH as posix_spawnp would; started like every child (default SIGINT/SIGPIPE, an
+  // empty signal mask), so the editor does not inherit the tool's ignored SIGPIPE.
+  const std::filesystem::path exe = find_executable(argv[0]);
+  std::vector<std::string> args = argv;
+  std::vector<char*> cargs = c_strings(args);
   pid_t pid = 0;
-  if (int err = posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), environ); err != 0) {
+  const int err = exe.empty() ? ENOENT : spawn_process(pid, exe.string(), cargs, environ, {});
+  if (err != 0) {
     throw MpyError(fmt::format("cannot run editor '{}': {}", argv[0], std::strerror(err)));
   }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw MpyError(fmt::format("waiting for the editor: {}", strerror(errno)));
-  }
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return WEXITSTATUS(status);
+  const int rc = wait_child(pid);
+  if (rc < 0) throw MpyError(fmt::format("waiting for the editor: {}", strerror(errno)));
+  return rc;
 }
 
 class EditCommand : public Command {

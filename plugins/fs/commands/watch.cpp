@@ -8,13 +8,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/inotify.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -216,16 +216,16 @@ class WatchCommand : public Command {
     if (spawn_process(pid, exe.string(), argv, environ, fds) != 0) {
       throw MpyError("watch: cannot start mpytool");
     }
-    int status = 0;
     bool signalled = false;
-    while (::waitpid(pid, &status, WNOHANG) == 0) {
+    std::optional<int> ended;
+    while (!(ended = poll_child(pid))) {
       if (ctx.interrupted() && !signalled) {
         ::kill(pid, SIGINT);
         signalled = true;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    const int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    const int rc = *ended;
     if (rc != 0 && !ctx.interrupted()) {
       ctx.out().verbose(1, fmt::format("watch: the round failed (exit {}); watching on", rc),
                         Color::kRed);

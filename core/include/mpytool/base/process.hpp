@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// Finding and starting programs (external `mpytool-<x>` commands, the virtual board's node,
-/// mpy-cross): one PATH lookup, one executable check and one spawner for the whole tree.
+/// Finding, starting and waiting for programs (external `mpytool-<x>` commands, the virtual
+/// board's node, mpy-cross, the editor, watch's rounds, fleet's boards): one PATH lookup, one
+/// executable check, one spawner and one way to wait for children for the whole tree.
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,5 +48,30 @@ MPYTOOL_CORE_API std::vector<char*> c_strings(std::vector<std::string>& strings)
 /// error of posix_spawn.
 MPYTOOL_CORE_API int spawn_process(pid_t& pid, const std::string& exe, std::vector<char*>& argv,
                                    char* const* envp, const SpawnFds& fds);
+
+/// The exit code a wait status stands for: the child's exit status, or 128 + the number of the
+/// signal that ended it (as a shell reports it).
+MPYTOOL_CORE_API int exit_code_of(int status);
+
+/// Waits for child \p pid to end (a signal arriving meanwhile does not end the wait). Returns
+/// its exit code (exit_code_of), or -1 with errno set when it cannot be waited for.
+MPYTOOL_CORE_API int wait_child(pid_t pid);
+
+/// Whether child \p pid has ended, without blocking: nullopt while it runs, else its exit code
+/// (exit_code_of), or -1 when it cannot be waited for (not a child of this process).
+MPYTOOL_CORE_API std::optional<int> poll_child(pid_t pid);
+
+/// What a child process did.
+struct ProcessResult {
+  int exit_code = -1;  ///< exit status, or -1 when it was killed or could not start
+  bool timed_out = false;
+  std::string out;  ///< its stdout
+  std::string err;  ///< its stderr (or why it could not start)
+};
+
+/// Runs \p argv (argv[0] a path) with stdin from /dev/null, collects stdout and stderr, and
+/// kills it after \p timeout.
+MPYTOOL_CORE_API ProcessResult run_process(const std::vector<std::string>& argv,
+                                           std::chrono::milliseconds timeout);
 
 }  // namespace mpytool

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "mpytool/base/process.hpp"
 #include "mpytool/mpy_cross/export.hpp"
 
 namespace mpytool {
@@ -72,18 +73,5 @@ class MPYTOOL_MPY_CROSS_API MpyCross {
   std::string arch_;
   std::vector<std::string> args_;
 };
-
-/// What a child process did.
-struct ProcessResult {
-  int exit_code = -1;  ///< exit status, or -1 when it was killed or could not start
-  bool timed_out = false;
-  std::string out;  ///< its stdout
-  std::string err;  ///< its stderr (or why it could not start)
-};
-
-/// Runs \p argv (argv[0] a path) with stdin from /dev/null, collects stdout and stderr, and
-/// kills it after \p timeout.
-MPYTOOL_MPY_CROSS_API ProcessResult run_process(const std::vector<std::string>& argv,
-                                                std::chrono::milliseconds timeout);
 
 }  // namespace mpytool
