@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 
+BOOST_TEST_DONT_PRINT_LOG_VALUE(std::optional<int>)
+
 namespace sfs = std::filesystem;
 
 BOOST_AUTO_TEST_SUITE(process_test)
