@@ -144,7 +144,7 @@ BOOST_AUTO_TEST_CASE(table_from_the_board) {
     return FakeReply{};  // import esp32, the helper
   };
   mpytool::Mpy mpy(board);
-  mpy.comm().set_guard(false);  // the scripted board answers the code itself
+  mpy.comm().guard().set_enabled(false);  // the scripted board answers the code itself
   const esp32::PartitionTable t = esp32::partitions(mpy);
   BOOST_TEST(board.executed.front() == "import esp32");
   BOOST_TEST(board.executed.back() == "print(_mt_ptab())");
@@ -193,7 +193,7 @@ BOOST_AUTO_TEST_CASE(table_from_the_board) {
 BOOST_AUTO_TEST_CASE(not_an_esp32) {
   FakeLink board;  // "import esp32" fails (NameError from the scripted board)
   mpytool::Mpy mpy(board);
-  mpy.comm().set_guard(false);
+  mpy.comm().guard().set_enabled(false);
   BOOST_CHECK_EXCEPTION(esp32::partitions(mpy), mpytool::MpyError, [](const mpytool::MpyError& e) {
     return std::string(e.what()) == "Partition info not available (ESP32 only)";
   });

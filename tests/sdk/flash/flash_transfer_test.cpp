@@ -17,6 +17,7 @@
 
 #include "fake_link.hpp"
 #include "mpytool/base/error.hpp"
+#include "mpytool/transfer/settings.hpp"
 #include "mpytool/board/mpy.hpp"
 
 using mpytool::BlockDevice;
@@ -160,10 +161,8 @@ struct Rig {
   BlockDevice dev{"P('vfs')", kBs, 0};
 
   explicit Rig(std::size_t blocks) : board(blocks) {
-    mpy.comm().set_guard(false);  // the scripted board answers the code itself
-    mpytool::TransferSettings ts;
-    ts.path = "text";
-    mpy.set_transfer_settings(ts);
+    mpy.comm().guard().set_enabled(false);  // the scripted board answers the code itself
+    mpytool::transfer_settings(mpy).path = mpytool::TransferPath::kText;
     dev.size = blocks * kBs;
   }
 };

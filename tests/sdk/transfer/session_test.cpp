@@ -44,11 +44,11 @@ struct Rig {
   Rig() { board.ops['W'] = write_op; }
   std::unique_ptr<stream::Session> open(int window = 256, int chunk = 1024) {
     mpy = std::make_unique<mpytool::Mpy>(board);
-    mpy->comm().set_guard(false);  // the scripted board answers the code itself
+    mpy->comm().guard().set_enabled(false);  // the scripted board answers the code itself
     stream::SessionOptions o;
     o.window = window;
     o.chunk = chunk;
-    o.ops = "{87:_mt_fw}";
+    o.ops = {{'W', "_mt_fw"}};
     return std::make_unique<stream::Session>(*mpy, std::move(o), &stats);
   }
   // W, the data as D frames, E; the board's verdict.
