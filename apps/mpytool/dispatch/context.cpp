@@ -18,7 +18,7 @@
 #include "mpytool/link/conn.hpp"
 #include "mpytool/link/conn_serial.hpp"
 #include "mpytool/link/conn_socket.hpp"
-#include "mpytool/link/port_selector.hpp"
+#include "mpytool/boards/port_selector.hpp"
 #include "mpytool/link/ports.hpp"
 #include "mpytool/profile/board_profile.hpp"
 #include "mpytool/transfer/settings.hpp"
@@ -68,7 +68,7 @@ void AppContext::open() {
     conn_ = std::make_unique<ConnSocket>(globals_.address, globals_.tls);
     out_.verbose(2, "Connected to " + conn_->description());
   } else {
-    // -p id:/loc:/uid: name a board, not a /dev entry (board_identity.hpp).
+    // -p id:/loc:/uid: name a board, not a /dev entry (boards/port_selector.hpp).
     std::string port = globals_.port.empty() ? detect_port()
                                              : resolve_port(parse_port_selector(globals_.port),
                                                             list_ports(), globals_.baud);

@@ -30,7 +30,7 @@
 #include "mpytool/boards/inventory.hpp"
 #include "mpytool/boards/probe.hpp"
 #include "mpytool/link/conn.hpp"
-#include "mpytool/link/port_selector.hpp"
+#include "mpytool/boards/port_selector.hpp"
 #include "mpytool/plugin/context.hpp"
 
 namespace mpytool::cli {

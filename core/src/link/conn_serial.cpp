@@ -25,7 +25,6 @@
 
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/log.hpp"
-#include "mpytool/link/port_selector.hpp"
 #include "mpytool/link/ports.hpp"
 
 namespace mpytool {

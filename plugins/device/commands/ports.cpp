@@ -9,7 +9,7 @@
 #include "mpytool/base/json.hpp"
 #include "mpytool/base/output.hpp"
 #include "mpytool/boards/probe.hpp"
-#include "mpytool/link/port_selector.hpp"
+#include "mpytool/boards/port_selector.hpp"
 #include "mpytool/plugin/context.hpp"
 #include "mpytool/profile/board_profile.hpp"
 

@@ -9,7 +9,7 @@
 #include "mpytool/base/error.hpp"
 #include "mpytool/boards/inventory.hpp"
 #include "mpytool/boards/probe.hpp"
-#include "mpytool/link/port_selector.hpp"
+#include "mpytool/boards/port_selector.hpp"
 
 using mpytool::PortInfo;
 using mpytool::PortSelector;

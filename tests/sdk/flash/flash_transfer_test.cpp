@@ -17,8 +17,8 @@
 
 #include "fake_link.hpp"
 #include "mpytool/base/error.hpp"
-#include "mpytool/transfer/settings.hpp"
 #include "mpytool/board/mpy.hpp"
+#include "mpytool/transfer/settings.hpp"
 
 using mpytool::BlockDevice;
 using mpytool::FlashTransfer;

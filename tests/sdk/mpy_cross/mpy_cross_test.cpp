@@ -17,15 +17,11 @@
 #include "mpytool/base/log.hpp"
 #include "mpytool/board/mpy.hpp"
 #include "mpytool/fs/hash.hpp"
-#include "mpytool/fs/mpy_cross.hpp"  // the compatibility names
 
 namespace fsys = std::filesystem;
 using mpytool::MpyCross;
 using mpytool::PlatformInfo;
 using mpytool::run_process;
-
-static_assert(std::is_same_v<mpytool::fs::MpyCross, MpyCross>);
-static_assert(std::is_same_v<mpytool::fs::ProcessResult, mpytool::ProcessResult>);
 
 namespace {
 

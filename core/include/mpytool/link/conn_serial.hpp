@@ -58,7 +58,7 @@ class MPYTOOL_CORE_API ConnSerial : public Conn {
   void reset_to_bootloader() override;
   /// Closes and re-opens the port until it comes back or \p timeout seconds pass. A board that
   /// re-enumerates under another /dev name (USB-CDC after machine.reset()) is found again by its
-  /// USB serial number, else its USB location (board_identity.hpp find_same_port()).
+  /// USB serial number, else its USB location (find_same_port() in ports.hpp).
   void reconnect(double timeout = 10) override;
 
  private:

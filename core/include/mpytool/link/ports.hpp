@@ -40,4 +40,11 @@ MPYTOOL_CORE_API PortInfo port_info(const std::string& device);
 /// or "Multiple serial ports found: a, b. Use -p to specify one."
 MPYTOOL_CORE_API std::string detect_port();
 
+/// The port that is \p was after a re-enumeration: its own path while that still has its
+/// identity, else the one port with the same USB serial number and location, else the one with
+/// the same serial, else the one at the same location, else the same path; "" when none is
+/// there (yet). Two ports that fit equally are never guessed between.
+MPYTOOL_CORE_API std::string find_same_port(const PortInfo& was,
+                                            const std::vector<PortInfo>& ports);
+
 }  // namespace mpytool

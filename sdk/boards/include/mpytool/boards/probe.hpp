@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "mpytool/boards/export.hpp"
-#include "mpytool/link/port_selector.hpp"
+#include "mpytool/boards/port_selector.hpp"
 
 namespace mpytool {
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// `-p` selectors and finding a board again after its /dev name changed.
-#include "mpytool/link/port_selector.hpp"
+// `-p` selectors: parsing them and matching them against a port.
+#include "mpytool/boards/port_selector.hpp"
 
 #include <fmt/format.h>
 
@@ -75,50 +75,6 @@ bool port_matches(const PortInfo& port, const PortSelector& sel) {
     default:
       return false;
   }
-}
-
-std::string find_same_port(const PortInfo& was, const std::vector<PortInfo>& ports) {
-  // Still there under its name, with its identity: stay.
-  for (const auto& p : ports) {
-    if (p.device == was.device && p.serial_number == was.serial_number &&
-        p.location == was.location) {
-      return p.device;
-    }
-  }
-  // Moved: follow it only where one port alone fits (two CP2102 bridges may both say "0001").
-  auto unique = [&](auto pred) -> std::string {
-    std::string found;
-    for (const auto& p : ports) {
-      if (!pred(p)) continue;
-      if (!found.empty()) return {};
-      found = p.device;
-    }
-    return found;
-  };
-  if (!was.serial_number.empty() && !was.location.empty()) {
-    if (auto d = unique([&](const PortInfo& p) {
-          return p.serial_number == was.serial_number && p.location == was.location;
-        });
-        !d.empty()) {
-      return d;
-    }
-  }
-  if (!was.serial_number.empty()) {
-    if (auto d = unique([&](const PortInfo& p) { return p.serial_number == was.serial_number; });
-        !d.empty()) {
-      return d;
-    }
-  }
-  if (!was.location.empty()) {
-    if (auto d = unique([&](const PortInfo& p) { return p.location == was.location; });
-        !d.empty()) {
-      return d;
-    }
-  }
-  for (const auto& p : ports) {
-    if (p.device == was.device) return p.device;
-  }
-  return {};
 }
 
 }  // namespace mpytool
