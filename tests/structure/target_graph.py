@@ -2,7 +2,8 @@
 """The layering of the CMake target graph, read from `cmake --graphviz` of a fresh configure.
 
 Fails if a plugin links another plugin, if core links an SDK library or a plugin, or if an SDK
-library links a plugin; prints the graph of the tree's libraries (the picture in
+library links a plugin; if a core file includes a layer above its own (base/ -> link/ -> repl/ ->
+board/ -> profile/ -> plugin/) or any header that is not core's; prints the graph of the tree's libraries (the picture in
 docs/architecture.md, which must be the same: `--write-doc` rewrites it).
 Usage: target_graph.py SOURCE_DIR [--write-doc]
 """
@@ -67,6 +68,27 @@ def picture(kinds, edges):
     return "\n".join(lines)
 
 
+CORE_LAYERS = ["base", "link", "repl", "board", "profile", "plugin"]
+
+
+def core_include_problems(src):
+    """Each core file includes only its own layer and the ones below, and nothing of the SDK."""
+    out = []
+    root = pathlib.Path(src) / "core"
+    for f in sorted(list(root.glob("include/mpytool/*/*.hpp")) + list(root.glob("src/*/*.[ch]pp"))):
+        layer = f.parent.name
+        for inc in re.findall(r'#include "([^"]+)"', f.read_text()):
+            m = re.match(r"(?:mpytool/)?([a-z_]+)/", inc)
+            if not m:
+                continue
+            if m.group(1) not in CORE_LAYERS:
+                if inc.startswith("mpytool/"):
+                    out.append(f"{f.relative_to(src)} includes {inc}, not a core header")
+            elif CORE_LAYERS.index(m.group(1)) > CORE_LAYERS.index(layer):
+                out.append(f"{f.relative_to(src)} ({layer}/) includes {inc}, a layer above")
+    return out
+
+
 def self_check():
     """The rules themselves, on a graph that breaks each of them."""
     kinds = {"mpytool_core": "core", "mpytool_transfer": "sdk", "mpytool_fs": "plugin:fs",
@@ -76,6 +98,14 @@ def self_check():
              ("mpytool_fs", "mpytool_transfer"), ("mpytool_fs", "mpytool_core")}
     found = problems(kinds, edges)
     assert len(found) == 3, found
+    with tempfile.TemporaryDirectory() as tmp:
+        base = pathlib.Path(tmp) / "core" / "src" / "base"
+        base.mkdir(parents=True)
+        (base / "x.cpp").write_text('#include "mpytool/plugin/command.hpp"\n'
+                                    '#include "mpytool/transfer/session.hpp"\n'
+                                    '#include "mpytool/base/error.hpp"\n')
+        found = core_include_problems(tmp)
+        assert len(found) == 2, found
 
 
 def main():
@@ -84,7 +114,7 @@ def main():
     kinds, edges = read_graph(src)
     if "mpytool_core" not in kinds or not any(k == "sdk" for k in kinds.values()):
         sys.exit(f"no core or no SDK library among the targets: {kinds}")
-    bad = problems(kinds, edges)
+    bad = problems(kinds, edges) + core_include_problems(src)
     pic = picture(kinds, edges)
     doc = pathlib.Path(src) / "docs" / "architecture.md"
     text = doc.read_text()
