@@ -1,4 +1,4 @@
-# _mt_g(c, s, i, a): the guard (core/src/mpy_comm.cpp). The tool sends its own code as
+# _mt_g(c, s, i, a): the guard (core/src/repl/guard.cpp). The tool sends its own code as
 # _mt_g(crc, b'...'): exec'd in __main__ only when its CRC-32 is c, so that a bit flipped on
 # the way never runs as another program; a mismatch raises, and the tool sends it again.
 # Long code comes in pieces: _mt_g(crc, b'piece', i) keeps piece i (1, 2, ...), then

@@ -10,6 +10,7 @@
 #include "mpytool/base/error.hpp"
 
 using mpytool::MpyError;
+using mpytool::parse_json;
 using mpytool::parse_literal;
 using mpytool::PyValue;
 using mpytool::repr_bytes;
@@ -269,6 +270,25 @@ BOOST_AUTO_TEST_CASE(repr_round_trips) {
   }
   BOOST_TEST(parse_literal("nan") == parse_literal("nan"));  // value equality
   BOOST_TEST(!(parse_literal("1") == parse_literal("1.0")));
+}
+
+BOOST_AUTO_TEST_CASE(json_with_the_same_reader) {
+  const PyValue v =
+      parse_json(R"({"a": [1, 2.5, true, false, null], "s": "x\/y\u00e9\ud83d\ude00"})");
+  BOOST_REQUIRE(v.is_dict());
+  const PyValue& a = *v.find("a");
+  BOOST_TEST(a.size() == 5u);
+  BOOST_TEST(a[0].as_int() == 1);
+  BOOST_TEST(a[1].as_float() == 2.5);
+  BOOST_TEST(a[2].as_bool());
+  BOOST_TEST(!a[3].as_bool());
+  BOOST_TEST((a[4].type() == Type::kNone));
+  BOOST_TEST(v.find("s")->as_str() == "x/y\xc3\xa9\xf0\x9f\x98\x80");
+  // JSON's words are not Python's; a high surrogate needs its low half.
+  BOOST_CHECK_THROW(parse_literal("true"), MpyError);
+  BOOST_CHECK_EXCEPTION(parse_json(R"("\ud83d\u0041")"), MpyError, [](const MpyError& e) {
+    return std::string(e.what()).find("cannot parse JSON: unpaired surrogate") == 0;
+  });
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,8 +3,9 @@
 
 Fails if a plugin links another plugin, if core links an SDK library or a plugin, or if an SDK
 library links a plugin; if a core file includes a layer above its own (base/ -> link/ -> repl/ ->
-board/ -> profile/ -> plugin/) or any header that is not core's; prints the graph of the tree's libraries (the picture in
-docs/architecture.md, which must be the same: `--write-doc` rewrites it).
+board/ -> profile/ -> plugin/) or any header that is not core's; if core (its C++ files and its
+board-side helpers) grows past CORE_MAX_LINES; prints the graph of the tree's libraries (the
+picture in docs/architecture.md, which must be the same: `--write-doc` rewrites it).
 Usage: target_graph.py SOURCE_DIR [--write-doc]
 """
 import pathlib
@@ -69,6 +70,14 @@ def picture(kinds, edges):
 
 
 CORE_LAYERS = ["base", "link", "repl", "board", "profile", "plugin"]
+CORE_MAX_LINES = 7500  # the minimal core: what grows past this belongs in an SDK library
+
+
+def core_lines(src):
+    """Lines of core: every .cpp/.hpp and its board-side helpers (.py), blank lines included."""
+    root = pathlib.Path(src) / "core"
+    files = [*root.rglob("*.cpp"), *root.rglob("*.hpp"), *root.glob("helpers/*.py")]
+    return sum(len(f.read_text().splitlines()) for f in files)
 
 
 def core_include_problems(src):
@@ -115,6 +124,9 @@ def main():
     if "mpytool_core" not in kinds or not any(k == "sdk" for k in kinds.values()):
         sys.exit(f"no core or no SDK library among the targets: {kinds}")
     bad = problems(kinds, edges) + core_include_problems(src)
+    if (n := core_lines(src)) > CORE_MAX_LINES:
+        bad.append(f"core has {n} lines, more than {CORE_MAX_LINES}: move what only some "
+                   "plugins need into an SDK library")
     pic = picture(kinds, edges)
     doc = pathlib.Path(src) / "docs" / "architecture.md"
     text = doc.read_text()
@@ -131,7 +143,8 @@ def main():
     if bad:
         sys.exit(1)
     print(pic)
-    print(f"target graph: {len(kinds)} targets, {len(edges)} links, layering kept")
+    print(f"target graph: {len(kinds)} targets, {len(edges)} links, layering kept; "
+          f"core {core_lines(src)} lines (at most {CORE_MAX_LINES})")
 
 
 if __name__ == "__main__":

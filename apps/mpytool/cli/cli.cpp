@@ -17,11 +17,11 @@
 #include "dispatch/dispatcher.hpp"
 #include "dispatch/signals.hpp"
 #include "fleet/events.hpp"
+#include "loader/plugin_loader.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/log.hpp"
 #include "mpytool/base/output.hpp"
 #include "mpytool/base/version.hpp"
-#include "mpytool/plugin/plugin_loader.hpp"
 
 namespace mpytool::cli {
 

@@ -14,10 +14,10 @@
 #include <string_view>
 #include <vector>
 
+#include "loader/plugin_loader.hpp"
 #include "mpytool/link/conn_socket.hpp"
 #include "mpytool/plugin/command.hpp"
 #include "mpytool/plugin/context.hpp"
-#include "mpytool/plugin/plugin_loader.hpp"
 
 namespace mpytool::cli {
 

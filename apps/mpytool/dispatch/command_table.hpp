@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "loader/plugin_loader.hpp"
 #include "mpytool/plugin/command.hpp"
-#include "mpytool/plugin/plugin_loader.hpp"
 
 namespace mpytool::cli {
 

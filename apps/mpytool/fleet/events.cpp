@@ -5,7 +5,9 @@
 
 #include <cstdlib>
 
+#include "mpytool/base/error.hpp"
 #include "mpytool/base/json.hpp"
+#include "mpytool/repl/py_value.hpp"
 
 namespace mpytool::cli {
 
@@ -51,6 +53,23 @@ void EventLog::progress(std::string_view text) {
   if (now - last_progress_ < std::chrono::milliseconds(200)) return;
   last_progress_ = now;
   write(fmt::format(R"({{"event":"progress","step":{},"text":{}}})", step_, json_quote(text)));
+}
+
+std::map<std::string, std::string> parse_flat_json(std::string_view line) {
+  std::map<std::string, std::string> fields;
+  try {
+    const PyValue object = parse_json(line);
+    if (!object.is_dict()) return {};
+    for (const auto& [key, value] : object.entries()) {
+      if (!key.is_str()) return {};
+      fields[key.as_str()] = value.is_str()                           ? value.as_str()
+                             : value.is_sequence() || value.is_dict() ? std::string()
+                                                                      : to_json(value);
+    }
+  } catch (const MpyError&) {
+    return {};
+  }
+  return fields;
 }
 
 }  // namespace mpytool::cli

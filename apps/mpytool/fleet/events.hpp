@@ -49,7 +49,9 @@ class EventLog {
   std::chrono::steady_clock::time_point started_, last_progress_;
 };
 
-/// The reader of the lines EventLog writes: core's (base/json.hpp).
-using mpytool::parse_flat_json;
+/// The fields of one line EventLog writes, read with core's JSON reader (parse_json()): strings
+/// unescaped, numbers and true/false/null as their JSON text, nested values as "". Empty when
+/// the line is not a JSON object.
+std::map<std::string, std::string> parse_flat_json(std::string_view line);
 
 }  // namespace mpytool::cli

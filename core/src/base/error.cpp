@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <string_view>
+#include <utility>
 
 namespace mpytool {
 
@@ -123,36 +124,23 @@ RollbackError::~RollbackError() = default;
 std::string errno_text(int err) {
   // The errnos MicroPython ports raise from filesystem and network calls (docs/compatibility.md,
   // "Error messages").
-  switch (err) {
-    case 2:
-      return "No such file or directory";
-    case 13:
-      return "Permission denied";
-    case 17:
-      return "File exists";
-    case 19:
-      return "No such device";
-    case 20:
-      return "Not a directory";
-    case 21:
-      return "Is a directory";
-    case 22:
-      return "Invalid argument";
-    case 28:
-      return "No space left on device";
-    case 30:
-      return "Read-only filesystem";
-    case 36:
-      return "File name too long";
-    case 39:
-      return "Directory not empty";
-    case 110:
-      return "Connection timed out";
-    case 113:
-      return "No route to host";
-    default:
-      return {};
+  static constexpr std::pair<int, const char*> kTexts[] = {{2, "No such file or directory"},
+                                                           {13, "Permission denied"},
+                                                           {17, "File exists"},
+                                                           {19, "No such device"},
+                                                           {20, "Not a directory"},
+                                                           {21, "Is a directory"},
+                                                           {22, "Invalid argument"},
+                                                           {28, "No space left on device"},
+                                                           {30, "Read-only filesystem"},
+                                                           {36, "File name too long"},
+                                                           {39, "Directory not empty"},
+                                                           {110, "Connection timed out"},
+                                                           {113, "No route to host"}};
+  for (const auto& [number, text] : kTexts) {
+    if (number == err) return text;
   }
+  return {};
 }
 
 std::string host_error_text(const std::error_code& ec) {

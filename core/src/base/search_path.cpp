@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "base/search_path.hpp"
+#include "mpytool/base/search_path.hpp"
 
 #include <algorithm>
 #include <boost/dll/runtime_symbol_info.hpp>
@@ -7,7 +7,7 @@
 #include <string>
 #include <system_error>
 
-namespace mpytool::detail {
+namespace mpytool {
 
 namespace fs = std::filesystem;
 
@@ -40,4 +40,4 @@ void add_exe_relative_dir(std::vector<fs::path>& dirs, const fs::path& relative)
   if (!ec) add_search_dir(dirs, exe.parent_path() / ".." / relative);
 }
 
-}  // namespace mpytool::detail
+}  // namespace mpytool

@@ -17,8 +17,8 @@
 #include <system_error>
 #include <utility>
 
-#include "base/search_path.hpp"
 #include "mpytool/base/error.hpp"
+#include "mpytool/base/search_path.hpp"
 #include "mpytool/link/reset_sequence.hpp"
 
 #ifndef MPYTOOL_INSTALL_DATA_DIR
@@ -416,17 +416,17 @@ BoardProfile load_profile(const fs::path& file, const std::vector<fs::path>& dir
 std::vector<fs::path> profile_search_path(const std::vector<std::string>& explicit_dirs,
                                           bool include_defaults) {
   std::vector<fs::path> dirs;
-  for (const auto& d : explicit_dirs) detail::add_search_dir(dirs, d);
+  for (const auto& d : explicit_dirs) add_search_dir(dirs, d);
   if (!include_defaults) return dirs;
 
   // A project's own boards, next to its code.
-  detail::add_search_dir(dirs, fs::path(".mpytool") / "profiles");
-  detail::add_env_search_dirs(dirs, "MPYTOOL_PROFILE_PATH");
+  add_search_dir(dirs, fs::path(".mpytool") / "profiles");
+  add_env_search_dirs(dirs, "MPYTOOL_PROFILE_PATH");
   if (const char* home = std::getenv("HOME"); home && *home) {
-    detail::add_search_dir(dirs, fs::path(home) / ".config" / "mpytool" / "profiles");
+    add_search_dir(dirs, fs::path(home) / ".config" / "mpytool" / "profiles");
   }
-  detail::add_exe_relative_dir(dirs, fs::path("share") / "mpytool" / "profiles");
-  detail::add_search_dir(dirs, fs::path(MPYTOOL_INSTALL_DATA_DIR) / "profiles");
+  add_exe_relative_dir(dirs, fs::path("share") / "mpytool" / "profiles");
+  add_search_dir(dirs, fs::path(MPYTOOL_INSTALL_DATA_DIR) / "profiles");
   return dirs;
 }
 

@@ -21,29 +21,10 @@ namespace mpytool {
 namespace {
 
 const char* type_name(PyValue::Type t) {
-  switch (t) {
-    case PyValue::Type::kNone:
-      return "None";
-    case PyValue::Type::kBool:
-      return "bool";
-    case PyValue::Type::kInt:
-      return "int";
-    case PyValue::Type::kFloat:
-      return "float";
-    case PyValue::Type::kStr:
-      return "str";
-    case PyValue::Type::kBytes:
-      return "bytes";
-    case PyValue::Type::kTuple:
-      return "tuple";
-    case PyValue::Type::kList:
-      return "list";
-    case PyValue::Type::kDict:
-      return "dict";
-    case PyValue::Type::kSet:
-      return "set";
-  }
-  return "?";
+  // In the order of PyValue::Type.
+  static constexpr const char* kNames[] = {"None",  "bool",  "int",  "float", "str",
+                                           "bytes", "tuple", "list", "dict",  "set"};
+  return kNames[static_cast<int>(t)];
 }
 
 [[noreturn]] void wrong_type(PyValue::Type have, const char* want) {
@@ -112,7 +93,8 @@ std::string float_repr(double v) {
 
 class Parser {
  public:
-  explicit Parser(std::string_view text) : text_(text) {}
+  /// \p json: JSON's words (true, false, null) and escapes ('\/', surrogate pairs) too.
+  Parser(std::string_view text, bool json) : text_(text), json_(json) {}
 
   PyValue parse_all() {
     PyValue v = parse_value(0);
@@ -132,8 +114,8 @@ class Parser {
       auto u = static_cast<unsigned char>(c);
       excerpt += (u >= 0x20 && u < 0x7f) ? std::string(1, c) : fmt::format("\\x{:02x}", u);
     }
-    throw MpyError(
-        fmt::format("cannot parse board reply: {} at offset {}: '{}'", why, pos_, excerpt));
+    throw MpyError(fmt::format("cannot parse {}: {} at offset {}: '{}'",
+                               json_ ? "JSON" : "board reply", why, pos_, excerpt));
   }
 
   bool at_end() const { return pos_ >= text_.size(); }
@@ -175,6 +157,9 @@ class Parser {
         break;
     }
     if (c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9')) return parse_number();
+    if (json_ && consume_word("null")) return PyValue::none();
+    if (json_ && consume_word("true")) return PyValue::boolean(true);
+    if (json_ && consume_word("false")) return PyValue::boolean(false);
     if (consume_word("None")) return PyValue::none();
     if (consume_word("True")) return PyValue::boolean(true);
     if (consume_word("False")) return PyValue::boolean(false);
@@ -291,37 +276,17 @@ class Parser {
         continue;
       }
       ++pos_;
+      // The one-character escapes of both grammars; JSON adds '\/'.
+      static constexpr std::string_view kEscapes = "\\'\"nrtabfv", kValues = "\\'\"\n\r\t\a\b\f\v";
+      if (const auto k = kEscapes.find(e); k != std::string_view::npos) {
+        out += kValues[k];
+        continue;
+      }
+      if (json_ && e == '/') {
+        out += '/';
+        continue;
+      }
       switch (e) {
-        case '\\':
-          out += '\\';
-          break;
-        case '\'':
-          out += '\'';
-          break;
-        case '"':
-          out += '"';
-          break;
-        case 'n':
-          out += '\n';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case 'a':
-          out += '\a';
-          break;
-        case 'b':
-          out += '\b';
-          break;
-        case 'f':
-          out += '\f';
-          break;
-        case 'v':
-          out += '\v';
-          break;
         case '\n':
           break;  // line continuation
         case 'x': {
@@ -341,6 +306,12 @@ class Parser {
             break;
           }
           std::uint32_t cp = read_hex(e == 'u' ? 4 : 8);
+          if (json_ && cp >= 0xD800 && cp < 0xDC00 && text_.substr(pos_, 2) == "\\u") {
+            pos_ += 2;  // JSON writes a code point above the BMP as a UTF-16 surrogate pair
+            const std::uint32_t low = read_hex(4);
+            if (low < 0xDC00 || low > 0xDFFF) fail("unpaired surrogate");
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+          }
           if (cp > 0x10FFFF) fail("code point out of range");
           append_utf8(out, cp);
           break;
@@ -454,6 +425,7 @@ class Parser {
   }
 
   std::string_view text_;
+  bool json_;
   std::size_t pos_ = 0;
 };
 
@@ -707,7 +679,9 @@ bool operator==(const PyValue& a, const PyValue& b) {
   return false;
 }
 
-PyValue parse_literal(std::string_view text) { return Parser(text).parse_all(); }
+PyValue parse_literal(std::string_view text) { return Parser(text, false).parse_all(); }
+
+PyValue parse_json(std::string_view text) { return Parser(text, true).parse_all(); }
 
 std::string repr_str(std::string_view utf8) { return repr_quoted(utf8, false); }
 

@@ -34,7 +34,7 @@ struct OptionSpec {
   Kind kind = Kind::kFlag;
   std::string value_name;  ///< "SEC" for help
   std::string help;        ///< one line
-  std::optional<std::string> default_value;
+  std::optional<std::string> default_value = {};
   /// For kValue/kMulti: the accepted values ("auto", "stream", "text"); empty = any. The
   /// parser refuses others with the list.
   std::vector<std::string> choices = {};

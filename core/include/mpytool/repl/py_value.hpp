@@ -87,6 +87,10 @@ class MPYTOOL_CORE_API PyValue {
 /// MpyError "cannot parse board reply: <reason>" on malformed input; never crashes.
 MPYTOOL_CORE_API PyValue parse_literal(std::string_view text);
 
+/// Parses one JSON value with the same reader (objects become dicts, arrays lists, null None;
+/// Python's literal forms are accepted too). Throws MpyError "cannot parse JSON: <reason>".
+MPYTOOL_CORE_API PyValue parse_json(std::string_view text);
+
 /// repr() of a str given as UTF-8: quotes as CPython does, escapes \\, quotes and controls.
 MPYTOOL_CORE_API std::string repr_str(std::string_view utf8);
 

@@ -16,7 +16,6 @@
 #include <string_view>
 #include <vector>
 
-#include "mpytool/base/export.hpp"
 #include "mpytool/plugin/command.hpp"
 
 namespace mpytool {
@@ -32,7 +31,7 @@ enum class PluginStatus {
 };
 
 /// Lower-case word for \p status: "loaded", "failed", "duplicate".
-MPYTOOL_CORE_API const char* to_string(PluginStatus status) noexcept;
+const char* to_string(PluginStatus status) noexcept;
 
 /// What the host knows about one plugin file, loaded or not.
 struct PluginRecord {
@@ -60,13 +59,13 @@ using PluginWarningSink = std::function<void(const std::string& message)>;
 ///     tree, so this covers both);
 ///  4. the install prefix's plugin directory (compile definition MPYTOOL_INSTALL_PLUGIN_DIR).
 /// Steps 2-4 are skipped when \p include_defaults is false (tests).
-MPYTOOL_CORE_API std::vector<std::filesystem::path> plugin_search_path(
-    const std::vector<std::string>& plugin_dirs, bool include_defaults = true);
+std::vector<std::filesystem::path> plugin_search_path(const std::vector<std::string>& plugin_dirs,
+                                                      bool include_defaults = true);
 
 /// The loaded plugins of one process and the records of those that failed. Not copyable, not
 /// thread-safe. Destroying it destroys command and plugin objects in reverse load order, then
 /// unloads the libraries.
-class MPYTOOL_CORE_API PluginSet {
+class PluginSet {
  public:
   /// A command of a loaded plugin.
   struct CommandRef {

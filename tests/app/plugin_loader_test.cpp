@@ -2,7 +2,7 @@
 // PluginSet against the fixture plugins in build/tests/fixtures: a good plugin, an ABI
 // mismatch, a plugin whose register_commands() throws, a .so without the descriptor and a text
 // file named like a plugin.
-#include "mpytool/plugin/plugin_loader.hpp"
+#include "loader/plugin_loader.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <filesystem>

@@ -2,7 +2,7 @@
 // Loading steps: suffix filter, library_info pre-check (no plugin code runs),
 // dlopen RTLD_LOCAL|RTLD_NOW, descriptor ABI/build-tag check, create(), register_commands().
 // Libraries are never unloaded while the PluginSet lives; objects die before their libraries.
-#include "mpytool/plugin/plugin_loader.hpp"
+#include "loader/plugin_loader.hpp"
 
 #include <algorithm>
 #include <exception>

@@ -8,8 +8,8 @@
 #include <system_error>
 #include <vector>
 
-#include "base/search_path.hpp"
-#include "mpytool/plugin/plugin_loader.hpp"
+#include "loader/plugin_loader.hpp"
+#include "mpytool/base/search_path.hpp"
 
 #ifndef MPYTOOL_INSTALL_PLUGIN_DIR
 #define MPYTOOL_INSTALL_PLUGIN_DIR "/usr/local/lib/mpytool/plugins"
@@ -17,7 +17,6 @@
 
 namespace mpytool {
 namespace fs = std::filesystem;
-using detail::add_search_dir;
 
 std::vector<fs::path> plugin_search_path(const std::vector<std::string>& plugin_dirs,
                                          bool include_defaults) {
@@ -25,8 +24,8 @@ std::vector<fs::path> plugin_search_path(const std::vector<std::string>& plugin_
   for (const auto& d : plugin_dirs) add_search_dir(dirs, d);
   if (!include_defaults) return dirs;
 
-  detail::add_env_search_dirs(dirs, "MPYTOOL_PLUGIN_PATH");
-  detail::add_exe_relative_dir(dirs, fs::path("lib") / "mpytool" / "plugins");
+  add_env_search_dirs(dirs, "MPYTOOL_PLUGIN_PATH");
+  add_exe_relative_dir(dirs, fs::path("lib") / "mpytool" / "plugins");
   add_search_dir(dirs, MPYTOOL_INSTALL_PLUGIN_DIR);
   return dirs;
 }
