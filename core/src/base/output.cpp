@@ -12,23 +12,9 @@ namespace mpytool {
 namespace {
 
 const char* color_code(Color color) {
-  switch (color) {
-    case Color::kRed:
-      return "1;31";
-    case Color::kYellow:
-      return "1;33";
-    case Color::kGreen:
-      return "1;32";
-    case Color::kCyan:
-      return "1;36";
-    case Color::kBlue:
-      return "1;34";
-    case Color::kMagenta:
-      return "1;35";
-    case Color::kNone:
-      break;
-  }
-  return nullptr;
+  // In the order of Color; kNone has none.
+  static constexpr const char* kCodes[] = {nullptr, "1;31", "1;33", "1;32", "1;36", "1;34", "1;35"};
+  return kCodes[static_cast<int>(color)];
 }
 
 // Length of the valid UTF-8 sequence at s[i] and its code point; 0 when the byte does not

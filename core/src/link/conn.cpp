@@ -216,6 +216,10 @@ void Conn::reset_to_bootloader() {
   throw ConnError("Bootloader reset not supported on " + type_name());
 }
 
+void Conn::set_baud(int /*baud*/) {
+  throw ConnError("cannot change the baud rate of a " + type_name() + " link");
+}
+
 void Conn::reconnect(double /*timeout*/) {
   throw ConnError("Reconnect not supported on " + type_name());
 }

@@ -75,16 +75,7 @@ speed_t standard_speed(int baud) {
 }
 
 tcflag_t char_size(int data_bits) {
-  switch (data_bits) {
-    case 5:
-      return CS5;
-    case 6:
-      return CS6;
-    case 7:
-      return CS7;
-    default:
-      return CS8;
-  }
+  return data_bits == 5 ? CS5 : data_bits == 6 ? CS6 : data_bits == 7 ? CS7 : CS8;
 }
 
 /// Raw 8N1-style settings from \p settings with non-blocking reads (VMIN = VTIME = 0).
@@ -239,6 +230,16 @@ void ConnSerial::set_line(int line, bool on) {
     }
     throw ConnLost("Connection lost: " + reason(errno));
   }
+}
+
+void ConnSerial::set_baud(int baud) {
+  termios tio{};
+  const speed_t speed = standard_speed(baud);
+  if (fd_ < 0 || ::tcgetattr(fd_, &tio) < 0 || cfsetspeed(&tio, speed == B0 ? B38400 : speed) < 0 ||
+      ::tcsetattr(fd_, TCSADRAIN, &tio) < 0 || (speed == B0 && !set_custom_baud(fd_, baud))) {
+    throw ConnError(fmt::format("cannot set {} baud on '{}': {}", baud, port_, reason(errno)));
+  }
+  baud_ = baud;
 }
 
 void ConnSerial::set_dtr(bool on) { set_line(TIOCM_DTR, on); }

@@ -121,6 +121,9 @@ class MPYTOOL_CORE_API Conn {
   /// Throws ConnError "Hardware reset not supported on <type>" on links without modem lines.
   virtual void run_reset_sequence(const ResetSequence& seq);
 
+  /// Changes the link's baud rate (after the ESP ROM loader's CHANGE_BAUDRATE). Throws
+  /// ConnError "cannot change the baud rate of a <type> link" on links without one.
+  virtual void set_baud(int baud);
   /// Re-opens the link after a board reset (USB re-enumeration), waiting up to \p timeout
   /// seconds. Throws ConnError "Could not reconnect to P within Ns" or when not supported.
   virtual void reconnect(double timeout = 10);

@@ -38,6 +38,8 @@ class MPYTOOL_CORE_API ConnSerial : public Conn {
   const std::string& port() const noexcept { return port_; }
   /// Baud rate.
   int baud() const noexcept { return baud_; }
+  /// Sets the port's baud rate (also ones without a Bxxx constant); kept for reconnect().
+  void set_baud(int baud) override;
 
   /// Sets the DTR line. Throws ConnError if the port is closed.
   void set_dtr(bool on);
