@@ -12,6 +12,8 @@ import { Throttle } from './lib/throttle.mjs';
 import { BoardInput } from './lib/board-input.mjs';
 import { TcpLink, PtyLink } from './lib/links.mjs';
 import { Faults } from './lib/faults.mjs';
+import { Rfc2217Link } from './lib/rfc2217.mjs';
+import { EspChip, MACHINES } from './lib/esp-chip.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const HIGH_WATER = 64 * 1024;
@@ -36,7 +38,15 @@ try {
   process.exit(1);
 }
 
+if (opts.chip) opts.plat = { ...opts.plat, machine: MACHINES[opts.chip] };
 const shared = createShared(opts.rxBuffer);
+// --chip: the board's MicroPython only runs while the chip has booted a valid app from flash.
+// chipCtl[0] RUN (0 held, 1 run), [1] boot generation, [2] reset cause, [3] version length,
+// bytes 16.. the version from the app's esp_app_desc_t.
+const chipSab = new SharedArrayBuffer(64);
+const chipCtl = new Int32Array(chipSab, 0, 4);
+const chipVer = new Uint8Array(chipSab, 16, 48);
+
 const { ctl, outBuf } = views(shared);
 const bytesPerSec = opts.baud ? opts.baud / 10 : 0;
 
@@ -51,9 +61,11 @@ const faults = new Faults(opts, {
     inThrottle.clear();
     outThrottle.clear();
     if (active === tcp && tcp.connected) { tcp.dropClient(); return true; }
+    if (rfc && active === rfc && rfc.connected) { rfc.clear(); rfc.dropClient(); return true; }
     return false;
   },
   reset() {
+    if (chip) { inThrottle.clear(); chip.softwareReset(false); return; }
     // The receive FIFO goes with the chip; the worker drops what its ring holds.
     inThrottle.clear();
     boardInput.clear();
@@ -61,13 +73,21 @@ const faults = new Faults(opts, {
     Atomics.notify(ctl, C.IN_COUNT);
   },
 }, log);
-const inThrottle = new Throttle(bytesPerSec, opts.latency, (d) => {
+const inThrottle = new Throttle(bytesPerSec, opts.latency, (d) => deliver(d));
+
+/** Host bytes as they reach the chip (after the link's throttle): faults, then board or ROM. */
+function deliver(d) {
   if (silent) return;
-  if (!faults.active) { boardInput.push(d); return; }
+  if (!faults.active) { toChip(d); return; }
   const r = faults.inbound(d);
-  if (r.data.length) boardInput.push(r.data);
+  if (r.data.length) toChip(r.data);
   if (r.fire) r.fire();
-});
+}
+
+function toChip(d) {
+  if (chip && !chip.running) chip.rx(d);
+  else boardInput.push(d);
+}
 
 function fromHost(data, link) {
   active = link;
@@ -92,22 +112,67 @@ if (pty) sources.push(pty);
 tcp.onConnect = () => { active = tcp; };
 tcp.onDisconnect = () => { if (active === tcp) active = pty; };
 
+let chip = null;
+let rfc = null;
+if (opts.chip) {
+  chip = new EspChip(opts, {
+    toHost: (d) => outThrottle.write(d),
+    hold() {
+      Atomics.store(chipCtl, 0, 0);
+      inThrottle.clear();
+      outThrottle.clear();
+      boardInput.clear();
+      Atomics.store(ctl, C.CHIP_RESET, 1);
+      Atomics.notify(ctl, C.IN_COUNT);
+    },
+    run(version, cause) {
+      const v = Buffer.from(version || '', 'latin1').subarray(0, chipVer.length);
+      chipVer.fill(0);
+      chipVer.set(v);
+      Atomics.store(chipCtl, 3, v.length);
+      Atomics.store(chipCtl, 2, cause);
+      Atomics.add(chipCtl, 1, 1);
+      Atomics.store(chipCtl, 0, 1);
+      Atomics.notify(chipCtl, 0);
+    },
+    log,
+  });
+  rfc = new Rfc2217Link(opts, {
+    toBoard: (d) => { active = rfc; deliver(d); },
+    lines: (dtr, rts) => chip.setLines(dtr, rts),
+    chipBaud: (dir) => {
+      // The ROM auto-bauds on what it receives until CHANGE_BAUDRATE fixes its rate.
+      if (dir === 'in' && chip.state === 'rom' && !chip.rom.baudFixed) chip.uartBaud = rfc.baud;
+      return chip.uartBaud;
+    },
+    onConnect: () => { active = rfc; },
+    onDisconnect: () => { if (active === rfc) active = pty; },
+  }, log);
+  sources.push(rfc);
+}
+
 // --- board -> host ---------------------------------------------------------
 // Throttled, the line holds what it sends in the next 20 ms (the board's --tx-buffer holds the
 // rest): the host sees the board stop soon after it stops.
 const outHighWater = bytesPerSec ? Math.max(256, Math.ceil(bytesPerSec / 50)) : HIGH_WATER;
 const outThrottle = new Throttle(bytesPerSec, opts.latency, (d) => {
-  const link = active && (active !== tcp || tcp.connected) ? active : pty;
+  const link = active && (active !== tcp || tcp.connected) && (active !== rfc || rfc.connected) ? active : pty;
   if (!link || silent) return;
   const out = faults.active ? faults.outbound(d) : d;
   if (out.length) link.write(out);
 });
 
+const rfcHighWater = () => Math.max(256, Math.ceil(rfc.baud / 10 / 50));
+
 async function drainOutput() {
   for (;;) {
-    if (outThrottle.queued > outHighWater) { await new Promise((r) => setTimeout(r, 5)); continue; }
+    if (outThrottle.queued > outHighWater || (rfc && rfc.outQueued > rfcHighWater())) {
+      await new Promise((r) => setTimeout(r, 5));
+      continue;
+    }
     const chunk = ringTake(ctl, outBuf, C.OUT_COUNT, C.OUT_RI, 16384);
-    if (chunk) { outThrottle.write(chunk); continue; }
+    // Output of a board whose chip has been reset meanwhile is gone with the chip.
+    if (chunk) { if (!chip || chip.running) outThrottle.write(chunk); continue; }
     const w = Atomics.waitAsync(ctl, C.OUT_COUNT, 0, 1000);
     if (w.async) await w.value;
   }
@@ -115,7 +180,7 @@ async function drainOutput() {
 
 // --- start -----------------------------------------------------------------
 const worker = new Worker(path.join(HERE, 'lib', 'board-worker.mjs'), {
-  workerData: { shared, opts },
+  workerData: { shared, opts, chipSab },
 });
 worker.on('error', (e) => { log('board worker error:', e); shutdown(1); });
 worker.on('exit', (code) => { if (!shuttingDown) { log(`board worker exited (${code})`); shutdown(1); } });
@@ -130,6 +195,8 @@ function shutdown(code = 0) {
     log(`noise flipped ${faults.flips[0]} host->board and ${faults.flips[1]} board->host bytes`);
   }
   try { tcp.close(); } catch { /* ignore */ }
+  try { rfc?.close(); } catch { /* ignore */ }
+  try { chip?.close(); } catch { /* ignore */ }
   try { pty?.close(); } catch { /* ignore */ }
   if (opts.ptyLink) { try { fs.unlinkSync(opts.ptyLink); } catch { /* ignore */ } }
   worker.terminate().finally(() => process.exit(code));
@@ -153,6 +220,8 @@ const ready = new Promise((resolve) => {
       log('board entered bootloader');
     } else if (m.type === 'booted') {
       silent = false;
+    } else if (m.type === 'chip-reset') {
+      chip?.softwareReset(m.download);
     } else if (m.type === 'arm-faults') {
       faults.requestArm();
     }
@@ -170,9 +239,12 @@ try {
       fs.symlinkSync(ptyPath, opts.ptyLink);
     }
   }
+  let rfcPart = '';
+  if (rfc) rfcPart = ` rfc2217=127.0.0.1:${await rfc.listen(opts.rfc2217Port)}`;
   drainOutput();
   await ready;
-  process.stdout.write(`READY pty=${ptyPath} tcp=127.0.0.1:${port}\n`);
+  chip?.powerOn();
+  process.stdout.write(`READY pty=${ptyPath} tcp=127.0.0.1:${port}${rfcPart}\n`);
 } catch (e) {
   log('startup failed:', e.message);
   shutdown(1);

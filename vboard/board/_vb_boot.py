@@ -11,17 +11,35 @@ from uctypes import addressof as _addressof
 _real_sys = sys
 
 
+def _parse_version(v):
+    # 'v1.28.0' / 'v1.25.0-preview.123.gabc' (esp_app_desc_t.version) -> (1, 28, 0, '') and '1.28.0'
+    s = v[1:] if v[:1] == 'v' else v
+    head, _, pre = s.partition('-')
+    try:
+        nums = tuple(int(x) for x in head.split('.'))
+        if len(nums) != 3:
+            raise ValueError
+    except ValueError:
+        return (1, 27, 0, ''), s
+    return nums + (pre.split('.')[0] if pre else '',), s
+
+
+# --chip: MicroPython reports the version of the app found in flash.
+_VER_STR = _cfg.version or 'v1.27.0'
+_VER, _RELEASE = _parse_version(_VER_STR)
+
+
 class _Impl:
     # Mirrors sys.implementation of real firmware (attrtuple-like object).
     name = 'micropython'
-    version = (1, 27, 0, '')
+    version = _VER
     _machine = _cfg.machine
     _mpy = _cfg.mpy
     _build = _cfg.build
 
     def __repr__(self):
-        return "(name='micropython', version=(1, 27, 0, ''), _machine=%r, _mpy=%d, _build=%r)" % (
-            self._machine, self._mpy, self._build)
+        return "(name='micropython', version=%r, _machine=%r, _mpy=%d, _build=%r)" % (
+            self.version, self._machine, self._mpy, self._build)
 
 
 class _RawBuffer:
@@ -112,7 +130,7 @@ class _Uname(tuple):
     machine = property(lambda s: s[4])
 
 
-_UNAME = _Uname((_cfg.sysname, _cfg.sysname, '1.27.0', 'v1.27.0 on 2025-12-10', _cfg.machine))
+_UNAME = _Uname((_cfg.sysname, _cfg.sysname, _RELEASE, _VER_STR + ' on 2025-12-10', _cfg.machine))
 os.uname = lambda: _UNAME
 
 

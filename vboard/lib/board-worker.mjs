@@ -11,6 +11,9 @@ import { VERSION_LINE } from './platforms.mjs';
 
 const { ctl, inBuf, outBuf } = views(workerData.shared);
 const opts = workerData.opts;
+// --chip: the chip (main thread) decides when MicroPython runs: see vboard.mjs, chipCtl.
+const chipCtl = new Int32Array(workerData.chipSab, 0, 4);
+const chipVer = new Uint8Array(workerData.chipSab, 16, 48);
 const IN_CAP = inBuf.length;
 
 // ---------------------------------------------------------------- output ----
@@ -189,7 +192,8 @@ function afterRun(err) {
 }
 
 // ------------------------------------------------------------ REPL state ----
-const banner = () => `${VERSION_LINE}; ${opts.plat.machine}\r\nType "help()" for more information.\r\n`;
+const versionLine = () => (engine.version ? VERSION_LINE.replace(/v[0-9.]+ on/, `${engine.version} on`) : VERSION_LINE);
+const banner = () => `${versionLine()}; ${opts.plat.machine}\r\nType "help()" for more information.\r\n`;
 const RAW_BANNER = 'raw REPL; CTRL-B to exit\r\n';
 
 let mode = 'friendly';       // friendly | raw | paste
@@ -248,8 +252,35 @@ async function bootloader() {
   await reboot(1, 'friendly');
 }
 
+/**
+ * --chip: the chip is in reset, in its ROM or in a boot loop: MicroPython is not running. Wait
+ * until the chip boots a valid app, then boot with that app's version.
+ */
+async function chipGate() {
+  setRunning(false);
+  dataIntr.length = 0;
+  for (;;) {
+    Atomics.store(ctl, C.CHIP_RESET, 0);
+    while (takeByte() >= 0) { /* the UART FIFO belongs to the ROM now */ }
+    if (Atomics.load(chipCtl, 0) === 1) break;
+    Atomics.wait(chipCtl, 0, 0, 200);
+  }
+  const n = Atomics.load(chipCtl, 3);
+  engine.version = n ? Buffer.from(chipVer.subarray(0, n)).toString('latin1') : '';
+  await reboot(Atomics.load(chipCtl, 2) || 1, 'friendly');
+}
+
 async function handleEvent(e) {
-  if (e.kind === 'reset') {
+  if (opts.chip) {
+    // machine.reset() / machine.bootloader(): the chip resets (from flash / into its ROM).
+    if (e.kind === 'machine-reset' || e.kind === 'bootloader') {
+      Atomics.store(chipCtl, 0, 0);
+      parentPort.postMessage({ type: 'chip-reset', download: e.kind === 'bootloader' });
+    }
+    await chipGate();
+    return;
+  }
+  if (e.kind === 'reset' || e.kind === 'machine-reset') {
     setRunning(false);
     await reboot(2, 'friendly');
   } else if (e.kind === 'bootloader') {
@@ -385,8 +416,13 @@ async function friendlyByte(b) {
 }
 
 async function main() {
-  await reboot(1, 'friendly');
-  parentPort.postMessage({ type: 'ready' });
+  if (opts.chip) {
+    parentPort.postMessage({ type: 'ready' });
+    await handleEvents(new BoardEvent('reset'));
+  } else {
+    await reboot(1, 'friendly');
+    parentPort.postMessage({ type: 'ready' });
+  }
   for (;;) {
     const b = waitByte(1000);
     try {

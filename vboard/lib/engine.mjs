@@ -221,7 +221,9 @@ export class Engine {
       // and byte length of its buffer (uctypes.addressof); read straight from
       // linear memory (a fresh view each call, memory may have grown).
       stdout_raw: (addr, n) => io.stdoutRaw(new Uint8Array(this.memory.buffer, Number(addr), Number(n))),
-      machine_reset: () => { throw new BoardEvent('reset'); },
+      machine_reset: () => { throw new BoardEvent('machine-reset'); },
+      // --chip: the version found in the app's esp_app_desc_t (empty: the port's own).
+      version: this.version || '',
       bootloader: () => { throw new BoardEvent('bootloader'); },
       reset_cause: () => this.resetCause,
       mac: (kind) => macs[kind],

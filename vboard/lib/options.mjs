@@ -2,6 +2,8 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { PLATFORMS } from './platforms.mjs';
 
+export const CHIPS = ['esp32', 'esp32s2', 'esp32s3', 'esp32c3', 'esp32c6'];
+
 export const USAGE = `usage: vboard.mjs [options]
   --platform generic|esp32|rp2   board to emulate (default generic)
   --link usb|uart                usb: host is held back when the board's rx buffer is full (default);
@@ -30,6 +32,16 @@ export const USAGE = `usage: vboard.mjs [options]
                                  pty silent both ways for --cut-ms (default 3000)
   --reset-after N                after N host bytes the chip resets once (program and rx FIFO lost)
   --faults-armed-by-hook         count fault positions from _vboard.arm_faults(), not from start
+ESP dev board (a chip with its ROM loader, SPI flash, USB-UART adapter and auto-reset circuit):
+  --chip esp32|esp32s2|esp32s3|esp32c3|esp32c6   model this chip (implies --platform esp32)
+  --flash-file PATH              the chip's SPI flash (created erased when missing; written through)
+  --flash-size N                 flash size in bytes when the file is created (default 4 MiB)
+  --rfc2217-port N               RFC 2217 (telnet COM-PORT) port on 127.0.0.1 (default 0 = ephemeral)
+  --adapter-max-baud N           the USB-UART adapter refuses rates above N (default 0 = none)
+  --lines-log FILE               append DTR/RTS changes and chip events as JSON lines
+  --secure-download              ROM in Secure Download Mode (not esp32)
+  --flash-encryption             flash encryption enabled in eFuse (FLASH_CRYPT_CNT odd)
+  --en-delay-ms N                EN RC delay: EN must stay high this long to leave reset (default 10)
 `;
 
 export function parseOptions(argv) {
@@ -39,6 +51,8 @@ export function parseOptions(argv) {
     uid: '', bootloaderMs: 0, tcpPort: 0, ptyLink: '', noPty: false, stateDir: '',
     noisePpm: 0, noiseSeed: 1, noiseAfter: 0, cutAfter: 0, cutMs: 3000, resetAfter: 0,
     faultsArmedByHook: false,
+    chip: '', flashFile: '', flashSize: 4 * 1024 * 1024, rfc2217Port: 0, adapterMaxBaud: 0,
+    linesLog: '', secureDownload: false, flashEncryption: false, enDelayMs: 10,
   };
   const num = (v, name) => {
     const n = Number(v);
@@ -48,6 +62,7 @@ export function parseOptions(argv) {
   const flags = {
     '--no-deflate-compress': 'noDeflateCompress', '--no-pty': 'noPty',
     '--faults-armed-by-hook': 'faultsArmedByHook',
+    '--secure-download': 'secureDownload', '--flash-encryption': 'flashEncryption',
   };
   const valued = {
     '--platform': ['platform', String], '--link': ['link', String], '--rx-buffer': ['rxBuffer', num],
@@ -59,13 +74,18 @@ export function parseOptions(argv) {
     '--noise-ppm': ['noisePpm', num], '--noise-seed': ['noiseSeed', num],
     '--noise-after': ['noiseAfter', num], '--cut-after': ['cutAfter', num],
     '--cut-ms': ['cutMs', num], '--reset-after': ['resetAfter', num],
+    '--chip': ['chip', String], '--flash-file': ['flashFile', String], '--flash-size': ['flashSize', num],
+    '--rfc2217-port': ['rfc2217Port', num], '--adapter-max-baud': ['adapterMaxBaud', num],
+    '--lines-log': ['linesLog', String], '--en-delay-ms': ['enDelayMs', num],
   };
+  const seen = new Set();
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let v;
     const eq = a.indexOf('=');
     if (a.startsWith('--') && eq > 0) { v = a.slice(eq + 1); a = a.slice(0, eq); }
     if (a === '-h' || a === '--help') { o.help = true; continue; }
+    seen.add(a);
     if (flags[a]) { o[flags[a]] = true; continue; }
     const spec = valued[a];
     if (!spec) throw new Error(`unknown option ${a}`);
@@ -74,6 +94,20 @@ export function parseOptions(argv) {
       v = argv[++i];
     }
     o[spec[0]] = spec[1](v, a);
+  }
+  if (o.chip) {
+    if (!CHIPS.includes(o.chip)) throw new Error(`--chip: one of ${CHIPS.join(', ')}`);
+    if (seen.has('--platform') && o.platform !== 'esp32') throw new Error('--chip implies --platform esp32');
+    o.platform = 'esp32';
+    if (!o.flashFile) throw new Error('--chip needs --flash-file PATH');
+    const sizes = [1, 2, 4, 8, 16].map((m) => m * 1024 * 1024);
+    if (!sizes.includes(o.flashSize)) throw new Error('--flash-size: 1, 2, 4, 8 or 16 MiB in bytes');
+    if (o.secureDownload && o.chip === 'esp32') throw new Error('--secure-download: the ESP32 ROM has no Secure Download Mode');
+  } else {
+    for (const k of ['--flash-file', '--flash-size', '--rfc2217-port', '--adapter-max-baud', '--lines-log',
+      '--secure-download', '--flash-encryption', '--en-delay-ms']) {
+      if (seen.has(k)) throw new Error(`${k} needs --chip`);
+    }
   }
   if (o.noisePpm > 1e6) throw new Error('--noise-ppm: 0..1000000');
   if (!PLATFORMS[o.platform]) throw new Error(`--platform: unknown ${o.platform}`);
