@@ -75,6 +75,11 @@ export class EspChip {
   // ------------------------------------------------------------ flash file ----
   #openFlash() {
     const f = this.o.flashFile;
+    if (!f) { // no file: the flash lives in memory for the life of the process
+      this.flash = Buffer.alloc(this.o.flashSize, 0xff);
+      this.fd = null;
+      return;
+    }
     if (!fs.existsSync(f)) {
       fs.writeFileSync(f, Buffer.alloc(this.o.flashSize, 0xff));
     }
@@ -85,7 +90,7 @@ export class EspChip {
 
   /** Writes [off, off+len) of the flash model through to the file. */
   #persist(off, len) {
-    fs.writeSync(this.fd, this.flash, off, len, off);
+    if (this.fd !== null) fs.writeSync(this.fd, this.flash, off, len, off);
   }
 
   eraseRange(off, len) {
@@ -230,7 +235,7 @@ export class EspChip {
   close() {
     this.#cancelAll();
     if (this.enTimer) clearTimeout(this.enTimer);
-    try { fs.closeSync(this.fd); } catch { /* ignore */ }
+    if (this.fd !== null) { try { fs.closeSync(this.fd); } catch { /* ignore */ } }
     if (this.linesFd !== null) { try { fs.closeSync(this.linesFd); } catch { /* ignore */ } }
   }
 

@@ -34,7 +34,8 @@ export const USAGE = `usage: vboard.mjs [options]
   --faults-armed-by-hook         count fault positions from _vboard.arm_faults(), not from start
 ESP dev board (a chip with its ROM loader, SPI flash, USB-UART adapter and auto-reset circuit):
   --chip esp32|esp32s2|esp32s3|esp32c3|esp32c6   model this chip (implies --platform esp32)
-  --flash-file PATH              the chip's SPI flash (created erased when missing; written through)
+  --flash-file PATH              the chip's SPI flash (created erased when missing; written through;
+                                 default: an erased flash in memory)
   --flash-size N                 flash size in bytes when the file is created (default 4 MiB)
   --rfc2217-port N               RFC 2217 (telnet COM-PORT) port on 127.0.0.1 (default 0 = ephemeral)
   --adapter-max-baud N           the USB-UART adapter refuses rates above N (default 0 = none)
@@ -99,7 +100,6 @@ export function parseOptions(argv) {
     if (!CHIPS.includes(o.chip)) throw new Error(`--chip: one of ${CHIPS.join(', ')}`);
     if (seen.has('--platform') && o.platform !== 'esp32') throw new Error('--chip implies --platform esp32');
     o.platform = 'esp32';
-    if (!o.flashFile) throw new Error('--chip needs --flash-file PATH');
     const sizes = [1, 2, 4, 8, 16].map((m) => m * 1024 * 1024);
     if (!sizes.includes(o.flashSize)) throw new Error('--flash-size: 1, 2, 4, 8 or 16 MiB in bytes');
     if (o.secureDownload && o.chip === 'esp32') throw new Error('--secure-download: the ESP32 ROM has no Secure Download Mode');

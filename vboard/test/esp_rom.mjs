@@ -350,7 +350,7 @@ async function main() {
   }
 
   // --cut-after on the RFC 2217 link: the port vanishes mid-write.
-  const b2 = await startBoard(['--chip', 'esp32c3', '--flash-file', path.join(TMP, 'c3.bin'), '--no-pty', '--cut-after', '100']);
+  const b2 = await startBoard(['--chip', 'esp32c3', '--no-pty', '--cut-after', '120', '--secure-download', '--flash-encryption']);
   try {
     const c = await Rfc.connect(b2.rfc);
     await classicReset(c);
@@ -358,6 +358,9 @@ async function main() {
     check('C3: ROM banner', dl && dl.before.toString('latin1').includes('ESP-ROM:esp32c3'), dl && dl.before.toString('latin1'));
     const si = await c.command(0x14, Buffer.alloc(0));
     check('C3: GET_SECURITY_INFO 20 B, chip_id 5', si && si.data.length === 20 && si.data.readUInt32LE(12) === 5);
+    check('C3: Secure Download Mode and flash encryption in security info', si && (si.data.readUInt32LE(0) & 4) && si.data[4] === 1);
+    const rr = await c.command(0x0a, words(0x40001000));
+    check('C3 secure download: READ_REG refused (0x05)', rr && rr.status === 1 && rr.err === 5);
     const closed = new Promise((r) => c.sock.on('close', () => r(true)));
     c.send(Buffer.alloc(200, 0x41));
     check('--cut-after drops the RFC 2217 client', await Promise.race([closed, sleep(2000).then(() => false)]));
