@@ -189,7 +189,9 @@ export class EspChip {
       this.rom = new RomLoader(this);
       this.event('download');
       this.#after(T.bannerMs, () => {
-        this.tx(romBootBanner(this.o.chip, rst, true) + 'waiting for download\r\n');
+        // In Secure Download Mode the S2+ ROMs say so instead (esptool-js#145 log of an S3).
+        const wait = this.o.secureDownload ? 'wait uart download(secure mode)' : 'waiting for download';
+        this.tx(romBootBanner(this.o.chip, rst, true) + wait + '\r\n');
       });
     } else {
       this.#boot(rst);

@@ -364,8 +364,8 @@ async function main() {
   try {
     const c = await Rfc.connect(b2.rfc);
     await classicReset(c);
-    const dl = await c.until('waiting for download\r\n', 1500);
-    check('C3: ROM banner', dl && dl.before.toString('latin1').includes('ESP-ROM:esp32c3'), dl && dl.before.toString('latin1'));
+    const dl = await c.until('wait uart download(secure mode)\r\n', 1500);
+    check('C3: ROM banner (Secure Download Mode)', dl && dl.before.toString('latin1').includes('ESP-ROM:esp32c3'), dl ? dl.before.toString('latin1') : c.data.toString('latin1'));
     const si = await c.command(0x14, Buffer.alloc(0));
     check('C3: GET_SECURITY_INFO 20 B, chip_id 5', si && si.data.length === 20 && si.data.readUInt32LE(12) === 5);
     check('C3: Secure Download Mode and flash encryption in security info', si && (si.data.readUInt32LE(0) & 4) && si.data[4] === 1);
