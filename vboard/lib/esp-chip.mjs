@@ -287,7 +287,9 @@ export class EspChip {
     else if (addr === r.spi + r.w0) this.spiW0 = value >>> 0;
     else if (addr === r.spi && (value & (1 << 18))) {
       // SPI_CMD_USR: run the user command set in USR2. 0x9F = RDID (JEDEC id), 0x05 = RDSR.
-      if (this.spiCmd === 0x9f) {
+      if (!this.rom?.attached) {
+        this.spiW0 = 0xffffffff; // flash not attached: MISO reads high
+      } else if (this.spiCmd === 0x9f) {
         const cap = Math.log2(this.flash.length);
         this.spiW0 = 0xef | (0x40 << 8) | (cap << 16); // Winbond W25Q, e.g. 0x1640EF for 4 MiB
       } else if (this.spiCmd === 0x05 || this.spiCmd === 0x35) {
@@ -449,7 +451,7 @@ class RomLoader {
         const ms = eraseTime(start, end);
         await this.#sleep(ms);
         if (!this.alive) return;
-        chip.eraseRange(start, end - start);
+        if (this.attached) chip.eraseRange(start, end - start);
         this.flashOp = { defl: op === OP.FLASH_DEFL_BEGIN, off, size: eraseSize, blocks, blk, seq: 0, pos: off, end,
           inflater: null, failed: false };
         if (this.flashOp.defl) this.#newInflater();
@@ -483,7 +485,7 @@ class RomLoader {
         if (f.pos + plain.length > f.end) { this.#fail(op, E_WRITE); return; }
         await this.#sleep((plain.length / 1024) * T.programPerKiBMs);
         if (!this.alive) return;
-        if (!chip.program(f.pos, plain)) { this.#fail(op, E_WRITE); return; }
+        if (this.attached && !chip.program(f.pos, plain)) { this.#fail(op, E_WRITE); return; }
         f.pos += plain.length;
         this.#send(op, 0);
         return;
@@ -519,7 +521,7 @@ class RomLoader {
         if (addr + len > chip.flash.length) { this.#fail(op, E_READ); return; }
         await this.#sleep(Math.ceil(len / 65536) * T.md5Per64kMs);
         if (!this.alive) return;
-        const md5 = createHash('md5').update(chip.flash.subarray(addr, addr + len)).digest('hex');
+        const md5 = createHash('md5').update(this.#read(addr, len)).digest('hex');
         this.#send(op, 0, Buffer.from(md5, 'latin1'));
         return;
       }
@@ -527,12 +529,17 @@ class RomLoader {
         if (size !== 8) { this.#fail(op, E_INVALID); return; }
         const [addr, len] = [w(0), w(1)];
         if (len > 64 || addr + len > chip.flash.length) { this.#fail(op, E_READ); return; }
-        this.#send(op, 0, Buffer.from(chip.flash.subarray(addr, addr + len)));
+        this.#send(op, 0, Buffer.from(this.#read(addr, len)));
         return;
       }
       default:
         this.#fail(op, E_INVALID);
     }
+  }
+
+  /** Flash contents as the ROM reads them: all 0xFF until SPI_ATTACH enabled the flash pins. */
+  #read(addr, len) {
+    return this.attached ? this.chip.flash.subarray(addr, addr + len) : Buffer.alloc(len, 0xff);
   }
 
   #newInflater() {

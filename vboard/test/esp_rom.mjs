@@ -259,14 +259,17 @@ async function main() {
     check('ESP32 ROM: GET_SECURITY_INFO unsupported (fail, 0x05)', sec && sec.status === 1 && sec.err === 5);
     const bad = await c.command(0xd0, Buffer.alloc(0));
     check('unsupported 0xD0 -> fail, 0x05', bad && bad.status === 1 && bad.err === 5);
+    // Before SPI_ATTACH the ROM has not enabled the flash: it reads as all 0xFF.
+    const det = await c.command(0x0e, words(0x1000, 16));
+    check('READ_FLASH_SLOW before SPI_ATTACH reads 0xFF', det && det.status === 0 && det.data.equals(Buffer.alloc(16, 0xff)));
+    const att = await c.command(0x0d, Buffer.alloc(8));
+    check('SPI_ATTACH', att && att.status === 0);
     // Flash id through the SPI registers.
     await c.command(0x09, words(0x3ff42000 + 0x24, (7 << 28) | 0x9f, 0xffffffff, 0));
     await c.command(0x09, words(0x3ff42000, 1 << 18, 0xffffffff, 0));
     const cmd = await c.command(0x0a, words(0x3ff42000));
     const id = await c.command(0x0a, words(0x3ff42000 + 0x80));
     check('flash id 0x1640EF (4 MiB)', (cmd.value & (1 << 18)) === 0 && (id.value & 0xffffff) === 0x1640ef, id.value.toString(16));
-    const att = await c.command(0x0d, Buffer.alloc(8));
-    check('SPI_ATTACH', att && att.status === 0);
 
     // CHANGE_BAUDRATE: reply at the old rate; then the chip runs at the new one.
     const cb = await c.command(0x0f, words(460800, 0));
@@ -336,6 +339,7 @@ async function main() {
     // A broken app: the bootloader complains and no REPL comes.
     const broken = fs.readFileSync(flashFile);
     void broken;
+    check('SPI_ATTACH (again, a new ROM session)', (await c.command(0x0d, Buffer.alloc(8))).status === 0);
     const br = await c.command(0x02, words(0x1000, 1, 0x400, 0x10000), 0, 3000);
     const blkd = Buffer.alloc(0x400, 0x00);
     const wr = await c.command(0x03, Buffer.concat([words(0x400, 0, 0, 0), blkd]), xor(blkd));
