@@ -159,12 +159,12 @@ function espImage(chipId, segs) {
   return Buffer.concat([img, createHash('sha256').update(img).digest()]);
 }
 
-function appImage(version) {
+function appImage(version, chipId = 0) {
   const desc = Buffer.alloc(256);
   desc.writeUInt32LE(0xabcd5432, 0);
   desc.write(version, 16, 'latin1');
   desc.write('micropython', 48, 'latin1');
-  return espImage(0, [[0x3f400020, desc], [0x40080000, Buffer.alloc(1024, 0x11)]]);
+  return espImage(chipId, [[0x3f400020, desc], [0x40080000, Buffer.alloc(1024, 0x11)]]);
 }
 
 function partitionTable() {
@@ -361,6 +361,40 @@ async function main() {
     check('lines log: events', ['reset', 'download', 'boot', 'bootloader-error'].every((e) => evs.includes(e)), evs.join(','));
   } finally {
     b.proc.kill('SIGTERM');
+  }
+
+  // An S3 flash file prepared by the test (bootloader at 0x0), booted at start; seen over TCP.
+  const s3 = Buffer.alloc(4 * 1024 * 1024, 0xff);
+  espImage(9, [[0x3fce3808, Buffer.alloc(64, 0x22)]]).copy(s3, 0);
+  partitionTable().copy(s3, 0x8000);
+  appImage('v1.29.0', 9).copy(s3, 0x10000);
+  fs.writeFileSync(path.join(TMP, 's3.bin'), s3);
+  const b3 = await startBoard(['--chip', 'esp32s3', '--flash-file', path.join(TMP, 's3.bin'), '--no-pty']);
+  try {
+    const sock = net.connect(b3.port, '127.0.0.1');
+    let got = '';
+    sock.on('data', (d) => { got += d.toString('latin1'); });
+    await sleep(1500);
+    sock.write('\x02'); // Ctrl-B: the banner again, now that this link is the active one
+    for (let i = 0; i < 40 && !got.includes('>>> '); i++) await sleep(50);
+    check('S3 boots its app from 0x0 layout, version v1.29.0', got.includes('MicroPython v1.29.0 on 2025-12-10; Generic ESP32S3 module with ESP32S3'), JSON.stringify(got.slice(-200)));
+    sock.destroy();
+  } finally {
+    b3.proc.kill('SIGTERM');
+  }
+  // The same layout with an ESP32 app: the bootloader refuses it.
+  appImage('v1.29.0', 0).copy(s3, 0x10000);
+  fs.writeFileSync(path.join(TMP, 's3.bin'), s3);
+  const b4 = await startBoard(['--chip', 'esp32s3', '--flash-file', path.join(TMP, 's3.bin'), '--no-pty']);
+  try {
+    const c = await Rfc.connect(b4.rfc);
+    c.control(11); await sleep(20); c.control(12); // EN pulse: a reset, normal boot
+    const e = await c.until('No bootable app partitions', 3000);
+    check('S3 with an ESP32 app: mismatch chip ID', e && e.before.toString('latin1').includes('boot_comm: mismatch chip ID, expected 9, found 0'),
+      e ? e.before.toString('latin1').slice(-300) : c.data.toString('latin1').slice(-300));
+    c.sock.destroy();
+  } finally {
+    b4.proc.kill('SIGTERM');
   }
 
   // --cut-after on the RFC 2217 link: the port vanishes mid-write.
