@@ -8,7 +8,7 @@
 // of a small image at 0x1000, SPI_FLASH_MD5 of the written region (must match), and after the
 // board stopped, the flash file itself. Exits non-zero with the reason and esptool-js's output
 // on the first failure.
-// Usage: node test/esptool-js.mjs [--verbose] [--baud N] [--trace]
+// Usage: node test/esptool-js.mjs [--verbose] [--baud N] [--trace] [--vboard PATH]
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,15 +17,16 @@ import { fileURLToPath } from 'node:url';
 import { startBoard, romLoader, romConnect, romWrite, romMd5, pad4 } from './esptool-js-rom.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const VBOARD = path.join(HERE, '..', 'vboard.mjs');
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : dflt);
+// --vboard PATH: another board implementation with the same command line (e.g. a mock).
+const VBOARD = opt('--vboard', path.join(HERE, '..', 'vboard.mjs'));
 const FLASH_SIZE = 4 * 1024 * 1024;
 const ADDRESS = 0x1000;
 
-const argv = process.argv.slice(2);
 const verbose = argv.includes('--verbose');
 const tracing = argv.includes('--trace');
-const baudArg = argv.indexOf('--baud');
-const baud = baudArg >= 0 ? Number(argv[baudArg + 1]) : 460800;
+const baud = Number(opt('--baud', 460800));
 
 /** 20,001 bytes shaped like a bootloader image (E9 header) that deflate to about 60 %. */
 function testImage() {
