@@ -3,7 +3,7 @@
 // ROM loader's compressed write) takes to put a merged MicroPython-like image on a fresh
 // virtual ESP32 over RFC 2217, against the time the compressed bytes need on the wire.
 //
-// usage: node bench/esptool_js_flash.mjs --image FILE [--baud 115200,460800] [--address 0x1000]
+// usage: node bench/esptool_js_flash.mjs [--image FILE] [--baud 115200,460800] [--address 0x1000]
 //                                        [--adapter-max-baud N] [--vboard PATH] [--verbose]
 //
 // Per baud rate, a fresh `vboard --chip esp32 --flash-file TMP --rfc2217-port 0 --no-pty`;
@@ -15,9 +15,11 @@
 //   wire seconds = compressed * 10 * (1050 / 1024) / baud (8N1, a 1 KiB block is about 1050 B
 //   on the wire with its SLIP framing and the command header), ratio = write / wire;
 //   then the connect (reset, sync, detection, baud change) and MD5 times.
-// The image: `python3 tests/tools/esp_image.py merged --chip esp32 --size 1600000 -o FILE`.
+// The image: FILE, or without --image one made by `python3 tests/tools/esp_image.py merged
+// --chip esp32 --version v1.28.0 --size 1600000` (zlib -9 ratio about 0.62, like MicroPython).
 // It prints figures, it is not a test (exit status 1 when the setup is broken or the MD5 of
 // the flash differs).
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,7 +43,6 @@ function parseArgs(argv) {
     else if (a === '--verbose') o.verbose = true;
     else throw new Error(`unknown argument ${a}`);
   }
-  if (!o.image) throw new Error('--image FILE is required (tests/tools/esp_image.py merged ...)');
   if (o.bauds.some((b) => !(b > 0))) throw new Error('--baud takes positive numbers');
   return o;
 }
@@ -85,9 +86,19 @@ async function runOne(opts, image, baud) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  let gen = null;
+  let label = opts.image;
+  if (!opts.image) {
+    label = 'a generated 1,600,000 B merged image (esp_image.py merged --chip esp32)';
+    gen = fs.mkdtempSync(path.join(os.tmpdir(), 'esptool-js-image-'));
+    opts.image = path.join(gen, 'firmware.bin');
+    execFileSync('python3', [path.join(ROOT, 'tests', 'tools', 'esp_image.py'), 'merged', '--chip', 'esp32',
+      '--version', 'v1.28.0', '--size', '1600000', '-o', opts.image], { stdio: 'ignore' });
+  }
   const image = new Uint8Array(fs.readFileSync(opts.image));
+  if (gen) fs.rmSync(gen, { recursive: true, force: true });
   const version = JSON.parse(fs.readFileSync(path.join(ROOT, 'vboard', 'node_modules', 'esptool-js', 'package.json'))).version;
-  console.log(`esptool-js ${version} without stub, compressed write of ${opts.image} at 0x${opts.address.toString(16)}, `
+  console.log(`esptool-js ${version} without stub, compressed write of ${label} at 0x${opts.address.toString(16)}, `
     + 'fresh vboard --chip esp32 over RFC 2217 per baud rate');
   for (const baud of opts.bauds) await runOne(opts, image, baud);
 }
