@@ -3,8 +3,8 @@
 //
 // esptool-js 0.7.0 has no no-stub option: ESPLoader.main() always calls runStub(). So these
 // helpers call detectChip(), changeBaud() and writeFlash() directly, and replace runStub() by a
-// function that throws (a fallback path that would upload the stub fails loudly instead). What
-// esptool-js leaves to its stub is done as esptool --no-stub does it:
+// no-op that keeps the ROM loader (changeBaud() calls it when it falls back to 115200 after a
+// refused rate). What esptool-js leaves to its stub is done as esptool --no-stub does it:
 // - FLASH_WRITE_SIZE: 0x400 (the chip class's ROM value); the loader's default 0x4000 is the
 //   stub's block size.
 // - SPI_ATTACH: esptool-js never sends it (the stub attaches itself) and its flashSpiAttach()
@@ -73,21 +73,24 @@ export function romLoader(port, { baud = 115200, log = null, tracing = false } =
   const transport = new Rfc2217Transport('127.0.0.1', port, { tracing });
   const loader = new ESPLoader({ transport, baudrate: baud, romBaudrate: 115200, terminal, enableTracing: tracing });
   loader.runStub = async () => {
-    throw new Error('esptool-js was about to upload its flasher stub: this client runs without it (see the lines above)');
+    loader.info('(no stub: staying with the ROM loader)');
+    return loader.chip;
   };
   return { loader, transport, lines };
 }
 
 /**
- * Reset into the ROM loader and sync, detect the chip, attach the SPI flash, then change the
- * baud rate if one was asked for. Returns the chip name esptool-js detected.
+ * Reset into the ROM loader and sync, detect the chip, change the baud rate if one was asked
+ * for, then attach the SPI flash (esptool's order: a refused rate makes esptool-js reset the
+ * chip and continue at 115200, and the attach must follow that reset). Returns the chip name
+ * esptool-js detected; loader.transport.baudrate is the rate in use.
  */
 export async function romConnect(loader) {
   await loader.detectChip('default_reset');
   if (!loader.chip) throw new Error('esptool-js detected no chip');
   loader.FLASH_WRITE_SIZE = loader.chip.FLASH_WRITE_SIZE ?? 0x400;
-  await loader.checkCommand('configure SPI flash pins', loader.ESP_SPI_ATTACH, new Uint8Array(8));
   if (loader.baudrate !== loader.romBaudrate) await loader.changeBaud();
+  await loader.checkCommand('configure SPI flash pins', loader.ESP_SPI_ATTACH, new Uint8Array(8));
   return loader.chip.CHIP_NAME;
 }
 
@@ -102,13 +105,35 @@ export function pad4(data) {
 
 /**
  * Compressed write of data at address through writeFlash() (no FLASH_DEFL_END: the ROM would
- * leave the loader). Returns {seconds, compressed}: the wall time of writeFlash() and the
- * compressed size esptool-js reported.
+ * leave the loader). Returns {seconds, hostSeconds, compressed}: the time from FLASH_DEFL_BEGIN
+ * (with the ROM's erase) to the last block's reply, the host's time before it (pako deflate
+ * -9), and the compressed size esptool-js reported.
  */
 export async function romWrite(loader, lines, data, address) {
   const first = lines.length;
   const t0 = process.hrtime.bigint();
-  await loader.writeFlash({
+  let tBegin = null;
+  const begin = loader.flashDeflBegin;
+  loader.flashDeflBegin = function (...args) {
+    tBegin = process.hrtime.bigint();
+    return begin.apply(this, args);
+  };
+  try {
+    await writeFlash(loader, data, address);
+  } finally {
+    loader.flashDeflBegin = begin;
+  }
+  const t1 = process.hrtime.bigint();
+  let compressed = null;
+  for (const l of lines.slice(first)) {
+    const m = /Compressed (\d+) bytes to (\d+)/.exec(l);
+    if (m) compressed = Number(m[2]);
+  }
+  return { seconds: Number(t1 - (tBegin ?? t0)) / 1e9, hostSeconds: Number((tBegin ?? t0) - t0) / 1e9, compressed };
+}
+
+function writeFlash(loader, data, address) {
+  return loader.writeFlash({
     fileArray: [{ data, address }],
     flashSize: 'keep',
     flashMode: 'keep',
@@ -116,13 +141,6 @@ export async function romWrite(loader, lines, data, address) {
     eraseAll: false,
     compress: true,
   });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  let compressed = null;
-  for (const l of lines.slice(first)) {
-    const m = /Compressed (\d+) bytes to (\d+)/.exec(l);
-    if (m) compressed = Number(m[2]);
-  }
-  return { seconds, compressed };
 }
 
 /** SPI_FLASH_MD5 of the flash region as 32 lower-case hex digits (see the header). */
