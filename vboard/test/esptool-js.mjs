@@ -4,7 +4,7 @@
 //
 // Starts `node vboard.mjs --chip esp32 --flash-file TMP --rfc2217-port 0 --no-pty`, then with
 // esptool-js: reset into the ROM loader and sync (DTR/RTS over RFC 2217), chip detection (must
-// say ESP32), SPI attach, baud change to 460800, a compressed write (FLASH_DEFL_*, 1 KiB blocks)
+// say ESP32), baud change to 460800, SPI attach, a compressed write (FLASH_DEFL_*, 1 KiB blocks)
 // of a small image at 0x1000, SPI_FLASH_MD5 of the written region (must match), and after the
 // board stopped, the flash file itself. Exits non-zero with the reason and esptool-js's output
 // on the first failure.
@@ -71,7 +71,7 @@ async function main() {
   step = 'reset, sync and chip detection';
   const chip = await romConnect(s.loader);
   if (chip !== 'ESP32') throw new Error(`esptool-js detected ${chip}, not ESP32`);
-  console.log(`ok   sync, chip detected: ${chip}; SPI attached; baud ${s.loader.transport.baudrate}`);
+  console.log(`ok   sync, chip detected: ${chip}; baud ${s.loader.transport.baudrate}; SPI attached`);
   if (s.loader.transport.baudrate !== baud) throw new Error(`the link runs at ${s.loader.transport.baudrate} baud, not ${baud}`);
 
   step = 'compressed write at 0x1000';
