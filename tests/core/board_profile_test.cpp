@@ -135,6 +135,31 @@ BOOST_AUTO_TEST_CASE(optional_keys_stay_unset) {
   BOOST_TEST(*p.chunk_size == 4096);
 }
 
+BOOST_AUTO_TEST_CASE(bootloader_sequences_and_plugin_sections) {
+  TempDir dir;
+  const BoardProfile p = load_profile(
+      dir.write("x.yaml",
+                "id: x\nreset:\n  bootloader: [unix-tight, classic, \"D0|R1|W0.2|D1|R0|W0.1|D0\"]\n"
+                "firmware:\n  chip: ESP32-S3\n  baud: 460800\n  bootloader_offset: 0x0\n"));
+  BOOST_REQUIRE(p.bootloader_sequences.size() == 3u);
+  BOOST_TEST(format_reset_sequence(p.bootloader_sequences[0]) ==
+             "U0,0|U1,1|U0,1|W0.1|U1,0|W0.05|U0,0|D0");
+  BOOST_TEST((p.bootloader_sequences[1] == bootloader_reset_sequence()));
+  BOOST_TEST(format_reset_sequence(p.bootloader_sequences[2]) == "D0|R1|W0.2|D1|R0|W0.1|D0");
+  BOOST_TEST(!p.bootloader_reset.has_value());
+  // A section core does not read is kept, by dotted key, for the plugin that owns it.
+  BOOST_TEST(p.settings.at("firmware.chip") == "ESP32-S3");
+  BOOST_TEST(p.settings.at("firmware.baud") == "460800");
+  BOOST_TEST(p.settings.at("firmware.bootloader_offset") == "0x0");
+  BOOST_TEST(named_reset_sequence("usb-jtag-serial") != nullptr);
+  BOOST_TEST(named_reset_sequence("dtr-rts") == nullptr);
+  BOOST_TEST(load_error("id: x\nfirmware: {baud: [1, 2]}\n") ==
+             "firmware.baud: expected a string, got a list");
+  BOOST_TEST(load_error("id: x\nreset: {bootloader: [classic, D7]}\n")
+                 .find("reset.bootloader: "
+                       "expected") == 0);
+}
+
 BOOST_AUTO_TEST_CASE(broken_profiles_name_file_and_key) {
   BOOST_TEST(load_error("id: [unclosed\n").find("invalid YAML at line") == 0);
   BOOST_TEST(load_error("- a list\n") == "(top level): expected a mapping, got a list");

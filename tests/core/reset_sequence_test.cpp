@@ -85,12 +85,12 @@ BOOST_AUTO_TEST_CASE(profiles_take_a_sequence_or_a_preset) {
   BOOST_REQUIRE(p.hard_reset_sequence);
   BOOST_TEST(mpytool::format_reset_sequence(*p.hard_reset_sequence) == "D0|R1|W0.2|R0");
   BOOST_TEST(!p.hard_reset);
-  BOOST_TEST(!p.bootloader_sequence);
+  BOOST_TEST(p.bootloader_sequences.empty());
   BOOST_TEST((p.bootloader_reset == mpytool::BootloaderReset::kMachine));
   p = profile_with("  hard: none\n  bootloader: \"U0,1|W0.1|D1|R0\"\n");
   BOOST_TEST((p.hard_reset == mpytool::HardReset::kNone));
-  BOOST_REQUIRE(p.bootloader_sequence);
-  BOOST_TEST(p.bootloader_sequence->size() == 4u);
+  BOOST_REQUIRE(p.bootloader_sequences.size() == 1u);
+  BOOST_TEST(p.bootloader_sequences[0].size() == 4u);
   try {
     profile_with("  hard: \"D0|R1|Z\"\n");
     BOOST_FAIL("no error");

@@ -169,8 +169,13 @@ std::string profile_text(const BoardProfile& p) {
   } else if (p.hard_reset) {
     reset += std::string("  hard: ") + (*p.hard_reset == HardReset::kRts ? "rts" : "none") + "\n";
   }
-  if (p.bootloader_sequence) {
-    reset += "  bootloader: \"" + format_reset_sequence(*p.bootloader_sequence) + "\"\n";
+  if (p.bootloader_sequences.size() == 1) {
+    reset += "  bootloader: \"" + format_reset_sequence(p.bootloader_sequences[0]) + "\"\n";
+  } else if (!p.bootloader_sequences.empty()) {
+    reset += "  bootloader:\n";
+    for (const auto& seq : p.bootloader_sequences) {
+      reset += "    - \"" + format_reset_sequence(seq) + "\"\n";
+    }
   } else if (p.bootloader_reset) {
     const char* w = *p.bootloader_reset == BootloaderReset::kDtrRts    ? "dtr-rts"
                     : *p.bootloader_reset == BootloaderReset::kMachine ? "machine"
@@ -189,6 +194,14 @@ std::string profile_text(const BoardProfile& p) {
                        *p.flash_layout == FlashLayout::kPartitions  ? "partitions"
                        : *p.flash_layout == FlashLayout::kUserFlash ? "user-flash"
                                                                     : "none");
+  }
+  // The plugins' sections, by dotted key ("firmware.baud").
+  std::string section;
+  for (const auto& [key, value] : p.settings) {
+    const std::string name = key.substr(0, key.find('.'));
+    if (name != section) out += name + ":\n";
+    section = name;
+    out += fmt::format("  {}: {}\n", key.substr(name.size() + 1), value);
   }
   return out;
 }

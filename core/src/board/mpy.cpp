@@ -252,39 +252,29 @@ void Mpy::machine_bootloader() {
   reset_state();
 }
 
-void Mpy::hard_reset() { hard_reset(nullptr); }
+void Mpy::hard_reset() { reset_by(nullptr, false); }
 
-void Mpy::hard_reset(const ResetSequence& seq) { hard_reset(&seq); }
+void Mpy::hard_reset(const ResetSequence& seq) { reset_by(&seq, false); }
 
-void Mpy::hard_reset(const ResetSequence* seq) {
+void Mpy::reset_to_bootloader() { reset_by(nullptr, true); }
+
+void Mpy::reset_to_bootloader(const ResetSequence& seq) { reset_by(&seq, true); }
+
+void Mpy::reset_by(const ResetSequence* seq, bool bootloader) {
   try {
     if (seq) {
       conn_.run_reset_sequence(*seq);
+    } else if (bootloader) {
+      conn_.reset_to_bootloader();
     } else {
       conn_.hard_reset();
     }
   } catch (const ConnError& e) {
-    throw MpyError(std::string("Hardware reset failed: ") + e.what());
+    throw MpyError(fmt::format("{} reset failed: {}", bootloader ? "Bootloader" : "Hardware",
+                               e.what()));
   }
   reset_state();
-  notify_board_reset();
-}
-
-void Mpy::reset_to_bootloader() { reset_to_bootloader(nullptr); }
-
-void Mpy::reset_to_bootloader(const ResetSequence& seq) { reset_to_bootloader(&seq); }
-
-void Mpy::reset_to_bootloader(const ResetSequence* seq) {
-  try {
-    if (seq) {
-      conn_.run_reset_sequence(*seq);
-    } else {
-      conn_.reset_to_bootloader();
-    }
-  } catch (const ConnError& e) {
-    throw MpyError(std::string("Bootloader reset failed: ") + e.what());
-  }
-  reset_state();
+  if (!bootloader) notify_board_reset();
 }
 
 std::string Mpy::getcwd() {

@@ -110,9 +110,17 @@ const ResetSequence& rts_reset_sequence() {
   return seq;
 }
 
-const ResetSequence& bootloader_reset_sequence() {
-  static const ResetSequence seq = parse_reset_sequence("D0|R1|W0.1|D1|R0|W0.05|D0");
-  return seq;
+const ResetSequence& bootloader_reset_sequence() { return *named_reset_sequence("classic"); }
+
+const ResetSequence* named_reset_sequence(std::string_view name) {
+  static const std::pair<std::string_view, ResetSequence> kPresets[] = {
+      {"classic", parse_reset_sequence("D0|R1|W0.1|D1|R0|W0.05|D0")},
+      {"unix-tight", parse_reset_sequence("U0,0|U1,1|U0,1|W0.1|U1,0|W0.05|U0,0|D0")},
+      {"usb-jtag-serial", parse_reset_sequence("R0|D0|W0.1|D1|R0|W0.1|R1|D0|R1|W0.1|D0|R0")}};
+  for (const auto& [preset, seq] : kPresets) {
+    if (preset == name) return &seq;
+  }
+  return nullptr;
 }
 
 }  // namespace mpytool

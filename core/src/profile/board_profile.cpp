@@ -44,6 +44,11 @@ std::vector<fs::path> profile_files(const fs::path& dir) {
   return files;
 }
 
+/// The top-level keys core reads; other sections belong to plugins (BoardProfile::settings).
+const std::set<std::string, std::less<>> kCoreKeys = {
+    "id",   "description", "extends", "match", "capabilities",
+    "repl", "transfer",    "reset",   "flash", "fs"};
+
 /// Reads one file; every error names the file and the dotted key.
 class ProfileReader {
  public:
@@ -220,6 +225,10 @@ class ProfileReader {
     if (auto r = root["reset"]) read_reset(r, p);
     if (auto f = root["fs"]) read_fs(f, p);
     if (auto f = root["flash"]) read_flash(f, p);
+    for (const auto& kv : root) {
+      const std::string& key = kv.first.Scalar();
+      if (!kCoreKeys.contains(key)) read_section(kv.second, key, p);
+    }
     return p;
   }
 
@@ -236,9 +245,9 @@ class ProfileReader {
       root = resolve(root, chain);
     }
     if (!root.IsMap()) at(root).fail("(top level)", "expected a mapping, got " + describe(root));
-    expect_map(
-        root, "",
-        {"id", "description", "match", "capabilities", "repl", "transfer", "reset", "flash", "fs"});
+    for (const auto& kv : root) {
+      if (!kv.first.IsScalar()) at(kv.first).fail("(top level)", "keys must be plain words");
+    }
     return root;
   }
 
@@ -319,15 +328,37 @@ class ProfileReader {
                                          {{"rts", HardReset::kRts}, {"none", HardReset::kNone}});
       }
     }
-    if (auto n = r["bootloader"]) {
-      if (auto seq = sequence(n, "reset.bootloader", {"dtr-rts", "machine", "none"})) {
-        p.bootloader_sequence = std::move(seq);
+    if (auto n = r["bootloader"]; n && n.IsSequence()) {
+      for (const auto& item : n) {
+        if (auto seq = bootloader_sequence(item)) p.bootloader_sequences.push_back(*seq);
+      }
+    } else if (n) {
+      if (auto seq = bootloader_sequence(n)) {
+        p.bootloader_sequences.push_back(std::move(*seq));
       } else {
         p.bootloader_reset = choice<BootloaderReset>(n, "reset.bootloader",
                                                      {{"dtr-rts", BootloaderReset::kDtrRts},
                                                       {"machine", BootloaderReset::kMachine},
                                                       {"none", BootloaderReset::kNone}});
       }
+    }
+  }
+
+  /// One `reset.bootloader` entry: a sequence or a preset's name; nullopt for the words.
+  std::optional<ResetSequence> bootloader_sequence(const YAML::Node& n) const {
+    if (n.IsScalar()) {
+      if (const ResetSequence* preset = named_reset_sequence(n.Scalar())) return *preset;
+    }
+    return sequence(n, "reset.bootloader",
+                    {"dtr-rts", "machine", "none", "classic", "unix-tight", "usb-jtag-serial"});
+  }
+
+  /// A section core does not read: plain values kept for the plugin that owns it.
+  void read_section(const YAML::Node& m, const std::string& name, BoardProfile& p) const {
+    if (!m.IsMap()) at(m).fail(name, "unknown key");  // a section is a mapping
+    for (const auto& kv : m) {
+      const std::string key = name + "." + string(kv.first, name);
+      p.settings[key] = string(kv.second, key);
     }
   }
 

@@ -54,41 +54,14 @@ int hex_digit(char c) {
   return -1;
 }
 
-// Python's float repr: the shortest round-trip digits, fixed notation for exponents in
-// [-4, 16), scientific with a two-digit exponent otherwise, and always a '.0' or an exponent.
+// Python's float repr. fmt's shortest round-trip form follows the same rules (fixed notation for
+// exponents in [-4, 16), else a two-digit exponent); Python adds ".0" to whole numbers.
 std::string float_repr(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
-  std::string_view sci(buf, static_cast<std::size_t>(res.ptr - buf));
-  std::string sign;
-  if (sci.front() == '-') {
-    sign = "-";
-    sci.remove_prefix(1);
-  }
-  std::size_t e = sci.find('e');
-  std::string digits;
-  for (char c : sci.substr(0, e)) {
-    if (c != '.') digits += c;
-  }
-  int exp = std::atoi(std::string(sci.substr(e + 1)).c_str());
-  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
-  if (exp >= -4 && exp < 16) {
-    std::string out;
-    if (exp < 0) {
-      out = "0." + std::string(static_cast<std::size_t>(-exp - 1), '0') + digits;
-    } else if (static_cast<std::size_t>(exp) + 1 >= digits.size()) {
-      out = digits + std::string(static_cast<std::size_t>(exp) + 1 - digits.size(), '0') + ".0";
-    } else {
-      out = digits.substr(0, static_cast<std::size_t>(exp) + 1) + "." +
-            digits.substr(static_cast<std::size_t>(exp) + 1);
-    }
-    return sign + out;
-  }
-  std::string mant = digits.substr(0, 1);
-  if (digits.size() > 1) mant += "." + digits.substr(1);
-  return sign + mant + fmt::format("e{}{:02d}", exp < 0 ? '-' : '+', std::abs(exp));
+  std::string text = fmt::format("{}", v);
+  if (text.find_first_of(".e") == std::string::npos) text += ".0";
+  return text;
 }
 
 class Parser {

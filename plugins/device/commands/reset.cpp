@@ -90,8 +90,8 @@ class ResetCommand : public Command {
       mpy.machine_bootloader();
     } else {
       const BoardProfile* p = ctx.profile();
-      if (p && p->bootloader_sequence) {
-        mpy.reset_to_bootloader(*p->bootloader_sequence);
+      if (p && !p->bootloader_sequences.empty()) {
+        mpy.reset_to_bootloader(p->bootloader_sequences.front());
       } else if (p && p->bootloader_reset == BootloaderReset::kMachine) {
         mpy.machine_bootloader();
       } else if (p && p->bootloader_reset == BootloaderReset::kNone) {

@@ -180,8 +180,7 @@ class MPYTOOL_CORE_API Mpy {
 
  private:
   void notify_board_reset();
-  void hard_reset(const ResetSequence* seq);
-  void reset_to_bootloader(const ResetSequence* seq);
+  void reset_by(const ResetSequence* seq, bool bootloader);
 
   struct HelperRef {
     std::string_view source;

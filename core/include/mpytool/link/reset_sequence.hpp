@@ -52,4 +52,9 @@ MPYTOOL_CORE_API std::string format_reset_sequence(const ResetSequence& seq);
 MPYTOOL_CORE_API const ResetSequence& rts_reset_sequence();
 MPYTOOL_CORE_API const ResetSequence& bootloader_reset_sequence();
 
+/// esptool's named sequences into the ROM download mode: "classic" (the one above),
+/// "unix-tight" (both lines in one ioctl: U<dtr>,<rts>) and "usb-jtag-serial" (the chip's own
+/// USB-Serial-JTAG, 303a:1001); nullptr for another name.
+MPYTOOL_CORE_API const ResetSequence* named_reset_sequence(std::string_view name);
+
 }  // namespace mpytool

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -87,14 +88,18 @@ struct BoardProfile {
   std::optional<BootloaderReset> bootloader_reset;  ///< `reset.bootloader`
   /// `reset.hard` given as a DTR/RTS sequence (reset_sequence.hpp) instead of a preset.
   std::optional<ResetSequence> hard_reset_sequence;
-  /// `reset.bootloader` given as a DTR/RTS sequence.
-  std::optional<ResetSequence> bootloader_sequence;
+  /// `reset.bootloader` given as DTR/RTS sequences or their names (classic, unix-tight,
+  /// usb-jtag-serial): one, or a list tried in turn until the bootloader answers.
+  std::vector<ResetSequence> bootloader_sequences;
   std::optional<FlashLayout> flash_layout;  ///< `flash.layout`
   /// `flash.layout` given as a list: the partition table a vendor's board must have; the
   /// flash and OTA commands compare the board's table with it before any write (kPartitions).
   std::vector<ProfilePartition> flash_table;
-  std::string fs_type;         ///< `fs.type`: "littlefs", "fat", ... ("" unknown); shown by info -v
-  std::string fs_mount;        ///< `fs.mount`: where the board's filesystem is ("/", "/flash")
+  std::string fs_type;   ///< `fs.type`: "littlefs", "fat", ... ("" unknown); shown by info -v
+  std::string fs_mount;  ///< `fs.mount`: where the board's filesystem is ("/", "/flash")
+  /// The sections core does not read (e.g. `firmware:`): mappings of plain values, by dotted
+  /// key ("firmware.baud" -> "460800"). The plugin that owns a section checks its keys.
+  std::map<std::string, std::string> settings;
   std::filesystem::path path;  ///< the file it was loaded from
   std::string extends;         ///< `extends`: the id it inherits from ("" none)
 
