@@ -76,7 +76,10 @@ BOOST_AUTO_TEST_CASE(shipped_profiles_load) {
   BOOST_TEST(esp32.stdin_buffer.value_or(0) == 260);
   BOOST_TEST((esp32.raw_paste == RawPasteMode::kAuto));
   BOOST_TEST((esp32.hard_reset == HardReset::kRts));
-  BOOST_TEST((esp32.bootloader_reset == BootloaderReset::kDtrRts));
+  BOOST_TEST(!esp32.bootloader_reset.has_value());
+  BOOST_REQUIRE(esp32.bootloader_sequences.size() == 2u);  // classic, then unix-tight
+  BOOST_TEST((esp32.bootloader_sequences[0] == bootloader_reset_sequence()));
+  BOOST_TEST(esp32.settings.at("firmware.bootloader_offset") == "0x1000");
   BOOST_TEST((esp32.flash_layout == FlashLayout::kPartitions));
 
   BoardProfile rp2 = load_profile(kShipped / "rp2.yaml");
@@ -93,7 +96,11 @@ BOOST_AUTO_TEST_CASE(shipped_profiles_load) {
   BOOST_TEST((generic.flash_layout == FlashLayout::kNone));
 
   auto all = find_profiles({kShipped});
-  BOOST_TEST(all.size() == 5u);
+  BOOST_TEST(all.size() == 10u);
+  // Each chip's profile carries its own bootloader offset.
+  BOOST_TEST(find_profile_by_id(all, "esp32s3")->settings.at("firmware.bootloader_offset") ==
+             "0x0");
+  BOOST_TEST(find_profile_by_id(all, "esp32s2")->settings.at("firmware.chip") == "ESP32-S2");
   // The native-USB profiles inherit their platform profile and raise the window.
   const BoardProfile* usb = find_profile_by_id(all, "esp32-usb");
   BOOST_REQUIRE(usb);
@@ -106,8 +113,8 @@ BOOST_AUTO_TEST_CASE(shipped_profiles_load) {
   f.platform = "esp32";
   f.usb = "303a:1001";
   BOOST_TEST(match_profile(all, f).profile->id == "esp32-usb");
-  f.usb = "10c4:ea60";  // a CP210x bridge
-  BOOST_TEST(match_profile(all, f).profile->id == "esp32");
+  f.usb = "10c4:ea60";  // a CP210x bridge: the auto-reset circuit's sequences
+  BOOST_TEST(match_profile(all, f).profile->id == "esp32-uart");
   f.usb.clear();  // TCP
   BOOST_TEST(match_profile(all, f).profile->id == "esp32");
   BoardFacts pico;
@@ -305,7 +312,7 @@ BOOST_AUTO_TEST_CASE(search_path_order_and_shadowing) {
   BOOST_TEST(profile_search_path({first.path.string()}, false).size() == 1u);
 
   auto profiles = find_profiles({first.path, second.path, kShipped});
-  BOOST_TEST(profiles.size() == 6u);
+  BOOST_TEST(profiles.size() == 11u);
   const BoardProfile* esp32 = find_profile_by_id(profiles, "esp32");
   BOOST_REQUIRE(esp32);
   BOOST_TEST(esp32->description == "mine");  // the earlier directory wins
