@@ -19,7 +19,12 @@ export class Throttle {
 
   write(data) {
     if (this.passthrough) { this.sink(data); return; }
-    this.queue.push({ due: performance.now() + this.latency, data });
+    const now = performance.now();
+    if (!this.queue.length) {  // an idle line earns no credit
+      this.last = now;
+      this.budget = Math.min(this.budget, 1);
+    }
+    this.queue.push({ due: now + this.latency, data });
     this.queued += data.length;
     this.#schedule();
   }
@@ -29,9 +34,12 @@ export class Throttle {
   #schedule() {
     if (this.timer || !this.queue.length) return;
     // Wake when the head is due (latency is exact, not rounded up to ticks); while the rate
-    // budget is spent, pace in ticks.
+    // budget is spent, wake when the next byte has been earned (timers fire after >= 1 ms), so
+    // a short burst after an idle line (a 14-byte reply) is not held back a whole tick.
     let wait = Math.max(0, this.queue[0].due - performance.now());
-    if (this.rate && this.budget < 1) wait = Math.max(wait, TICK_MS);
+    if (this.rate && this.budget < 1) {
+      wait = Math.max(wait, Math.min(TICK_MS, Math.max(1, ((1 - this.budget) * 1000) / this.rate)));
+    }
     this.timer = setTimeout(() => { this.timer = null; this.#release(); }, wait);
   }
 
@@ -55,7 +63,6 @@ export class Throttle {
       this.queued -= n;
       this.sink(part);
     }
-    if (!this.queue.length) this.last = 0;
     this.#schedule();
   }
 }
