@@ -31,10 +31,11 @@ class FakeRom : public Conn {
   std::function<bool(const ResetSequence&)> enters_download = [](const ResetSequence&) {
     return true;
   };
-  bool in_download = false;   ///< answering packets
-  int sync_replies = 8;       ///< replies to one SYNC
-  bool security_info = true;  ///< GET_SECURITY_INFO known (false: ESP32, fails with 0x05)
-  std::uint32_t chip_id = 9;  ///< GET_SECURITY_INFO's chip id (ESP32-S3)
+  bool in_download = false;          ///< answering packets
+  int sync_replies = 8;              ///< replies to one SYNC
+  bool security_info = true;         ///< GET_SECURITY_INFO known (false: ESP32, fails with 0x05)
+  std::uint32_t chip_id = 9;         ///< GET_SECURITY_INFO's chip id (ESP32-S3)
+  bool short_security_info = false;  ///< the ESP32-S2's 12-byte answer (no chip id)
   std::uint32_t sec_flags = 0;
   std::uint8_t crypt_cnt = 0;
   std::string boot_mode = "0x3";                ///< in the banner; another value: a normal boot
@@ -171,8 +172,10 @@ class FakeRom : public Conn {
         put32(s, sec_flags);
         s += static_cast<char>(crypt_cnt);
         s += std::string(7, '\0');
-        put32(s, chip_id);
-        put32(s, 1);
+        if (!short_security_info) {
+          put32(s, chip_id);
+          put32(s, 1);
+        }
         return reply(op, 0, s);
       }
       case 0x02:

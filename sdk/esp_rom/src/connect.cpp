@@ -78,7 +78,8 @@ ChipDescription describe_chip(RomClient& rom, const std::optional<SecurityInfo>&
     d.flash_encryption = info->flash_encryption();
   }
   if (d.secure_download) return d;  // READ_REG is refused in Secure Download Mode
-  if (!info) d.flash_encryption = std::popcount((rom.read_reg(kEsp32Efuse0) >> 20) & 0x7F) % 2;
+  if (d.chip->chip_id == 0)
+    d.flash_encryption = std::popcount((rom.read_reg(kEsp32Efuse0) >> 20) & 0x7F) % 2;
   d.revision = revision(rom, *d.chip);
   d.mac = mac(rom, *d.chip);
   return d;

@@ -19,7 +19,6 @@ constexpr std::string_view kSyncData =
     "\x07\x07\x12\x20"
     "UUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUU";  // 'U' = 0x55
 constexpr int kMaxOtherPackets = 100;
-constexpr std::uint32_t kRomWriteUnit = 0x400;  // FLASH_DEFL_BEGIN's size unit on the ROM
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -202,7 +201,8 @@ void RomClient::flash_end(bool reboot) {
 
 void RomClient::flash_defl_begin(std::uint32_t uncompressed_size, std::uint32_t compressed_size,
                                  std::uint32_t offset) {
-  auto size = (uncompressed_size + kRomWriteUnit - 1) / kRomWriteUnit * kRomWriteUnit;
+  auto unit = static_cast<std::uint32_t>(block_size_);  // the ROM wants whole blocks
+  auto size = (uncompressed_size + unit - 1) / unit * unit;
   auto blocks = static_cast<std::uint32_t>((compressed_size + block_size_ - 1) / block_size_);
   command(RomOp::kFlashDeflBegin, begin_words(size, blocks, offset), 0, erase_timeout(size));
 }

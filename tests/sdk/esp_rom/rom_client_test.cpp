@@ -128,6 +128,28 @@ BOOST_AUTO_TEST_CASE(connect_detects_esp32_by_magic) {
   BOOST_TEST(fake.requests.back().size() == 16u);
 }
 
+BOOST_AUTO_TEST_CASE(esp32s2_short_security_info_falls_back_to_magic) {
+  FakeRom fake;
+  fake.short_security_info = true;
+  fake.crypt_cnt = 0x3;  // two bits: encryption off again
+  fake.regs[kChipMagicReg] = 0x000007C6;
+  fake.spi_base = 0x3F402000;
+  RomClient rom(fake);
+  auto d = connect(rom, {bootloader_reset_sequence()});
+  BOOST_TEST(d.chip->name == "ESP32-S2");
+  BOOST_TEST(!d.flash_encryption);
+  BOOST_TEST(d.flash_size == 4u << 20);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_chip) {
+  FakeRom fake;
+  fake.chip_id = 77;
+  RomClient rom(fake);
+  BOOST_CHECK_EXCEPTION(
+      connect(rom, {bootloader_reset_sequence()}), MpyError,
+      [](const MpyError& e) { return std::string(e.what()) == "unknown ESP chip (chip id 77)"; });
+}
+
 BOOST_AUTO_TEST_CASE(secure_download_mode_reads_no_register) {
   FakeRom fake;
   fake.sec_flags = 1u << 2;

@@ -90,7 +90,8 @@ class MPYTOOL_ESP_ROM_API RomClient {
   void flash_data(std::string_view block, std::uint32_t seq);
   /// FLASH_END: \p reboot runs the new firmware (leaving the loader); otherwise it stays.
   void flash_end(bool reboot);
-  /// FLASH_DEFL_BEGIN: the ROM erases ceil(\p uncompressed_size / 0x400) KB at \p offset.
+  /// FLASH_DEFL_BEGIN: the ROM erases \p uncompressed_size rounded up to whole blocks at
+  /// \p offset (the size a stub would take exactly).
   void flash_defl_begin(std::uint32_t uncompressed_size, std::uint32_t compressed_size,
                         std::uint32_t offset);
   /// FLASH_DEFL_DATA block \p seq of the zlib stream (not padded). The ROM inflates and writes
@@ -101,7 +102,8 @@ class MPYTOOL_ESP_ROM_API RomClient {
   /// hex, a stub 16 raw bytes: both are accepted).
   std::string flash_md5(std::uint32_t addr, std::uint32_t size);
   /// CHANGE_BAUDRATE to \p baud, then the link follows (Conn::set_baud), waits 50 ms and drops
-  /// what came meanwhile.
+  /// what came meanwhile. When the link refuses (ConnError from set_baud) the ROM has already
+  /// switched: reset it and connect again at the old rate.
   void change_baud(int baud);
 
  private:
