@@ -45,6 +45,7 @@ class FakeRom : public Conn {
   std::string flash = std::string(4 << 20, '\xFF');
   bool corrupt_writes = false;          ///< flips a byte of each written block (MD5 mismatch)
   std::optional<std::uint8_t> fail_op;  ///< this op fails with error 0x05
+  std::string inject;  ///< raw bytes sent (once) before the next answer: stale packets, noise
 
   // --- records ---------------------------------------------------------------------------
   std::vector<std::string> resets;       ///< each sequence run, formatted
@@ -147,6 +148,7 @@ class FakeRom : public Conn {
     std::uint32_t checksum = u32(pkt, 4);
     ops.push_back(op);
     requests.push_back(d);
+    rx_ += std::exchange(inject, {});
     if (fail_op && *fail_op == op) return reply(op, 0, "", 1, 0x05);
     switch (op) {
       case 0x08:

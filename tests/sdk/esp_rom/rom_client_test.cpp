@@ -14,6 +14,7 @@
 using namespace mpytool;
 using namespace mpytool::esp_rom;
 using mpytool::testing::FakeRom;
+using namespace std::string_literals;
 
 namespace {
 
@@ -69,6 +70,24 @@ BOOST_AUTO_TEST_CASE(sync_drains_the_eight_replies) {
   BOOST_TEST(fake.requests[0].substr(0, 4) == "\x07\x07\x12\x20");
   fake.regs[0x1234] = 42;
   BOOST_TEST(rom.read_reg(0x1234) == 42u);  // no SYNC reply left over
+}
+
+BOOST_AUTO_TEST_CASE(answers_to_other_commands_are_skipped) {
+  FakeRom fake;
+  fake.in_download = true;
+  fake.regs[0x10] = 7;
+  // A late SYNC reply, a stub-style short packet and stray text come before the answer.
+  fake.inject =
+      "\xC0\x01\x08\x04\x00\x07\x07\x12\x20\x00\x00\x00\x00\xC0"
+      "\xC0\x4F\x48\x41\x49\xC0noise"s;
+  RomClient rom(fake);
+  BOOST_TEST(rom.read_reg(0x10) == 7u);
+  BOOST_TEST(rom.take_text() == "noise");
+  fake.in_download = false;
+  BOOST_CHECK_EXCEPTION(
+      rom.transact(RomOp::kReadReg, "\x10\0\0\0"s, 0, 0.05), Timeout, [](const Timeout& e) {
+        return std::string(e.what()) == "the ROM did not answer READ_REG within 0.05 s";
+      });
 }
 
 BOOST_AUTO_TEST_CASE(sync_without_answer) {
