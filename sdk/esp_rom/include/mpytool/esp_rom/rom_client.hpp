@@ -172,7 +172,7 @@ struct WriteOptions {
 struct WriteReport {
   std::size_t bytes = 0;             ///< image size
   std::size_t compressed_bytes = 0;  ///< sent in blocks (== bytes when not compressed)
-  std::size_t wire_bytes = 0;        ///< on the link, framing and replies not counted
+  std::size_t wire_bytes = 0;        ///< sent on the link (SLIP frames of every request)
   double seconds = 0;
   std::string md5;  ///< hex MD5 of the image (checked against the flash when verified)
 };
