@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// The board profile's say in putting firmware on a board: the `firmware:` section (chip,
+/// offsets, baud, block size) and `reset.bootloader` / `reset.hard`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mpytool/firmware/export.hpp"
+#include "mpytool/link/reset_sequence.hpp"
+#include "mpytool/profile/board_profile.hpp"
+
+namespace mpytool::firmware {
+
+/// What a profile sets; unset values fall back to the chip's facts and the defaults.
+struct FirmwareSettings {
+  std::string chip;                                     ///< `firmware.chip`: "ESP32-S3"
+  std::optional<std::uint32_t> bootloader_offset;       ///< `firmware.bootloader_offset`
+  std::optional<std::uint32_t> partition_table_offset;  ///< `firmware.partition_table_offset`
+  std::optional<std::uint32_t> app_offset;              ///< `firmware.app_offset`
+  std::optional<int> baud;                              ///< `firmware.baud` (after sync)
+  std::optional<std::uint32_t> block_size;              ///< `firmware.block_size` (0x400, 0x800)
+  std::vector<ResetSequence> bootloader_sequences;      ///< `reset.bootloader`, tried in turn
+  bool machine_bootloader = false;                      ///< `reset.bootloader: machine`
+  std::optional<ResetSequence> hard_reset;              ///< `reset.hard` as a sequence
+};
+
+/// The settings of \p profile (nullptr: none). Throws UsageError "profile 'ID': firmware.KEY:
+/// ..." for an unknown key or a bad value.
+MPYTOOL_FIRMWARE_API FirmwareSettings firmware_settings(const BoardProfile* profile);
+
+/// The first of \p profiles whose `firmware.chip` names \p chip ("ESP32-S3", "esp32s3"), or
+/// nullptr: the per-chip layout for a board that was identified by its ROM.
+MPYTOOL_FIRMWARE_API const BoardProfile* profile_for_chip(const std::vector<BoardProfile>& profiles,
+                                                          std::string_view chip);
+
+}  // namespace mpytool::firmware
