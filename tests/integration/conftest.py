@@ -42,8 +42,12 @@ class Board:
         fields = dict(f.split("=", 1) for f in line.decode().split()[1:])
         self.pty = fields["pty"]
         self.tcp = fields["tcp"]
+        # "rfc2217=127.0.0.1:PORT" with --rfc2217-port (an esp32 board's USB-UART adapter).
+        self.rfc2217 = fields.get("rfc2217")
 
     def conn_args(self, link):
+        if link == "rfc2217":
+            return ["-p", f"rfc2217://{self.rfc2217}"]
         return ["-p", self.pty] if link == "pty" else ["-a", self.tcp]
 
     def stop(self):

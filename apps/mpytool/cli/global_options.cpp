@@ -25,7 +25,8 @@ const std::vector<GlobalOptionDoc>& global_option_docs() {
       {"help", 'h', "", "show this help message and exit"},
       {"version", 'V', "", "show the version and exit"},
       {"port", 'p', "PORT",
-       "serial port (a path, id:SERIAL, loc:USB-PATH, uid:HEX or @NAME); "
+       "serial port (a path, id:SERIAL, loc:USB-PATH, uid:HEX or @NAME), or a remote one: "
+       "rfc2217://HOST:PORT[?ign_set_control&timeout=SEC], socket://HOST:PORT (raw TCP, as -a); "
        "auto-detected when neither -p nor -a is given"},
       {"address", 'a', "ADDRESS", "network address HOST[:PORT] (default port 23)"},
       {"ssl", 0, "", "use TLS for the network connection"},

@@ -14,12 +14,13 @@
 #include "mpytool/base/log.hpp"
 #include "mpytool/base/output.hpp"
 #include "mpytool/board/mpy.hpp"
+#include "mpytool/boards/port_selector.hpp"
 #include "mpytool/boards/probe.hpp"
 #include "mpytool/link/conn.hpp"
 #include "mpytool/link/conn_serial.hpp"
 #include "mpytool/link/conn_socket.hpp"
-#include "mpytool/boards/port_selector.hpp"
 #include "mpytool/link/ports.hpp"
+#include "mpytool/links/link_url.hpp"
 #include "mpytool/profile/board_profile.hpp"
 #include "mpytool/transfer/settings.hpp"
 
@@ -66,6 +67,11 @@ void AppContext::open() {
                                 vboard_->pty()));
   } else if (!globals_.address.empty()) {
     conn_ = std::make_unique<ConnSocket>(globals_.address, globals_.tls);
+    out_.verbose(2, "Connected to " + conn_->description());
+  } else if (links::is_link_url(globals_.port)) {
+    // -p rfc2217://HOST:PORT (a remote serial port), -p socket://HOST:PORT (raw TCP, as -a):
+    // a link named by a URL, neither a selector nor a device path (mpytool::links).
+    conn_ = links::open_link(globals_.port, globals_.baud);
     out_.verbose(2, "Connected to " + conn_->description());
   } else {
     // -p id:/loc:/uid: name a board, not a /dev entry (boards/port_selector.hpp).
@@ -202,7 +208,8 @@ bool AppContext::has_capability(const std::string& cap) {
   } else if (cap == "transport.serial") {
     has = conn().type_name() != "socket";
   } else if (cap == "transport.control_lines") {
-    has = conn().type_name() == "USB-UART";
+    // A remote serial port carries DTR and RTS too (RFC 2217 SET-CONTROL).
+    has = conn().type_name() == "USB-UART" || conn().type_name() == "RFC 2217";
   } else if (const BoardProfile* p = profile(); p && p->has_capability(cap)) {
     has = true;
   } else if (cap.rfind("platform.", 0) == 0) {

@@ -59,7 +59,16 @@ PortSelector parse_port_selector(std::string_view spec) {
           });
       if (!hex) throw UsageError(fmt::format("-p uid:{}: expected hex digits", spec.substr(4)));
     }
-    break;
+    return sel;
+  }
+  // "rfc2217://h:p", "socket://h:p": a link opened by URL, not a path to look for.
+  if (const auto sep = spec.find("://"); sep != std::string_view::npos && sep > 0 &&
+                                         std::isalpha(static_cast<unsigned char>(spec[0])) &&
+                                         std::all_of(spec.begin(), spec.begin() + sep, [](char c) {
+                                           return std::isalnum(static_cast<unsigned char>(c)) ||
+                                                  c == '+' || c == '-' || c == '.';
+                                         })) {
+    sel.kind = PortSelector::Kind::kUrl;
   }
   return sel;
 }

@@ -47,7 +47,7 @@ BoardProbe probe_board(const PortInfo& port, int baud) {
 
 std::string resolve_port(const PortSelector& sel, const std::vector<PortInfo>& ports, int baud) {
   using K = PortSelector::Kind;
-  if (sel.kind == K::kDevice) return sel.value;
+  if (sel.kind == K::kDevice || sel.kind == K::kUrl) return sel.value;
   if (sel.kind == K::kName) {
     throw UsageError(fmt::format("-p {}: board names come from the inventory", sel.text()));
   }

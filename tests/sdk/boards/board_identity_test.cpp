@@ -8,8 +8,8 @@
 
 #include "mpytool/base/error.hpp"
 #include "mpytool/boards/inventory.hpp"
-#include "mpytool/boards/probe.hpp"
 #include "mpytool/boards/port_selector.hpp"
+#include "mpytool/boards/probe.hpp"
 
 using mpytool::PortInfo;
 using mpytool::PortSelector;
@@ -53,6 +53,12 @@ BOOST_AUTO_TEST_CASE(selectors_parse) {
   BOOST_TEST(s.text() == "uid:30aea412");
   s = mpytool::parse_port_selector("@bench-3");
   BOOST_TEST((s.kind == K::kName && s.value == "bench-3"));
+  // A link URL is neither a selector nor a device path.
+  s = mpytool::parse_port_selector("rfc2217://10.0.0.5:4000?ign_set_control");
+  BOOST_TEST((s.kind == K::kUrl && s.value == "rfc2217://10.0.0.5:4000?ign_set_control"));
+  BOOST_TEST(s.text() == "rfc2217://10.0.0.5:4000?ign_set_control");
+  s = mpytool::parse_port_selector("socket://host:23");
+  BOOST_TEST((s.kind == K::kUrl && s.value == "socket://host:23"));
   BOOST_CHECK_THROW(mpytool::parse_port_selector("id:"), mpytool::UsageError);
   BOOST_CHECK_THROW(mpytool::parse_port_selector("uid:xyz"), mpytool::UsageError);
   BOOST_CHECK_THROW(mpytool::parse_port_selector("@"), mpytool::UsageError);
@@ -67,7 +73,8 @@ BOOST_AUTO_TEST_CASE(ports_match_by_serial_and_location) {
   };
   BOOST_TEST(resolve("id:BBB") == "/dev/ttyACM1");
   BOOST_TEST(resolve("loc:1-2.3") == "/dev/ttyACM2");
-  BOOST_TEST(resolve("/dev/whatever") == "/dev/whatever");  // a path is taken as given
+  BOOST_TEST(resolve("/dev/whatever") == "/dev/whatever");        // a path is taken as given
+  BOOST_TEST(resolve("rfc2217://h:4000") == "rfc2217://h:4000");  // so is a URL
   BOOST_TEST(message([&] { resolve("id:CCC"); }) ==
              "no board with USB serial 'CCC' (ports: /dev/ttyACM0, /dev/ttyACM1, /dev/ttyACM2)");
   BOOST_TEST(message([&] { resolve("loc:9-9"); }).find("no board with USB location '9-9'") == 0);

@@ -24,6 +24,7 @@ struct MPYTOOL_BOARDS_API PortSelector {
     kLocation,   ///< "loc:1-2.3": the USB bus path of the device
     kUniqueId,   ///< "uid:30aea4123456": machine.unique_id() in hex (':' and '-' ignored)
     kName,       ///< "@bench-3": a board of the inventory
+    kUrl,        ///< "rfc2217://host:4000", "socket://host:23": a link URL (mpytool::links)
   };
   Kind kind = Kind::kDevice;
   std::string value;  ///< without the prefix; a unique id normalised by normalize_unique_id()
@@ -32,7 +33,8 @@ struct MPYTOOL_BOARDS_API PortSelector {
   std::string text() const;
 };
 
-/// Parses a `-p` value. Throws UsageError "-p id: needs a value" for an empty identity.
+/// Parses a `-p` value. Anything of the form `scheme://...` is a kUrl, never a device path.
+/// Throws UsageError "-p id: needs a value" for an empty identity.
 MPYTOOL_BOARDS_API PortSelector parse_port_selector(std::string_view spec);
 
 /// Lower-case hex without the separators ':' and '-' ("30:AE:A4" -> "30aea4").

@@ -26,11 +26,11 @@ struct BoardProbe {
 /// about two seconds (or a port another program holds) gives `answered == false`.
 MPYTOOL_BOARDS_API BoardProbe probe_board(const PortInfo& port, int baud);
 
-/// The device path for \p sel among \p ports (normally list_ports()). kDevice is returned as
-/// given; kUsbSerial and kLocation must match exactly one port; kUniqueId probes the ports in
-/// order (at \p baud) until one answers with that id. Throws ConnError "no board with USB serial
-/// 'X' (ports: ...)" or "2 ports match ...". kName must be resolved through the inventory first
-/// (UsageError).
+/// The device path for \p sel among \p ports (normally list_ports()). kDevice and kUrl are
+/// returned as given; kUsbSerial and kLocation must match exactly one port; kUniqueId probes the
+/// ports in order (at \p baud) until one answers with that id. Throws ConnError "no board with USB
+/// serial 'X' (ports: ...)" or "2 ports match ...". kName must be resolved through the inventory
+/// first (UsageError).
 MPYTOOL_BOARDS_API std::string resolve_port(const PortSelector& sel,
                                             const std::vector<PortInfo>& ports, int baud);
 
