@@ -82,8 +82,10 @@ void EspSession::connect() {
 }
 
 std::string EspSession::chip_name() const {
-  return chip_.revision.empty() ? std::string(chip_.chip->name)
-                                : fmt::format("{} rev {}", chip_.chip->name, chip_.revision);
+  return chip_.revision.empty()
+             ? std::string(chip_.chip->name)
+             : fmt::format("{} rev{}", chip_.chip->name,
+                           chip_.revision.substr(chip_.revision.starts_with("v") ? 1 : 0));
 }
 
 std::string EspSession::raise_baud(int baud) {
@@ -199,11 +201,24 @@ WriteResult write_firmware(CommandContext& ctx, const std::string& data,
     r.baud = ctx.globals().baud;
   }
   Output& out = ctx.out();
-  r.report = esp_rom::write_flash(
-      session.rom(), r.offset, data, {}, [&](std::size_t done, std::size_t total) {
-        out.progress(1, fmt::format("writing {} at 0x{:x}: {}%", request.name, r.offset,
-                                    total ? done * 100 / total : 100));
-      });
+  std::size_t written = 0;
+  try {
+    r.report = esp_rom::write_flash(
+        session.rom(), r.offset, data, {}, [&](std::size_t done, std::size_t total) {
+          written = done;
+          out.progress(1, fmt::format("writing {} at 0x{:x}: {}%", request.name, r.offset,
+                                      total ? done * 100 / total : 100));
+        });
+  } catch (const Timeout&) {
+    throw;
+  } catch (const ConnError& e) {
+    // Name the link and how far the write got: the board keeps a half-written image until the
+    // command runs again (the ROM erases and rewrites the whole region).
+    throw ConnError(fmt::format("lost {} while writing {} at 0x{:x} ({} of {} bytes): {}",
+                                ctx.conn().description(), request.name, r.offset, written,
+                                data.size(), e.what()),
+                    "run the command again: the write starts over");
+  }
   out.end_progress();
   session.reset_to_firmware();
   if (request.verify_boot) r.running = running_version(ctx);
