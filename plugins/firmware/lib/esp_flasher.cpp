@@ -163,8 +163,10 @@ std::uint32_t check_image(const EspFirmwareFile& f, std::uint16_t chip_id,
   }
   if (at % 0x1000 != 0) refuse(fmt::format("offset 0x{:x} is not a multiple of 4 KB", at), false);
   if (flash_size != 0 && at + f.size > flash_size) {
-    refuse(fmt::format("{} at 0x{:x} does not fit the board's {} MB flash", format_size(f.size), at,
-                       flash_size >> 20),
+    const std::string flash = flash_size % (1u << 20) == 0 ? fmt::format("{} MB", flash_size >> 20)
+                                                           : fmt::format("{} KB", flash_size >> 10);
+    refuse(fmt::format("{} at 0x{:x} does not fit the board's {} flash", format_size(f.size), at,
+                       flash),
            true);
   }
   return at;
