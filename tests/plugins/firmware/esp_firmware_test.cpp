@@ -153,7 +153,7 @@ BOOST_AUTO_TEST_CASE(guards) {
   BOOST_TEST(refused(app, 0, 0x1000, mb4, 0x1000, false)
                  .find("f: an app image at the bootloader offset 0x1000") == 0);
   BOOST_TEST(refused(m, 0, 0x1000, 0x10000, std::nullopt, false)
-                 .find("at 0x1000 does not fit the board's 0 MB flash") != std::string::npos);
+                 .find("at 0x1000 does not fit the board's 64 KB flash") != std::string::npos);
   BOOST_TEST(refused(app, 0, 0x1000, mb4, 0x10800, true) ==
              "f: offset 0x10800 is not a multiple of 4 KB");  // --force does not help there
   // An ESP32 merged file on a chip whose bootloader is at 0x0 (with --force past the chip).
