@@ -20,6 +20,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr int kDefaultBaud = 460800;
 constexpr std::uint32_t kDefaultAppOffset = 0x10000;
+/// Where a merged image (MicroPython's firmware.bin) holds its partition table.
+constexpr std::uint32_t kPartitionTableOffset = 0x8000;
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -145,6 +147,12 @@ std::uint32_t check_image(const EspFirmwareFile& f, std::uint16_t chip_id,
       refuse(fmt::format("a merged image (bootloader, partition table, app) at the app offset "
                          "0x{:x}: it goes to the bootloader offset 0x{:x}",
                          app, boot),
+             true);
+    } else if (const std::uint32_t table = s.partition_table_offset.value_or(0x8000);
+               table != kPartitionTableOffset) {
+      refuse(fmt::format("a merged image with its partition table at 0x{:x}, but the board's "
+                         "layout has it at 0x{:x}",
+                         kPartitionTableOffset, table),
              true);
     } else if (*f.base != at) {
       refuse(fmt::format("a merged image laid out from 0x{:x}, but it would be written at "

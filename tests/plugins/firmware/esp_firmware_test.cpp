@@ -160,6 +160,11 @@ BOOST_AUTO_TEST_CASE(guards) {
   BOOST_TEST(refused(m, 0, 0x0, mb4, std::nullopt, false).find("laid out from 0x1000") !=
              std::string::npos);
   BOOST_TEST(refused(m, 9, 0x1000, mb4, std::nullopt, true).empty());  // forced
+  FirmwareSettings table;
+  table.partition_table_offset = 0x9000;
+  BOOST_TEST(error_of([&] { check_image(m, 0, 0x1000, mb4, table, std::nullopt, false, "f"); }) ==
+             "f: a merged image with its partition table at 0x8000, but the board's layout has "
+             "it at 0x9000");
   try {
     check_image(m, 9, 0x1000, mb4, none, std::nullopt, false, "f");
     BOOST_FAIL("no error");
