@@ -208,3 +208,27 @@ def test_info_erase_and_usage(esp32, tmp_path):
     flash = esp32.flash.read_bytes()
     assert flash[0x10000:0x20000] == b"\xff" * 0x10000
     assert flash[0x1000:0x8000] == img.read_bytes()[:0x7000]
+
+
+def test_a_profile_that_enters_the_bootloader_through_micropython(esp32, tmp_path):
+    # A board whose DTR/RTS are not wired (a profile that says so): machine.bootloader() in the
+    # running MicroPython takes it into the ROM loader instead.
+    img = merged(tmp_path)
+    assert run("-p", esp32.url, "firmware", "write", "--no-verify-boot", str(img),
+               timeout=120).returncode == 0
+    prof = tmp_path / "nolines.yaml"
+    prof.write_text("id: nolines\nreset:\n  bootloader: machine\n")
+    new = merged(tmp_path, version=b"v1.29.0")
+    r = run("-p", esp32.url, "--profile", str(prof), "firmware", "write", str(new), timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert b"the board runs MicroPython v1.29.0" in r.stdout
+    events = [json.loads(line) for line in
+              (tmp_path / "flash.bin.lines").read_text().splitlines()]
+    last_write = max(i for i, e in enumerate(events) if e.get("event") == "download")
+    # The second time the board went to the ROM loader without a line change before it.
+    lines_before = [e for e in events[:last_write] if "dtr" in e]
+    downloads = [i for i, e in enumerate(events) if e.get("event") == "download"]
+    assert len(downloads) >= 2
+    between = [e for e in events[downloads[-2] + 1:downloads[-1]] if "dtr" in e]
+    assert all(not e["dtr"] for e in between), between
+    assert lines_before
