@@ -11,7 +11,7 @@ namespace mpytool {
 
 /// Bumped whenever any type reachable from Plugin / Command / CommandContext / Mpy changes
 /// layout or vtable. A plugin built for another ABI number is refused before it runs.
-inline constexpr std::uint32_t kPluginAbiVersion = 8;
+inline constexpr std::uint32_t kPluginAbiVersion = 9;
 
 #define MPYTOOL_STR2_(x) #x
 #define MPYTOOL_STR_(x) MPYTOOL_STR2_(x)
