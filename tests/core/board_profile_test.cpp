@@ -162,6 +162,8 @@ BOOST_AUTO_TEST_CASE(bootloader_sequences_and_plugin_sections) {
   BOOST_TEST(named_reset_sequence("dtr-rts") == nullptr);
   BOOST_TEST(load_error("id: x\nfirmware: {baud: [1, 2]}\n") ==
              "firmware.baud: expected a string, got a list");
+  BOOST_TEST(load_error("id: x\nreset: {bootloader: [classic, machine]}\n") ==
+             "reset.bootloader: a list holds sequences, not the words");
   BOOST_TEST(load_error("id: x\nreset: {bootloader: [classic, D7]}\n")
                  .find("reset.bootloader: "
                        "expected") == 0);

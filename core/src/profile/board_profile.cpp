@@ -226,8 +226,8 @@ class ProfileReader {
     if (auto f = root["fs"]) read_fs(f, p);
     if (auto f = root["flash"]) read_flash(f, p);
     for (const auto& kv : root) {
-      const std::string& key = kv.first.Scalar();
-      if (!kCoreKeys.contains(key)) read_section(kv.second, key, p);
+      if (!kv.first.IsScalar()) at(kv.first).fail("(top level)", "keys must be plain words");
+      if (!kCoreKeys.contains(kv.first.Scalar())) read_section(kv.second, kv.first.Scalar(), p);
     }
     return p;
   }
@@ -245,9 +245,6 @@ class ProfileReader {
       root = resolve(root, chain);
     }
     if (!root.IsMap()) at(root).fail("(top level)", "expected a mapping, got " + describe(root));
-    for (const auto& kv : root) {
-      if (!kv.first.IsScalar()) at(kv.first).fail("(top level)", "keys must be plain words");
-    }
     return root;
   }
 
@@ -330,7 +327,9 @@ class ProfileReader {
     }
     if (auto n = r["bootloader"]; n && n.IsSequence()) {
       for (const auto& item : n) {
-        if (auto seq = bootloader_sequence(item)) p.bootloader_sequences.push_back(*seq);
+        auto seq = bootloader_sequence(item);
+        if (!seq) at(item).fail("reset.bootloader", "a list holds sequences, not the words");
+        p.bootloader_sequences.push_back(std::move(*seq));
       }
     } else if (n) {
       if (auto seq = bootloader_sequence(n)) {
