@@ -76,7 +76,7 @@ class FirmwareCommand : public Command {
     return 0;
   }
 
-  static std::optional<std::uint32_t> number(const ParsedArgs& args, const std::string& name,
+  static std::optional<std::uint32_t> number(const std::string& name,
                                              const std::optional<std::string>& text) {
     if (!text) return std::nullopt;
     try {
@@ -85,7 +85,6 @@ class FirmwareCommand : public Command {
       if (used == text->size() && v <= 0xFFFFFFFFul) return static_cast<std::uint32_t>(v);
     } catch (const std::exception&) {
     }
-    (void)args;
     throw UsageError(
         fmt::format("firmware: {}: expected a number (0x10000 or 65536), got '{}'", name, *text));
   }
@@ -93,8 +92,8 @@ class FirmwareCommand : public Command {
   static int write(CommandContext& ctx, const ParsedArgs& args, const std::string& file) {
     WriteRequest req;
     req.name = file;
-    req.offset = number(args, "--offset", args.value("offset"));
-    if (auto b = number(args, "--firmware-baud", args.value("firmware-baud"))) {
+    req.offset = number("--offset", args.value("offset"));
+    if (auto b = number("--firmware-baud", args.value("firmware-baud"))) {
       req.baud = static_cast<int>(*b);
     }
     req.force = args.flag("force");
@@ -112,9 +111,9 @@ class FirmwareCommand : public Command {
           r.running.empty() ? "null" : json_quote(r.running)));
       return 0;
     }
-    std::string line = fmt::format("wrote {}{} to {} in {:.1f} s",
-                                   r.image_version.empty() ? file : r.image_version,
-                                   fmt::format(" ({})", format_size(rep.bytes)), r.chip, r.seconds);
+    std::string line = fmt::format(
+        "wrote {}{} to {} in {:.1f} s", r.image_version.empty() ? file : r.image_version,
+        fmt::format(" ({})", decimal_size(rep.bytes)), r.chip, r.seconds);
     line += r.running.empty() ? "\n" : fmt::format("; the board runs MicroPython {}\n", r.running);
     ctx.out().verbose(1, fmt::format("  0x{:x}: {} bytes, {} compressed, {} on the wire at {} "
                                      "baud, written in {:.1f} s, MD5 {}",
@@ -155,8 +154,8 @@ class FirmwareCommand : public Command {
 
   static int erase(CommandContext& ctx, const ParsedArgs& args, const std::vector<std::string>& w) {
     const bool region = w.size() == 3;
-    const std::uint32_t offset = region ? *number(args, "OFFSET", w[1]) : 0;
-    const std::uint32_t size = region ? *number(args, "SIZE", w[2]) : 0;
+    const std::uint32_t offset = region ? *number("OFFSET", w[1]) : 0;
+    const std::uint32_t size = region ? *number("SIZE", w[2]) : 0;
     const std::string what = region ? fmt::format("0x{:x} bytes at 0x{:x}", size, offset)
                                     : std::string("the whole flash");
     if (!args.flag("yes")) {

@@ -10,7 +10,7 @@ namespace {
 
 std::string image_line(const EspAppImage& img) {
   return fmt::format("{} segment{}, entry 0x{:08x}, {}, checksum ok{}", img.segments.size(),
-                     img.segments.size() == 1 ? "" : "s", img.entry, format_size(img.size),
+                     img.segments.size() == 1 ? "" : "s", img.entry, decimal_size(img.size),
                      img.hash_appended ? ", SHA-256 ok" : "");
 }
 
@@ -28,7 +28,7 @@ std::string describe(const EspFirmwareFile& f, const std::string& name) {
       "{}: {} for {}, {} ({} bytes)\n", name,
       merged ? fmt::format("merged image (bootloader, partition table, app) from 0x{:x}", *f.base)
              : "app image",
-      esp_chip_name(f.chip_id), format_size(f.size), f.size);
+      esp_chip_name(f.chip_id), decimal_size(f.size), f.size);
   out += fmt::format("  flash: {} {} {} (header bytes {:02x} {:02x})\n", f.flash.mode_name,
                      f.flash.size_name, f.flash.freq_name, f.flash.mode, f.flash.size_freq);
   if (f.bootloader) {

@@ -126,7 +126,7 @@ EspFirmwareFile read_esp_firmware(std::string_view data, std::string_view name) 
   return f;
 }
 
-std::string format_size(std::size_t bytes) {
+std::string decimal_size(std::size_t bytes) {
   if (bytes >= 1000 * 1000) return fmt::format("{:.2f} MB", static_cast<double>(bytes) / 1e6);
   if (bytes >= 1000) return fmt::format("{:.1f} kB", static_cast<double>(bytes) / 1e3);
   return fmt::format("{} B", bytes);

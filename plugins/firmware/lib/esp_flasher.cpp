@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "mpytool/base/error.hpp"
+#include "mpytool/base/log.hpp"
 #include "mpytool/base/output.hpp"
 #include "mpytool/board/mpy.hpp"
 #include "mpytool/esp_rom/chips.hpp"
@@ -59,15 +60,14 @@ EspSession::EspSession(CommandContext& ctx)
 
 void EspSession::connect() {
   settings_ = firmware_settings(ctx_.profile());
-  std::vector<ResetSequence> sequences = settings_.bootloader_sequences;
-  if (settings_.machine_bootloader) {
-    ctx_.mpy().machine_bootloader();  // the board enters the ROM loader itself: SYNC only
-  } else if (sequences.empty()) {
-    sequences = default_sequences();
-  }
-  esp_rom::ConnectOptions options;
-  options.status = [this](std::string_view line) { ctx_.out().verbose(2, line); };
-  chip_ = esp_rom::connect(rom_, sequences, options);
+  // What resets this board into the loader (now, or again after a refused baud rate): the
+  // profile's sequences, else esptool's.
+  sequences_ =
+      settings_.bootloader_sequences.empty() ? default_sequences() : settings_.bootloader_sequences;
+  // A board entered through machine.bootloader() needs no reset now: SYNC only.
+  if (settings_.machine_bootloader) ctx_.mpy().machine_bootloader();
+  chip_ = esp_rom::connect(
+      rom_, settings_.machine_bootloader ? std::vector<ResetSequence>{} : sequences_, options());
   // The layout is the chip's: from the connection's profile when it is for this chip, else from
   // the profile of the chip the ROM reported.
   if (esp_rom::chip_by_name(settings_.chip) != chip_.chip) {
@@ -81,6 +81,12 @@ void EspSession::connect() {
     if (!settings_.block_size) settings_.block_size = c.block_size;
   }
   if (settings_.block_size) rom_.set_block_size(*settings_.block_size);
+}
+
+esp_rom::ConnectOptions EspSession::options() {
+  esp_rom::ConnectOptions o;
+  o.status = [this](std::string_view line) { ctx_.out().verbose(2, line); };
+  return o;
 }
 
 std::string EspSession::chip_name() const {
@@ -106,9 +112,7 @@ std::string EspSession::raise_baud(int baud) {
   }
   // The ROM may have switched already: back to the link's rate, reset it and sync again.
   ctx_.conn().set_baud(link_baud_);
-  esp_rom::connect(rom_, settings_.machine_bootloader || settings_.bootloader_sequences.empty()
-                             ? default_sequences()
-                             : settings_.bootloader_sequences);
+  esp_rom::connect(rom_, sequences_, options());
   return fmt::format("{}; writing at {}", why, link_baud_);
 }
 
@@ -173,7 +177,7 @@ std::uint32_t check_image(const EspFirmwareFile& f, std::uint16_t chip_id,
   if (flash_size != 0 && at + f.size > flash_size) {
     const std::string flash = flash_size % (1u << 20) == 0 ? fmt::format("{} MB", flash_size >> 20)
                                                            : fmt::format("{} KB", flash_size >> 10);
-    refuse(fmt::format("{} at 0x{:x} does not fit the board's {} flash", format_size(f.size), at,
+    refuse(fmt::format("{} at 0x{:x} does not fit the board's {} flash", decimal_size(f.size), at,
                        flash),
            true);
   }
@@ -207,7 +211,7 @@ WriteResult write_firmware(CommandContext& ctx, const std::string& data,
   r.baud = request.baud.value_or(session.settings().baud.value_or(kDefaultBaud));
   r.baud_note = session.raise_baud(r.baud);
   if (!r.baud_note.empty()) {
-    ctx.out().verbose(1, "warning: " + r.baud_note, Color::kYellow);
+    logger().warn("{}", r.baud_note);
     r.baud = ctx.globals().baud;
   }
   Output& out = ctx.out();

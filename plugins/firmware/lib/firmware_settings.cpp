@@ -4,25 +4,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 
 #include "mpytool/base/error.hpp"
+#include "mpytool/esp_rom/chips.hpp"
 
 namespace mpytool::firmware {
 namespace {
 
 constexpr std::string_view kKeys[] = {
     "chip", "bootloader_offset", "partition_table_offset", "app_offset", "baud", "block_size"};
-
-/// "esp32-s3", "ESP32S3" -> "esp32s3".
-std::string chip_key(std::string_view name) {
-  std::string k;
-  for (char c : name) {
-    if (c != '-' && c != '_') k += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return k;
-}
 
 }  // namespace
 
@@ -71,9 +62,13 @@ FirmwareSettings firmware_settings(const BoardProfile* p) {
 
 const BoardProfile* profile_for_chip(const std::vector<BoardProfile>& profiles,
                                      std::string_view chip) {
+  const esp_rom::ChipInfo* wanted = esp_rom::chip_by_name(chip);
   for (const auto& p : profiles) {
     const auto it = p.settings.find("firmware.chip");
-    if (it != p.settings.end() && chip_key(it->second) == chip_key(chip)) return &p;
+    if (it != p.settings.end() && wanted != nullptr &&
+        esp_rom::chip_by_name(it->second) == wanted) {
+      return &p;
+    }
   }
   return nullptr;
 }

@@ -66,7 +66,8 @@ MPYTOOL_FIRMWARE_API std::vector<EspPartitionRow> parse_partition_rows(std::stri
 MPYTOOL_FIRMWARE_API EspFirmwareFile read_esp_firmware(std::string_view data,
                                                        std::string_view name);
 
-/// "0x1000" style offsets and "1.62 MB" style sizes for messages.
-MPYTOOL_FIRMWARE_API std::string format_size(std::size_t bytes);
+/// "1.62 MB", "196.6 kB", "900 B": decimal units, as firmware sizes are quoted (core's
+/// format_size() is the Python mpytool's binary "1.55M" of file listings).
+MPYTOOL_FIRMWARE_API std::string decimal_size(std::size_t bytes);
 
 }  // namespace mpytool::firmware

@@ -69,8 +69,12 @@ class MPYTOOL_FIRMWARE_API EspSession {
   void reset_to_firmware();
 
  private:
+  /// The progress lines of connecting, at -v -v.
+  esp_rom::ConnectOptions options();
+
   CommandContext& ctx_;
   esp_rom::RomClient rom_;
+  std::vector<ResetSequence> sequences_;  ///< into the loader: the profile's, else esptool's
   esp_rom::ChipDescription chip_;
   FirmwareSettings settings_;
   int link_baud_;

@@ -32,8 +32,9 @@ struct FirmwareSettings {
 /// ..." for an unknown key or a bad value.
 MPYTOOL_FIRMWARE_API FirmwareSettings firmware_settings(const BoardProfile* profile);
 
-/// The first of \p profiles whose `firmware.chip` names \p chip ("ESP32-S3", "esp32s3"), or
-/// nullptr: the per-chip layout for a board that was identified by its ROM.
+/// The first of \p profiles whose `firmware.chip` names the chip \p chip names ("ESP32-S3",
+/// "esp32s3": esp_rom::chip_by_name()), or nullptr (also for a chip esp_rom does not know): the
+/// per-chip layout for a board that was identified by its ROM.
 MPYTOOL_FIRMWARE_API const BoardProfile* profile_for_chip(const std::vector<BoardProfile>& profiles,
                                                           std::string_view chip);
 
