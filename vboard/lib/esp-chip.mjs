@@ -389,7 +389,14 @@ class RomLoader {
 
   #sleep(ms) { return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve(); }
 
+  /**
+   * Until \p deadline (performance.now() ms), to the nearest timer: Node's timers fire on whole
+   * milliseconds, and always rounding up would add up to a millisecond to every block.
+   */
+  #sleepUntil(deadline) { return this.#sleep(deadline - performance.now() - 0.5); }
+
   async #handle(p) {
+    const received = performance.now();
     if (p.length < 8 || p[0] !== 0x00) return; // not a request: the ROM ignores it
     const op = p[1];
     const size = p.readUInt16LE(2);
@@ -483,7 +490,8 @@ class RomLoader {
           if (!this.alive) return;
         }
         if (f.pos + plain.length > f.end) { this.#fail(op, E_WRITE); return; }
-        await this.#sleep((plain.length / 1024) * T.programPerKiBMs);
+        // Programming starts when the block has arrived (the host's inflate time is not the chip's).
+        await this.#sleepUntil(received + (plain.length / 1024) * T.programPerKiBMs);
         if (!this.alive) return;
         if (this.attached && !chip.program(f.pos, plain)) { this.#fail(op, E_WRITE); return; }
         f.pos += plain.length;

@@ -1,67 +1,83 @@
-// One direction of the serial line: limits throughput to baud/10 bytes/s and
-// adds a fixed latency (each chunk leaves when it is due, not at the next
-// pacing tick). With neither set it forwards synchronously.
+// One direction of the serial line: limits throughput to baud/10 bytes/s and adds a fixed
+// latency. With neither set it forwards synchronously.
+//
+// The line keeps an ideal timeline, as a wire has: a byte written at t onto an idle line arrives
+// at t + latency + 1 byte time, and each following byte one byte time after the one before it.
+// Node's timers only fire on whole milliseconds, so bytes are handed over at the timer closest
+// to their ideal arrival (rounded to the nearest half tick, not always up): a 14-byte reply
+// does not arrive a whole millisecond late, and a request/response exchange costs what the wire
+// costs. A release that comes late (a busy event loop) hands over at most two ticks' worth at
+// once and restarts the timeline from there, so the line never delivers faster than its rate.
 const TICK_MS = 4;
+const EARLY_MS = 0.5; // a byte due within this is handed over now (nearest, not next, timer)
 
 export class Throttle {
   constructor(bytesPerSec, latencyMs, sink) {
     this.rate = bytesPerSec;
     this.latency = latencyMs;
     this.sink = sink;
-    this.queue = [];        // [{ due, data }]
+    this.queue = []; // [{ start, data }]: data's first byte leaves the sender at start (ms)
     this.queued = 0;
-    this.budget = 0;
-    this.last = 0;
+    this.lineFree = 0; // when the sender has put the last queued byte on the wire
     this.timer = null;
   }
 
   get passthrough() { return !this.rate && !this.latency; }
 
+  #byteMs() { return this.rate ? 1000 / this.rate : 0; }
+
   write(data) {
     if (this.passthrough) { this.sink(data); return; }
     const now = performance.now();
-    if (!this.queue.length) {  // an idle line earns no credit
-      this.last = now;
-      this.budget = Math.min(this.budget, 1);
-    }
-    this.queue.push({ due: now + this.latency, data });
+    const start = Math.max(now, this.lineFree);
+    this.lineFree = start + data.length * this.#byteMs();
+    this.queue.push({ start, data });
     this.queued += data.length;
     this.#schedule();
   }
 
-  clear() { this.queue = []; this.queued = 0; }
+  clear() {
+    this.queue = [];
+    this.queued = 0;
+    this.lineFree = Math.min(this.lineFree, performance.now());
+  }
+
+  /** When byte \p i of the head chunk arrives at the other end. */
+  #arrival(head, i) { return head.start + this.latency + (i + 1) * this.#byteMs(); }
 
   #schedule() {
     if (this.timer || !this.queue.length) return;
-    // Wake when the head is due (latency is exact, not rounded up to ticks); while the rate
-    // budget is spent, wake when the next byte has been earned (timers fire after >= 1 ms), so
-    // a short burst after an idle line (a 14-byte reply) is not held back a whole tick.
-    let wait = Math.max(0, this.queue[0].due - performance.now());
-    if (this.rate && this.budget < 1) {
-      wait = Math.max(wait, Math.min(TICK_MS, Math.max(1, ((1 - this.budget) * 1000) / this.rate)));
-    }
-    this.timer = setTimeout(() => { this.timer = null; this.#release(); }, wait);
+    const wait = this.#arrival(this.queue[0], 0) - EARLY_MS - performance.now();
+    if (wait <= 0) this.timer = setImmediate(() => { this.timer = null; this.#release(); });
+    else this.timer = setTimeout(() => { this.timer = null; this.#release(); }, wait);
   }
 
   #release() {
     const now = performance.now();
-    if (this.rate) {
-      // Token bucket; at most one tick's worth of burst so pacing stays smooth.
-      this.budget = Math.min(this.budget + ((now - (this.last || now)) / 1000) * this.rate,
-        Math.max(1, (this.rate * TICK_MS * 2) / 1000));
-      this.last = now;
-    } else {
-      this.budget = Infinity;
-    }
-    while (this.queue.length && this.queue[0].due <= now && this.budget >= 1) {
+    const per = this.#byteMs();
+    let room = this.rate ? Math.max(1, Math.floor((this.rate * TICK_MS * 2) / 1000)) : Infinity;
+    while (this.queue.length && room > 0) {
       const head = this.queue[0];
-      const n = Math.min(head.data.length, Math.floor(this.budget));
+      // Bytes of the head chunk that have arrived (to the nearest timer).
+      const due = per ? Math.floor((now + EARLY_MS - head.start - this.latency) / per)
+                      : (now + EARLY_MS >= head.start + this.latency ? head.data.length : 0);
+      const n = Math.min(head.data.length, due, room);
+      if (n <= 0) break;
       const part = head.data.subarray(0, n);
       if (n === head.data.length) this.queue.shift();
-      else head.data = head.data.subarray(n);
-      this.budget -= n;
+      else { head.data = head.data.subarray(n); head.start += n * per; }
+      room -= n;
       this.queued -= n;
       this.sink(part);
+    }
+    if (room <= 0 && this.queue.length) {
+      // Late: the rest leaves from now on at the line's rate, never in a catch-up burst.
+      let t = now - this.latency;
+      for (const c of this.queue) {
+        c.start = Math.max(c.start, t);
+        t = c.start + c.data.length * per;
+      }
+      this.lineFree = Math.max(this.lineFree, t);
     }
     this.#schedule();
   }
