@@ -7,6 +7,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <fstream>
+#include <iterator>
 
 namespace fs = std::filesystem;
 using namespace mpytool::uf2;
@@ -160,6 +161,36 @@ BOOST_AUTO_TEST_CASE(links_to_devices_and_the_mounts_table) {
   BOOST_REQUIRE(one.size() == 1u);
   BOOST_TEST(one[0].serial == "0123456789ABCDEF");
   BOOST_TEST(one[0].device == fs::canonical(u.root / "sdx").string());
+}
+
+BOOST_AUTO_TEST_CASE(unmounted_rp2_drives_are_mounted_with_udisksctl) {
+  // A stand-in udisksctl on PATH: logs its arguments and answers as udisksctl does.
+  Tree t;
+  write_file(t.root / "sdz1", "");
+  write_file(t.root / "sdw1", "");
+  const auto mnt = t.drive("media", kInfo2040);
+  fs::create_directories(t.root / "bin");
+  const auto log = t.root / "udisks.log";
+  write_file(t.root / "bin" / "udisksctl", "#!/bin/sh\necho \"$@\" >> '" + log.string() +
+                                               "'\necho \"Mounted $3 at " + mnt.string() + ".\"\n");
+  fs::permissions(t.root / "bin" / "udisksctl", fs::perms::owner_all);
+  t.link("usb-RPI_RP2_E0C9125B0D9B-0:0-part1", t.root / "sdz1");
+  t.link("usb-SanDisk_Cruzer_4C53-0:0-part1", t.root / "sdw1");  // never mounted by us
+  const char* old = std::getenv("PATH");
+  const std::string saved = old ? old : "";
+  ::setenv("PATH", (t.root / "bin").c_str(), 1);
+  auto src = t.sources();
+  src.use_udisks = true;
+  const auto drives = find_drives(src);
+  ::setenv("PATH", saved.c_str(), 1);
+  BOOST_REQUIRE(drives.size() == 1u);
+  BOOST_TEST(drives[0].serial == "E0C9125B0D9B");
+  BOOST_TEST(drives[0].dir == mnt);
+  BOOST_TEST(drives[0].device == fs::canonical(t.root / "sdz1").string());
+  std::ifstream in(log);
+  std::string calls((std::istreambuf_iterator<char>(in)), {});
+  BOOST_TEST(calls ==
+             "mount -b " + fs::canonical(t.root / "sdz1").string() + " --no-user-interaction\n");
 }
 
 BOOST_AUTO_TEST_CASE(nothing_to_find) {

@@ -3,6 +3,8 @@
 // copy, read-only and full drives, other errors.
 #include "mpytool/uf2/uf2_copy.hpp"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,6 +13,7 @@
 #include <cerrno>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "mpytool/base/error.hpp"
 
@@ -58,6 +61,41 @@ std::string error_of(F&& f) {
   }
   return "";
 }
+
+// The drive's file is a FIFO of 4 KiB whose reader (the "bootrom") takes \p take bytes, makes
+// the drive vanish and closes its end: the copy's blocked write fails (EPIPE; SIGPIPE ignored,
+// as the app does).
+struct VanishingReader {
+  std::thread reader;
+  std::size_t got = 0;
+  VanishingReader(const DriveDir& t, const std::string& name, std::size_t take) {
+    const auto fifo = t.root / name;
+    BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
+    reader = std::thread([this, &t, fifo, take] {
+      const int fd = ::open(fifo.c_str(), O_RDONLY);
+      ::fcntl(fd, F_SETPIPE_SZ, 4096);  // the writer blocks with at most 4 KiB unread
+      char buf[4096];
+      while (got < take) {
+        const auto n = ::read(fd, buf, std::min(sizeof buf, take - got));
+        if (n <= 0) break;
+        got += static_cast<std::size_t>(n);
+      }
+      t.vanish();
+      ::close(fd);
+    });
+  }
+  ~VanishingReader() { reader.join(); }
+};
+
+struct IgnoreSigpipe {
+  struct sigaction old {};
+  IgnoreSigpipe() {
+    struct sigaction ign {};
+    ign.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ign, &old);
+  }
+  ~IgnoreSigpipe() { ::sigaction(SIGPIPE, &old, nullptr); }
+};
 
 }  // namespace
 
@@ -117,6 +155,41 @@ BOOST_AUTO_TEST_CASE(vanishing_after_the_last_byte_is_success) {
   });
   BOOST_TEST(r.written == data.size());
   BOOST_TEST(r.drive_gone);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_write_on_a_vanished_drive) {
+  IgnoreSigpipe ignore;
+  DriveDir t;
+  const auto data = data_of(300 * 1024);
+  std::string msg;
+  {
+    VanishingReader bootrom(t, "fw.uf2", 1000);
+    msg = error_of([&] { copy_to_drive(data, "fw.uf2", t.drive); });
+  }
+  const std::string prefix = std::to_string(EPIPE) +
+                             ": the drive RPI-RP2 (serial E0C9125B0D9B) vanished while copying "
+                             "fw.uf2 (";
+  BOOST_TEST(msg.starts_with(prefix), msg);
+  BOOST_TEST(msg.ends_with(" of 307200 bytes)"), msg);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_last_write_on_a_vanished_drive_is_success) {
+  // The reader takes 1 KiB of the last chunk (the bootrom had its last block: a real one
+  // reboots on the last block of its family, other blocks may follow it in the file); the
+  // copy, at most 4 KiB further, is blocked in its last write when the drive goes.
+  IgnoreSigpipe ignore;
+  DriveDir t;
+  const auto data = data_of(264 * 1024);  // 4 chunks and 8 KiB
+  CopyResult r;
+  std::string msg;
+  {
+    VanishingReader bootrom(t, "fw.uf2", 256 * 1024 + 1024);
+    msg = error_of([&] { r = copy_to_drive(data, "fw.uf2", t.drive); });
+  }
+  BOOST_TEST(msg == "");
+  BOOST_TEST(r.drive_gone);
+  BOOST_TEST(r.written >= 257u * 1024);
+  BOOST_TEST(r.written < data.size());
 }
 
 BOOST_AUTO_TEST_CASE(read_only_drive) {

@@ -42,9 +42,9 @@ struct CopyResult {
 /// - "the drive RPI-RP2 (serial X) is full (fw.uf2 needs 1536000 bytes)" (ENOSPC, EFBIG),
 /// - "cannot write '/media/u/RPI-RP2/fw.uf2': input/output error" for other errors while the
 ///   drive is still there.
-/// After every byte was written, an error of the fsync() or close() (or of the last write)
-/// while the drive disappears within a second is success (drive_gone set). A partial file left
-/// on a drive that is still there is removed.
+/// An error of a write of the last chunk, of the fsync() or of the close() while the drive
+/// disappears (within a second) is success (drive_gone set): the bootrom had its last block. A
+/// partial file left on a drive that is still there is removed.
 MPYTOOL_UF2_API CopyResult
 copy_to_drive(std::span<const std::uint8_t> data, std::string_view name, const Drive& d,
               const std::function<void(std::size_t done, std::size_t total)>& progress = {});
