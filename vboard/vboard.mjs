@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import fs from 'node:fs';
+import net from 'node:net';
 import { parseOptions, USAGE } from './lib/options.mjs';
 import { C, createShared, views, ringTake } from './lib/shared.mjs';
 import { Throttle } from './lib/throttle.mjs';
@@ -14,6 +15,7 @@ import { TcpLink, PtyLink } from './lib/links.mjs';
 import { Faults } from './lib/faults.mjs';
 import { Rfc2217Link } from './lib/rfc2217.mjs';
 import { EspChip, MACHINES } from './lib/esp-chip.mjs';
+import { Rp2Bootsel } from './lib/rp2-bootsel.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const HIGH_WATER = 64 * 1024;
@@ -39,6 +41,8 @@ try {
 }
 
 if (opts.chip) opts.plat = { ...opts.plat, machine: MACHINES[opts.chip] };
+// A host that stopped reading our stdout (it only wanted the first READY line) must not kill us.
+process.stdout.on('error', () => {});
 const shared = createShared(opts.rxBuffer);
 // --chip: the board's MicroPython only runs while the chip has booted a valid app from flash.
 // chipCtl[0] RUN (0 held, 1 run), [1] boot generation, [2] reset cause, [3] version length,
@@ -46,6 +50,14 @@ const shared = createShared(opts.rxBuffer);
 const chipSab = new SharedArrayBuffer(64);
 const chipCtl = new Int32Array(chipSab, 0, 4);
 const chipVer = new Uint8Array(chipSab, 16, 48);
+
+/** The version MicroPython reports at its next boot (the worker reads it in its gate). */
+function publishVersion(version) {
+  const v = Buffer.from(version || '', 'latin1').subarray(0, chipVer.length);
+  chipVer.fill(0);
+  chipVer.set(v);
+  Atomics.store(chipCtl, 3, v.length);
+}
 
 const { ctl, outBuf } = views(shared);
 const bytesPerSec = opts.baud ? opts.baud / 10 : 0;
@@ -106,7 +118,7 @@ function checkPressure() {
 }
 
 const tcp = new TcpLink(fromHost, log);
-const pty = opts.noPty ? null : new PtyLink(fromHost, log);
+let pty = opts.noPty ? null : new PtyLink(fromHost, log);
 sources.push(tcp);
 if (pty) sources.push(pty);
 tcp.onConnect = () => { active = tcp; };
@@ -126,10 +138,7 @@ if (opts.chip) {
       Atomics.notify(ctl, C.IN_COUNT);
     },
     run(version, cause) {
-      const v = Buffer.from(version || '', 'latin1').subarray(0, chipVer.length);
-      chipVer.fill(0);
-      chipVer.set(v);
-      Atomics.store(chipCtl, 3, v.length);
+      publishVersion(version);
       Atomics.store(chipCtl, 2, cause);
       Atomics.add(chipCtl, 1, 1);
       Atomics.store(chipCtl, 0, 1);
@@ -178,6 +187,90 @@ async function drainOutput() {
   }
 }
 
+// --- RP2 BOOTSEL (--drive-dir) -----------------------------------------------
+// In BOOTSEL the board's serial endpoints are gone (pty closed and its link removed, TCP listener
+// closed) and the bootrom's drive is there; after a complete UF2 they come back on the same link
+// path and TCP port, and a READY line says so again.
+let bootsel = null;
+let tcpPort = opts.tcpPort;
+let endpoints = Promise.resolve(); // endpoint changes, one at a time
+if (opts.rp2Drive) {
+  try {
+    bootsel = new Rp2Bootsel(opts, {
+      log,
+      run(version) {
+        publishVersion(version);
+        Atomics.store(chipCtl, 2, 3); // the bootrom reboots through the watchdog: WDT_RESET
+        Atomics.store(chipCtl, 0, 1);
+        Atomics.notify(chipCtl, 0);
+      },
+      unplugged() { log('board unplugged (--drive-vanish-after): it stays absent'); },
+    });
+  } catch (e) {
+    console.error(`vboard: ${e.message}`);
+    process.exit(2);
+  }
+  publishVersion(bootsel.flashVersion());
+}
+
+async function endpointsDown() {
+  silent = true;
+  inThrottle.clear();
+  outThrottle.clear();
+  boardInput.clear();
+  await tcp.stop();
+  if (pty) {
+    pty.close();
+    sources.splice(sources.indexOf(pty), 1);
+    pty = null;
+  }
+  if (opts.ptyLink) { try { fs.unlinkSync(opts.ptyLink); } catch { /* none */ } }
+  active = null;
+}
+
+/** Opens the pty (its link) and the TCP listener on the board's port; returns the pty path. */
+async function endpointsUp() {
+  tcpPort = await tcp.listen(tcpPort);
+  let ptyPath = '';
+  if (!opts.noPty) {
+    pty = new PtyLink(fromHost, log);
+    sources.push(pty);
+    ptyPath = await pty.start();
+    if (pausedIn) pty.pause(true);
+    if (opts.ptyLink) {
+      try { fs.unlinkSync(opts.ptyLink); } catch { /* none */ }
+      fs.symlinkSync(ptyPath, opts.ptyLink);
+    }
+  }
+  active = pty;
+  silent = false;
+  return ptyPath;
+}
+
+function enterBootsel() {
+  endpoints = endpoints.then(async () => {
+    if (!silent) await endpointsDown();
+    bootsel.enter();
+  }).catch((e) => { log('entering BOOTSEL failed:', e.message); shutdown(1); });
+}
+
+function leaveBootsel() {
+  endpoints = endpoints.then(async () => {
+    const ptyPath = await endpointsUp();
+    bootsel.event('rebooted', { version: bootsel.bootedVersion || null, pty: ptyPath || null, tcp: tcpPort });
+    process.stdout.write(`READY pty=${ptyPath} tcp=127.0.0.1:${tcpPort}\n`);
+  }).catch((e) => { log('serial endpoints did not come back:', e.message); shutdown(1); });
+}
+
+/** --bootsel: a TCP port for the board, free now and used once it has been flashed. */
+function reservePort(port) {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(port, '127.0.0.1', () => { const p = srv.address().port; srv.close(() => resolve(p)); });
+  });
+}
+
 // --- start -----------------------------------------------------------------
 const worker = new Worker(path.join(HERE, 'lib', 'board-worker.mjs'), {
   workerData: { shared, opts, chipSab },
@@ -197,6 +290,7 @@ function shutdown(code = 0) {
   try { tcp.close(); } catch { /* ignore */ }
   try { rfc?.close(); } catch { /* ignore */ }
   try { chip?.close(); } catch { /* ignore */ }
+  try { bootsel?.close(); } catch { /* ignore */ }
   try { pty?.close(); } catch { /* ignore */ }
   if (opts.ptyLink) { try { fs.unlinkSync(opts.ptyLink); } catch { /* ignore */ } }
   worker.terminate().finally(() => process.exit(code));
@@ -211,7 +305,12 @@ process.on('SIGINT', () => shutdown(0));
 const ready = new Promise((resolve) => {
   worker.on('message', (m) => {
     if (m.type === 'ready') resolve();
-    else if (m.type === 'bootloader') {
+    else if (m.type === 'bootloader' && bootsel) {
+      log('board entered BOOTSEL');
+      enterBootsel();
+    } else if (m.type === 'booted' && bootsel) {
+      leaveBootsel();
+    } else if (m.type === 'bootloader') {
       silent = true;
       inThrottle.clear();
       outThrottle.clear();
@@ -229,22 +328,35 @@ const ready = new Promise((resolve) => {
 });
 
 try {
-  const port = await tcp.listen(opts.tcpPort);
-  let ptyPath = '';
-  if (pty) {
-    ptyPath = await pty.start();
-    active = pty;
-    if (opts.ptyLink) {
-      try { fs.unlinkSync(opts.ptyLink); } catch { /* none */ }
-      fs.symlinkSync(ptyPath, opts.ptyLink);
+  if (bootsel && opts.bootsel) {
+    // BOOTSEL held at power-on: only the drive. READY names the TCP port the board will use
+    // (nothing listens on it until a UF2 has been flashed).
+    silent = true;
+    pty = null;
+    sources.splice(0, sources.length, tcp);
+    tcpPort = await reservePort(opts.tcpPort);
+    drainOutput();
+    await ready;
+    bootsel.enter();
+    process.stdout.write(`READY pty= tcp=127.0.0.1:${tcpPort} drive=${bootsel.drive}\n`);
+  } else {
+    tcpPort = await tcp.listen(opts.tcpPort);
+    let ptyPath = '';
+    if (pty) {
+      ptyPath = await pty.start();
+      active = pty;
+      if (opts.ptyLink) {
+        try { fs.unlinkSync(opts.ptyLink); } catch { /* none */ }
+        fs.symlinkSync(ptyPath, opts.ptyLink);
+      }
     }
+    let rfcPart = '';
+    if (rfc) rfcPart = ` rfc2217=127.0.0.1:${await rfc.listen(opts.rfc2217Port)}`;
+    drainOutput();
+    await ready;
+    chip?.powerOn();
+    process.stdout.write(`READY pty=${ptyPath} tcp=127.0.0.1:${tcpPort}${rfcPart}\n`);
   }
-  let rfcPart = '';
-  if (rfc) rfcPart = ` rfc2217=127.0.0.1:${await rfc.listen(opts.rfc2217Port)}`;
-  drainOutput();
-  await ready;
-  chip?.powerOn();
-  process.stdout.write(`READY pty=${ptyPath} tcp=127.0.0.1:${port}${rfcPart}\n`);
 } catch (e) {
   log('startup failed:', e.message);
   shutdown(1);

@@ -101,6 +101,11 @@ class _SysProxy:
         setattr(_real_sys, name, value)
 
 
+if _cfg.version:
+    # The version of the image the board booted (--chip, rp2 with --drive-dir).
+    _SysProxy.version = '3.4.0; MicroPython ' + _VER_STR + ' on 2025-12-10'
+
+
 class _GcProxy:
     # The port's heap grows on demand; report a fixed board-sized heap.
     def __getattr__(self, name):

@@ -2,7 +2,7 @@
 import _vboard as _cfg
 from _vb_flash import FlashImage, BLOCK
 
-_SIZE = 352 * BLOCK  # 1.4 MiB, as on a Raspberry Pi Pico
+_SIZE = _cfg.fs_blocks * BLOCK  # 1.4 MiB on a Raspberry Pi Pico, 3 MiB on a Pico 2
 _IMAGE = FlashImage(_cfg.state_root + '/rp2/flash.bin', _SIZE)
 
 

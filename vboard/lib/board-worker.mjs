@@ -227,9 +227,13 @@ function runFileIfExists(name) {
   return err;
 }
 
-/** Boot a fresh interpreter. friendly: run boot.py/main.py and show the banner. */
-async function reboot(cause, toMode) {
+/**
+ * Boot a fresh interpreter. friendly: run boot.py/main.py and show the banner. `booted` is called
+ * once the interpreter exists, before boot.py (on an RP2 the USB serial port is up by then).
+ */
+async function reboot(cause, toMode, booted = null) {
   await engine.boot(cause);
+  booted?.();
   line = [];
   if (toMode === 'raw') {
     silentReplInit();
@@ -242,7 +246,36 @@ async function reboot(cause, toMode) {
   friendlyPrompt();
 }
 
+/** The version the main thread published in chipSab (--chip: the app's; rp2: the flash image's). */
+function publishedVersion() {
+  const n = Atomics.load(chipCtl, 3);
+  return n ? Buffer.from(chipVer.subarray(0, n)).toString('latin1') : '';
+}
+
+/**
+ * rp2 with --drive-dir: the board is in BOOTSEL (the main thread shows the drive). MicroPython
+ * runs again once the bootrom has taken a complete UF2 and rebooted into the flash image.
+ */
+async function bootselGate() {
+  setRunning(false);
+  dataIntr.length = 0;
+  for (;;) {
+    Atomics.store(ctl, C.CHIP_RESET, 0);
+    while (takeByte() >= 0) { /* no serial port in BOOTSEL */ }
+    if (Atomics.load(chipCtl, 0) === 1) break;
+    Atomics.wait(chipCtl, 0, 0, 200);
+  }
+  engine.version = publishedVersion();
+  await reboot(Atomics.load(chipCtl, 2) || 3, 'friendly', () => parentPort.postMessage({ type: 'booted' }));
+}
+
 async function bootloader() {
+  if (opts.rp2Drive) {
+    Atomics.store(chipCtl, 0, 0);
+    parentPort.postMessage({ type: 'bootloader' });
+    await bootselGate();
+    return;
+  }
   parentPort.postMessage({ type: 'bootloader' });
   Atomics.store(ctl, C.RUNNING, 0);
   const until = opts.bootloaderMs > 0 ? performance.now() + opts.bootloaderMs : Infinity;
@@ -265,8 +298,7 @@ async function chipGate() {
     if (Atomics.load(chipCtl, 0) === 1) break;
     Atomics.wait(chipCtl, 0, 0, 200);
   }
-  const n = Atomics.load(chipCtl, 3);
-  engine.version = n ? Buffer.from(chipVer.subarray(0, n)).toString('latin1') : '';
+  engine.version = publishedVersion();
   await reboot(Atomics.load(chipCtl, 2) || 1, 'friendly');
 }
 
@@ -419,6 +451,17 @@ async function main() {
   if (opts.chip) {
     parentPort.postMessage({ type: 'ready' });
     await handleEvents(new BoardEvent('reset'));
+  } else if (opts.rp2Drive && opts.bootsel) {
+    // --bootsel: BOOTSEL held at power-on, the bootrom's drive first.
+    parentPort.postMessage({ type: 'ready' });
+    try { await bootselGate(); } catch (e) {
+      if (!(e instanceof BoardEvent)) throw e;
+      await handleEvents(e);
+    }
+  } else if (opts.rp2Drive) {
+    engine.version = publishedVersion(); // the image in the flash file (none: the port's own)
+    await reboot(1, 'friendly');
+    parentPort.postMessage({ type: 'ready' });
   } else {
     await reboot(1, 'friendly');
     parentPort.postMessage({ type: 'ready' });

@@ -127,7 +127,7 @@ export class Engine {
       // The running slot's app image (MicroPython itself) is written by board/esp32.py.
     } else if (this.opts.platform === 'rp2') {
       FS.mkdir(STATE_ROOT + '/rp2');
-      img(`${STATE_ROOT}/rp2/flash.bin`, 352 * BS, true);
+      img(`${STATE_ROOT}/rp2/flash.bin`, this.opts.plat.fsBlocks * BS, true);
     }
   }
 
@@ -211,7 +211,7 @@ export class Engine {
     };
     this.mp.registerJsModule('_vboard', {
       platform: p.platform, sysname: p.sysname, machine: p.machine, mpy: p.mpy, build: p.build,
-      heap: o.heap, uid, freq: p.freq,
+      heap: o.heap, uid, freq: p.freq, fs_blocks: p.fsBlocks || 0,
       board_root: BOARD_ROOT, state_root: STATE_ROOT,
       no_deflate_compress: o.noDeflateCompress,
       sleep_ms: (ms) => io.sleepMs(Number(ms)),
@@ -222,7 +222,8 @@ export class Engine {
       // linear memory (a fresh view each call, memory may have grown).
       stdout_raw: (addr, n) => io.stdoutRaw(new Uint8Array(this.memory.buffer, Number(addr), Number(n))),
       machine_reset: () => { throw new BoardEvent('machine-reset'); },
-      // --chip: the version found in the app's esp_app_desc_t (empty: the port's own).
+      // --chip: the version found in the app's esp_app_desc_t; rp2 with --drive-dir: the one in
+      // the flash image (empty: the port's own).
       version: this.version || '',
       bootloader: () => { throw new BoardEvent('bootloader'); },
       reset_cause: () => this.resetCause,

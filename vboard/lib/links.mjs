@@ -23,7 +23,10 @@ export class TcpLink {
   listen(port) {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => resolve(this.server.address().port));
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject); // listen() again after stop() adds its own
+        resolve(this.server.address().port);
+      });
     });
   }
 
@@ -55,6 +58,15 @@ export class TcpLink {
   }
 
   close() { this.client?.destroy(); this.server.close(); }
+
+  /** The endpoint goes away (an RP2 entering BOOTSEL): client dropped, listener closed; listen() again later. */
+  stop() {
+    return new Promise((resolve) => {
+      this.client?.destroy();
+      if (!this.server.listening) { resolve(); return; }
+      this.server.close(() => resolve());
+    });
+  }
 }
 
 export class PtyLink {

@@ -1,8 +1,10 @@
 // Command-line options of the virtual board.
 import { randomBytes, createHash } from 'node:crypto';
-import { PLATFORMS } from './platforms.mjs';
+import { PLATFORMS, RP2350 } from './platforms.mjs';
 
 export const CHIPS = ['esp32', 'esp32s2', 'esp32s3', 'esp32c3', 'esp32c6'];
+export const RP2_CHIPS = ['rp2040', 'rp2350'];
+const MiB = 1024 * 1024;
 
 export const USAGE = `usage: vboard.mjs [options]
   --platform generic|esp32|rp2   board to emulate (default generic)
@@ -43,6 +45,19 @@ ESP dev board (a chip with its ROM loader, SPI flash, USB-UART adapter and auto-
   --secure-download              ROM in Secure Download Mode (not esp32)
   --flash-encryption             flash encryption enabled in eFuse (FLASH_CRYPT_CNT odd)
   --en-delay-ms N                EN RC delay: EN must stay high this long to leave reset (default 10)
+RP2 board with its BOOTSEL drive (machine.bootloader() presents a UF2 drive directory):
+  --rp2-chip rp2040|rp2350       the chip (implies --platform rp2; default rp2040)
+  --drive-dir DIR                where the BOOTSEL drive's files appear while the board is in
+                                 BOOTSEL (created on entry, removed on leaving); turns the model on
+  --disk-by-id DIR               while the drive exists: DIR/usb-RPI_RP2_<SERIAL>-0:0-part1
+                                 (rp2350: usb-RPI_RP2350_...) -> the drive dir; SERIAL = --uid
+  --bootsel                      start in BOOTSEL (BOOTSEL held at power-on): no pty/TCP until
+                                 a valid UF2 is flashed
+  --flash-file PATH              the RP2's QSPI flash image (as for --chip; default in memory)
+  --flash-size N                 its size when created (default rp2040 2 MiB, rp2350 4 MiB)
+  --drive-vanish-after N         once, after N bytes were copied to the drive, the board is
+                                 unplugged: drive and link vanish, the board never comes back
+  --bootsel-log FILE             append BOOTSEL events as JSON lines
 `;
 
 export function parseOptions(argv) {
@@ -54,6 +69,7 @@ export function parseOptions(argv) {
     faultsArmedByHook: false,
     chip: '', flashFile: '', flashSize: 4 * 1024 * 1024, rfc2217Port: 0, adapterMaxBaud: 0,
     linesLog: '', secureDownload: false, flashEncryption: false, enDelayMs: 10,
+    rp2Chip: '', driveDir: '', diskById: '', bootsel: false, driveVanishAfter: 0, bootselLog: '',
   };
   const num = (v, name) => {
     const n = Number(v);
@@ -64,6 +80,7 @@ export function parseOptions(argv) {
     '--no-deflate-compress': 'noDeflateCompress', '--no-pty': 'noPty',
     '--faults-armed-by-hook': 'faultsArmedByHook',
     '--secure-download': 'secureDownload', '--flash-encryption': 'flashEncryption',
+    '--bootsel': 'bootsel',
   };
   const valued = {
     '--platform': ['platform', String], '--link': ['link', String], '--rx-buffer': ['rxBuffer', num],
@@ -78,6 +95,8 @@ export function parseOptions(argv) {
     '--chip': ['chip', String], '--flash-file': ['flashFile', String], '--flash-size': ['flashSize', num],
     '--rfc2217-port': ['rfc2217Port', num], '--adapter-max-baud': ['adapterMaxBaud', num],
     '--lines-log': ['linesLog', String], '--en-delay-ms': ['enDelayMs', num],
+    '--rp2-chip': ['rp2Chip', String], '--drive-dir': ['driveDir', String], '--disk-by-id': ['diskById', String],
+    '--drive-vanish-after': ['driveVanishAfter', num], '--bootsel-log': ['bootselLog', String],
   };
   const seen = new Set();
   for (let i = 0; i < argv.length; i++) {
@@ -104,9 +123,34 @@ export function parseOptions(argv) {
     if (!sizes.includes(o.flashSize)) throw new Error('--flash-size: 1, 2, 4, 8 or 16 MiB in bytes');
     if (o.secureDownload && o.chip === 'esp32') throw new Error('--secure-download: the ESP32 ROM has no Secure Download Mode');
   } else {
-    for (const k of ['--flash-file', '--flash-size', '--rfc2217-port', '--adapter-max-baud', '--lines-log',
+    for (const k of ['--rfc2217-port', '--adapter-max-baud', '--lines-log',
       '--secure-download', '--flash-encryption', '--en-delay-ms']) {
       if (seen.has(k)) throw new Error(`${k} needs --chip`);
+    }
+  }
+  // RP2 with its BOOTSEL drive (lib/rp2-bootsel.mjs).
+  if (o.rp2Chip) {
+    if (!RP2_CHIPS.includes(o.rp2Chip)) throw new Error(`--rp2-chip: one of ${RP2_CHIPS.join(', ')}`);
+    if (o.chip) throw new Error('--rp2-chip and --chip exclude each other');
+    if (seen.has('--platform') && o.platform !== 'rp2') throw new Error('--rp2-chip implies --platform rp2');
+    o.platform = 'rp2';
+  }
+  const driveOpts = ['--drive-dir', '--disk-by-id', '--bootsel', '--drive-vanish-after', '--bootsel-log'];
+  if (o.platform === 'rp2') o.rp2Chip ||= 'rp2040';
+  for (const k of driveOpts) {
+    if (!seen.has(k)) continue;
+    if (o.platform !== 'rp2') throw new Error(`${k} needs --platform rp2 or --rp2-chip`);
+    if (k !== '--drive-dir' && !o.driveDir) throw new Error(`${k} needs --drive-dir`);
+  }
+  // The BOOTSEL model is on when the drive has somewhere to appear.
+  o.rp2Drive = o.platform === 'rp2' && !!o.driveDir;
+  if (o.rp2Drive) {
+    if (seen.has('--bootloader-ms')) throw new Error('--bootloader-ms: not with --drive-dir (the BOOTSEL drive decides when the board comes back)');
+    if (!seen.has('--flash-size')) o.flashSize = o.rp2Chip === 'rp2350' ? 4 * MiB : 2 * MiB;
+    if (![1, 2, 4, 8, 16].map((m) => m * MiB).includes(o.flashSize)) throw new Error('--flash-size: 1, 2, 4, 8 or 16 MiB in bytes');
+  } else if (!o.chip) {
+    for (const k of ['--flash-file', '--flash-size']) {
+      if (seen.has(k)) throw new Error(`${k} needs --chip, or --drive-dir for an rp2 board`);
     }
   }
   if (o.noisePpm > 1e6) throw new Error('--noise-ppm: 0..1000000');
@@ -115,9 +159,10 @@ export function parseOptions(argv) {
   if (!['yes', 'no', 'silent'].includes(o.rawPaste)) throw new Error(`--raw-paste: yes, no or silent`);
   if (o.rawPasteWindow < 1 || o.rawPasteWindow > 65535) throw new Error('--raw-paste-window: 1..65535');
   o.plat = PLATFORMS[o.platform];
+  if (o.rp2Chip === 'rp2350') o.plat = { ...o.plat, ...RP2350 };
   o.rxBuffer ||= o.plat.rx;
   o.heap ||= o.plat.heap;
-  o.fsSize ||= { generic: 2 * 1024 * 1024, esp32: 0xf0000, rp2: 352 * 4096 }[o.platform];
+  o.fsSize ||= { generic: 2 * 1024 * 1024, esp32: 0xf0000, rp2: o.plat.fsBlocks * 4096 }[o.platform];
   if (o.fsSize < 3 * 4096) throw new Error('--fs-size: at least 12288');
   if (o.uid) {
     if (!/^([0-9a-fA-F]{2}){4,8}$/.test(o.uid)) throw new Error('--uid: 4..8 hex bytes');

@@ -14,8 +14,14 @@ export const PLATFORMS = {
   rp2: {
     platform: 'rp2', sysname: 'rp2', machine: 'Raspberry Pi Pico with RP2040',
     mpy: 774 | (4 << 10), build: 'RPI_PICO', heap: 228 * 1024, rx: 512, freq: 125000000,
-    uidLen: 8,
+    uidLen: 8, fsBlocks: 352,
   },
+};
+
+/** --rp2-chip rp2350: a Raspberry Pi Pico 2 (armv7emsp, 4 MiB flash of which 3 MiB filesystem). */
+export const RP2350 = {
+  machine: 'Raspberry Pi Pico 2 with RP2350', mpy: 774 | (7 << 10), build: 'RPI_PICO2',
+  heap: 480 * 1024, freq: 150000000, fsBlocks: 768,
 };
 
 export const VERSION_LINE = 'MicroPython v1.27.0 on 2025-12-10';
