@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Virtual MicroPython board: see README.md. Prints exactly one line on stdout:
 //   READY pty=<path> tcp=127.0.0.1:<port>
-// and logs everything else to stderr.
+// and logs everything else to stderr. (An rp2 board with --drive-dir prints a READY line again
+// each time it comes back from BOOTSEL.)
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
