@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Virtual MicroPython board: see README.md. Prints exactly one line on stdout:
 //   READY pty=<path> tcp=127.0.0.1:<port>
-// and logs everything else to stderr.
+// and logs everything else to stderr. (An rp2 board with --drive-dir prints a READY line again
+// each time it comes back from BOOTSEL.)
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -198,9 +199,9 @@ if (opts.rp2Drive) {
   try {
     bootsel = new Rp2Bootsel(opts, {
       log,
-      run(version) {
+      run(version, cause) {
         publishVersion(version);
-        Atomics.store(chipCtl, 2, 3); // the bootrom reboots through the watchdog: WDT_RESET
+        Atomics.store(chipCtl, 2, cause);
         Atomics.store(chipCtl, 0, 1);
         Atomics.notify(chipCtl, 0);
       },
@@ -301,6 +302,17 @@ process.on('SIGTERM', () => shutdown(0));
 process.on('SIGUSR1', () => faults.requestArm());
 process.on('SIGUSR2', () => faults.disarm());
 process.on('SIGINT', () => shutdown(0));
+// rp2 with --drive-dir: SIGHUP presses the board's RESET button (RUN pin). In BOOTSEL the flash
+// image boots (a blank flash stays in BOOTSEL); running MicroPython resets as after a chip reset.
+if (bootsel) {
+  process.on('SIGHUP', () => {
+    if (bootsel.reset() || bootsel.state !== 'off') return;
+    inThrottle.clear();
+    boardInput.clear();
+    Atomics.store(ctl, C.CHIP_RESET, 1);
+    Atomics.notify(ctl, C.IN_COUNT);
+  });
+}
 
 const ready = new Promise((resolve) => {
   worker.on('message', (m) => {

@@ -58,6 +58,7 @@ RP2 board with its BOOTSEL drive (machine.bootloader() presents a UF2 drive dire
   --drive-vanish-after N         once, after N bytes were copied to the drive, the board is
                                  unplugged: drive and link vanish, the board never comes back
   --bootsel-log FILE             append BOOTSEL events as JSON lines
+  (SIGHUP presses the RESET button: in BOOTSEL a flashed image boots, a blank board stays)
 `;
 
 export function parseOptions(argv) {

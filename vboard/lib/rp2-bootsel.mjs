@@ -118,7 +118,7 @@ export class Rp2Bootsel {
   /**
    * @param opts  parsed options (rp2Chip, driveDir, diskById, uid, flashFile, flashSize,
    *              driveVanishAfter, bootselLog)
-   * @param io    { log(...), run(version): the bootrom rebooted into the flash image,
+   * @param io    { log(...), run(version, cause): the board boots the flash image,
    *                unplugged(): the cable was pulled (--drive-vanish-after) }
    */
   constructor(opts, io) {
@@ -143,8 +143,6 @@ export class Rp2Bootsel {
 
   /** The version of the image in the flash ('' when there is none). */
   flashVersion() { return findVersion(this.flash.buf); }
-
-  get inBootsel() { return this.state === 'bootsel'; }
 
   /** A BOOTSEL event: into --bootsel-log (JSON lines) and, unless quiet, to stderr. */
   event(name, fields = {}, quiet = false) {
@@ -348,8 +346,28 @@ export class Rp2Bootsel {
     setTimeout(() => {
       this.#leave();
       this.state = 'off';
-      this.io.run(version);
+      this.io.run(version, 3); // the bootrom reboots through the watchdog: WDT_RESET
     }, 10);
+  }
+
+  /**
+   * The RESET button (RUN pin) pressed in BOOTSEL (SIGHUP): the boot path runs again. A flash
+   * whose first sector is erased holds no image: the bootrom comes back to BOOTSEL. Otherwise the
+   * image boots (power-on reset cause). Returns false when not in BOOTSEL.
+   */
+  reset() {
+    if (this.state !== 'bootsel') return false;
+    if (this.flash.buf.subarray(0, SECTOR).every((v) => v === 0xff)) {
+      this.event('reset', { boot: 'bootsel (blank flash)' });
+      this.session = null;
+      return true;
+    }
+    this.#leave();
+    this.state = 'off';
+    this.bootedVersion = this.flashVersion();
+    this.event('reset', { boot: 'flash', version: this.bootedVersion || null });
+    this.io.run(this.bootedVersion, 1);
+    return true;
   }
 
   /** --drive-vanish-after: the cable is pulled. The board has no power: nothing comes back. */

@@ -265,6 +265,31 @@ async function rp2040FromMicroPython() {
     check('rp2040: restart on the flashed file boots v1.28.0', x.out.trim() === '(1, 28, 0, \'\')', x.out);
     c.close();
   } finally { await b2.stop(); }
+
+  // --bootsel on a flashed board, then RESET (SIGHUP): the image boots without a copy.
+  const b3 = new Board(['--platform', 'rp2', '--bootsel', '--drive-dir', drive, '--no-pty', '--flash-file', flashFile]);
+  try {
+    const r = await b3.ready();
+    check('rp2040 --bootsel on a flashed image: drive first', r && r.drive === drive && exists(path.join(drive, 'INFO_UF2.TXT')), r?.line);
+    b3.proc.kill('SIGHUP');
+    const r2 = await b3.ready(10000);
+    check('rp2040: RESET in BOOTSEL boots the image on the announced port', r2 && r2.tcp === r.tcp && !exists(drive), r2?.line);
+    const c = await Client.connect(Number(r.tcp.split(':')[1]));
+    await c.raw();
+    const x = await c.exec('import os, machine\nprint(os.uname().release, machine.reset_cause())');
+    check('rp2040: ... version v1.28.0, power-on reset', x.out.trim() === '1.28.0 1', x.out);
+    c.close();
+  } finally { await b3.stop(); }
+  // A blank board stays in BOOTSEL after RESET.
+  const blank = path.join(d, 'blank.bin');
+  const b4 = new Board(['--platform', 'rp2', '--bootsel', '--drive-dir', drive, '--no-pty', '--flash-file', blank]);
+  try {
+    const r = await b4.ready();
+    b4.proc.kill('SIGHUP');
+    await sleep(800);
+    check('rp2040: RESET of a blank board: BOOTSEL again', b4.lines.length === 0 && exists(path.join(drive, 'INFO_UF2.TXT')) &&
+      await refused(Number(r.tcp.split(':')[1])), b4.lines.join('|'));
+  } finally { await b4.stop(); }
 }
 
 async function rp2350Bootsel() {
