@@ -57,6 +57,9 @@ class Copy {
         }
         done_ += static_cast<std::size_t>(n);
       }
+      // Each piece reaches the drive before the next: otherwise the page cache takes the whole
+      // file at once, the progress means nothing and a pulled cable shows only at the end.
+      if (!last && ::fdatasync(fd_) != 0 && errno != EINVAL) throw failure(errno);
       if (progress) progress(done_, total);
     }
     if (::fsync(fd_) != 0 && errno != EINVAL) {
