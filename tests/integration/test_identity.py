@@ -18,12 +18,29 @@ def test_ports_probe_lists_unique_ids_and_profiles(make_board):
     assert rows[a.pty]["answered"] and rows[a.pty]["unique_id"] == "0a0b0c0d01020304"
     assert rows[b.pty]["platform"] == "esp32" and rows[b.pty]["unique_id"] == "24dcc3112233"
     assert rows[b.pty]["profile"] == "esp32" and rows[a.pty]["usb"] is None
+    # Why it matched (match_profile's reason): a pty has no USB id, so the platform alone.
+    assert rows[b.pty]["profile_reason"] == "platform esp32", rows[b.pty]
     r = run("ports", "--probe", env=env)
     line = [ln for ln in r.stdout.decode().splitlines() if ln.startswith(b.pty)][0]
     assert "platform=esp32" in line and "uid=24dcc3112233" in line and "profile=esp32" in line
+    assert "profile=esp32 (platform esp32)" in line, line
     # The Python mpytool's plain listing is unchanged: device, tab, description.
     r = run("ports", env=env)
     assert "%s\tn/a" % a.pty in r.stdout.decode().splitlines()
+
+
+def test_ports_probe_says_why_a_board_profile_matched(make_board):
+    pico = make_board("--platform", "rp2")  # "Raspberry Pi Pico with RP2040"
+    env = {"MPYTOOL_PORTS": pico.pty}
+    r = run("ports", "--probe", "--json", env=env)
+    assert r.returncode == 0, r.stderr
+    row = next(row for row in json.loads(r.stdout) if row["device"] == pico.pty)
+    assert row["profile"] == "pico", row
+    assert row["profile_reason"] == ("platform rp2, machine contains 'with RP2040', "
+                                     "machine ~ /^Raspberry Pi Pico with RP2040$/"), row
+    r = run("ports", "--probe", env=env)
+    line = [ln for ln in r.stdout.decode().splitlines() if ln.startswith(pico.pty)][0]
+    assert "profile=pico (platform rp2, machine contains 'with RP2040'" in line, line
 
 
 def test_select_by_unique_id(make_board):

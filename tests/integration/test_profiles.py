@@ -28,6 +28,23 @@ def test_profiles_lists_the_shipped_profiles():
         assert pid in ids
     esp32 = next(line for line in lines if line.startswith("esp32 "))
     assert "ESP32" in esp32 and "esp32.yaml  " in esp32 and esp32.endswith("platform=esp32")
+    # The board catalogue: the Pico W by its whole machine string and MicroPython's USB id.
+    pico_w = next(line for line in lines if line.startswith("pico-w "))
+    assert "Pico W" in pico_w and "pico-w.yaml" in pico_w, pico_w
+    assert pico_w.endswith("platform=rp2 machine~'with RP2040' "
+                           "machine=/^Raspberry Pi Pico W with RP2040$/ usb=2e8a:0005"), pico_w
+    assert rows["pico-w"]["extends"] == "rp2040" and rows["rp2040"]["extends"] == "rp2-usb"
+    for pid in ("pico", "pico2", "pico2-w", "rp2040", "esp32-devkitc", "esp32s3-usb",
+                "esp32c3-usb", "esp32c6-uart", "esp32s2-usb"):
+        assert pid in ids, pid
+
+
+def test_profiles_show_has_the_rp2_firmware_keys():
+    r = run("profiles", "show", "pico2-w")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    assert "chip: RP2350" in out and "flash_size: 0x400000" in out, out
+    assert "boot_usb: 2e8a:000f" in out and "touch_1200: no" in out, out
 
 
 def test_profile_dir_comes_first_and_shadows(tmp_path):
@@ -65,7 +82,8 @@ def test_raw_paste_no_skips_the_probe(make_board, tmp_path):
 
 
 def test_info_verbose_shows_the_matched_profile(make_board):
-    for platform, pid in (("esp32", "esp32"), ("rp2", "rp2"), ("generic", "generic")):
+    # The virtual rp2 board says "Raspberry Pi Pico with RP2040": the catalogue's pico.
+    for platform, pid in (("esp32", "esp32"), ("rp2", "pico"), ("generic", "generic")):
         b = make_board("--platform", platform)
         r = run(*b.conn_args("tcp"), "-v", "info")
         assert r.returncode == 0, r.stderr

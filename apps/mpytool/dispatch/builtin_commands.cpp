@@ -219,11 +219,16 @@ class ProfilesCommand : public Builtin {
     return i;
   }
 
-  /// "platform=esp32 usb=303a:1001", "(by id only)".
+  /// "platform=esp32 usb=303a:1001", "platform=rp2 machine~'with RP2040' usb=2e8a:0005",
+  /// "(by id only)".
   static std::string matches(const BoardProfile& p) {
     std::vector<std::string> m;
     if (!p.match_platform.empty()) m.push_back("platform=" + p.match_platform);
-    if (p.match_machine_contains) m.push_back("machine~" + *p.match_machine_contains);
+    if (p.match_machine_contains) {
+      // Quoted when it has a space, so that the column stays one word per condition.
+      const std::string& c = *p.match_machine_contains;
+      m.push_back("machine~" + (c.find(' ') == std::string::npos ? c : "'" + c + "'"));
+    }
     if (p.match_machine) m.push_back("machine=/" + *p.match_machine + "/");
     if (!p.match_usb.empty()) m.push_back(fmt::format("usb={}", fmt::join(p.match_usb, ",")));
     if (!p.match_usb_serial.empty()) {

@@ -8,8 +8,8 @@
 #include "commands.hpp"
 #include "mpytool/base/json.hpp"
 #include "mpytool/base/output.hpp"
-#include "mpytool/boards/probe.hpp"
 #include "mpytool/boards/port_selector.hpp"
+#include "mpytool/boards/probe.hpp"
 #include "mpytool/plugin/context.hpp"
 #include "mpytool/profile/board_profile.hpp"
 
@@ -21,6 +21,7 @@ struct Row {
   PortInfo port;
   BoardProbe probe;
   std::string profile;
+  std::string profile_reason;  ///< why it matched: match_profile()'s reason
 };
 
 std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
@@ -35,7 +36,8 @@ class PortsCommand : public Command {
     i.description =
         "Without options: one line per port, its device and description (as the Python mpytool).\n"
         "-l: USB id, serial, location and product; --probe adds what each board says\n"
-        "(platform, machine.unique_id()) and the profile that matches it. Ports in\n"
+        "(platform, machine.unique_id()) and the profile that matches it, with why:\n"
+        "'profile=pico-w (platform rp2, ..., USB 2e8a:0005)'. Ports in\n"
         "MPYTOOL_PORTS (':'-separated) are listed after the USB ones.";
     using K = OptionSpec::Kind;
     i.options = {
@@ -65,7 +67,11 @@ class PortsCommand : public Command {
         BoardFacts f = port_facts(port);
         f.platform = r.probe.platform;
         f.machine = r.probe.machine;
-        if (const BoardProfile* p = match_profile(profiles, f).profile) r.profile = p->id;
+        const ProfileMatch m = match_profile(profiles, f);
+        if (m.profile) {
+          r.profile = m.profile->id;
+          r.profile_reason = m.reason;
+        }
       }
       if (args.flag("json")) {
         json_rows.push_back(json_row(r, probe));
@@ -97,6 +103,7 @@ class PortsCommand : public Command {
       line += r.probe.answered ? fmt::format("\tplatform={}\tuid={}\tprofile={}", r.probe.platform,
                                              or_dash(r.probe.unique_id), or_dash(r.profile))
                                : "\t(no response)";
+      if (!r.profile.empty()) line += fmt::format(" ({})", r.profile_reason);
     }
     return line;
   }
@@ -111,11 +118,12 @@ class PortsCommand : public Command {
         json_quote(p.location), json_quote(p.product), json_quote(p.manufacturer));
     if (probe) {
       s += fmt::format(R"(,"answered":{},"platform":{},"version":{},"machine":{},)"
-                       R"("unique_id":{},"profile":{})",
+                       R"("unique_id":{},"profile":{},"profile_reason":{})",
                        r.probe.answered ? "true" : "false", json_quote(r.probe.platform),
                        json_quote(r.probe.version), json_quote(r.probe.machine),
                        json_quote(r.probe.unique_id),
-                       r.profile.empty() ? "null" : json_quote(r.profile));
+                       r.profile.empty() ? "null" : json_quote(r.profile),
+                       r.profile.empty() ? "null" : json_quote(r.profile_reason));
     }
     return s + "}";
   }
