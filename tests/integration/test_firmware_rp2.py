@@ -226,7 +226,7 @@ def test_firmware_info_of_a_uf2(tmp_path):
     assert f"family rp2350-arm-s (0xe48bff59): {blocks} blocks, 0x10000000..0x{0x10000000 + SIZE:08x}" \
         in out, out
     assert "family absolute (0xe48bff57): 1 block" in out, out
-    assert "MicroPython v1.28.0 on 2026-10-01; Raspberry Pi Pico 2 with RP2350" in out, out
+    assert "MicroPython v1.28.0 on 2026-10-01; Raspberry Pi Pico2 with RP2350" in out, out
     r = run("firmware", "info", "--json", str(img))
     info = json.loads(r.stdout)
     assert info["kind"] == "uf2" and info["version"] == "v1.28.0"

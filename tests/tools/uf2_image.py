@@ -40,7 +40,7 @@ FAMILY = {
 }
 CHIPS = {
     "rp2040": dict(family=FAMILY["rp2040"], board="Raspberry Pi Pico", name="RP2040"),
-    "rp2350": dict(family=FAMILY["rp2350-arm-s"], board="Raspberry Pi Pico 2", name="RP2350"),
+    "rp2350": dict(family=FAMILY["rp2350-arm-s"], board="Raspberry Pi Pico2", name="RP2350"),
 }
 FLASH_BASE = 0x10000000
 PAYLOAD = 256

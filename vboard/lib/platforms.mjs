@@ -20,7 +20,7 @@ export const PLATFORMS = {
 
 /** --rp2-chip rp2350: a Raspberry Pi Pico 2 (armv7emsp, 4 MiB flash of which 3 MiB filesystem). */
 export const RP2350 = {
-  machine: 'Raspberry Pi Pico 2 with RP2350', mpy: 774 | (7 << 10), build: 'RPI_PICO2',
+  machine: 'Raspberry Pi Pico2 with RP2350', mpy: 774 | (7 << 10), build: 'RPI_PICO2',
   heap: 480 * 1024, freq: 150000000, fsBlocks: 768,
 };
 

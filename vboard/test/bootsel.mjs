@@ -330,7 +330,7 @@ async function rp2350Bootsel() {
     const x = await c.exec('import sys, os\nprint(sys.version)\nprint(os.uname().machine)\nprint(sys.implementation.version)');
     const lines = x.out.split('\r\n');
     check('rp2350: the image version', lines[0] === '3.4.0; MicroPython v1.29.0-preview.7.g0123abc on 2025-12-10', x.out);
-    check('rp2350: machine string', lines[1] === 'Raspberry Pi Pico 2 with RP2350', x.out);
+    check('rp2350: machine string', lines[1] === 'Raspberry Pi Pico2 with RP2350', x.out);
     check('rp2350: implementation.version', lines[2] === "(1, 29, 0, 'preview')", x.out);
     // machine.bootloader() again: the drive comes back.
     c.write('import machine; machine.bootloader()\x04');

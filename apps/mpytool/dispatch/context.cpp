@@ -120,6 +120,11 @@ void AppContext::match(const std::vector<BoardProfile>& profiles, bool final) {
   if (!m.profile) return;
   profile_ = *m.profile;
   profile_reason_ = m.reason;
+  // Matched on platform and machine over a link with no USB id: its USB condition was not
+  // checked, so what only the USB stack provides (holding the host back) is not promised.
+  usb_unchecked_ = (!profile_->match_usb.empty() || !profile_->match_usb_serial.empty() ||
+                    profile_->match_usb_product) &&
+                   facts_.usb.empty();
   out_.verbose(2, fmt::format("Profile {} ({})", profile_->id, profile_reason_));
   apply_profile();
 }
@@ -150,7 +155,7 @@ void AppContext::apply_profile() {
     }
     ts.compress = profile_->compress;
     ts.chunk_size = profile_->chunk_size;
-    if (profile_->window) {
+    if (profile_->window && !usb_unchecked_) {
       ts.window = *profile_->window;
     } else if (profile_->stdin_buffer) {
       // Keep a few bytes of the board's buffer free for what a USB stack holds back.

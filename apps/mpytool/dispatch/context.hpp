@@ -102,6 +102,9 @@ class AppContext final : public CommandContext {
   bool repl_connected_ = false;    ///< a Needs::kRepl command got its raw REPL
   std::string profile_reason_;
   BoardFacts facts_;  ///< the serial port's USB identity, then the board's platform
+  /// The matched profile has a USB condition the link could not check (a pty, TCP): its
+  /// `transfer.window`, which a USB stack's flow control makes safe, is not applied.
+  bool usb_unchecked_ = false;
   bool more_follow_ = false;
   std::string outcome_;
 };

@@ -30,7 +30,7 @@ namespace mpytool::firmware {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr auto kPoll = std::chrono::milliseconds(100);
+constexpr auto kPoll = std::chrono::milliseconds(25);
 /// Without a profile saying otherwise: the largest flash an RP2 maps (0x10000000..0x11000000).
 constexpr std::uint32_t kMaxFlash = 16u << 20;
 
@@ -179,6 +179,8 @@ Uf2Result write_uf2(CommandContext& ctx, const std::string& data, const Uf2Reque
     check(info, r.chip, s.flash_size.value_or(kMaxFlash), request);
   }
   r.drive = drive->dir.string();
+  out.verbose(2, fmt::format("{:.2f} s: {} at {}", seconds_since(start),
+                             uf2::describe_drive(*drive), r.drive));
 
   // Copy, then the drive must go: the bootrom reboots after the last block of a file it takes,
   // and keeps its drive for a file it ignores.
@@ -189,6 +191,7 @@ Uf2Result write_uf2(CommandContext& ctx, const std::string& data, const Uf2Reque
                                 total ? done * 100 / total : 100));
   });
   out.end_progress();
+  out.verbose(2, fmt::format("{:.2f} s: copied", seconds_since(start)));
   r.copy_seconds = seconds_since(copy_start);
   if (!wait_for(request.timeout, [&] { return !uf2::drive_present(*drive); })) {
     throw DeviceError(fmt::format(
@@ -197,6 +200,7 @@ Uf2Result write_uf2(CommandContext& ctx, const std::string& data, const Uf2Reque
         base, uf2::describe_drive(*drive), request.timeout));
   }
 
+  out.verbose(2, fmt::format("{:.2f} s: the drive went", seconds_since(start)));
   if (request.verify_boot) {
     // The serial port comes back when MicroPython's USB stack is up: the link's own port, or
     // (a board that was in BOOTSEL and no board named) the USB port with the drive's serial.
