@@ -165,8 +165,12 @@ Uf2Result write_uf2(CommandContext& ctx, const std::string& data, const Uf2Reque
       return d != nullptr;
     });
     if (!found) {
-      throw Timeout(fmt::format("the board (serial {}) showed no BOOTSEL drive within {:g} s",
-                                serial, request.timeout));
+      // Looked for in the by-id links: an unmounted drive needs udisksctl (or mount it and name
+      // it with --drive).
+      throw Timeout(fmt::format(
+          "the board (serial {}) showed no mounted BOOTSEL drive within {:g} s (links in {}); "
+          "mount it and pass --drive DIR",
+          serial, request.timeout, uf2::DriveSources::from_environment().by_id.string()));
     }
   } else {
     if (!drive) {
