@@ -122,6 +122,7 @@ Uf2Result write_uf2(CommandContext& ctx, const std::string& data, const Uf2Reque
   // MicroPython, which is asked for its chip and serial number and sent into BOOTSEL.
   std::optional<uf2::Drive> drive;
   bool running = false;
+  bool touch = false;
   if (request.drive || request.serial) drive = chosen_drive(request);
   if (!drive) {
     try {
@@ -130,37 +131,46 @@ Uf2Result write_uf2(CommandContext& ctx, const std::string& data, const Uf2Reque
       running = true;
       if (p.platform != "rp2") {
         throw UsageError(
-            fmt::format("{} is a UF2 for RP2 boards; the board on {} runs MicroPython "
-                        "on {}",
+            fmt::format("{} is a UF2 for RP2 boards; the board on {} runs MicroPython on {}",
                         request.name, ctx.conn().description(), p.platform));
       }
       r.serial = upper(mpy.unique_id().value_or(""));
       const FirmwareSettings s = firmware_settings(ctx.profile());
       r.chip = s.chip.empty() ? chip_from_text(p.machine) : upper(s.chip);
       check(info, r.chip, s.flash_size.value_or(kMaxFlash), request);
+      touch = s.touch_1200;
       out.verbose(2, fmt::format("{} ({}, serial {}) into BOOTSEL", ctx.conn().description(),
                                  p.machine, r.serial));
-      if (s.touch_1200) {
-        // The firmware's CDC jumps to the bootrom when the host closes the port at 1200 baud.
-        ctx.conn().set_baud(1200);
-        ctx.conn().close();
-      } else {
-        mpy.machine_bootloader();
-        ctx.conn().close();
-      }
     } catch (const ConnError& e) {
-      if (running || request.serial) throw;
+      if (running) throw;
       drive = chosen_drive(request);
-      if (!drive) {
-        throw ConnError(fmt::format("{}; and no RP2 board is in BOOTSEL", e.what()));
+      if (!drive && request.serial) {
+        throw ConnError(
+            fmt::format("no RP2 board in BOOTSEL with serial {}, and none on the "
+                        "link ({})",
+                        *request.serial, e.what()));
       }
+      if (!drive) throw ConnError(fmt::format("{}; and no RP2 board is in BOOTSEL", e.what()));
     }
   }
   if (running) {
+    // Into BOOTSEL; the link goes with the board's USB device, so losing it is expected.
+    try {
+      if (touch) {
+        // The firmware's CDC jumps to the bootrom when the host closes the port at 1200 baud.
+        ctx.conn().set_baud(1200);
+      } else {
+        ctx.mpy().machine_bootloader();
+      }
+    } catch (const ConnError&) {
+    }
+    ctx.conn().close();
+    // The drive whose serial number is the board's (a board without one: the only drive).
     const std::string serial = r.serial;
     const bool found = wait_for(request.timeout, [&] {
       const auto drives = uf2::find_drives();
-      const uf2::Drive* d = uf2::drive_for_serial(drives, serial);
+      const uf2::Drive* d = serial.empty() ? (drives.size() == 1 ? &drives.front() : nullptr)
+                                           : uf2::drive_for_serial(drives, serial);
       if (d != nullptr) drive = *d;
       return d != nullptr;
     });
