@@ -8,6 +8,7 @@
 #include "mpytool/http/client.hpp"
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
@@ -59,6 +60,27 @@ bool is_address(const std::string& host) {
   return !ec;
 }
 
+// "Basic base64(user:password)" for a proxy URL's percent-encoded user information.
+std::string basic_credentials(const std::string& userinfo) {
+  std::string plain;
+  for (std::size_t i = 0; i < userinfo.size(); ++i) {
+    if (userinfo[i] == '%' && i + 2 < userinfo.size() &&
+        std::isxdigit(static_cast<unsigned char>(userinfo[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(userinfo[i + 2]))) {
+      plain += static_cast<char>(std::stoi(userinfo.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      plain += userinfo[i];
+    }
+  }
+  std::string out(4 * ((plain.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(plain.data()),
+                          static_cast<int>(plain.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return "Basic " + out;
+}
+
 // One connection to an origin (or to a proxy, for http:// through it, or a tunnel through it).
 struct Connection {
   asio::io_context ioc;
@@ -68,6 +90,7 @@ struct Connection {
   std::string key;
   std::string name;            // "host:port" of the origin, for messages
   bool absolute_form = false;  // http:// through a proxy: the request names the whole URL
+  std::string proxy_auth;      // its Proxy-Authorization, "" none
   bool host_mismatch = false;  // the TLS verify callback found the name does not match
 
   beast::tcp_stream& tcp() { return tls ? tls->next_layer() : *plain; }
@@ -160,6 +183,7 @@ struct Client::Impl {
     if (url.scheme == "http") {
       c->plain = std::make_unique<beast::tcp_stream>(c->ioc);
       c->absolute_form = proxy.has_value();
+      if (proxy && !proxy->userinfo.empty()) c->proxy_auth = basic_credentials(proxy->userinfo);
       tcp_connect(*c, *c->plain, proxy ? *proxy : url,
                   proxy ? fmt::format("proxy {}", proxy->authority()) : c->name);
       ++opened;
@@ -172,6 +196,8 @@ struct Client::Impl {
       bhttp::request<bhttp::empty_body> req{bhttp::verb::connect, url.authority(), 11};
       req.set(bhttp::field::host, url.authority());
       req.set(bhttp::field::user_agent, options.user_agent);
+      if (!proxy->userinfo.empty())
+        req.set(bhttp::field::proxy_authorization, basic_credentials(proxy->userinfo));
       bhttp::response_parser<bhttp::empty_body> parser;
       parser.skip(true);  // a 2xx answer to CONNECT has no body, whatever its headers say
       tcp.expires_after(options.connect_timeout);
@@ -222,6 +248,7 @@ struct Client::Impl {
     req.set(bhttp::field::host, url.host_header());
     req.set(bhttp::field::user_agent, options.user_agent);
     req.set(bhttp::field::accept, "*/*");
+    if (!c.proxy_auth.empty()) req.set(bhttp::field::proxy_authorization, c.proxy_auth);
     req.keep_alive(true);
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(options.max_body);

@@ -94,8 +94,11 @@ Url parse_url(std::string_view url) {
   auto authority = rest.substr(0, end);
   std::string target(end == std::string_view::npos ? std::string_view("/") : rest.substr(end));
   if (target[0] == '?') target.insert(0, "/");
-  if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
   Url u;
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    u.userinfo = std::string(authority.substr(0, at));
+    authority.remove_prefix(at + 1);
+  }
   u.scheme = scheme;
   std::string_view host = authority, port;
   if (!authority.empty() && authority[0] == '[') {

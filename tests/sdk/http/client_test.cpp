@@ -297,6 +297,7 @@ void relay(int a, int b) {
 struct Proxy {
   std::mutex mutex;
   std::vector<std::string> lines;
+  std::vector<std::string> heads;
   std::unique_ptr<Server> server;
   Proxy() {
     server = std::make_unique<Server>([this](const Io& io) {
@@ -306,6 +307,7 @@ struct Proxy {
         {
           std::lock_guard lock(mutex);
           lines.push_back(line);
+          heads.push_back(head);
         }
         if (line.starts_with("CONNECT ")) {
           auto target = path_of(head);
@@ -325,6 +327,13 @@ struct Proxy {
     });
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server->port()); }
+  std::string url(const std::string& credentials) const {
+    return "http://" + credentials + "@127.0.0.1:" + std::to_string(server->port());
+  }
+  std::vector<std::string> seen_heads() {
+    std::lock_guard lock(mutex);
+    return heads;
+  }
   std::vector<std::string> seen() {
     std::lock_guard lock(mutex);
     return lines;
@@ -529,6 +538,16 @@ BOOST_AUTO_TEST_CASE(https_through_a_connect_proxy_and_no_proxy) {
   ::unsetenv("MPYTOOL_CA_FILE");
   BOOST_TEST(from_env.get(f.server->url("/hello", "localhost")).body == "hello world");
   BOOST_TEST(proxy.seen().size() == 2u);
+  BOOST_TEST(proxy.seen_heads()[0].find("Proxy-Authorization") == std::string::npos);
+
+  // Credentials in the proxy URL: Basic, percent-decoded, to the proxy only.
+  o.proxy.no_proxy.clear();
+  o.proxy.https = proxy.url("user:p%40ss");
+  Client with_credentials(o);
+  BOOST_TEST(with_credentials.get(f.server->url("/hello", "localhost")).body == "hello world");
+  auto heads = proxy.seen_heads();
+  BOOST_REQUIRE(heads.size() == 3u);
+  BOOST_TEST(heads[2].find("\r\nProxy-Authorization: Basic dXNlcjpwQHNz\r\n") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(http_through_a_proxy_names_the_whole_url) {
@@ -540,6 +559,13 @@ BOOST_AUTO_TEST_CASE(http_through_a_proxy_names_the_whole_url) {
   auto url = f.server->url("/hello", "localhost");
   BOOST_TEST(c.get(url).body == "proxied " + url);
   BOOST_TEST(proxy.seen().at(0) == "GET " + url + " HTTP/1.1");
+  BOOST_TEST(f.site.requests == 0);
+
+  o.proxy.http = proxy.url("user:p%40ss");
+  Client with_credentials(o);
+  BOOST_TEST(with_credentials.get(url).body == "proxied " + url);
+  BOOST_TEST(proxy.seen_heads().at(1).find("\r\nProxy-Authorization: Basic dXNlcjpwQHNz\r\n") !=
+             std::string::npos);
   BOOST_TEST(f.site.requests == 0);
 }
 

@@ -28,6 +28,8 @@ BOOST_AUTO_TEST_CASE(parses_scheme_host_port_target) {
   BOOST_TEST(p.host == "localhost");
   BOOST_TEST(p.port == "8080");
   BOOST_TEST(p.target == "/?x=1");
+  BOOST_TEST(p.userinfo == "User:pw");
+  BOOST_TEST(p.str() == "http://localhost:8080/?x=1");
   BOOST_TEST(p.host_header() == "localhost:8080");
   BOOST_TEST(parse_url("http://h").target == "/");
   BOOST_TEST(parse_url("http://h:80/a").host_header() == "h");

@@ -31,7 +31,8 @@ struct ProxyConfig {
   MPYTOOL_HTTP_API bool bypasses(const std::string& host) const;
 
   /// The proxy \p url goes through, nullopt for a direct connection. A proxy URL without a
-  /// scheme is taken as http://; throws UsageError for a proxy URL that is not http://
+  /// scheme is taken as http://; its "user:password@" (percent-encoded) is sent to the proxy as
+  /// Basic Proxy-Authorization; throws UsageError for a proxy URL that is not http://
   /// ("https proxies are not supported: 'x'" for an https:// one).
   MPYTOOL_HTTP_API std::optional<Url> proxy_for(const Url& url) const;
 };

@@ -14,12 +14,15 @@ namespace mpytool::http {
 
 /// An http or https URL split for a request.
 struct Url {
-  std::string scheme;  ///< "http" or "https" (lower case)
-  std::string host;    ///< host name or address, lower case; an IPv6 address without brackets
-  std::string port;    ///< explicit port, else "80" (http) or "443" (https)
-  std::string target;  ///< path and query, "/" when the URL has no path; never the fragment
+  std::string scheme;    ///< "http" or "https" (lower case)
+  std::string host;      ///< host name or address, lower case; an IPv6 address without brackets
+  std::string port;      ///< explicit port, else "80" (http) or "443" (https)
+  std::string target;    ///< path and query, "/" when the URL has no path; never the fragment
+  std::string userinfo;  ///< "user:password" before an '@' as written (percent-encoded), "" none;
+                         ///< used for a proxy's credentials, never sent to a server
 
-  /// The URL again: "scheme://host[:port]target", the port only when not the default one.
+  /// The URL again: "scheme://host[:port]target", the port only when not the default one, no
+  /// user information.
   MPYTOOL_HTTP_API std::string str() const;
   /// "host:port" (an IPv6 address in brackets): the authority of a CONNECT request and the
   /// name in error messages.
@@ -29,8 +32,8 @@ struct Url {
 };
 
 /// Splits an http:// or https:// URL (the scheme is case-insensitive). User information
-/// ("user:pass@") is dropped, the fragment too. Throws UsageError "not an http(s) URL: 'x'"
-/// for any other scheme, no host, or a port that is not a number in 1..65535.
+/// ("user:pass@") goes to Url::userinfo; the fragment is dropped. Throws UsageError "not an http(s)
+/// URL: 'x'" for any other scheme, no host, or a port that is not a number in 1..65535.
 MPYTOOL_HTTP_API Url parse_url(std::string_view url);
 
 /// Resolves \p reference against the absolute URL \p base: an absolute URL ("https://...")
