@@ -320,10 +320,10 @@ std::vector<FileResult> Files::put_stream(Session& s, const std::vector<UploadIt
     r.wire_bytes = stats_.bytes_out - before;
     drain();
   }
-  // Quit goes out with the last file: the remaining verdicts and the end come in one wait.
-  s.send_frame(frame::kQuit);
+  // Quit only once every verdict is in: a verdict damaged on the way comes again only while
+  // the agent runs (the host's sync asks for it), and the agent leaves as soon as it reads Q.
   while (!waiting.empty()) handle(s.next_frame());
-  s.quit(true);
+  s.quit();
   return results;
 }
 

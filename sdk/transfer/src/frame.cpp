@@ -70,14 +70,46 @@ void FrameDecoder::skip_one() {
   lost_ = true;
 }
 
+bool FrameDecoder::frame_after(std::size_t from, std::size_t until) const {
+  const char magic = static_cast<char>(kFrameMagic);
+  for (std::size_t q = buf_.find(magic, from); q < until; q = buf_.find(magic, q + 1)) {
+    if (buf_.size() - q < kFrameHeaderSize) return false;
+    const char* p = buf_.data() + q;
+    const std::size_t len = static_cast<unsigned char>(p[2]) |
+                            static_cast<std::size_t>(static_cast<unsigned char>(p[3])) << 8;
+    if (len > kMaxFramePayload || buf_.size() - q < kFrameHeaderSize + len) continue;
+    if (frame_crc(p[1], std::string_view(p + kFrameHeaderSize, len)) == read_u32(p + 4)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// After bytes that made no frame, a 0x04 is the program's end only where the end can be: the
+// raw REPL's "\x04" stdout end, then the traceback (no 0x04 in it) up to "\x04>", with no intact
+// frame behind it. A 0x04 inside the damaged frame (a length of 4, a CRC byte) is skipped; one
+// whose "\x04>" has not come yet waits for it, unless a frame behind it says the agent runs on.
+FrameDecoder::EndCheck FrameDecoder::end_after_loss() const {
+  const std::size_t close = buf_.find("\x04>", pos_ + 1);
+  if (close == std::string::npos) {
+    return frame_after(pos_ + 1, buf_.size()) ? EndCheck::kNo : EndCheck::kWait;
+  }
+  if (buf_.find('\x04', pos_ + 1) != close) return EndCheck::kNo;  // a later 0x04 is nearer
+  return frame_after(pos_ + 1, close) ? EndCheck::kNo : EndCheck::kYes;
+}
+
 std::optional<Frame> FrameDecoder::next() {
   while (!ended_ && pos_ < buf_.size()) {
     const char* p = buf_.data() + pos_;
     const std::size_t avail = buf_.size() - pos_;
-    if (p[0] == '\x04' && (!lost_ || buf_.find("\x04>", pos_ + 1) != std::string::npos)) {
-      ended_ = true;
-      ++pos_;
-      return std::nullopt;
+    if (p[0] == '\x04') {
+      const EndCheck end = lost_ ? end_after_loss() : EndCheck::kYes;
+      if (end == EndCheck::kYes) {
+        ended_ = true;
+        ++pos_;
+        return std::nullopt;
+      }
+      if (end == EndCheck::kWait) return std::nullopt;
     }
     if (static_cast<unsigned char>(p[0]) != kFrameMagic) {
       skip_one();

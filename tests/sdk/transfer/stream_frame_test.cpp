@@ -164,6 +164,48 @@ BOOST_AUTO_TEST_CASE(end_of_program_between_frames) {
   BOOST_TEST(dec.take_rest() == "Traceback (most recent call last):\r\n\x04>");
 }
 
+BOOST_AUTO_TEST_CASE(damaged_last_frame_before_the_end) {
+  // The agent's last answer arrives damaged, then the program's clean end: the 0x04 of the
+  // damaged frame's length is not the end, the one after it is (no traceback).
+  std::string k = stream::encode_frame('K', "6024");
+  BOOST_TEST(k[2] == '\x04');
+  k[9] ^= 0x10;
+  stream::FrameDecoder dec;
+  dec.feed(stream::encode_frame('C', "12345678") + k + "\x04\x04>");
+  BOOST_REQUIRE(dec.next());
+  BOOST_TEST(!dec.next());
+  BOOST_TEST(dec.ended());
+  BOOST_TEST(dec.take_rest() == "\x04>");
+
+  // The same end in pieces: the damaged frame's 0x04 and the end's wait for "\x04>".
+  stream::FrameDecoder dec2;
+  dec2.feed(k);
+  BOOST_TEST(!dec2.next());
+  BOOST_TEST(!dec2.ended());
+  dec2.feed("\x04");
+  BOOST_TEST(!dec2.next());
+  BOOST_TEST(!dec2.ended());
+  dec2.feed("\x04>");
+  BOOST_TEST(!dec2.next());
+  BOOST_TEST(dec2.ended());
+  BOOST_TEST(dec2.take_rest() == "\x04>");
+
+  // A damaged frame's 0x04 followed by intact frames: the agent runs on.
+  stream::FrameDecoder dec3;
+  dec3.feed(k + stream::encode_frame('C', "abcdefgh"));
+  auto f = dec3.next();
+  BOOST_REQUIRE(f);
+  BOOST_TEST(f->type == 'C');
+  BOOST_TEST(!dec3.ended());
+
+  // An end with a traceback after a damaged frame keeps the traceback.
+  stream::FrameDecoder dec4;
+  dec4.feed(k + "\x04Traceback (most recent call last):\r\n\x04>");
+  BOOST_TEST(!dec4.next());
+  BOOST_TEST(dec4.ended());
+  BOOST_TEST(dec4.take_rest() == "Traceback (most recent call last):\r\n\x04>");
+}
+
 BOOST_AUTO_TEST_CASE(incomplete_frame_waits) {
   const std::string f = stream::encode_frame('S', "1234");
   stream::FrameDecoder dec;

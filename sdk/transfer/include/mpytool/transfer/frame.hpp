@@ -70,7 +70,9 @@ class MPYTOOL_TRANSFER_API FrameDecoder {
   /// The next complete frame, or nullopt when more bytes are needed or the program ended.
   /// Bytes that do not make a frame (a bad magic byte, an oversized length, a CRC mismatch)
   /// are skipped one at a time until a frame checks again: the CRC decides, not the magic
-  /// byte alone. While skipping, a 0x04 ends the program only when "\x04>" follows.
+  /// byte alone. While skipping, a 0x04 ends the program only when "\x04>" follows with no
+  /// other 0x04 and no intact frame between them; until "\x04>" comes such a 0x04 waits (it
+  /// is skipped once an intact frame is behind it, or by drop_held()).
   std::optional<Frame> next();
   /// Bytes skipped so far as not part of any frame.
   std::int64_t skipped() const noexcept { return skipped_; }
@@ -100,7 +102,10 @@ class MPYTOOL_TRANSFER_API FrameDecoder {
   bool lost_ = false;  ///< skipping: the last bytes made no frame
   std::int64_t skipped_ = 0;
   std::string garbage_;
+  enum class EndCheck { kYes, kNo, kWait };
   void skip_one();
+  EndCheck end_after_loss() const;
+  bool frame_after(std::size_t from, std::size_t until) const;
 };
 
 }  // namespace mpytool::stream
