@@ -11,6 +11,7 @@ import hashlib
 import os
 import random
 import re
+import select
 import signal
 import time
 
@@ -82,6 +83,20 @@ def trees(tmp_path):
     return tmp_path, old, new
 
 
+def wait_armed(b, timeout=15):
+    """Until the board says its faults are armed (after 300 ms of idle link; later on a loaded
+    machine, so a fixed sleep could let the copy start before they are)."""
+    seen = b""
+    deadline = time.time() + timeout
+    while b"faults armed" not in seen:
+        left = deadline - time.time()
+        assert left > 0, f"the board did not arm its faults: {seen[-500:]!r}"
+        if select.select([b.proc.stderr], [], [], left)[0]:
+            chunk = os.read(b.proc.stderr.fileno(), 65536)
+            assert chunk, "the board ended"
+            seen += chunk
+
+
 @contextlib.contextmanager
 def armed_board(tmp, *options):
     """A board holding the old version, its faults (options) armed from here."""
@@ -90,7 +105,7 @@ def armed_board(tmp, *options):
         r = run("-p", b.pty, "cp", str(tmp / "old") + "/", ":/app/", timeout=120)
         assert r.returncode == 0, r.stderr
         b.proc.send_signal(signal.SIGUSR1)
-        time.sleep(0.8)  # armed once the link has been idle for 300 ms
+        wait_armed(b)
         yield b
     finally:
         b.stop()
@@ -187,7 +202,7 @@ def flash_board(*options):
     r = run("-p", b.pty, "exec", "print(1)")
     assert r.returncode == 0, r.stderr
     b.proc.send_signal(signal.SIGUSR1)
-    time.sleep(0.8)
+    wait_armed(b)
     return b
 
 
