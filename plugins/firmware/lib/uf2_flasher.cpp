@@ -54,14 +54,10 @@ bool wait_for(double timeout, const std::function<bool()>& ready) {
 }
 
 /// The chip of a board that said "... with RP2350" / of a drive whose model is "Raspberry Pi
-/// RP2350"; RP2040 otherwise.
+/// RP2350" (uf2::chip_from_model); RP2040 when neither says.
 std::string chip_from_text(std::string_view text) {
-  return text.find("RP2350") != std::string_view::npos ? "RP2350" : "RP2040";
-}
-
-std::string drive_name(const uf2::Drive& d) {
-  return d.serial.empty() ? fmt::format("{} ({})", d.board_id, d.dir.string())
-                          : fmt::format("{} (serial {})", d.board_id, d.serial);
+  std::string chip = uf2::chip_from_model(text);
+  return chip.empty() ? "RP2040" : chip;
 }
 
 /// The drive \p request names, or the only one there is; nullopt when there is none.
@@ -81,7 +77,7 @@ std::optional<uf2::Drive> chosen_drive(const Uf2Request& request) {
   }
   if (drives.size() > 1) {
     std::string names;
-    for (const auto& d : drives) names += (names.empty() ? "" : ", ") + drive_name(d);
+    for (const auto& d : drives) names += (names.empty() ? "" : ", ") + uf2::describe_drive(d);
     throw UsageError(fmt::format("{} boards are in BOOTSEL: {}", drives.size(), names),
                      "choose one with --serial SERIAL or --drive DIR");
   }
@@ -201,7 +197,7 @@ Uf2Result write_uf2(CommandContext& ctx, const std::string& data, const Uf2Reque
   const auto copy_start = Clock::now();
   const std::string base = std::filesystem::path(request.name).filename().string();
   uf2::copy_to_drive(image, base, *drive, [&](std::size_t done, std::size_t total) {
-    out.progress(1, fmt::format("copying {} to {}: {}%", base, drive_name(*drive),
+    out.progress(1, fmt::format("copying {} to {}: {}%", base, uf2::describe_drive(*drive),
                                 total ? done * 100 / total : 100));
   });
   out.end_progress();
