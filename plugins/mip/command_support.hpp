@@ -14,8 +14,7 @@ namespace mpytool::mip {
 
 /// --index (repeatable), the mpy (\p mpy: "6", "py"; --no-mpy makes it "py"), progress lines
 /// on the context's output ("Fetching 3/9 URL").
-ResolveOptions resolve_options(CommandContext& ctx, const ParsedArgs& args,
-                               const std::string& mpy);
+ResolveOptions resolve_options(CommandContext& ctx, const ParsedArgs& args, const std::string& mpy);
 
 /// The Plan the command line asks for, resolved (not fetched): \p words as specs, plus each
 /// -r FILE (a lock file: its exact packages — then no other spec or -r is allowed; else a

@@ -12,9 +12,7 @@ class MipPlugin : public Plugin {
   PluginInfo info() const override {
     return {"mip", "Packages: mip [install|list|uninstall|freeze|download]", {"mip"}};
   }
-  void register_commands(CommandRegistry& registry) override {
-    registry.add(make_mip_command());
-  }
+  void register_commands(CommandRegistry& registry) override { registry.add(make_mip_command()); }
 };
 
 }  // namespace

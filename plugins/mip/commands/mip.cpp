@@ -19,8 +19,9 @@ class MipCommand : public Command {
   CommandInfo info() const override {
     CommandInfo i;
     i.name = "mip";
-    i.summary = "Packages from micropython-lib, GitHub or an index (install/list/uninstall/"
-                "freeze/download).";
+    i.summary =
+        "Packages from micropython-lib, GitHub or an index (install/list/uninstall/"
+        "freeze/download).";
     i.description =
         "mip install SPEC...: resolves the whole dependency tree on the host, downloads every\n"
         "file at once (checked against the index's hash; host cache in\n"
@@ -36,9 +37,12 @@ class MipCommand : public Command {
     using K = OptionSpec::Kind;
     i.options = {
         {"index", 0, K::kMulti, "URL|DIR", "package index (repeatable, first match wins)", {}},
-        {"target", 0, K::kValue, "DIR", "install into DIR on the board (default: the lib dir)",
-         {}},
-        {"requirement", 'r', K::kMulti, "FILE", "install from a requirements list or lock file",
+        {"target", 0, K::kValue, "DIR", "install into DIR on the board (default: the lib dir)", {}},
+        {"requirement",
+         'r',
+         K::kMulti,
+         "FILE",
+         "install from a requirements list or lock file",
          {}},
         {"no-mpy", 0, K::kFlag, "", "install .py sources, not compiled .mpy", {}},
         {"dry-run", 'n', K::kFlag, "", "say what would be done, change nothing", {}},
@@ -61,9 +65,9 @@ class MipCommand : public Command {
     if (sub == "uninstall") return run_uninstall(ctx, args, rest);
     if (sub == "freeze") return run_freeze(ctx, args, rest);
     if (sub == "download") return run_download(ctx, args, rest);
-    throw UsageError(sub.empty() ? "mip: missing subcommand"
-                                 : fmt::format("mip: unknown subcommand '{}'", sub),
-                     kUsage);
+    throw UsageError(
+        sub.empty() ? "mip: missing subcommand" : fmt::format("mip: unknown subcommand '{}'", sub),
+        kUsage);
   }
 };
 

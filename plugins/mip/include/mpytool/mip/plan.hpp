@@ -26,8 +26,8 @@ struct FileRef {
   /// What the content must hash to: the index's short sha256 prefix (lower-case hex, 4..64
   /// chars), the full 64 hex (lock files), or "" for a `urls` entry (nothing to check).
   std::string hash;
-  std::string sha256;  ///< the full lower-case hex sha256 of data; set by fetch_files()
-  std::string data;    ///< the content; set by fetch_files()
+  std::string sha256;    ///< the full lower-case hex sha256 of data; set by fetch_files()
+  std::string data;      ///< the content; set by fetch_files()
   bool fetched = false;  ///< true once data holds the content
 };
 
@@ -50,8 +50,8 @@ struct Package {
   std::string source;
   std::string index;  ///< the index it came from (kIndex), else ""
   Source kind = Source::kIndex;
-  bool requested = false;  ///< asked for on the command line / requirements (not only a dep)
-  std::string spec;        ///< the command-line spec that asked for it ("" for a dep only)
+  bool requested = false;         ///< asked for on the command line / requirements (not only a dep)
+  std::string spec;               ///< the command-line spec that asked for it ("" for a dep only)
   std::vector<std::string> deps;  ///< names of the plan's packages it depends on
   std::vector<FileRef> files;
 };
@@ -75,18 +75,17 @@ struct Plan {
 
 /// Called as JSONs or files arrive: how many are done, of how many, the URL just done. From
 /// worker threads, one call at a time; must not throw.
-using Progress =
-    std::function<void(std::size_t done, std::size_t total, const std::string& url)>;
+using Progress = std::function<void(std::size_t done, std::size_t total, const std::string& url)>;
 
 /// Options of resolve(), resolve_lock() and fetch_files().
 struct ResolveOptions {
   /// Indexes, URLs or host directories, first match wins. Empty: default_indexes().
   std::vector<std::string> indexes;
-  std::string mpy = "6";   ///< "6" (the board's sys.implementation._mpy & 0xff) or "py"
-  std::string cache_dir;   ///< "" = default_cache_dir(); "-" = no cache
-  bool offline = false;    ///< no network at all: host paths and the cache only
-  int parallel = 8;        ///< concurrent HTTP connections
-  Progress progress;       ///< JSON and file downloads, may be empty
+  std::string mpy = "6";  ///< "6" (the board's sys.implementation._mpy & 0xff) or "py"
+  std::string cache_dir;  ///< "" = default_cache_dir(); "-" = no cache
+  bool offline = false;   ///< no network at all: host paths and the cache only
+  int parallel = 8;       ///< concurrent HTTP connections
+  Progress progress;      ///< JSON and file downloads, may be empty
   /// The HTTP client to use (keep-alive across resolve and fetch); null: one is made.
   std::shared_ptr<http::Client> client;
 };

@@ -16,8 +16,8 @@ namespace mpytool::mip {
 
 /// What reading one location gave.
 struct Fetched {
-  int status = 0;          ///< 200 ok, 404 not found (a missing host file too), other HTTP codes
-  std::string body;        ///< the content when status is 200
+  int status = 0;            ///< 200 ok, 404 not found (a missing host file too), other HTTP codes
+  std::string body;          ///< the content when status is 200
   std::exception_ptr error;  ///< a network failure (ConnError, Timeout), else null
   bool ok() const noexcept { return !error && status == 200; }
 };

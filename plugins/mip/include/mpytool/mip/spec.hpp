@@ -14,7 +14,8 @@ namespace mpytool::mip {
 
 /// One parsed spec.
 struct Spec {
-  std::string text;     ///< the spec as given
+  std::string text;    ///< the spec as given
+  std::string target;  ///< the spec without "@VERSION"
   Source kind = Source::kIndex;
   std::string name;     ///< kIndex: the package name; else the name derived from the location
   std::string version;  ///< after '@' ("" when none): the index version or the branch/ref
