@@ -341,3 +341,57 @@ def test_the_password_is_never_on_a_command_line_or_in_a_log(wb):
     assert PASSWORD.encode() not in r.stdout + r.stderr
     r = mt(wb, "-dd", "exec", "print(1)", password="wrong1")
     assert b"wrong1" not in r.stdout + r.stderr
+
+
+@pytest.fixture(scope="module")
+def wss_front(wb, tmp_path_factory):
+    """A TLS front (socat, a CA made here) before the board's WebREPL: wss://localhost:PORT."""
+    import shutil
+    if shutil.which("socat") is None or shutil.which("openssl") is None:
+        pytest.skip("socat and openssl are needed")
+    from test_tls import make_ca, openssl
+    d = tmp_path_factory.mktemp("wss")
+    make_ca(d, "ca", "mpytool test CA")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+            "-keyout", "srv.key", "-out", "srv.csr", cwd=d)
+    (d / "ext.cnf").write_text("subjectAltName=DNS:localhost\n")
+    openssl("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "srv.pem", cwd=d)
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    front = subprocess.Popen([
+        "socat", f"OPENSSL-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,cert={d}/srv.pem,"
+        f"key={d}/srv.key,verify=0", f"TCP:{wb.webrepl}"], stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    time.sleep(0.3)  # the probe's session ends on the board
+    yield d, port
+    front.terminate()
+    front.wait()
+
+
+def test_wss_verifies_as_ssl_does(wss_front):
+    d, port = wss_front
+    env = {"MPYTOOL_PASSWORD": PASSWORD}
+    url = "wss://localhost:%d" % port
+    r = run("-a", url, "--ssl-ca", str(d / "ca.pem"), "-v", "exec", "print('over wss')", "--",
+            "reset", "--", "exec", "print('again')", env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [b"over", b"wss", b"again"]
+    assert b"reconnected" in r.stderr
+    # Not trusted: refused, as -a HOST --ssl would be.
+    r = run("-a", url, "exec", "print(1)", env=env)
+    assert r.returncode == EXIT_CONN, r.stderr
+    assert r.stderr.startswith(b"mpytool: error: SSL error: certificate verify failed")
+    r = run("-a", url, "--ssl-no-verify", "exec", "print('unverified')", env=env)
+    assert r.returncode == 0, r.stderr
+    # TLS options with a plain ws:// URL are a mistake, not ignored.
+    r = run("-a", "ws://localhost:%d" % port, "--ssl", "exec", "print(1)", env=env)
+    assert r.returncode == EXIT_USAGE, r.stderr
+    assert b"TLS needs wss://" in r.stderr

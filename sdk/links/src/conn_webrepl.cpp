@@ -215,6 +215,8 @@ void ConnWebrepl::Impl::ws_handshake() {
   transport.socket = &*socket;
   transport.ssl = ssl ? &*ssl : nullptr;
   transport.read_timeout = options.timeout;
+  error_code ignored;
+  socket->non_blocking(true, ignored);
   ws.emplace(transport, io.get_executor());
   ws->auto_fragment(false);
   ws->read_message_max(detail::FrameTap::kMaxFrame);
@@ -322,7 +324,7 @@ void ConnWebrepl::Impl::received(std::string message, bool is_text) {
 
 bool ConnWebrepl::Impl::pump(double timeout) {
   if (!ws) throw ConnError("Not connected");
-  if (!ws->next_layer().buffered() && !transport.readable(timeout)) return false;
+  if (!ws->next_layer().has_input(timeout)) return false;
   beast::flat_buffer buffer;
   error_code ec;
   ws->read(buffer, ec);

@@ -22,40 +22,56 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace mpytool::links::detail {
 
-/// The byte stream under the tap: a TCP socket (blocking), or a TLS stream over it.
+/// The byte stream under the tap: a TCP socket (non-blocking), or a TLS stream over it.
 struct RawTransport {
   boost::asio::ip::tcp::socket* socket = nullptr;
   boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>* ssl = nullptr;  ///< null: plain TCP
   /// Longest wait for the next bytes once a read has started (a frame or header half there).
   double read_timeout = 5.0;
 
-  /// Decrypted bytes wait inside OpenSSL.
-  bool pending() const { return ssl != nullptr && SSL_pending(ssl->native_handle()) > 0; }
-
   /// Waits up to \p timeout seconds until the socket can be read.
   bool readable(double timeout) const {
-    if (pending()) return true;
     pollfd pfd{socket->native_handle(), POLLIN, 0};
     const int ms = static_cast<int>(std::ceil(std::max(0.0, timeout) * 1000));
     return ::poll(&pfd, 1, ms) > 0;
   }
 
-  std::size_t read(char* data, std::size_t size, boost::system::error_code& ec) {
-    if (!readable(read_timeout)) {
-      ec = boost::asio::error::timed_out;
-      return 0;
-    }
+  /// Reads what is there without waiting: 0 bytes and no error when nothing is.
+  std::size_t try_read(char* data, std::size_t size, boost::system::error_code& ec) {
     const auto buffer = boost::asio::buffer(data, size);
-    return ssl != nullptr ? ssl->read_some(buffer, ec) : socket->read_some(buffer, ec);
+    const std::size_t n =
+        ssl != nullptr ? ssl->read_some(buffer, ec) : socket->read_some(buffer, ec);
+    if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) ec = {};
+    return n;
   }
 
+  /// Reads at least one byte, waiting up to read_timeout (then timed_out).
+  std::size_t read(char* data, std::size_t size, boost::system::error_code& ec) {
+    for (;;) {
+      const std::size_t n = try_read(data, size, ec);
+      if (n > 0 || ec) return n;
+      // Over TLS a record may wait half in the socket: poll, then let OpenSSL try again.
+      if (!readable(read_timeout)) {
+        ec = boost::asio::error::timed_out;
+        return 0;
+      }
+    }
+  }
+
+  /// Writes all of \p buffers, blocking: asio's TLS stream loses ciphertext when the socket
+  /// would block mid-record, so writes run with the socket switched to blocking.
   template <class ConstBuffers>
   std::size_t write(const ConstBuffers& buffers, boost::system::error_code& ec) {
-    return ssl != nullptr ? boost::asio::write(*ssl, buffers, ec)
-                          : boost::asio::write(*socket, buffers, ec);
+    boost::system::error_code ignored;
+    socket->non_blocking(false, ignored);
+    const std::size_t n = ssl != nullptr ? boost::asio::write(*ssl, buffers, ec)
+                                         : boost::asio::write(*socket, buffers, ec);
+    socket->non_blocking(true, ignored);
+    return n;
   }
 };
 
@@ -71,8 +87,16 @@ class FrameTap {
 
   executor_type get_executor() noexcept { return executor_; }
 
-  /// Bytes read from the transport that Beast has not taken yet.
-  bool buffered() const noexcept { return !raw_.empty(); }
+  /// True when bytes for Beast are there or come within \p timeout seconds. Over TLS decrypted
+  /// bytes may wait in OpenSSL or asio where poll() cannot see them: they are read first.
+  bool has_input(double timeout) {
+    if (!raw_.empty() || error_) return true;
+    char chunk[16384];
+    const std::size_t n = transport_->try_read(chunk, sizeof chunk, error_);
+    raw_.append(chunk, n);
+    if (!raw_.empty() || error_) return true;
+    return transport_->readable(timeout);
+  }
   /// The current (last started) message came as a text frame.
   bool text() const noexcept { return text_; }
   /// The payload length of a frame of 64 KiB or more the board sent (0: none).
@@ -130,6 +154,10 @@ class FrameTap {
   std::size_t deliverable(boost::system::error_code& ec) {
     if (closing_) {
       ec = boost::asio::error::eof;
+      return 0;
+    }
+    if (raw_.empty() && error_) {  // what has_input() met, reported in order
+      ec = std::exchange(error_, {});
       return 0;
     }
     if (raw_.empty() && !fill(ec)) return 0;
@@ -205,6 +233,7 @@ class FrameTap {
   std::uint64_t oversize_ = 0;
   bool text_ = false;
   bool closing_ = false;
+  boost::system::error_code error_;  // a read error has_input() met
 };
 
 /// Beast's teardown after a close: the link drops the socket itself.
