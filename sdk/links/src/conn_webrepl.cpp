@@ -68,6 +68,16 @@ bool is_ip_literal(const std::string& host) {
   return !ec;
 }
 
+/// The board took the connection while another client had its one WebREPL slot (101, EOF).
+class SlotBusy : public ConnError {
+ public:
+  using ConnError::ConnError;
+};
+
+/// How long a refused client tries again: a client that just left is released by the board
+/// only when it handles the socket's close, which may come after the next accept.
+constexpr auto kBusyRetry = std::chrono::seconds(2);
+
 bool closed_by_peer(const error_code& ec) {
   return ec == asio::error::eof || ec == websocket::error::closed ||
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
@@ -270,7 +280,7 @@ void ConnWebrepl::Impl::login() {
   wait_for(
       [&] { return text.find(kPasswordPrompt) != std::string::npos; },
       [&] {
-        throw ConnError(fmt::format(
+        throw SlotBusy(fmt::format(
             "webrepl at {} refused: another client is connected (WebREPL takes one)", address()));
       });
   text.clear();
@@ -416,11 +426,20 @@ ConnWebrepl::ConnWebrepl(const std::string& url, WebreplOptions options)
   impl_->parse(url);
   if (impl_->secure) impl_->options.tls.enabled = true;
   logger().info("Connecting to: {} [{}]", impl_->base(), impl_->secure ? "wss" : "ws");
-  try {
-    impl_->open_session();
-  } catch (...) {
-    impl_->drop();
-    throw;
+  const auto busy_until = Clock::now() + kBusyRetry;
+  for (;;) {
+    try {
+      impl_->open_session();
+      break;
+    } catch (const SlotBusy&) {
+      impl_->drop();
+      if (Clock::now() >= busy_until) throw;
+      logger().debug("the board's WebREPL is busy: trying again");
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    } catch (...) {
+      impl_->drop();
+      throw;
+    }
   }
   logger().info("connected, logged in");
 }
