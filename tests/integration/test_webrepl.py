@@ -395,3 +395,20 @@ def test_wss_verifies_as_ssl_does(wss_front):
     r = run("-a", "ws://localhost:%d" % port, "--ssl", "exec", "print(1)", env=env)
     assert r.returncode == EXIT_USAGE, r.stderr
     assert b"TLS needs wss://" in r.stderr
+
+
+def test_ctrl_c_stops_a_program_over_webrepl(wb):
+    # No byte can be written to a WebSocket from a signal handler: the link sends the Ctrl-C
+    # as a frame of its own while it waits for the board.
+    p = subprocess.Popen([MPYTOOL, *wb.conn_args("webrepl"), "exec",
+                          "import time\nprint('looping')\nwhile True: time.sleep(0.05)"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env={**os.environ, "MPYTOOL_PASSWORD": PASSWORD, "NO_COLOR": "1"})
+    line = p.stdout.readline()
+    assert b"looping" in line
+    p.send_signal(2)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 130, err
+    assert b"KeyboardInterrupt" in out + err
+    r = ok(mt(wb, "exec", "print('alive')"))
+    assert r.stdout.split() == [b"alive"]

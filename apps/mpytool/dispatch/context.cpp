@@ -79,6 +79,14 @@ void AppContext::open() {
     options.tls = globals_.tls;
     options.password = webrepl_password(globals_, globals_.address);
     options.notice = [this](const std::string& message) { out_.verbose(2, message); };
+    // What the SIGINT handler does on other links (a 0x03 written to the fd), once per Ctrl-C,
+    // while a command that runs code on the board waits.
+    options.interrupt_requested = [this, sent = false]() mutable {
+      if (!interrupted()) sent = false;
+      if (!framed_interrupts_ || !interrupted() || sent) return false;
+      sent = true;
+      return true;
+    };
     conn_ = std::make_unique<links::ConnWebrepl>(globals_.address, std::move(options));
     out_.verbose(2, "Connected to " + conn_->description());
   } else if (!globals_.address.empty()) {
@@ -220,6 +228,7 @@ void AppContext::provide(Needs needs) {
   // Nor on a WebSocket (WebREPL), where a byte outside a frame breaks the framing.
   const bool tls = globals_.tls.enabled && !globals_.address.empty();
   const bool framed = conn_ && conn_->type_name() == "WebREPL";
+  framed_interrupts_ = framed && needs == Needs::kRepl;
   set_interrupt_fd(needs == Needs::kRepl && conn_ && !tls && !framed ? conn_->fd() : -1);
 }
 

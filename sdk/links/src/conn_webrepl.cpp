@@ -513,6 +513,9 @@ bool ConnWebrepl::wait_readable(double timeout) {
   if (!impl_->ws) throw ConnError("Not connected");
   const auto deadline = Clock::now() + std::chrono::duration<double>(std::max(0.0, timeout));
   for (;;) {
+    if (impl_->options.interrupt_requested && impl_->options.interrupt_requested()) {
+      impl_->write_frame("\x03", true);
+    }
     if (!impl_->text.empty()) return true;
     const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
     if (!impl_->pump(std::max(0.0, left)) && left <= 0) return false;

@@ -27,6 +27,10 @@ struct MPYTOOL_LINKS_API WebreplOptions {
   /// Told what the user may want to know (the app shows it at -v): "WebREPL session closed by
   /// a soft reset: reconnected". Unset: the message goes to the log at info level.
   std::function<void(const std::string&)> notice;
+  /// Asked while the link waits for the board: true when the user pressed Ctrl-C and the board
+  /// should get a Ctrl-C (0x03), which the link then sends as a text frame of its own. (A
+  /// signal handler cannot write a byte to a WebSocket as it can to a serial port.)
+  std::function<bool()> interrupt_requested;
 };
 
 /// True when \p text is a `ws://` or `wss://` URL (any case).
