@@ -44,7 +44,7 @@ class Board:
         self.tcp = fields["tcp"]
         # "rfc2217=127.0.0.1:PORT" with --rfc2217-port (an esp32 board's USB-UART adapter).
         self.rfc2217 = fields.get("rfc2217")
-        # "webrepl=127.0.0.1:PORT" with --webrepl PORT (the board's WebREPL, ws://).
+        # "webrepl=127.0.0.1:PORT" with --webrepl (the board's WebREPL endpoint).
         self.webrepl = fields.get("webrepl")
 
     def conn_args(self, link):

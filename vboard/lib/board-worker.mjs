@@ -20,6 +20,7 @@ const IN_CAP = inBuf.length;
 // --webrepl: the WA/WB file operations the endpoint (main thread) posts, and its start/stop.
 const wsFiles = opts.webrepl >= 0 ? new FileService(workerData.wsSab, BOARD_ROOT) : null;
 const serviceWebrepl = () => { if (wsFiles && wsFiles.pending) wsFiles.service(); };
+const WS_SLICE = 10; // ms: longest wait before a posted file request is looked at
 
 // ---------------------------------------------------------------- output ----
 let muted = false;
@@ -71,7 +72,10 @@ function takeByte() {
 function waitByte(ms) {
   const b = takeByte();
   if (b >= 0) return b;
-  Atomics.wait(ctl, C.IN_COUNT, 0, ms);
+  if (wsFiles?.pending) return -1;
+  // The WebREPL's file requests wake this wait; one posted just before it began is seen
+  // within the shorter slice.
+  Atomics.wait(ctl, C.IN_COUNT, 0, wsFiles ? Math.min(ms, WS_SLICE) : ms);
   return takeByte();
 }
 
@@ -143,7 +147,7 @@ const io = {
       serviceWebrepl();
       const b = takeByte();
       if (b >= 0) return b;
-      Atomics.wait(ctl, C.IN_COUNT, 0, 50);
+      Atomics.wait(ctl, C.IN_COUNT, 0, wsFiles ? WS_SLICE : 50);
     }
   },
   stdinReady() {
@@ -189,7 +193,7 @@ const io = {
       const rem = end - performance.now();
       if (rem <= 0) return;
       refreshKbdChar();
-      Atomics.wait(ctl, C.INTR, 0, Math.min(rem, 50));
+      Atomics.wait(ctl, C.INTR, 0, Math.min(rem, wsFiles ? WS_SLICE : 50));
     }
   },
 };

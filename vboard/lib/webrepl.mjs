@@ -39,9 +39,17 @@ class PyException extends Error {}
 /** "\n" -> "\r\n" as print() output is cooked on the board (mp_hal_stdout_tx_strn_cooked). */
 const cooked = (s) => Buffer.from(s.replace(/\r?\n/g, '\r\n'), 'utf8');
 
+const MSS = 1460;
+
 /**
  * The client socket as the board's lwip socket looks to MicroPython: non-blocking reads of what
  * has arrived (AGAIN when nothing has), EOF after the peer's FIN, ECONNRESET after a reset.
+ * What "has arrived" follows TCP segments, not Node's read chunks: a client that writes each
+ * frame at once sends it in segments of at most MSS bytes (the first one carrying the frame
+ * header), so the board sees a frame's payload arrive in such pieces, never a piece cut at an
+ * arbitrary byte. (Node hands over up to 64 KiB per read, cut anywhere; the firmware's PUT path
+ * loses a byte when a 512-byte pass starts at the last byte the socket holds, see README.md, so
+ * where the data ends matters.)
  */
 class SockBuf {
   constructor() {
@@ -49,14 +57,50 @@ class SockBuf {
     this.avail = 0;
     this.eof = false;
     this.err = null;
+    this.pending = Buffer.alloc(0); // received, its segment not complete yet
+    this.payloadLeft = 0;           // of the current frame, not yet exposed
+    this.segLeft = 0;               // room left in the current segment
+    this.raw = false;               // after a 64-bit length: everything as it comes
   }
 
-  push(d) { if (d.length) { this.chunks.push(d); this.avail += d.length; } }
+  get unread() { return this.avail + this.pending.length; }
+
+  #expose(n) {
+    const d = Buffer.from(this.pending.subarray(0, n));
+    this.pending = this.pending.subarray(n);
+    if (d.length) { this.chunks.push(d); this.avail += d.length; }
+  }
+
+  push(d) {
+    if (!d.length) return;
+    this.pending = this.pending.length ? Buffer.concat([this.pending, d]) : Buffer.from(d);
+    for (;;) {
+      const p = this.pending;
+      if (this.raw) { this.#expose(p.length); return; }
+      if (this.payloadLeft === 0) {
+        if (p.length < 2) return;
+        const n = p[1] & 0x7f;
+        if (n === 127) { this.raw = true; continue; }
+        const hlen = 2 + (n === 126 ? 2 : 0) + (p[1] & 0x80 ? 4 : 0);
+        if (p.length < hlen) return;
+        this.payloadLeft = n === 126 ? p.readUInt16BE(2) : n;
+        this.segLeft = MSS - hlen;
+        this.#expose(hlen);
+        continue;
+      }
+      const take = Math.min(this.payloadLeft, this.segLeft);
+      if (p.length < take) return;
+      this.#expose(take);
+      this.payloadLeft -= take;
+      this.segLeft -= take;
+      if (this.segLeft === 0) this.segLeft = MSS;
+    }
+  }
 
   read(n) {
     if (this.avail === 0) {
       if (this.err) return this.err;
-      return this.eof ? EOF : AGAIN;
+      return this.eof && this.pending.length === 0 ? EOF : AGAIN;
     }
     const parts = [];
     let need = Math.min(n, this.avail);
@@ -221,7 +265,7 @@ class Client {
     if (this.phase === 'handshake') { this.#handshake(d); return; }
     this.sockbuf.push(d);
     // The board reads as fast as it can; a sender far ahead is held back by TCP.
-    if (this.sockbuf.avail > 256 * 1024) this.sock.pause();
+    if (this.sockbuf.unread > 256 * 1024) this.sock.pause();
     this.#poll();
   }
 
@@ -316,7 +360,7 @@ class Client {
   #closeSocket() {
     if (this.closed) return;
     this.closed = true;
-    if (this.sockbuf.avail > 0) this.sock.resetAndDestroy();
+    if (this.sockbuf.unread > 0) this.sock.resetAndDestroy();
     else {
       this.sock.end();
       this.sock.once('finish', () => this.sock.destroy());
@@ -368,7 +412,7 @@ class Client {
       } while (this.pollAgain && this.server.attached === this);
     } finally {
       this.notifying = false;
-      if (this.sockbuf.avail < 64 * 1024 && !this.closed) this.sock.resume();
+      if (this.sockbuf.unread < 64 * 1024 && !this.closed) this.sock.resume();
     }
   }
 
@@ -451,7 +495,10 @@ class Client {
         const d = this.ws.read(Math.min(511, this.dataToRecv));
         // Nothing more in the socket yet: the firmware returns here and the byte already taken
         // is lost (it was counted off data_to_recv).
-        if (d === AGAIN || (!isData(d) && d !== EOF)) return d;
+        if (d === AGAIN || (!isData(d) && d !== EOF)) {
+          this.server.log(`webrepl: PUT: the first byte of a pass was the last one held: lost (as on a board), ${this.dataToRecv} still expected`);
+          return d;
+        }
         if (isData(d)) { this.dataToRecv -= d.length; chunk = Buffer.concat([r, d]); }
       }
       const type = this.hdr[2];
