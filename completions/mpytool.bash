@@ -38,12 +38,12 @@ _mpytool_connection() {
     w=${_mpytool_words[i]}
     case $w in
       -p | --port | -a | --address | -b | --baud | --profile | --profile-dir | --plugin-dir | \
-        --vboard-opt | --ssl-ca)
+        --vboard-opt | --ssl-ca | --password)
         _mpytool_conn+=("$w" "${_mpytool_words[i + 1]}")
         ((i++))
         ;;
       -p?* | -a?* | -b?* | --port=* | --address=* | --baud=* | --profile=* | --profile-dir=* | \
-        --plugin-dir=* | --vboard-opt=* | --ssl-ca=*)
+        --plugin-dir=* | --vboard-opt=* | --ssl-ca=* | --password=*)
         _mpytool_conn+=("$w")
         ;;
       --vboard | --ssl | --ssl-no-verify | --ssl-no-hostname) _mpytool_conn+=("$w") ;;
@@ -119,7 +119,7 @@ _mpytool() {
     local dir=":"
     [[ $cur == */* ]] && dir=${cur%/*}/
     _mpytool_connection
-    mapfile -t words < <("$tool" "${_mpytool_conn[@]}" _paths "$dir" 2>/dev/null)
+    mapfile -t words < <("$tool" "${_mpytool_conn[@]}" _paths "$dir" 2>/dev/null </dev/null)
     for w in "${words[@]}"; do
       [[ $dir == ":" ]] && reply+=(":$w") || reply+=("$dir$w")
     done

@@ -9,7 +9,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import net from 'node:net';
 import { parseOptions, USAGE } from './lib/options.mjs';
-import { C, createShared, views, ringTake } from './lib/shared.mjs';
+import { C, createShared, views, ringTake, ringPut } from './lib/shared.mjs';
 import { Throttle } from './lib/throttle.mjs';
 import { BoardInput } from './lib/board-input.mjs';
 import { TcpLink, PtyLink } from './lib/links.mjs';
@@ -17,6 +17,8 @@ import { Faults } from './lib/faults.mjs';
 import { Rfc2217Link } from './lib/rfc2217.mjs';
 import { EspChip, MACHINES } from './lib/esp-chip.mjs';
 import { Rp2Bootsel } from './lib/rp2-bootsel.mjs';
+import { WebReplServer } from './lib/webrepl.mjs';
+import { FileMailbox, createWebreplShared, ack } from './lib/webrepl-files.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const HIGH_WATER = 64 * 1024;
@@ -60,7 +62,7 @@ function publishVersion(version) {
   Atomics.store(chipCtl, 3, v.length);
 }
 
-const { ctl, outBuf } = views(shared);
+const { ctl, outBuf, inBuf } = views(shared);
 const bytesPerSec = opts.baud ? opts.baud / 10 : 0;
 
 // --- links ---------------------------------------------------------------
@@ -125,12 +127,57 @@ if (pty) sources.push(pty);
 tcp.onConnect = () => { active = tcp; };
 tcp.onDisconnect = () => { if (active === tcp) active = pty; };
 
+// --- WebREPL (--webrepl) ------------------------------------------------------
+// The board's network REPL: a dupterm beside the serial console (output mirrored to it, its
+// input merged into the same stdin ring, where what does not fit is dropped).
+const wsSab = createWebreplShared();
+let webreplPort = 0;
+let webrepl = null;
+if (opts.webrepl >= 0) {
+  const one = new Uint8Array(1);
+  webrepl = new WebReplServer({
+    log,
+    console: (b) => { if (!silent) outThrottle.write(new Uint8Array(b)); },
+    // dupterm_notify: ringbuf_put drops a byte that does not fit.
+    stdinPut: (b) => { one[0] = b; return ringPut(ctl, inBuf, C.IN_COUNT, C.IN_WI, one) === 1; },
+    isInterrupt: (b) => {
+      if (Atomics.load(ctl, C.RUNNING) !== 1 || b !== Atomics.load(ctl, C.KBD_CHAR)) return false;
+      Atomics.store(ctl, C.INTR, 1);
+      Atomics.notify(ctl, C.INTR);
+      Atomics.notify(ctl, C.IN_COUNT);
+      return true;
+    },
+    files: new FileMailbox(wsSab, () => { Atomics.notify(ctl, C.IN_COUNT); Atomics.notify(ctl, C.INTR); }),
+  });
+}
+
+/** The worker's requests about the endpoint, carried out in order. */
+let wsQueue = Promise.resolve();
+function webreplMessage(m) {
+  wsQueue = wsQueue.then(async () => {
+    let res = 0;
+    if (m.type === 'webrepl-up') {
+      try {
+        webreplPort = await webrepl.listen(webreplPort, m);
+      } catch (e) {
+        log(`webrepl: cannot listen on 127.0.0.1:${webreplPort}: ${e.message}`);
+      }
+    } else if (m.type === 'webrepl-down') {
+      webrepl.down(m.soft);
+    } else if (m.type === 'webrepl-write-fail') {
+      res = webrepl.writeFailed() ? 1 : 0;
+    }
+    ack(wsSab, m.seq, webrepl.listening ? webreplPort : 0, res);
+  }).catch((e) => log('webrepl:', e.message));
+}
+
 let chip = null;
 let rfc = null;
 if (opts.chip) {
   chip = new EspChip(opts, {
     toHost: (d) => outThrottle.write(d),
     hold() {
+      webrepl?.down(false);
       Atomics.store(chipCtl, 0, 0);
       inThrottle.clear();
       outThrottle.clear();
@@ -176,13 +223,21 @@ const rfcHighWater = () => Math.max(256, Math.ceil(rfc.baud / 10 / 50));
 
 async function drainOutput() {
   for (;;) {
-    if (outThrottle.queued > outHighWater || (rfc && rfc.outQueued > rfcHighWater())) {
+    // A WebREPL client that does not read holds the board back (its writes block).
+    if (outThrottle.queued > outHighWater || (rfc && rfc.outQueued > rfcHighWater()) ||
+        (webrepl && webrepl.backlog > HIGH_WATER)) {
       await new Promise((r) => setTimeout(r, 5));
       continue;
     }
     const chunk = ringTake(ctl, outBuf, C.OUT_COUNT, C.OUT_RI, 16384);
     // Output of a board whose chip has been reset meanwhile is gone with the chip.
-    if (chunk) { if (!chip || chip.running) outThrottle.write(chunk); continue; }
+    if (chunk) {
+      if (!chip || chip.running) {
+        outThrottle.write(chunk);
+        if (webrepl && !silent) webrepl.output(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+      }
+      continue;
+    }
     const w = Atomics.waitAsync(ctl, C.OUT_COUNT, 0, 1000);
     if (w.async) await w.value;
   }
@@ -259,7 +314,7 @@ function leaveBootsel() {
   endpoints = endpoints.then(async () => {
     const ptyPath = await endpointsUp();
     bootsel.event('rebooted', { version: bootsel.bootedVersion || null, pty: ptyPath || null, tcp: tcpPort });
-    process.stdout.write(`READY pty=${ptyPath} tcp=127.0.0.1:${tcpPort}\n`);
+    process.stdout.write(`READY pty=${ptyPath} tcp=127.0.0.1:${tcpPort}${webreplPart()}\n`);
   }).catch((e) => { log('serial endpoints did not come back:', e.message); shutdown(1); });
 }
 
@@ -273,8 +328,17 @@ function reservePort(port) {
 }
 
 // --- start -----------------------------------------------------------------
+if (webrepl) {
+  try {
+    webreplPort = await reservePort(opts.webrepl);
+  } catch (e) {
+    console.error(`vboard: --webrepl ${opts.webrepl}: ${e.message}`);
+    process.exit(2);
+  }
+}
+const webreplPart = () => (webrepl ? ` webrepl=127.0.0.1:${webreplPort}` : '');
 const worker = new Worker(path.join(HERE, 'lib', 'board-worker.mjs'), {
-  workerData: { shared, opts, chipSab },
+  workerData: { shared, opts, chipSab, wsSab },
 });
 worker.on('error', (e) => { log('board worker error:', e); shutdown(1); });
 worker.on('exit', (code) => { if (!shuttingDown) { log(`board worker exited (${code})`); shutdown(1); } });
@@ -283,6 +347,8 @@ let shuttingDown = false;
 function shutdown(code = 0) {
   if (shuttingDown) return;
   shuttingDown = true;
+  if (webrepl?.dropped) log(`webrepl: ${webrepl.dropped} input bytes dropped (stdin ring full)`);
+  try { webrepl?.close(); } catch { /* ignore */ }
   const lost = Atomics.load(ctl, C.RX_LOST);
   if (lost > 0) log(`${lost} bytes lost to rx overruns`);
   if (faults.flips[0] + faults.flips[1] > 0) {
@@ -317,6 +383,7 @@ if (bootsel) {
 const ready = new Promise((resolve) => {
   worker.on('message', (m) => {
     if (m.type === 'ready') resolve();
+    else if (m.type.startsWith('webrepl-')) webreplMessage(m);
     else if (m.type === 'bootloader' && bootsel) {
       log('board entered BOOTSEL');
       enterBootsel();
@@ -350,7 +417,7 @@ try {
     drainOutput();
     await ready;
     bootsel.enter();
-    process.stdout.write(`READY pty= tcp=127.0.0.1:${tcpPort} drive=${bootsel.drive}\n`);
+    process.stdout.write(`READY pty= tcp=127.0.0.1:${tcpPort}${webreplPart()} drive=${bootsel.drive}\n`);
   } else {
     tcpPort = await tcp.listen(opts.tcpPort);
     let ptyPath = '';
@@ -367,7 +434,7 @@ try {
     drainOutput();
     await ready;
     chip?.powerOn();
-    process.stdout.write(`READY pty=${ptyPath} tcp=127.0.0.1:${tcpPort}${rfcPart}\n`);
+    process.stdout.write(`READY pty=${ptyPath} tcp=127.0.0.1:${tcpPort}${rfcPart}${webreplPart()}\n`);
   }
 } catch (e) {
   log('startup failed:', e.message);

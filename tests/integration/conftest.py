@@ -44,10 +44,14 @@ class Board:
         self.tcp = fields["tcp"]
         # "rfc2217=127.0.0.1:PORT" with --rfc2217-port (an esp32 board's USB-UART adapter).
         self.rfc2217 = fields.get("rfc2217")
+        # "webrepl=127.0.0.1:PORT" with --webrepl (the board's WebREPL endpoint).
+        self.webrepl = fields.get("webrepl")
 
     def conn_args(self, link):
         if link == "rfc2217":
             return ["-p", f"rfc2217://{self.rfc2217}"]
+        if link == "webrepl":  # the password comes from MPYTOOL_PASSWORD or --password
+            return ["-a", f"ws://{self.webrepl}"]
         return ["-p", self.pty] if link == "pty" else ["-a", self.tcp]
 
     def stop(self):

@@ -8,6 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { C, OUT_CAP, views } from './shared.mjs';
 import { Engine, BoardEvent } from './engine.mjs';
 import { VERSION_LINE } from './platforms.mjs';
+import { BOARD_ROOT } from './fsutil.mjs';
+import { FileService, awaitAck } from './webrepl-files.mjs';
 
 const { ctl, inBuf, outBuf } = views(workerData.shared);
 const opts = workerData.opts;
@@ -15,6 +17,10 @@ const opts = workerData.opts;
 const chipCtl = new Int32Array(workerData.chipSab, 0, 4);
 const chipVer = new Uint8Array(workerData.chipSab, 16, 48);
 const IN_CAP = inBuf.length;
+// --webrepl: the WA/WB file operations the endpoint (main thread) posts, and its start/stop.
+const wsFiles = opts.webrepl >= 0 ? new FileService(workerData.wsSab, BOARD_ROOT) : null;
+const serviceWebrepl = () => { if (wsFiles && wsFiles.pending) wsFiles.service(); };
+const WS_SLICE = 10; // ms: longest wait before a posted file request is looked at
 
 // ---------------------------------------------------------------- output ----
 let muted = false;
@@ -66,7 +72,10 @@ function takeByte() {
 function waitByte(ms) {
   const b = takeByte();
   if (b >= 0) return b;
-  Atomics.wait(ctl, C.IN_COUNT, 0, ms);
+  if (wsFiles?.pending) return -1;
+  // The WebREPL's file requests wake this wait; one posted just before it began is seen
+  // within the shorter slice.
+  Atomics.wait(ctl, C.IN_COUNT, 0, wsFiles ? Math.min(ms, WS_SLICE) : ms);
   return takeByte();
 }
 
@@ -135,12 +144,14 @@ const io = {
       if (chipResetRaised()) return null; // tick() unwinds the program
       if (checkIntr()) return null; // end the read; KeyboardInterrupt follows at the next bytecode check
       refreshKbdChar();
+      serviceWebrepl();
       const b = takeByte();
       if (b >= 0) return b;
-      Atomics.wait(ctl, C.IN_COUNT, 0, 50);
+      Atomics.wait(ctl, C.IN_COUNT, 0, wsFiles ? WS_SLICE : 50);
     }
   },
   stdinReady() {
+    serviceWebrepl();
     if (dataIntr.length || Atomics.load(ctl, C.IN_COUNT) > 0) return true;
     Atomics.wait(ctl, C.IN_COUNT, 0, 1); // poll loops spin in wasm: yield a little
     return Atomics.load(ctl, C.IN_COUNT) > 0;
@@ -157,12 +168,17 @@ const io = {
     checkIntr();
     refreshKbdChar();
     if (muted) return;
+    // One write of 64 KiB or more fails in the WebREPL's websocket_write (ENOBUFS): dupterm
+    // deactivates it; the serial console gets the data, then the message.
+    const wsFailed = wsFiles && bytes.length >= 0x10000 && webreplRequest({ type: 'webrepl-write-fail' }, true)?.res === 1;
     for (let i = 0; i < bytes.length; i++) putByte(bytes[i]);
     prevOut = 0; // text written next is cooked on its own, not against the binary data
+    if (wsFailed) emit('dupterm: Exception in write() method, deactivating: OSError: [Errno 105] ENOBUFS\r\n');
   },
   tick() {
     if (takeChipReset()) throw new BoardEvent('reset');
     checkIntr();
+    serviceWebrepl();
     if ((++tickCount & 1023) === 0) refreshKbdChar();
   },
   /** Bytes lost to rx overruns so far (`_vboard.rx_overruns()`). */
@@ -173,10 +189,11 @@ const io = {
     const end = performance.now() + (Number.isFinite(ms) ? ms : 0);
     for (;;) {
       if (checkIntr()) return;
+      serviceWebrepl();
       const rem = end - performance.now();
       if (rem <= 0) return;
       refreshKbdChar();
-      Atomics.wait(ctl, C.INTR, 0, Math.min(rem, 50));
+      Atomics.wait(ctl, C.INTR, 0, Math.min(rem, wsFiles ? WS_SLICE : 50));
     }
   },
 };
@@ -189,6 +206,70 @@ function afterRun(err) {
     try { engine.mp.runPython('for _vb in (0,):\n pass\ndel _vb'); } catch { /* discarded */ }
   }
   intrScheduled = false;
+}
+
+// --------------------------------------------------------------- WebREPL ----
+// The endpoint lives in the main thread; it listens while the board runs, as boot.py's
+// webrepl.start() makes a real board do at every boot.
+let wsSeq = 0;
+
+/** Waits until the output ring is empty: main has handed everything to the links. */
+function drainOut(ms = 5000) {
+  const end = performance.now() + ms;
+  for (let n; (n = Atomics.load(ctl, C.OUT_COUNT)) > 0 && performance.now() < end;) {
+    Atomics.wait(ctl, C.OUT_COUNT, n, 50);
+  }
+}
+
+/** Posts an endpoint request to main and waits until it is carried out. */
+function webreplRequest(msg, drain = false) {
+  if (drain) drainOut();
+  const seq = ++wsSeq;
+  parentPort.postMessage({ ...msg, seq });
+  return awaitAck(workerData.wsSab, seq);
+}
+
+/**
+ * The board resets. Soft: its sockets are closed once what it printed (up to "MPY: soft
+ * reboot") has gone out. Hard: the connection is cut.
+ */
+function webreplDown(soft) {
+  if (!wsFiles) return;
+  webreplRequest({ type: 'webrepl-down', soft }, soft);
+}
+
+/** webrepl_cfg.py's PASS (and BASE), found as `import webrepl_cfg` finds it at boot. */
+function webreplConfig() {
+  for (const dir of ['', '/lib']) {
+    let text;
+    try { text = Buffer.from(engine.mp.FS.readFile(`${BOARD_ROOT}${dir}/webrepl_cfg.py`)).toString('utf8'); } catch { continue; }
+    const get = (k) => new RegExp(`^\\s*${k}\\s*=\\s*(['"])(.*?)\\1`, 'm').exec(text)?.[2];
+    return { pass: get('PASS'), base: get('BASE') };
+  }
+  return null;
+}
+
+/** webrepl.start() as boot.py runs it: the password from the option or webrepl_cfg.PASS. */
+function webreplStart() {
+  if (!wsFiles) return;
+  const override = opts.webreplPassword !== '';
+  const cfg = override ? null : webreplConfig();
+  const password = override ? opts.webreplPassword : cfg?.pass;
+  if (password === undefined) {
+    emitCookedText("WebREPL is not configured, run 'import webrepl_setup'\n");
+    console.error('vboard: webrepl: no --webrepl-password and no PASS in webrepl_cfg.py: not listening');
+    return;
+  }
+  if (Buffer.byteLength(password) > 9) {
+    // _webrepl.password() raises ValueError: the endpoint does not start.
+    console.error('vboard: webrepl: PASS in webrepl_cfg.py is longer than 9 bytes (ValueError on a board): not listening');
+    return;
+  }
+  const v = /^v?(\d+)\.(\d+)\.(\d+)/.exec(engine.version || '') || [0, 1, 27, 0];
+  const a = webreplRequest({ type: 'webrepl-up', password, base: cfg?.base || '', version: [+v[1], +v[2], +v[3]] });
+  if (!a || !a.port) return;
+  emitCookedText(`WebREPL server started on http://127.0.0.1:${a.port}/\n` +
+    `Started webrepl in ${override ? 'manual override' : 'normal'} mode\n`);
 }
 
 // ------------------------------------------------------------ REPL state ----
@@ -232,8 +313,11 @@ function runFileIfExists(name) {
  * once the interpreter exists, before boot.py (on an RP2 the USB serial port is up by then).
  */
 async function reboot(cause, toMode, booted = null) {
+  webreplDown(cause === 5);
   await engine.boot(cause);
+  wsFiles?.reset(engine.mp.FS);
   booted?.();
+  webreplStart();
   line = [];
   if (toMode === 'raw') {
     silentReplInit();
@@ -270,6 +354,7 @@ async function bootselGate() {
 }
 
 async function bootloader() {
+  webreplDown(false);
   if (opts.rp2Drive) {
     Atomics.store(chipCtl, 0, 0);
     parentPort.postMessage({ type: 'bootloader' });
@@ -468,6 +553,7 @@ async function main() {
   }
   for (;;) {
     const b = waitByte(1000);
+    serviceWebrepl();
     try {
       if (takeChipReset()) throw new BoardEvent('reset');
       if (b < 0) continue;

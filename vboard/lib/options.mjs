@@ -25,6 +25,10 @@ export const USAGE = `usage: vboard.mjs [options]
   --bootloader-ms N              after machine.bootloader(), reboot after N ms (default 0 = stay silent)
   --tcp-port N                   TCP port on 127.0.0.1 (default 0 = ephemeral)
   --pty-link PATH                create a symlink to the pty
+  --webrepl PORT                 WebREPL endpoint on 127.0.0.1:PORT (0 = a free port), as a board
+                                 whose boot.py runs webrepl.start(); READY gains webrepl=HOST:PORT
+  --webrepl-password PW          its password, 4-9 characters (default: PASS in the board's
+                                 /webrepl_cfg.py, read at every boot as webrepl.start() does)
   --no-pty                       do not create a pty (TCP only)
   --state-dir DIR                accepted for compatibility; state is kept in memory
   --noise-ppm R                  flip a random bit in R of every million bytes, both directions
@@ -67,7 +71,7 @@ export function parseOptions(argv) {
     baud: 0, latency: 0, txBuffer: 1024, heap: 0, fsSize: 0, flashDelayMs: 0, noDeflateCompress: false,
     uid: '', bootloaderMs: 0, tcpPort: 0, ptyLink: '', noPty: false, stateDir: '',
     noisePpm: 0, noiseSeed: 1, noiseAfter: 0, cutAfter: 0, cutMs: 3000, resetAfter: 0,
-    faultsArmedByHook: false,
+    faultsArmedByHook: false, webrepl: -1, webreplPassword: '',
     chip: '', flashFile: '', flashSize: 4 * 1024 * 1024, rfc2217Port: 0, adapterMaxBaud: 0,
     linesLog: '', secureDownload: false, flashEncryption: false, enDelayMs: 10,
     rp2Chip: '', driveDir: '', diskById: '', bootsel: false, driveVanishAfter: 0, bootselLog: '',
@@ -90,6 +94,7 @@ export function parseOptions(argv) {
     '--fs-size': ['fsSize', num], '--flash-delay-ms': ['flashDelayMs', num], '--uid': ['uid', String],
     '--bootloader-ms': ['bootloaderMs', num], '--tcp-port': ['tcpPort', num],
     '--pty-link': ['ptyLink', String], '--state-dir': ['stateDir', String],
+    '--webrepl': ['webrepl', num], '--webrepl-password': ['webreplPassword', String],
     '--noise-ppm': ['noisePpm', num], '--noise-seed': ['noiseSeed', num],
     '--noise-after': ['noiseAfter', num], '--cut-after': ['cutAfter', num],
     '--cut-ms': ['cutMs', num], '--reset-after': ['resetAfter', num],
@@ -153,6 +158,12 @@ export function parseOptions(argv) {
     for (const k of ['--flash-file', '--flash-size']) {
       if (seen.has(k)) throw new Error(`${k} needs --chip, or --drive-dir for an rp2 board`);
     }
+  }
+  if (seen.has('--webrepl') && (!Number.isInteger(o.webrepl) || o.webrepl > 65535)) throw new Error('--webrepl: a port, 0..65535');
+  if (seen.has('--webrepl-password')) {
+    if (!seen.has('--webrepl')) throw new Error('--webrepl-password needs --webrepl');
+    const n = [...o.webreplPassword].length;
+    if (n < 4 || n > 9 || Buffer.byteLength(o.webreplPassword) > 9) throw new Error('--webrepl-password: 4 to 9 characters (at most 9 bytes)');
   }
   if (o.noisePpm > 1e6) throw new Error('--noise-ppm: 0..1000000');
   if (!PLATFORMS[o.platform]) throw new Error(`--platform: unknown ${o.platform}`);

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -114,6 +116,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     GlobalParse parsed = parse_with_plugins(args, plugins, search_path, err, color);
     resolve_board_name(parsed.options);
     const GlobalOptions& g = parsed.options;
+    // The mpytool processes this one starts (fleet, watch, external commands) get the
+    // password from the environment, never on their command line (global_option_args()).
+    if (!g.password.empty()) ::setenv("MPYTOOL_PASSWORD", g.password.c_str(), 1);
     output = std::make_unique<Output>(out, err, g.verbosity, color, err_tty);
     if (events.enabled()) {
       output->set_progress_observer([&events](std::string_view text) { events.progress(text); });

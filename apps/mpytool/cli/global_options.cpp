@@ -28,7 +28,12 @@ const std::vector<GlobalOptionDoc>& global_option_docs() {
        "serial port (a path, id:SERIAL, loc:USB-PATH, uid:HEX or @NAME), or a remote one: "
        "rfc2217://HOST:PORT[?ign_set_control&timeout=SEC], socket://HOST:PORT (raw TCP, as -a); "
        "auto-detected when neither -p nor -a is given"},
-      {"address", 'a', "ADDRESS", "network address HOST[:PORT] (default port 23)"},
+      {"address", 'a', "ADDRESS",
+       "network address HOST[:PORT] (default port 23), or the board's WebREPL: "
+       "ws://HOST[:PORT] (default port 8266), wss://HOST[:PORT] (TLS, as --ssl)"},
+      {"password", 0, "PW",
+       "WebREPL password (else MPYTOOL_PASSWORD, the inventory's password:, or a prompt); "
+       "never shown, logged or passed on a child's command line"},
       {"ssl", 0, "", "use TLS for the network connection"},
       {"ssl-ca", 0, "FILE", "trust this CA file too (implies --ssl)"},
       {"ssl-no-hostname", 0, "", "verify the certificate but not the host name (implies --ssl)"},
@@ -272,6 +277,8 @@ GlobalParse parse_global_options(const std::vector<std::string>& args,
       g.port = value;
     } else if (k == "address") {
       g.address = value;
+    } else if (k == "password") {
+      g.password = value;
     } else if (k == "ssl") {
       ssl = true;
     } else if (k == "ssl-ca") {
@@ -344,6 +351,7 @@ void resolve_board_name(GlobalOptions& g) {
   g.board_name = name;
   g.port = b->port;
   g.address = b->address;
+  g.inventory_password = b->password;
   if (g.tls.enabled && !g.port.empty()) throw tls_on_serial();
   if (g.profile.empty() && !b->profile.empty()) {
     g.profile = b->profile;

@@ -27,11 +27,15 @@ struct GlobalOptions {
   std::string port;                     ///< -p/--port (a path or id:/loc:/uid: identity)
   std::string board_name;               ///< -p @NAME: the inventory board (port resolved)
   bool profile_from_inventory = false;  ///< `profile` is the inventory board's
-  std::string address;                  ///< -a/--address host[:port]
-  TlsOptions tls;                       ///< --ssl, --ssl-ca, --ssl-no-hostname, --ssl-no-verify
-  int baud = 115200;                    ///< -b/--baud
-  double timeout = 0;                   ///< --timeout SEC: bound on the whole run; 0 none
-  bool no_resume = false;               ///< --no-resume: a board reset ends a transfer
+  std::string address;                  ///< -a/--address host[:port], ws://..., wss://...
+  /// --password PW: the WebREPL password (also MPYTOOL_PASSWORD, the inventory's `password:`,
+  /// a prompt). Never turned back into words: children get it in MPYTOOL_PASSWORD.
+  std::string password;
+  std::string inventory_password;  ///< the inventory board's `password:` (-p @NAME)
+  TlsOptions tls;                  ///< --ssl, --ssl-ca, --ssl-no-hostname, --ssl-no-verify
+  int baud = 115200;               ///< -b/--baud
+  double timeout = 0;              ///< --timeout SEC: bound on the whole run; 0 none
+  bool no_resume = false;          ///< --no-resume: a board reset ends a transfer
   /// --retries N: a TCP link that breaks is opened again and the command run again, N times
   /// (unset: once for commands that resume, such as transfers; never for others).
   std::optional<int> retries;

@@ -104,6 +104,7 @@ void print_man_page(std::ostream& out, const CommandTable& table) {
        "the board inventory file (default: mpytool.yaml upwards, then "
        "~/.config/mpytool/inventory.yaml)"},
       {"MPYTOOL_PORTS", "extra serial ports that are not USB devices"},
+      {"MPYTOOL_PASSWORD", "the WebREPL password (-a ws://...) when --password is not given"},
       {"MPYTOOL_EVENTS", "append NDJSON step and progress events to this file"},
       {"MPYTOOL_EXEC_PATH", "where external mpytool-<word> commands are found"},
       {"NO_COLOR", "no colours"}};

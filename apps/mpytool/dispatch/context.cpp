@@ -7,6 +7,7 @@
 #include <chrono>
 #include <thread>
 
+#include "cli/password_prompt.hpp"
 #include "cli/suggest.hpp"
 #include "dispatch/signals.hpp"
 #include "fleet/vboard.hpp"
@@ -20,6 +21,7 @@
 #include "mpytool/link/conn_serial.hpp"
 #include "mpytool/link/conn_socket.hpp"
 #include "mpytool/link/ports.hpp"
+#include "mpytool/links/conn_webrepl.hpp"
 #include "mpytool/links/link_url.hpp"
 #include "mpytool/profile/board_profile.hpp"
 #include "mpytool/transfer/settings.hpp"
@@ -65,6 +67,28 @@ void AppContext::open() {
     conn_ = std::make_unique<ConnSocket>(vboard_->tcp_address());
     out_.verbose(2, fmt::format("Connected to virtual board {} ({})", vboard_->tcp_address(),
                                 vboard_->pty()));
+  } else if (links::is_webrepl_url(globals_.address)) {
+    // -a ws://HOST[:PORT], wss://: the board's own WebREPL (mpytool::links).
+    const bool wss =
+        globals_.address.size() > 3 && (globals_.address[2] == 's' || globals_.address[2] == 'S');
+    if (globals_.tls.enabled && !wss) {
+      throw UsageError(fmt::format("'{}' is a plain WebREPL: TLS needs wss://", globals_.address),
+                       "use -a wss://HOST[:PORT] with the --ssl options");
+    }
+    links::WebreplOptions options;
+    options.tls = globals_.tls;
+    options.password = webrepl_password(globals_, globals_.address);
+    options.notice = [this](const std::string& message) { out_.verbose(2, message); };
+    // What the SIGINT handler does on other links (a 0x03 written to the fd), once per Ctrl-C,
+    // while a command that runs code on the board waits.
+    options.interrupt_requested = [this, sent = false]() mutable {
+      if (!interrupted()) sent = false;
+      if (!framed_interrupts_ || !interrupted() || sent) return false;
+      sent = true;
+      return true;
+    };
+    conn_ = std::make_unique<links::ConnWebrepl>(globals_.address, std::move(options));
+    out_.verbose(2, "Connected to " + conn_->description());
   } else if (!globals_.address.empty()) {
     conn_ = std::make_unique<ConnSocket>(globals_.address, globals_.tls);
     out_.verbose(2, "Connected to " + conn_->description());
@@ -201,8 +225,11 @@ void AppContext::provide(Needs needs) {
   // Ctrl-C reaches the board only while code runs in the raw REPL (exec, run, eval). Commands
   // that merely watch the link (monitor) stop watching and leave the board's program running,
   // as the Python mpytool does. A raw Ctrl-C byte on a TLS stream would corrupt it: there, never.
+  // Nor on a WebSocket (WebREPL), where a byte outside a frame breaks the framing.
   const bool tls = globals_.tls.enabled && !globals_.address.empty();
-  set_interrupt_fd(needs == Needs::kRepl && conn_ && !tls ? conn_->fd() : -1);
+  const bool framed = conn_ && conn_->type_name() == "WebREPL";
+  framed_interrupts_ = framed && needs == Needs::kRepl;
+  set_interrupt_fd(needs == Needs::kRepl && conn_ && !tls && !framed ? conn_->fd() : -1);
 }
 
 bool AppContext::has_capability(const std::string& cap) {
@@ -211,7 +238,7 @@ bool AppContext::has_capability(const std::string& cap) {
   if (cap == "transport.tcp") {
     has = conn().type_name() == "socket";
   } else if (cap == "transport.serial") {
-    has = conn().type_name() != "socket";
+    has = conn().type_name() != "socket" && conn().type_name() != "WebREPL";
   } else if (cap == "transport.control_lines") {
     // A remote serial port carries DTR and RTS too (RFC 2217 SET-CONTROL).
     has = conn().type_name() == "USB-UART" || conn().type_name() == "RFC 2217";

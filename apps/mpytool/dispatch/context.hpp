@@ -98,8 +98,9 @@ class AppContext final : public CommandContext {
   std::map<std::string, bool> caps_;
   std::optional<BoardProfile> profile_;
   std::optional<std::vector<BoardProfile>> profiles_;
-  bool profile_resolved_ = false;  ///< explicit, or matched once (even if nothing matched)
-  bool repl_connected_ = false;    ///< a Needs::kRepl command got its raw REPL
+  bool profile_resolved_ = false;   ///< explicit, or matched once (even if nothing matched)
+  bool framed_interrupts_ = false;  ///< a WebREPL link sends Ctrl-C itself (provide())
+  bool repl_connected_ = false;     ///< a Needs::kRepl command got its raw REPL
   std::string profile_reason_;
   BoardFacts facts_;  ///< the serial port's USB identity, then the board's platform
   /// The matched profile has a USB condition the link could not check (a pty, TCP): its

@@ -61,7 +61,7 @@ class InventoryReader {
         fail(kv.first, key, "a name is one word without ' ', '@', ':' or '/'");
       }
       const YAML::Node& n = kv.second;
-      if (!n.IsMap()) fail(n, key, "expected a mapping (port, address, profile, labels)");
+      if (!n.IsMap()) fail(n, key, "expected a mapping (port, address, password, profile, labels)");
       for (const auto& e : n) {
         const std::string& k = e.first.Scalar();
         if (k == "port") {
@@ -69,6 +69,8 @@ class InventoryReader {
           if (b.port.starts_with("@")) fail(e.second, key + ".port", "a board cannot name a board");
         } else if (k == "address") {
           b.address = string(e.second, key + ".address");
+        } else if (k == "password") {
+          b.password = string(e.second, key + ".password");
         } else if (k == "profile") {
           b.profile = string(e.second, key + ".profile");
         } else if (k == "description") {

@@ -147,6 +147,7 @@ int Files::window() {
 }
 
 std::string Files::transfer_path() const {
+  if (webrepl_used_) return "webrepl";
   if (!stream_ok_) return "";
   return *stream_ok_ ? "stream" : "text";
 }
@@ -207,7 +208,10 @@ std::vector<FileResult> Files::put_many(const std::vector<UploadItem>& items,
   TransferObserver& obs = observer ? *observer : none;
   std::vector<std::string> remotes;
   for (const auto& item : items) remotes.push_back(item.remote);
-  std::unique_ptr<Session> s = on_host_paths(remotes) ? nullptr : open_session();
+  // A mount's paths are served over the link itself: they stay on the text path.
+  if (on_host_paths(remotes)) return put_text(items, &obs);
+  if (options_.path == TransferPath::kWebrepl) return put_webrepl(items, &obs);
+  std::unique_ptr<Session> s = open_session();
   return s ? put_stream(*s, items, &obs) : put_text(items, &obs);
 }
 
@@ -216,7 +220,9 @@ std::vector<std::string> Files::get_many(const std::vector<std::string>& remotes
   if (remotes.empty()) return {};
   TransferObserver none;
   TransferObserver& obs = observer ? *observer : none;
-  std::unique_ptr<Session> s = on_host_paths(remotes) ? nullptr : open_session();
+  if (on_host_paths(remotes)) return get_text(remotes, &obs, keep);
+  if (options_.path == TransferPath::kWebrepl) return get_webrepl(remotes, &obs, keep);
+  std::unique_ptr<Session> s = open_session();
   if (!s) return get_text(remotes, &obs, keep);
   // The stream does not resend the board's frames: a link that damaged one gets the files
   // still to come over the text path, in small pieces whose answers the guard checks (and

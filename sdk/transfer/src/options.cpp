@@ -24,9 +24,10 @@ std::vector<OptionSpec> transfer_global_options() {
        0,
        K::kValue,
        "MODE",
-       "transfer path: auto (probe), stream (binary agent), text",
+       "transfer path: auto (probe), stream (binary agent), text, webrepl (files through the "
+       "WebREPL's own file protocol, ws:// links)",
        {},
-       {"auto", "stream", "text"}},
+       {"auto", "stream", "text", "webrepl"}},
   };
 }
 

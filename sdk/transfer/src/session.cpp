@@ -52,7 +52,8 @@ std::unique_ptr<Session> open_stream_session(Mpy& mpy, StreamStart start) {
   std::optional<bool> own;
   std::optional<bool>& known = start.known ? *start.known : own;
   if (!known) known = stream_probe_result(mpy);
-  if (known == false && start.path == TransferPath::kAuto) return nullptr;
+  // kWebrepl: what the WA/WB protocol does not carry (flash, OTA) goes as kAuto.
+  if (known == false && start.path != TransferPath::kStream) return nullptr;
   try {
     auto s = std::make_unique<Session>(mpy, start.prepare(), start.stats);
     if (!known) s->probe();

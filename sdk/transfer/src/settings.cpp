@@ -43,6 +43,8 @@ std::string_view transfer_path_name(TransferPath path) noexcept {
       return "stream";
     case TransferPath::kText:
       return "text";
+    case TransferPath::kWebrepl:
+      return "webrepl";
     case TransferPath::kAuto:
       break;
   }
@@ -53,6 +55,7 @@ std::optional<TransferPath> parse_transfer_path(std::string_view name) {
   if (name == "auto") return TransferPath::kAuto;
   if (name == "stream") return TransferPath::kStream;
   if (name == "text") return TransferPath::kText;
+  if (name == "webrepl") return TransferPath::kWebrepl;
   return std::nullopt;
 }
 

@@ -12,6 +12,9 @@
 ///     labels: [line1, rp2]      # optional: fleet --label line1
 ///   gateway:
 ///     address: 192.168.4.1:23   # or a network address (-a)
+///   esp-lab:
+///     address: ws://192.168.4.7 # a WebREPL (-a ws://...)
+///     password: secret          # its password (MPYTOOL_PASSWORD and --password win)
 /// \endcode
 /// Found as $MPYTOOL_INVENTORY, else `mpytool.yaml` in the working directory or the nearest
 /// parent that has one (a project's boards), else `~/.config/mpytool/inventory.yaml`.
@@ -31,7 +34,8 @@ namespace mpytool {
 struct MPYTOOL_BOARDS_API InventoryBoard {
   std::string name;                 ///< the key under `boards:`
   std::string port;                 ///< `port`: a -p value (not @NAME); empty with `address`
-  std::string address;              ///< `address`: HOST[:PORT]; empty with `port`
+  std::string address;              ///< `address`: HOST[:PORT] or ws://...; empty with `port`
+  std::string password;             ///< `password`: the WebREPL password ("" = none given)
   std::string profile;              ///< `profile`: id or file, "" = match automatically
   std::vector<std::string> labels;  ///< `labels`
   std::string description;          ///< `description`

@@ -169,7 +169,8 @@ class MPYTOOL_FILES_API Files {
   std::vector<std::string> get_many(const std::vector<std::string>& remotes,
                                     TransferObserver* observer = nullptr, bool keep = true);
 
-  /// The transfer path in use after probing: "stream" or "text" ("" before the first transfer).
+  /// The transfer path in use after probing: "stream", "text" or "webrepl" ("" before the first
+  /// transfer).
   std::string transfer_path() const;
   /// The chunk size in use (computes it on first call).
   int chunk_size();
@@ -201,6 +202,12 @@ class MPYTOOL_FILES_API Files {
   /// \p chunk: bytes per read (0: chunk_size()).
   std::vector<std::string> get_text(const std::vector<std::string>& remotes, TransferObserver* obs,
                                     bool keep, int chunk = 0);
+  /// --transfer webrepl: the WebREPL's own WA/WB protocol (webrepl_transfer.cpp).
+  std::vector<FileResult> put_webrepl(const std::vector<UploadItem>& items, TransferObserver* obs);
+  std::vector<std::string> get_webrepl(const std::vector<std::string>& remotes,
+                                       TransferObserver* obs, bool keep);
+  /// A transfer went through the WebREPL's file protocol.
+  bool webrepl_used_ = false;
   /// Bytes per text read on a link that damages frames.
   static constexpr int kNoisyTextChunk = 384;
 };

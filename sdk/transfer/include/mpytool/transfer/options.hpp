@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /// \file
 /// The global options of the plugins that move data through the stream SDK (fs, flash, OTA):
-/// `-z/--compress`, `-Z/--no-compress`, `-c/--chunk-size SIZE`, `--transfer auto|stream|text`.
+/// `-z/--compress`, `-Z/--no-compress`, `-c/--chunk-size SIZE`, `--transfer auto|stream|text|webrepl`.
 /// Each such plugin declares them (CommandRegistry::add_global_option) and applies them over
 /// the connection's transfer settings (settings.hpp), which the board profile set:
 /// \code

@@ -23,12 +23,15 @@ class Mpy;
 enum class TransferPath {
   kAuto,    ///< the streaming agent if the probe (once per connection) passes, else text
   kStream,  ///< the streaming agent; an error if the board or link cannot carry it
-  kText     ///< base64 through raw-REPL exec (the Python mpytool's way), works everywhere
+  kText,    ///< base64 through raw-REPL exec (the Python mpytool's way), works everywhere
+  kWebrepl  ///< files through the WebREPL's own WA/WB protocol (a ws:// link only; files SDK);
+            ///< other transfers (flash, OTA) as kAuto
 };
 
-/// "auto", "stream" or "text": the spelling of `--transfer` and a profile's `transfer.path`.
+/// "auto", "stream", "text" or "webrepl": the spelling of `--transfer` and a profile's
+/// `transfer.path`.
 MPYTOOL_TRANSFER_API std::string_view transfer_path_name(TransferPath path) noexcept;
-/// The path named \p name ("auto", "stream", "text"); nullopt for any other name.
+/// The path named \p name ("auto", "stream", "text", "webrepl"); nullopt for any other name.
 MPYTOOL_TRANSFER_API std::optional<TransferPath> parse_transfer_path(std::string_view name);
 
 /// How bulk transfers (session.hpp) go; every field has an automatic default.
