@@ -23,6 +23,7 @@ import urllib.parse
 
 class TestCA:
     """A throw-away CA and a server certificate (127.0.0.1, localhost) made by openssl."""
+    __test__ = False  # not a pytest class
 
     def __init__(self, directory):
         self.dir = directory

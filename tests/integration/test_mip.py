@@ -196,6 +196,53 @@ def assert_manifest(board, tree, names, requested, target="/lib"):
     return m
 
 
+# --- the generated index -------------------------------------------------------------------------
+
+
+def test_generated_index_has_the_v2_layout(tree, srv):
+    """What the other tests rely on: build.py's layout, every hash names its blob (but the
+    corrupted one), latest.json is the newest version, the github tree is served."""
+    import urllib.request
+    index = json.loads(open(os.path.join(tree.root, "index", "index.json")).read())
+    assert index["v"] == 2 and isinstance(index["updated"], int)
+    names = [p["name"] for p in index["packages"]]
+    assert names == sorted(names) and "blepkg" in names
+    entry = index["packages"][names.index("vpkg")]
+    assert list(entry) == ["name", "version", "author", "description", "license", "versions",
+                           "path"]
+    assert entry["version"] == "2.0" and entry["versions"] == {"py": ["1.0", "2.0"],
+                                                               "6": ["1.0", "2.0"]}
+    assert "6" not in index["packages"][names.index("pyonly")]["versions"]
+    for name, versions in tree.packages.items():
+        for mpy in ("6", "py"):
+            d = os.path.join(tree.root, "index", "package", mpy, name)
+            if name == "pyonly" and mpy == "6":
+                assert not os.path.exists(d)
+                continue
+            raw = open(os.path.join(d, "latest.json"), "rb").read()
+            if name == "badjson":
+                with pytest.raises(ValueError):
+                    json.loads(raw)
+                continue
+            assert raw.endswith(b"}\n") and b" " not in raw  # minified, as build.py writes
+            latest = json.loads(raw)
+            assert latest["v"] == 1 and latest["version"] == tree.latest[name]
+            for version in versions:
+                pj = json.loads(open(os.path.join(d, version + ".json")).read())
+                files = tree.files(name, version, mpy)
+                assert [p for p, _ in pj["hashes"]] == list(files)
+                for path, h in pj["hashes"]:
+                    assert len(h) == 8 and h == sha(files[path])[:8]
+                    blob = open(os.path.join(tree.root, "index", "file", h[:2], h), "rb").read()
+                    assert (blob == files[path]) is (name != "badhash")
+    assert len(tree.files("blepkg")) == 9
+    assert tree.files("cyc-a") and tree.deps("cyc-b") == [["cyc-a", "1.0"]]
+    shared = mip_index.SHARED_PATH
+    assert tree.files("shared-a")[shared] == tree.files("shared-b")[shared]
+    got = urllib.request.urlopen(srv.url + "/github/testorg/ghrepo/HEAD/single.py").read()
+    assert got == tree.github["testorg/ghrepo/HEAD/single.py"]
+
+
 # --- install by name ----------------------------------------------------------------------------
 
 
@@ -451,10 +498,10 @@ def test_server_gone(make_board, tree, env):
 
 
 def test_board_fills_up_mid_install(make_board, tree, env):
-    """bigpkg is 4 x 40,000 incompressible bytes. Board A is far too small; board B is filled
-    until just enough bytes are free for the files but not for the staging, the blocks and the
-    manifest: whichever way the plugin finds out (free-space check or a failed write), the
-    board keeps what it had."""
+    """bigpkg is 4 x 40,000 incompressible bytes. Board A is far too small. Board B is filled
+    until exactly the blocks of the four files are free (4 KiB blocks): the files fit but not
+    the staging directory's or the manifest's blocks. Whichever way the plugin finds out (a
+    free-space check or a failed write), the board keeps what it had."""
     small = make_board("--fs-size", str(64 * 1024))
     before = snapshot(small)
     r = mip(small, "install", "bigpkg", env=env)
@@ -462,13 +509,12 @@ def test_board_fills_up_mid_install(make_board, tree, env):
     assert "nothing was installed" in out(r) + err(r), (out(r), err(r))
     assert snapshot(small) == before
     edge = make_board("--fs-size", str(512 * 1024))
-    total = sum(len(d) for d in tree.files("bigpkg").values())
-    fill = ("import os\ns = os.statvfs('/')\nfree = s[0] * s[3]\n"
-            "n = free - %d\nf = open('/filler', 'wb')\n"
+    need = sum((len(d) + 4095) // 4096 * 4096 for d in tree.files("bigpkg").values())
+    fill = ("import os\ns = os.statvfs('/')\nn = s[0] * s[3] - %d\nf = open('/filler', 'wb')\n"
             "while n > 0:\n    k = min(n, 4096)\n    f.write(bytes(k))\n    n -= k\n"
-            "f.close()\ns = os.statvfs('/')\nprint(s[0] * s[3])\n" % (total + 2048))
+            "f.close()\ns = os.statvfs('/')\nprint('FREE', s[0] * s[3])\n" % need)
     r = run("-p", edge.pty, "exec", fill)
-    assert r.returncode == 0, err(r)
+    assert r.returncode == 0 and ("FREE %d" % need) in out(r), (out(r), err(r))
     before = snapshot(edge)
     r = mip(edge, "install", "bigpkg", env=env)
     assert r.returncode != 0, out(r)
