@@ -38,7 +38,7 @@ def start_board(ppm, seed):
 def guard_overhead():
     """Bytes the guard adds (wrapper + escaping) to each helper and one-line command."""
     sources = []
-    for d in ["core/helpers", "plugins/fs/helpers", "plugins/device/helpers"]:
+    for d in ["core/helpers", "sdk/files/helpers", "plugins/device/helpers"]:
         for n in sorted(os.listdir(os.path.join(ROOT, d))):
             if n.endswith(".py") and n != "guard.py":
                 sources.append(open(os.path.join(ROOT, d, n), "rb").read())

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // The Python mpytool's Quick Start in C++: connect, identify the board, run code, read a value
-// back, then the files layer (libmpytool-fs): upload a file, list the directory, download it again.
-// Usage: mpytool-quickstart /dev/ttyACM0      (serial)
+// back, then the files layer (libmpytool-files): upload a file, list the directory, download it
+// again. Usage: mpytool-quickstart /dev/ttyACM0      (serial)
 //        mpytool-quickstart 192.168.4.1:23    (TCP)
 #include <iostream>
 #include <memory>
 #include <mpytool/base/error.hpp>
 #include <mpytool/board/mpy.hpp>
-#include <mpytool/fs/files.hpp>
+#include <mpytool/files/files.hpp>
 #include <mpytool/link/conn_serial.hpp>
 #include <mpytool/link/conn_socket.hpp>
 #include <string>
@@ -42,12 +42,12 @@ int main(int argc, char** argv) {
     std::cout << "memory: " << mem.alloc << " / " << mem.total << "\n";
 
     // Files: uploads land under a temporary name, are verified on the board, then renamed.
-    mpytool::fs::Files files(mpy);
+    mpytool::files::Files files(mpy);
     files.mkdir("/quickstart");
     const std::string text = "print('uploaded by the C++ API')\n";
-    mpytool::fs::FileResult put = files.put(text, "/quickstart/hello.py");
+    mpytool::files::FileResult put = files.put(text, "/quickstart/hello.py");
     std::cout << "put: " << put.size << " bytes, " << put.wire_bytes << " on the wire\n";
-    for (const mpytool::fs::Entry& e : files.ls("/quickstart")) {
+    for (const mpytool::files::Entry& e : files.ls("/quickstart")) {
       std::cout << "ls: " << e.name << (e.is_dir() ? "/" : " " + std::to_string(*e.size)) << "\n";
     }
     std::cout << "get: " << (files.get("/quickstart/hello.py") == text ? "same" : "DIFFERENT")

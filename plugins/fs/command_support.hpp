@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// What the fs plugin's commands share (header-only, plugin-internal): the Python mpytool's `_verbose_path`
-// header and JSON text for the --json outputs; transfer settings come from use_transfer_options().
+// What the fs plugin's commands share (header-only, plugin-internal): the Python mpytool's
+// `_verbose_path` header and JSON text for the --json outputs; transfer settings come from
+// use_transfer_options().
 #pragma once
 
 #include <fmt/format.h>
@@ -12,7 +13,7 @@
 
 #include "mpytool/base/output.hpp"
 #include "mpytool/board/mpy.hpp"
-#include "mpytool/fs/files.hpp"
+#include "mpytool/files/files.hpp"
 #include "mpytool/fs/paths.hpp"
 #include "mpytool/fs/progress.hpp"
 #include "mpytool/plugin/command.hpp"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The fs plugin: every file command of the Python mpytool and mpremote's touch/sha256sum/df, over
-// the libmpytool-fs library (mpytool/fs/files.hpp).
+// the libmpytool-fs library (mpytool/fs/paths.hpp) over the files SDK library
+// (mpytool/files/files.hpp).
 #include "commands.hpp"
 #include "mpytool/plugin/plugin.hpp"
 #include "mpytool/transfer/options.hpp"

@@ -1,4 +1,4 @@
-"""The MicroPython helpers of core/helpers/ and plugins/fs/helpers/ run on the virtual board and do
+"""The MicroPython helpers of core/helpers/ and sdk/files/helpers/ run on the virtual board and do
 what the host expects."""
 import base64
 import hashlib
@@ -8,7 +8,7 @@ from conftest import run
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 HELPERS = {"info": ROOT / "core" / "helpers"}
-FS_HELPERS = ROOT / "plugins" / "fs" / "helpers"
+FS_HELPERS = ROOT / "sdk" / "files" / "helpers"
 
 
 def board_eval(board, setup, expr):

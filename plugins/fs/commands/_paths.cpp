@@ -29,8 +29,8 @@ class PathsCommand : public Command {
     try {
       Mpy& mpy = ctx.mpy();
       mpy.comm().enter_raw_repl();
-      Files files(mpy);
-      for (const Entry& e : files.ls(path)) {
+      files::Files files(mpy);
+      for (const files::Entry& e : files.ls(path)) {
         // One name a line for a shell: names that are not plain file names, or that a shell
         // would get wrong (control characters, line breaks), are left out.
         if (!safe_board_name(e.name) || printable(e.name) != e.name) continue;

@@ -22,7 +22,7 @@ class CatCommand : public Command {
   int run(CommandContext& ctx, const ParsedArgs& args) override {
     std::vector<std::string> paths;
     for (const auto& arg : args.positionals()) paths.push_back(require_remote("cat", arg));
-    Files files(ctx.mpy(), use_transfer_options(ctx));
+    files::Files files(ctx.mpy(), use_transfer_options(ctx));
     for (const auto& path : paths) {
       ctx.out().verbose(1, "CAT: " + path);
       ctx.out().data(files.get(path));

@@ -17,7 +17,7 @@
 #include "commands.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/log.hpp"
-#include "mpytool/fs/hash.hpp"
+#include "mpytool/files/hash.hpp"
 #include "mpytool/fs/local_tree.hpp"
 #include "mpytool/fs/progress.hpp"
 #include "mpytool/mpy_cross/mpy_cross.hpp"
@@ -34,12 +34,12 @@ constexpr const char* kMultipleError =
 /// The planner's view of the board.
 class FilesView : public RemoteView {
  public:
-  explicit FilesView(Files& files) : files_(files) {}
+  explicit FilesView(files::Files& files) : files_(files) {}
   std::optional<std::int64_t> stat(std::string_view path) override { return files_.stat(path); }
-  TreeNode tree(std::string_view path) override { return files_.tree(path); }
+  files::TreeNode tree(std::string_view path) override { return files_.tree(path); }
 
  private:
-  Files& files_;
+  files::Files& files_;
 };
 
 std::string read_local(const std::string& path) {
@@ -61,7 +61,7 @@ struct Job {
   std::string data;     ///< content to upload
   bool loaded = false;  ///< data holds the content already (-m: the compiled file)
   bool unchanged = false;
-  FileResult result;
+  files::FileResult result;
 };
 
 /// Per-file lines and totals (docs/compatibility.md, "cp"): at -v one aligned line per file (skips
@@ -112,7 +112,7 @@ class Reporter {
   }
 
   /// File \p i is complete.
-  void done(std::size_t i, const FileResult& result) {
+  void done(std::size_t i, const files::FileResult& result) {
     if (out_.verbosity() < 1) return;
     std::string line = verbose_ ? format_verbose_line(layout_, i + 1, "100%", items_[i],
                                                       format_note(result.encodings))
@@ -159,7 +159,7 @@ class Reporter {
 };
 
 /// Forwards a Files batch to the Reporter; \p index maps batch positions to jobs.
-class Observer : public TransferObserver {
+class Observer : public files::TransferObserver {
  public:
   Observer(Reporter& reporter, std::vector<std::size_t> index, int base, int span, bool report_done)
       : reporter_(reporter),
@@ -167,7 +167,7 @@ class Observer : public TransferObserver {
         base_(base),
         span_(span),
         report_done_(report_done) {}
-  std::function<void(std::size_t job, const FileResult&, const std::string*)> on_file;
+  std::function<void(std::size_t job, const files::FileResult&, const std::string*)> on_file;
   /// Set: downloads stream, piece by piece, to on_begin / on_chunk (then on_file gets no data).
   std::function<void(std::size_t job)> on_begin;
   std::function<void(std::size_t job, std::string_view)> on_chunk;
@@ -180,7 +180,7 @@ class Observer : public TransferObserver {
   void on_progress(std::size_t i, std::int64_t done, std::int64_t total) override {
     reporter_.progress(index_.at(i), done, total, base_, span_);
   }
-  void on_done(std::size_t i, const FileResult& result, const std::string* data) override {
+  void on_done(std::size_t i, const files::FileResult& result, const std::string* data) override {
     if (on_file) on_file(index_.at(i), result, data);
     if (report_done_) reporter_.done(index_[i], result);
   }
@@ -257,7 +257,7 @@ class CpCommand : public Command {
       throw UsageError(kMultipleError);
     }
 
-    Files files(ctx.mpy(), opts);
+    files::Files files(ctx.mpy(), opts);
     FilesView view(files);
     const Excludes excludes(ctx.globals().plugin_options.values("exclude"));
     std::vector<Job> jobs;
@@ -375,8 +375,8 @@ class CpCommand : public Command {
   /// The skip-unchanged check of an upload batch: files with local content in one
   /// Files::unchanged() round trip, board-to-board copies (source and destination hashed on the
   /// board) in one fileinfo() round trip.
-  static void mark_unchanged(Files& files, std::vector<Job>& jobs) {
-    std::vector<Files::Expected> expected;
+  static void mark_unchanged(files::Files& files, std::vector<Job>& jobs) {
+    std::vector<files::Files::Expected> expected;
     std::vector<std::size_t> asked;
     std::map<std::string, std::int64_t> on_board;
     for (std::size_t k = 0; k < jobs.size(); ++k) {
@@ -385,7 +385,7 @@ class CpCommand : public Command {
         on_board[j.src] = j.size;
         on_board[j.dst] = j.size;
       } else {
-        expected.push_back({j.dst, j.size, sha256(j.data)});
+        expected.push_back({j.dst, j.size, files::sha256(j.data)});
         asked.push_back(k);
       }
     }
@@ -410,7 +410,7 @@ class CpCommand : public Command {
     }
   }
 
-  void upload(Files& files, std::vector<Job>& jobs, const std::vector<std::string>& dirs,
+  void upload(files::Files& files, std::vector<Job>& jobs, const std::vector<std::string>& dirs,
               Reporter& reporter) {
     for (auto& j : jobs) {
       if (j.remote_src || j.loaded) continue;
@@ -444,7 +444,7 @@ class CpCommand : public Command {
       std::vector<std::string> paths;
       for (auto k : fetch) paths.push_back(jobs[k].src);
       Observer obs(reporter, fetch, 0, 50, false);
-      obs.on_file = [&](std::size_t k, const FileResult& r, const std::string* data) {
+      obs.on_file = [&](std::size_t k, const files::FileResult& r, const std::string* data) {
         jobs[k].data = data ? *data : std::string();
         jobs[k].size = static_cast<std::int64_t>(jobs[k].data.size());
         jobs[k].result.wire_bytes += r.wire_bytes;
@@ -453,7 +453,7 @@ class CpCommand : public Command {
     }
 
     std::vector<std::size_t> send;
-    std::vector<UploadItem> items;
+    std::vector<files::UploadItem> items;
     for (std::size_t k = 0; k < jobs.size(); ++k) {
       if (jobs[k].unchanged) continue;
       send.push_back(k);
@@ -464,7 +464,7 @@ class CpCommand : public Command {
     const bool all_remote = fetch.size() == send.size();
     Observer obs(reporter, send, all_remote ? 50 : 0, all_remote ? 50 : 100, true);
     std::size_t done = 0;
-    obs.on_file = [&](std::size_t k, const FileResult& r, const std::string*) {
+    obs.on_file = [&](std::size_t k, const files::FileResult& r, const std::string*) {
       const std::int64_t fetched = jobs[k].result.wire_bytes;
       jobs[k].result = r;
       jobs[k].result.wire_bytes += fetched;
@@ -479,7 +479,7 @@ class CpCommand : public Command {
     }
   }
 
-  void download(Files& files, std::vector<Job>& jobs, const std::vector<std::string>& dirs,
+  void download(files::Files& files, std::vector<Job>& jobs, const std::vector<std::string>& dirs,
                 Reporter& reporter) {
     // The last defence before anything is written: a path made of board names stays in the
     // directory it belongs in (the planner refused the names that would not).
@@ -498,7 +498,7 @@ class CpCommand : public Command {
     }
     // Unchanged check: only for local files that exist with the board file's size.
     if (!force_) {
-      std::vector<Files::Expected> expected;
+      std::vector<files::Files::Expected> expected;
       std::vector<std::size_t> asked;
       for (std::size_t k = 0; k < jobs.size(); ++k) {
         std::error_code ec;
@@ -506,7 +506,7 @@ class CpCommand : public Command {
         if (is_stream_path(j.dst) || !stdfs::is_regular_file(j.dst, ec)) continue;
         const auto size = stdfs::file_size(j.dst, ec);
         if (ec || static_cast<std::int64_t>(size) != j.size) continue;
-        expected.push_back({j.src, j.size, sha256_file(j.dst)});
+        expected.push_back({j.src, j.size, files::sha256_file(j.dst)});
         asked.push_back(k);
       }
       if (!expected.empty()) {
@@ -532,7 +532,7 @@ class CpCommand : public Command {
     Observer obs(reporter, fetch, 0, 100, true);
     obs.on_begin = [&](std::size_t k) { writers[k].open(jobs[k].dst); };
     obs.on_chunk = [&](std::size_t k, std::string_view chunk) { writers.at(k).write(chunk); };
-    obs.on_file = [&](std::size_t k, const FileResult& r, const std::string* data) {
+    obs.on_file = [&](std::size_t k, const files::FileResult& r, const std::string* data) {
       HostFileWriter& w = writers.at(k);
       if (data) w.write(*data);
       w.commit();

@@ -166,7 +166,7 @@ class EditCommand : public Command {
 
     Output& out = ctx.out();
     out.verbose(1, "EDIT: " + path);
-    Files files(ctx.mpy(), use_transfer_options(ctx));
+    files::Files files(ctx.mpy(), use_transfer_options(ctx));
     std::string original;
     try {
       original = files.get(path);

@@ -28,12 +28,12 @@ class LsCommand : public Command {
   int run(CommandContext& ctx, const ParsedArgs& args) override {
     const std::string path = optional_remote_arg("ls", args);
     verbose_path(ctx, "LS", path);
-    Files files(ctx.mpy());
-    const std::vector<Entry> entries = files.ls(path);
+    files::Files files(ctx.mpy());
+    const std::vector<files::Entry> entries = files.ls(path);
     std::string text;
     if (args.flag("json")) {
       text = "[";
-      for (const Entry& e : entries) {
+      for (const files::Entry& e : entries) {
         if (text.size() > 1) text += ", ";
         text += fmt::format(R"({{"name": {}, "type": "{}", "size": {}}})", json_string(e.name),
                             e.is_dir() ? "dir" : "file", e.size ? std::to_string(*e.size) : "null");
@@ -41,7 +41,7 @@ class LsCommand : public Command {
       text += "]\n";
     } else {
       const bool quiet = ctx.out().verbosity() < 1;
-      for (const Entry& e : entries) {
+      for (const files::Entry& e : entries) {
         // Names come from the board: control characters are shown escaped.
         const std::string name = printable(e.name);
         if (quiet) {

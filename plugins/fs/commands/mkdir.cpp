@@ -23,7 +23,7 @@ class MkdirCommand : public Command {
   int run(CommandContext& ctx, const ParsedArgs& args) override {
     std::vector<std::string> paths;
     for (const auto& arg : args.positionals()) paths.push_back(require_remote("mkdir", arg));
-    Files files(ctx.mpy());
+    files::Files files(ctx.mpy());
     for (const auto& path : paths) ctx.out().verbose(1, "MKDIR: " + path);
     files.mkdirs(paths);
     return 0;

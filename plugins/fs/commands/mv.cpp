@@ -36,7 +36,7 @@ class MvCommand : public Command {
       throw UsageError("multiple sources require destination directory (ending with /)");
     }
 
-    Files files(ctx.mpy());
+    files::Files files(ctx.mpy());
     for (const auto& src : sources) {
       if (!files.stat(src)) throw DeviceError("Source not found on device: " + src, 2);
     }

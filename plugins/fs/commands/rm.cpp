@@ -25,7 +25,7 @@ class RmCommand : public Command {
   int run(CommandContext& ctx, const ParsedArgs& args) override {
     std::vector<std::string> paths;
     for (const auto& arg : args.positionals()) paths.push_back(require_remote("rm", arg));
-    Files files(ctx.mpy());
+    files::Files files(ctx.mpy());
     std::vector<RefusedName> refused;
     for (const auto& path : paths) {
       if (!remote_dir_dest(path)) {
@@ -35,7 +35,7 @@ class RmCommand : public Command {
       }
       ctx.out().verbose(1, "RM contents: " + (path.empty() ? std::string("CWD") : path));
       const std::string dir = strip_trailing_slash(path);
-      for (const Entry& e : files.ls(dir)) {
+      for (const files::Entry& e : files.ls(dir)) {
         // A name that is not a plain file name would lead outside the directory ("..").
         if (!safe_board_name(e.name)) {
           refused.push_back({dir, e.name});

@@ -34,7 +34,7 @@ class Sha256sumCommand : public Command {
     std::vector<std::string> paths;
     for (const auto& arg : args.positionals()) paths.push_back(require_remote("sha256sum", arg));
     ctx.out().verbose(1, "SHA256SUM");
-    Files files(ctx.mpy());
+    files::Files files(ctx.mpy());
 
     // An expected size of -1 never matches: the board reports sizes without hashing.
     std::map<std::string, std::int64_t> expected;

@@ -15,7 +15,7 @@
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/json.hpp"
 #include "mpytool/base/log.hpp"
-#include "mpytool/fs/hash.hpp"
+#include "mpytool/files/hash.hpp"
 #include "mpytool/fs/ignore.hpp"
 #include "mpytool/fs/local_tree.hpp"
 #include "mpytool/fs/sync_plan.hpp"
@@ -59,7 +59,7 @@ void local_entries(const stdfs::path& dir, const std::string& rel, const Exclude
   }
 }
 
-class Progress : public TransferObserver {
+class Progress : public files::TransferObserver {
  public:
   Progress(Output& out, std::vector<std::string> names) : out_(out), names_(std::move(names)) {}
   void on_progress(std::size_t i, std::int64_t done, std::int64_t total) override {
@@ -116,7 +116,7 @@ class SyncCommand : public Command {
     if (is_host_path(mpy, dst)) {
       throw UsageError(fmt::format("sync: :{} is a directory the host serves (a mount)", dst));
     }
-    Files files(mpy, use_transfer_options(ctx));
+    files::Files files(mpy, use_transfer_options(ctx));
     Output& out = ctx.out();
     const bool dry = args.flag("dry-run");
     const bool json = args.flag("json");
@@ -146,13 +146,13 @@ class SyncCommand : public Command {
     for (const auto& e : there) {
       if (!e.is_dir) board_files[e.rel] = &e;
     }
-    std::vector<Files::Expected> expected;
+    std::vector<files::Files::Expected> expected;
     std::vector<std::string> expected_rel;
     for (const auto& e : here) {
       if (e.is_dir) continue;
       auto it = board_files.find(e.rel);
       if (it == board_files.end() || it->second->size != e.size) continue;
-      expected.push_back({join_remote(dst, e.rel), e.size, sha256_file(local / e.rel)});
+      expected.push_back({join_remote(dst, e.rel), e.size, files::sha256_file(local / e.rel)});
       expected_rel.push_back(e.rel);
     }
     std::map<std::string, bool> same;
@@ -221,10 +221,10 @@ class SyncCommand : public Command {
 
  private:
   /// Deletions, then directories, then the uploads in one session.
-  static void apply(Files& files, Output& out, const SyncPlan& plan, const stdfs::path& local,
-                    const std::string& dst) {
+  static void apply(files::Files& files, Output& out, const SyncPlan& plan,
+                    const stdfs::path& local, const std::string& dst) {
     std::vector<std::string> gone, dirs;
-    std::vector<UploadItem> items;
+    std::vector<files::UploadItem> items;
     std::vector<std::string> names;
     for (const auto& a : plan.actions) {
       const std::string remote = join_remote(dst, a.rel);

@@ -17,10 +17,11 @@ void add_line(std::string& out, bool quiet, std::int64_t size, std::string_view 
   }
 }
 
-void add_children(std::string& out, bool quiet, const TreeNode& node, const std::string& prefix) {
+void add_children(std::string& out, bool quiet, const files::TreeNode& node,
+                  const std::string& prefix) {
   const auto& children = *node.children;
   for (std::size_t i = 0; i < children.size(); ++i) {
-    const TreeNode& c = children[i];
+    const files::TreeNode& c = children[i];
     const bool last = i + 1 == children.size();
     add_line(out, quiet, c.size,
              prefix + (last ? "└─ " : "├─ ") + printable(c.name) + (c.is_dir() ? "/" : ""));
@@ -28,7 +29,7 @@ void add_children(std::string& out, bool quiet, const TreeNode& node, const std:
   }
 }
 
-std::string to_json(const TreeNode& node) {
+std::string to_json(const files::TreeNode& node) {
   std::string s = fmt::format(R"({{"name": {}, "type": "{}", "size": {})", json_string(node.name),
                               node.is_dir() ? "dir" : "file", node.size);
   if (node.is_dir()) {
@@ -63,8 +64,8 @@ class TreeCommand : public Command {
   int run(CommandContext& ctx, const ParsedArgs& args) override {
     const std::string path = optional_remote_arg("tree", args);
     verbose_path(ctx, "TREE", path);
-    Files files(ctx.mpy());
-    const TreeNode root = files.tree(path);
+    files::Files files(ctx.mpy());
+    const files::TreeNode root = files.tree(path);
     std::string text;
     if (args.flag("json")) {
       text = to_json(root) + "\n";

@@ -289,7 +289,7 @@ void require_local_parent(const std::string& parent, DirList& dirs) {
 // Walks a remote tree: files (sorted) then subdirectories (sorted), depth first. Names that are
 // not plain file names are refused with what is below them; \p root is the local directory
 // every path must stay in.
-void walk_remote(const TreeNode& node, const std::string& src, const std::string& dst,
+void walk_remote(const files::TreeNode& node, const std::string& src, const std::string& dst,
                  const std::string& root, const Excludes& excludes, CopyPlan& plan, DirList& dirs) {
   if (!path_within(root, dst)) {
     throw MpyError(
@@ -298,7 +298,7 @@ void walk_remote(const TreeNode& node, const std::string& src, const std::string
   check_local_dir(dst);
   dirs.add(dst);
   if (!node.children) return;
-  std::vector<const TreeNode*> kids;
+  std::vector<const files::TreeNode*> kids;
   for (const auto& child : *node.children) {
     if (!safe_board_name(child.name)) {
       plan.refused.push_back({src, child.name});
@@ -307,7 +307,7 @@ void walk_remote(const TreeNode& node, const std::string& src, const std::string
     }
   }
   std::sort(kids.begin(), kids.end(),
-            [](const TreeNode* a, const TreeNode* b) { return a->name < b->name; });
+            [](const files::TreeNode* a, const files::TreeNode* b) { return a->name < b->name; });
   for (const auto* kid : kids) {
     if (!kid->is_dir()) {
       plan.files.push_back(

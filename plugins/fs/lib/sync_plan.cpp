@@ -46,10 +46,10 @@ std::size_t SyncPlan::count(SyncAction::Op op) const {
 namespace {
 
 // Appends the entries below \p node; true when a refused name was met at any depth.
-bool flatten(const TreeNode& node, const std::string& prefix, const std::string& root,
+bool flatten(const files::TreeNode& node, const std::string& prefix, const std::string& root,
              std::vector<SyncEntry>& out, std::vector<RefusedName>& refused) {
   bool tainted = false;
-  for (const auto& c : node.children.value_or(std::vector<TreeNode>{})) {
+  for (const auto& c : node.children.value_or(std::vector<files::TreeNode>{})) {
     if (!safe_board_name(c.name)) {
       refused.push_back({join_remote(root, prefix), c.name});
       tainted = true;
@@ -70,7 +70,7 @@ bool flatten(const TreeNode& node, const std::string& prefix, const std::string&
 
 }  // namespace
 
-std::vector<SyncEntry> flatten_board_tree(const TreeNode& node, const std::string& root,
+std::vector<SyncEntry> flatten_board_tree(const files::TreeNode& node, const std::string& root,
                                           std::vector<RefusedName>& refused) {
   std::vector<SyncEntry> out;
   flatten(node, "", root, out, refused);

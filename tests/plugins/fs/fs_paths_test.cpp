@@ -18,6 +18,7 @@ using mpytool::DeviceError;
 using mpytool::ExitCode;
 using mpytool::MpyError;
 using mpytool::UsageError;
+using mpytool::files::TreeNode;
 
 namespace {
 

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT
-// cp's progress lines, summary and JSON summary (docs/compatibility.md, "cp"), and the host SHA-256
-// helper.
+// cp's progress lines, summary and JSON summary (docs/compatibility.md, "cp").
 #include <boost/test/unit_test.hpp>
 
-#include "mpytool/fs/hash.hpp"
 #include "mpytool/fs/progress.hpp"
 
 using namespace mpytool::fs;
@@ -150,14 +148,6 @@ BOOST_AUTO_TEST_CASE(json_summary) {
   BOOST_TEST(format_json_summary({}, {}) ==
              R"({"files":0,"transferred":0,"unchanged":0,"bytes":0,"total_bytes":0,)"
              R"("wire_bytes":0,"seconds":0.000,"round_trips":0,"transfer":"","items":[]})");
-}
-
-BOOST_AUTO_TEST_CASE(sha256_known_vectors) {
-  BOOST_TEST(to_hex(sha256("")) ==
-             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  BOOST_TEST(to_hex(sha256("abc")) ==
-             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  BOOST_TEST(sha256(std::string(1000, 'x')).size() == 32u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -98,8 +98,8 @@ BOOST_AUTO_TEST_CASE(file_against_directory) {
 }
 
 BOOST_AUTO_TEST_CASE(board_names_that_leave_dst_are_never_planned) {
+  using mpytool::files::TreeNode;
   using mpytool::fs::RefusedName;
-  using mpytool::fs::TreeNode;
   auto file = [](std::string n, std::int64_t z = 1) { return TreeNode{std::move(n), z, {}}; };
   auto dir = [](std::string n, std::vector<TreeNode> kids) {
     return TreeNode{std::move(n), 0, std::move(kids)};

@@ -16,7 +16,7 @@
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/log.hpp"
 #include "mpytool/board/mpy.hpp"
-#include "mpytool/fs/hash.hpp"
+#include "mpytool/files/hash.hpp"
 
 namespace fsys = std::filesystem;
 using mpytool::MpyCross;
@@ -277,8 +277,8 @@ BOOST_AUTO_TEST_CASE(sha256_of_a_file) {
   for (int k = 0; k < 300; ++k)
     for (int b = 0; b < 256; ++b) data += static_cast<char>(b);
   write(dir.path / "bin", data);
-  BOOST_TEST(mpytool::fs::sha256_file(dir.path / "bin") == mpytool::fs::sha256(data));
-  BOOST_CHECK_THROW(mpytool::fs::sha256_file(dir.path / "missing"), mpytool::MpyError);
+  BOOST_TEST(mpytool::files::sha256_file(dir.path / "bin") == mpytool::files::sha256(data));
+  BOOST_CHECK_THROW(mpytool::files::sha256_file(dir.path / "missing"), mpytool::MpyError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,19 +1,15 @@
 // SPDX-License-Identifier: MIT
 // The transfer agent's wire format: frame codec (round trips, every byte value, split input,
-// corruption), deflate segments (each decodes to exactly its raw size at its sync point),
-// base64, window bits and temporary names.
+// corruption), deflate segments (each decodes to exactly its raw size at its sync point) and
+// window bits.
 #include <zlib.h>
 
 #include <boost/test/unit_test.hpp>
 #include <string>
 
-#include "base64.hpp"
-#include "mpytool/base/error.hpp"
-#include "mpytool/fs/files.hpp"
 #include "mpytool/transfer/deflate.hpp"
 #include "mpytool/transfer/frame.hpp"
 
-namespace fs = mpytool::fs;
 namespace stream = mpytool::stream;
 
 namespace {
@@ -289,26 +285,6 @@ BOOST_AUTO_TEST_CASE(window_bits_follow_free_memory) {
   BOOST_TEST(stream::window_bits_for(98303) == 14);
   BOOST_TEST(stream::window_bits_for(20000) == 12);
   BOOST_TEST(stream::window_bits_for(0) == 10);
-}
-
-BOOST_AUTO_TEST_CASE(base64_vectors) {
-  BOOST_TEST(fs::base64_encode("") == "");
-  BOOST_TEST(fs::base64_encode("f") == "Zg==");
-  BOOST_TEST(fs::base64_encode("fo") == "Zm8=");
-  BOOST_TEST(fs::base64_encode("foo") == "Zm9v");
-  BOOST_TEST(fs::base64_encode("foobar") == "Zm9vYmFy");
-  BOOST_TEST(fs::base64_decode("Zm9vYmE=\n") == "fooba");
-  const std::string data = all_bytes();
-  BOOST_TEST(fs::base64_decode(fs::base64_encode(data)) == data);
-  BOOST_CHECK_THROW(fs::base64_decode("Zm9v!"), mpytool::MpyError);
-}
-
-BOOST_AUTO_TEST_CASE(temporary_names_sit_next_to_the_target) {
-  BOOST_TEST(fs::Files::temp_path("main.py") == ".main.py.mpytmp");
-  BOOST_TEST(fs::Files::temp_path("/lib/x.mpy") == "/lib/.x.mpy.mpytmp");
-  BOOST_TEST(fs::Files::temp_path("/a b/ü ñ.py") == "/a b/.ü ñ.py.mpytmp");
-  // A name near the 255-byte limit would not fit with the decoration.
-  BOOST_TEST(fs::Files::temp_path("d/" + std::string(250, 'x')) == "d/.mpytool.mpytmp");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -2,7 +2,7 @@
 /// \file
 /// Layer 4: the board as a device. Module/helper caching, identity, memory, resets, working
 /// directory and sys.path. File, mount, flash and OTA operations live in the plugins' libraries
-/// (mpytool::fs and friends) and take an Mpy&; see docs/library-api.md.
+/// (mpytool::files and friends) and take an Mpy&; see docs/library-api.md.
 #pragma once
 
 #include <cstdint>

@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mpytool/files/files.hpp"
 #include "mpytool/fs/export.hpp"
-#include "mpytool/fs/files.hpp"
 
 namespace mpytool::fs {
 
@@ -113,7 +113,7 @@ class MPYTOOL_FS_API RemoteView {
   /// nullopt missing, -1 directory, size of a file.
   virtual std::optional<std::int64_t> stat(std::string_view path) = 0;
   /// Recursive listing (only called for directories).
-  virtual TreeNode tree(std::string_view path) = 0;
+  virtual files::TreeNode tree(std::string_view path) = 0;
 };
 
 /// One file of a copy.

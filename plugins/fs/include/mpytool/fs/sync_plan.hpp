@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "mpytool/files/files.hpp"
 #include "mpytool/fs/export.hpp"
-#include "mpytool/fs/files.hpp"
 #include "mpytool/fs/paths.hpp"
 
 namespace mpytool::fs {
@@ -31,7 +31,7 @@ struct SyncEntry {
 /// from) flattened to paths relative to it, parents before children. Names that are not plain
 /// file names (board_name_problem()) are left out with everything below them and reported in
 /// \p refused; the directories that hold one get SyncEntry::holds_refused.
-MPYTOOL_FS_API std::vector<SyncEntry> flatten_board_tree(const TreeNode& node,
+MPYTOOL_FS_API std::vector<SyncEntry> flatten_board_tree(const files::TreeNode& node,
                                                          const std::string& root,
                                                          std::vector<RefusedName>& refused);
 

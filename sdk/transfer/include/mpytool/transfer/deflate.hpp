@@ -2,7 +2,7 @@
 // Host-side zlib streams for transfers: one deflate stream per uploaded file, cut into frame-
 // sized pieces, each with the number of bytes it lets the board inflate (its DeflateIO pulls
 // input and must never run dry), and a streaming inflater for compressed downloads. Private to
-// libmpytool-fs (exported for the unit tests).
+// libmpytool-files (exported for the unit tests).
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "mpytool/fs/hash.hpp"
+#include "mpytool/files/hash.hpp"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,7 @@
 #include "mpytool/base/digest.hpp"
 #include "mpytool/base/error.hpp"
 
-namespace mpytool::fs {
+namespace mpytool::files {
 std::string sha256(std::string_view data) { return mpytool::sha256(data); }
 
 std::string sha256_file(const std::filesystem::path& path) {
@@ -38,4 +38,4 @@ std::string to_hex(std::string_view bytes) {
   return hex;
 }
 
-}  // namespace mpytool::fs
+}  // namespace mpytool::files

@@ -1,4 +1,4 @@
-# The fs plugin's operations for the streaming transfer agent (core/helpers/stream.py):
+# The files library's operations for the streaming transfer agent (core/helpers/stream.py):
 # _mt_up (O: "mode\0size\0path" upload; it lands in "dir/.name.mpytmp" first, is checked by
 # size and SHA-256 and renamed over the target; answers K "size") and _mt_dn (G: "mode\0path"
 # download; answers S "size", the data, E its SHA-256). mode 'z': deflated, 'r': raw.

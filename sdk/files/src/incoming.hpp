@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Private to libmpytool-fs: the content of one file being downloaded, as the stream and the text
+// Private to libmpytool-files: the content of one file being downloaded, as the stream and the text
 // path receive it piece by piece.
 #pragma once
 
@@ -11,9 +11,9 @@
 
 #include "mpytool/base/digest.hpp"
 #include "mpytool/base/error.hpp"
-#include "mpytool/fs/files.hpp"
+#include "mpytool/files/files.hpp"
 
-namespace mpytool::fs {
+namespace mpytool::files {
 
 /// One file of a download: each piece is counted against the size the board announced
 /// ("download of ':P' longer than its size"), hashed, passed to an observer that streams()
@@ -62,4 +62,4 @@ class Incoming {
   std::string data_;
 };
 
-}  // namespace mpytool::fs
+}  // namespace mpytool::files

@@ -6,11 +6,11 @@
 
 #include "mpytool/base/error.hpp"
 #include "mpytool/board/mpy.hpp"
-#include "mpytool/fs/files.hpp"
-#include "mpytool/fs/hash.hpp"
+#include "mpytool/files/files.hpp"
+#include "mpytool/files/hash.hpp"
 #include "mpytool/repl/py_value.hpp"
 
-namespace mpytool::fs {
+namespace mpytool::files {
 namespace detail {
 std::string_view helper_source(std::string_view name);
 }
@@ -20,11 +20,11 @@ namespace {
 // Requests above this size travel deflated when the board can inflate.
 constexpr std::size_t kCompressAbove = 256;
 
-// What the fs library learnt of the board for this session: a board without `deflate` gets
+// What the files library learnt of the board for this session: a board without `deflate` gets
 // the plain request at once. Forgotten with Mpy's own caches (reset_state()).
 class FsState final : public SessionExtension {
  public:
-  static constexpr std::string_view kKey = "mpytool.fs";
+  static constexpr std::string_view kKey = "mpytool.files";
   bool no_inflate = false;
   void state_reset(Mpy& /*mpy*/) override { no_inflate = false; }
 };
@@ -88,4 +88,4 @@ std::optional<std::vector<bool>> Files::unchanged(const std::vector<Expected>& f
   return result;
 }
 
-}  // namespace mpytool::fs
+}  // namespace mpytool::files

@@ -10,12 +10,12 @@
 #include "incoming.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/board/mpy.hpp"
-#include "mpytool/fs/files.hpp"
-#include "mpytool/fs/hash.hpp"
+#include "mpytool/files/files.hpp"
+#include "mpytool/files/hash.hpp"
 #include "mpytool/repl/py_value.hpp"
 #include "mpytool/transfer/deflate.hpp"
 
-namespace mpytool::fs {
+namespace mpytool::files {
 
 using stream::compress_stream;
 namespace {
@@ -182,4 +182,4 @@ std::vector<std::string> Files::get_text(const std::vector<std::string>& remotes
   return out;
 }
 
-}  // namespace mpytool::fs
+}  // namespace mpytool::files

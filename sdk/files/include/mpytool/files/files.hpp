@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "mpytool/fs/export.hpp"
+#include "mpytool/files/export.hpp"
 #include "mpytool/link/conn.hpp"
 #include "mpytool/transfer/session.hpp"
 #include "mpytool/transfer/settings.hpp"
@@ -27,7 +27,7 @@ namespace mpytool {
 class Mpy;
 }
 
-namespace mpytool::fs {
+namespace mpytool::files {
 
 using stream::Session;
 
@@ -70,7 +70,7 @@ struct UploadItem {
 };
 
 /// Follows a batch transfer (all callbacks optional).
-class MPYTOOL_FS_API TransferObserver {
+class MPYTOOL_FILES_API TransferObserver {
  public:
   virtual ~TransferObserver() = default;
   /// File \p index starts (\p total content bytes; -1 if not known yet).
@@ -98,7 +98,7 @@ using TransferStats = stream::Stats;
 /// File operations on a board. Holds the probed transfer path, so keep one per connection.
 /// Errors: FileNotFound, DirNotFound, PathNotFound (missing paths), CmdError (board errors
 /// such as ENOSPC, with the path in the message), ConnError/Timeout (link), Interrupted.
-class MPYTOOL_FS_API Files {
+class MPYTOOL_FILES_API Files {
  public:
   /// Works on \p mpy, which must outlive this object, with transfer settings \p options
   /// (transfer/settings.hpp: a command passes use_transfer_options(ctx)).
@@ -205,4 +205,4 @@ class MPYTOOL_FS_API Files {
   static constexpr int kNoisyTextChunk = 384;
 };
 
-}  // namespace mpytool::fs
+}  // namespace mpytool::files

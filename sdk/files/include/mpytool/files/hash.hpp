@@ -8,18 +8,18 @@
 #include <string>
 #include <string_view>
 
-#include "mpytool/fs/export.hpp"
+#include "mpytool/files/export.hpp"
 
-namespace mpytool::fs {
+namespace mpytool::files {
 
 /// Raw 32-byte SHA-256 digest of \p data.
-MPYTOOL_FS_API std::string sha256(std::string_view data);
+MPYTOOL_FILES_API std::string sha256(std::string_view data);
 
 /// Raw 32-byte SHA-256 digest of a local file's content. Throws MpyError
 /// "cannot read 'P': <reason>".
-MPYTOOL_FS_API std::string sha256_file(const std::filesystem::path& path);
+MPYTOOL_FILES_API std::string sha256_file(const std::filesystem::path& path);
 
 /// Lower-case hex of \p bytes ("\x01\xab" -> "01ab").
-MPYTOOL_FS_API std::string to_hex(std::string_view bytes);
+MPYTOOL_FILES_API std::string to_hex(std::string_view bytes);
 
-}  // namespace mpytool::fs
+}  // namespace mpytool::files

@@ -6,10 +6,10 @@
 #include "base64.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/board/mpy.hpp"
-#include "mpytool/fs/files.hpp"
+#include "mpytool/files/files.hpp"
 #include "mpytool/repl/py_value.hpp"
 
-namespace mpytool::fs {
+namespace mpytool::files {
 namespace {
 
 /// Removing a directory tree and creating directories touch the flash, whose garbage collection
@@ -227,4 +227,4 @@ std::optional<std::map<std::string, std::optional<FileInfo>>> Files::fileinfo(
   return result;
 }
 
-}  // namespace mpytool::fs
+}  // namespace mpytool::files

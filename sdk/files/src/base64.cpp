@@ -3,7 +3,7 @@
 
 #include "mpytool/base/error.hpp"
 
-namespace mpytool::fs {
+namespace mpytool::files {
 namespace {
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -59,4 +59,4 @@ std::string base64_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace mpytool::fs
+}  // namespace mpytool::files

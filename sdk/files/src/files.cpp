@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Files: settings, the choice of transfer path, and the streaming uploads and downloads.
-#include "mpytool/fs/files.hpp"
+#include "mpytool/files/files.hpp"
 
 #include <spdlog/fmt/fmt.h>
 
@@ -11,15 +11,14 @@
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/log.hpp"
 #include "mpytool/board/mpy.hpp"
-#include "mpytool/fs/hash.hpp"
-#include "mpytool/fs/paths.hpp"
+#include "mpytool/files/hash.hpp"
 #include "mpytool/link/conn.hpp"
 #include "mpytool/repl/py_value.hpp"
 #include "mpytool/transfer/deflate.hpp"
 #include "mpytool/transfer/frame.hpp"
 #include "mpytool/transfer/session.hpp"
 
-namespace mpytool::fs {
+namespace mpytool::files {
 
 using namespace stream;  // NOLINT: the transfer agent's vocabulary
 
@@ -28,7 +27,7 @@ std::string_view helper_source(std::string_view name);
 }
 
 namespace op {
-// The fs plugin's operations of the transfer agent (helpers/agent.py).
+// The files library's operations of the transfer agent (helpers/agent.py).
 constexpr char kOpen = 'O';  ///< host: start an upload "mode\0size\0path"
 constexpr char kGet = 'G';   ///< host: start a download "mode\0path"
 constexpr char kSize = 'S';  ///< board: download size
@@ -157,7 +156,11 @@ std::string Files::transfer_path() const {
 bool Files::on_host_paths(const std::vector<std::string>& remotes) const {
   const std::string cwd = mpy_.chosen_cwd().value_or("/");
   for (const auto& r : remotes) {
-    const std::string abs = !r.empty() && r.front() == '/' ? r : join_remote(cwd, r);
+    std::string abs = r;  // cwd joined with a relative path
+    if (r.empty())
+      abs = cwd;
+    else if (r.front() != '/')
+      abs = cwd.ends_with('/') ? cwd + r : cwd + "/" + r;
     if (is_host_path(mpy_, abs)) {
       logger().info("'{}' is served by the host over this link: using the text path", abs);
       return true;
@@ -399,4 +402,4 @@ std::vector<std::string> Files::get_stream(Session& s, const std::vector<std::st
   return out;
 }
 
-}  // namespace mpytool::fs
+}  // namespace mpytool::files
