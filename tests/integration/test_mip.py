@@ -372,7 +372,8 @@ def test_mpy_flavours_and_no_mpy(make_board, tree, env):
     assert list(board_files(board2)) == ["mpyflav.py"]
     # A package with no files for mpy 6: a clear error, nothing installed; --no-mpy installs it.
     before = snapshot(board2)
-    fails(mip(board2, "install", "pyonly", env=env), GENERIC, "pyonly")
+    fails(mip(board2, "install", "pyonly", env=env), GENERIC,
+          "package pyonly 1.0 has no files for mpy 6")
     assert snapshot(board2) == before
     ok(mip(board2, "install", "--no-mpy", "pyonly", env=env))
     assert board_files(board2)["pyonly.py"] == sha(tree.files("pyonly", mpy="py")["pyonly.py"])
@@ -477,7 +478,8 @@ def test_server_errors_and_a_download_cut_short(make_board, tree, env, srv):
     assert snapshot(board) == before
     srv.cut.clear()
     srv.status[file_path] = 503
-    fails(mip(board, "install", "blepkg", env=env), CONN,
+    # An HTTP error status is the server's answer, not a broken network: exit 1, as mpremote.
+    fails(mip(board, "install", "blepkg", env=env), GENERIC,
           "error 503 requesting %s%s" % (srv.url, file_path))
     srv.status.clear()
     srv.status[file_path] = 404
@@ -717,3 +719,147 @@ def test_fleet_installs_the_same_lock_everywhere(make_board, tree, env, tmp_path
     assert "fleet: 2 of 2 boards ok" in out(r), out(r)
     want = expected(tree, "app", "util", "shared-a", "blepkg")
     assert board_files(a) == want and board_files(b) == want
+
+
+# --- mip download: the host side alone (no board) -----------------------------------------------
+
+
+def download(*args, env, timeout=120):
+    return run("mip", "download", *args, env=env, timeout=timeout)
+
+
+def index_blobs(d, files):
+    """True when every file of {path: bytes} is in the index dir d under its 8-hex hash."""
+    for data in files.values():
+        h = mip_index.short_hash(data)
+        p = os.path.join(d, "file", h[:2], h)
+        if not os.path.exists(p) or open(p, "rb").read() != data:
+            return False
+    return True
+
+
+def test_download_resolves_deps_cycles_and_versions(tree, env, tmp_path):
+    d = tmp_path / "dl"
+    ok(download("app", "app2", "cyc-a", "vpkg@1.0", "-d", str(d), env=env))
+    lock = json.loads((d / "mip.lock").read_text())
+    by_name = {p["name"]: p for p in lock["packages"]}
+    assert sorted(by_name) == ["app", "app2", "cyc-a", "cyc-b", "shared-a", "shared-b", "util",
+                               "vpkg"]
+    assert lock["v"] == 1 and lock["mpy"] == "6"
+    assert by_name["vpkg"]["version"] == "1.0"
+    assert {n for n, p in by_name.items() if p["requested"]} == {"app", "app2", "cyc-a", "vpkg"}
+    assert sorted(by_name["app"]["deps"]) == ["shared-a", "util"]
+    # Dependencies come before their dependants (a cycle in either order).
+    order = [p["name"] for p in lock["packages"]]
+    assert order.index("util") < order.index("app") and order.index("shared-b") < \
+        order.index("app2")
+    for name, p in by_name.items():
+        files = tree.files(name, p["version"])
+        assert {f["path"]: f["sha256"] for f in p["files"]} == hashes(files), name
+        assert index_blobs(str(d), files), name
+    # The shared file is one blob.
+    h = mip_index.short_hash(tree.files("shared-a")[mip_index.SHARED_PATH])
+    assert os.listdir(d / "file" / h[:2]).count(h) == 1
+    # Conflicts: refused, nothing written.
+    d2 = tmp_path / "dl2"
+    r = download("x", "y", "-d", str(d2), env=env)
+    fails(r, USAGE, "version conflict: vpkg 1.0 (needed by x) and vpkg 2.0 (needed by y)")
+    assert not (d2 / "mip.lock").exists()
+
+
+def test_download_flavours(tree, env, tmp_path):
+    ok(download("mpyflav", "-d", str(tmp_path / "six"), env=env))
+    assert index_blobs(str(tmp_path / "six"), tree.files("mpyflav"))
+    ok(download("mpyflav", "pyonly", "--mpy", "py", "-d", str(tmp_path / "py"), env=env))
+    lock = json.loads((tmp_path / "py" / "mip.lock").read_text())
+    assert lock["mpy"] == "py"
+    assert sorted(f["path"] for p in lock["packages"] for f in p["files"]) == \
+        ["mpyflav.py", "pyonly.py"]
+    fails(download("pyonly", "-d", str(tmp_path / "no"), env=env), GENERIC,
+          "package pyonly 1.0 has no files for mpy 6")
+
+
+def test_download_errors(tree, env, srv, tmp_path):
+    d = str(tmp_path / "dl")
+    fails(download("nope", "-d", d, env=env), GENERIC,
+          "package not found: 'nope' (searched %s/index)" % srv.url)
+    fails(download("--index", srv.url + "/index", "--index", srv.url + "/index2", "nope",
+                   "-d", d, env=env), GENERIC,
+          "package not found: 'nope' (searched %s/index, %s/index2)" % (srv.url, srv.url))
+    path, served = tree.corrupt["badhash"]
+    fails(download("badhash", "-d", d, env=env), GENERIC, "hash mismatch for %s" % path,
+          "expected %s" % sha(tree.files("badhash")[path])[:8], "got %s" % sha(served)[:8])
+    fails(download("badjson", "-d", d, env=env), GENERIC,
+          "malformed package JSON %s/index/package/6/badjson/latest.json" % srv.url)
+    fails(download(srv.url + "/web/bad", "-d", d, env=env), GENERIC,
+          "malformed package JSON %s/web/bad/package.json" % srv.url)
+    h = mip_index.short_hash(tree.files("blepkg")["blepkg/core.mpy"])
+    file_path = "/index/file/%s/%s" % (h[:2], h)
+    srv.cut[file_path] = 100
+    r = download("blepkg", "-d", d, env=env)
+    fails(r, CONN)
+    assert len(err(r).strip().splitlines()) == 1, err(r)
+    srv.cut.clear()
+    srv.status[file_path] = 503
+    fails(download("blepkg", "-d", d, env=env), GENERIC,
+          "error 503 requesting %s%s" % (srv.url, file_path))
+    srv.status[file_path] = 404
+    fails(download("blepkg", "-d", d, env=env), GENERIC,
+          "file not found: %s%s" % (srv.url, file_path))
+    assert not os.path.exists(os.path.join(d, "mip.lock"))
+
+
+def test_download_github_urls_and_local(tree, env, srv, tmp_path):
+    d = tmp_path / "dl"
+    ok(download("github:testorg/ghrepo", srv.url + "/web/urlspkg",
+                os.path.join(tree.root, "local", "pkg"), "-d", str(d), env=env))
+    lock = json.loads((d / "mip.lock").read_text())
+    files = {f["path"]: f["sha256"] for p in lock["packages"] for f in p["files"]}
+    gh, web, local = tree.github, tree.web, tree.local
+    want = {"ghpkg/__init__.py": sha(gh["testorg/ghrepo/HEAD/ghpkg/__init__.py"]),
+            "ghpkg/util.py": sha(gh["testorg/ghrepo/HEAD/ghpkg/util.py"]),
+            "ghdep.py": sha(gh["testorg/ghdep/main/ghdep.py"]),
+            "urlspkg/__init__.py": sha(web["web/urlspkg/urlspkg/__init__.py"]),
+            "urlspkg/helper.py": sha(web["web/urlspkg/urlspkg/helper.py"]),
+            "urlspkg/gh.py": sha(gh["testorg/ghrepo/HEAD/single.py"]),
+            "localpkg/__init__.py": sha(local["local/pkg/localpkg/__init__.py"]),
+            "localpkg/mod.py": sha(local["local/pkg/localpkg/mod.py"])}
+    want.update(expected(tree, "util"))
+    assert files == want
+
+
+def test_download_uses_the_host_cache(tree, env, tmp_path):
+    own = IndexServer(tree.root)
+    env = dict(env, MPYTOOL_MIP_INDEX=own.url + "/index")
+    try:
+        ok(download("blepkg@0.5.0", "-d", str(tmp_path / "a"), env=env))
+        assert own.count("/index/file/") == 9
+        ok(download("blepkg@0.5.0", "-d", str(tmp_path / "b"), env=env))
+        assert own.count("/index/file/") == 9  # the files came from the cache
+        # A frozen version's JSON is not asked for again either.
+        assert own.count("/index/package/6/blepkg/0.5.0.json") == 1
+    finally:
+        own.stop()
+    r = ok(download("blepkg@0.5.0", "-d", str(tmp_path / "c"), env=env))
+    assert index_blobs(str(tmp_path / "c"), tree.files("blepkg"))
+    # A fresh cache and no server: a network error.
+    r = download("blepkg@0.5.0", "-d", str(tmp_path / "d"),
+                 env=dict(env, XDG_CACHE_HOME=str(tmp_path / "empty")))
+    fails(r, CONN)
+
+
+@pytest.mark.skipif(not TestCA.available(), reason="openssl is needed")
+def test_download_https(tree, env, tmp_path):
+    ca = TestCA(str(tmp_path / "ca"))
+    tls = IndexServer(tree.root, tls=ca)
+    try:
+        env = dict(env, MPYTOOL_MIP_INDEX=tls.url + "/index")
+        r = download("util", "-d", str(tmp_path / "x"), env=env)
+        text = fails(r, CONN)
+        assert re.search(r"certificate|verif", text, re.I), text
+        ok(download("app", "-d", str(tmp_path / "y"), env=dict(env, MPYTOOL_CA_FILE=ca.ca_file)))
+        assert index_blobs(str(tmp_path / "y"), tree.files("app"))
+        # app.py, util.mpy, shared_a.py, common/shared.py
+        assert tls.count("/index/file/") == 4
+    finally:
+        tls.stop()
