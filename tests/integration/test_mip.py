@@ -562,15 +562,16 @@ def test_list_intact_and_changed(make_board, tree, env):
     assert sorted(pkgs) == ["app", "shared-a", "util"]
     assert all(e["intact"] is True for e in pkgs.values()), pkgs
     assert pkgs["util"]["version"] == "1.0"
-    # Change util.py, remove shared_a.py.
+    # Change util.mpy (mpy 6 flavour), remove shared_a.py.
     ok(run("-p", board.pty, "exec",
-           "open('/lib/util.py','a').write('#x\\n')\nimport os\nos.remove('/lib/shared_a.py')"))
+           "open('/lib/util.mpy','ab').write(b'#x')\nimport os\nos.remove('/lib/shared_a.py')"))
     pkgs = entries(json_out(ok(mip(board, "list", "--json", env=env))))
     assert pkgs["app"]["intact"] is True
-    assert pkgs["util"]["intact"] is False and "util.py" in json.dumps(pkgs["util"])
-    assert pkgs["shared-a"]["intact"] is False and "shared_a.py" in json.dumps(pkgs["shared-a"])
+    assert pkgs["util"]["intact"] is False and pkgs["util"]["changed"] == ["util.mpy"], pkgs
+    assert pkgs["shared-a"]["intact"] is False, pkgs
+    assert pkgs["shared-a"]["missing"] == ["shared_a.py"], pkgs
     text = out(ok(mip(board, "list", env=env)))
-    assert "util.py" in text and "shared_a.py" in text, text
+    assert "util.mpy" in text and "shared_a.py" in text, text
 
 
 def test_uninstall_keeps_shared_dependencies(make_board, tree, env):
