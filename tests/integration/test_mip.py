@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sys
+import time
 
 import pytest
 
@@ -135,6 +136,16 @@ def board_files(board, target="/lib"):
 
 def hashes(files):
     return {p: sha(d) for p, d in files.items()}
+
+
+def stat_stamps(board, files, target="/lib"):
+    """{path: (inode, mtime)} of the files on the board: a rewrite or a replacement shows."""
+    code = "import os\nfor p in %r:\n    s = os.stat(p)\n    print('S', p, s[1], s[8])\n" % (
+        sorted(target + "/" + p for p in files))
+    r = run("-p", board.pty, "exec", code)
+    assert r.returncode == 0, err(r)
+    return {ln.split()[1]: tuple(ln.split()[2:]) for ln in out(r).splitlines()
+            if ln.startswith("S ")}
 
 
 def read_board(board, path):
@@ -702,12 +713,15 @@ def test_reinstall_says_exists_and_uploads_nothing(make_board, tree, env):
     board = make_board()
     ok(mip(board, "install", "blepkg", env=env))
     first = snapshot(board)
+    stamps = stat_stamps(board, tree.files("blepkg"))
+    time.sleep(1.1)  # a file written again would get a later mtime (whole seconds on the vboard)
     # Every file is unchanged on the board: each is reported as Exists, none is sent.
     r = ok(mip(board, "install", "blepkg", env=env))
     text = out(r)
     assert installing_lines(text) == [], text
     assert sorted(rel(exists_lines(text))) == sorted(tree.files("blepkg")), text
     assert snapshot(board) == first
+    assert stat_stamps(board, tree.files("blepkg")) == stamps
 
 
 def test_fleet_installs_the_same_lock_everywhere(make_board, tree, env, tmp_path):
