@@ -191,3 +191,40 @@ def test_errors(server, source, tmp_path):
     r = run("mip", "download", "bad", "-d", out, "--index", server.url, env=env)
     assert r.returncode == EXIT_ERROR
     assert f"malformed package JSON {server.url}/package/6/bad/latest.json".encode() in r.stderr
+
+
+def test_github_urls_deps_cycles_and_conflicts(server, source, tmp_path):
+    # A repository laid out as raw.githubusercontent.com serves it, reached through the seam:
+    # `urls` relative to the package.json and a github: dep on the index package "core".
+    repo = source / "gh" / "org" / "drv" / "v1"
+    (repo / "src").mkdir(parents=True)
+    (repo / "src" / "drv.py").write_bytes(b"import core\n")
+    (repo / "package.json").write_text(json.dumps(
+        {"urls": [["drv/__init__.py", "src/drv.py"]], "deps": [["core", "1.0"]],
+         "version": "1.0.0"}))
+    add_package(source, "ping", "1", [("ping.py", b"ping")], deps=[("pong", "")])
+    add_package(source, "pong", "1", [("pong.py", b"pong")], deps=[("ping", "")])
+    add_package(source, "old", "1", [("old.py", b"old")], deps=[("core", "0.9")])
+    env = dict(env_for(tmp_path), MPYTOOL_MIP_GITHUB=server.url + "/gh")
+    out = tmp_path / "out"
+    r = run("-v", "mip", "download", "github:org/drv@v1", "ping", "-d", str(out),
+            "--index", server.url, env=env)
+    assert r.returncode == 0, r.stderr
+    assert f"Downloading drv (v1) from {server.url}/gh/org/drv/v1/package.json".encode() \
+        in r.stdout
+    assert b"dependency cycle: ping -> pong -> ping (installed once)" in r.stderr
+    lock = lock_of(out)
+    drv = next(p for p in lock["packages"] if p["name"] == "drv")
+    assert drv["files"][0]["sha256"] == hashlib.sha256(b"import core\n").hexdigest()
+    assert drv["deps"] == ["core"] and drv["index"] is None
+    assert sorted(p["name"] for p in lock["packages"]) == ["core", "drv", "ping", "pong"]
+    # The downloaded index serves drv by name now (its files inside out/).
+    r = run("mip", "download", "drv", "-d", str(tmp_path / "again"), "--index", str(out),
+            env=env)
+    assert r.returncode == 0, r.stderr
+    # Two packages pinning different versions of one dep: refused before any download.
+    r = run("mip", "download", "github:org/drv@v1", "old", "-d", str(tmp_path / "x"),
+            "--index", server.url, env=env)
+    assert r.returncode == EXIT_USAGE
+    assert b"version conflict: core 1.0 (needed by drv) and core 0.9 (needed by old)" in r.stderr
+    assert not (tmp_path / "x").exists()

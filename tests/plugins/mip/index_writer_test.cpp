@@ -70,9 +70,8 @@ BOOST_AUTO_TEST_CASE(a_downloaded_index_installs_offline) {
   const IndexWritten w2 = write_index(p2, out.str());
   BOOST_TEST(w2.files_written == 0u);
   BOOST_TEST(w2.files_present == 1u);
-  BOOST_TEST(mpytool::parse_json(mip_test::slurp(out.path / "index.json"))
-                 .find("packages")
-                 ->size() == 4u);
+  BOOST_TEST(
+      mpytool::parse_json(mip_test::slurp(out.path / "index.json")).find("packages")->size() == 4u);
   BOOST_TEST(resolve({"app"}, off).packages.size() == 2u);
 }
 

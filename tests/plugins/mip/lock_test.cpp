@@ -52,8 +52,7 @@ BOOST_AUTO_TEST_CASE(a_plan_round_trips) {
   BOOST_TEST(back.packages[1].name == "app");
   BOOST_TEST(back.packages[1].version == "2.0");
   BOOST_TEST(back.packages[1].requested);
-  BOOST_TEST(back.requested == (std::vector<std::string>{"app"}),
-             boost::test_tools::per_element());
+  BOOST_TEST(back.requested == (std::vector<std::string>{"app"}), boost::test_tools::per_element());
   BOOST_TEST(back.packages[1].files[1].hash == sha256_hex("b"));
   fetch_files(back, o);
   BOOST_TEST(back.packages[1].files[1].data == "b");
@@ -65,8 +64,8 @@ BOOST_AUTO_TEST_CASE(a_lock_checks_the_full_hash) {
   mip_test::spit(t.path / "f.py", "real");
   const std::string lock = R"({"v": 1, "mpy": "py", "packages": [{"name": "x", "version": "1",
       "source": "s", "index": null, "requested": true, "deps": [],
-      "files": [{"path": "x.py", "sha256": ")" + sha256_hex("expected") +
-                           R"(", "url": "f.py"}]}]})";
+      "files": [{"path": "x.py", "sha256": ")" +
+                           sha256_hex("expected") + R"(", "url": "f.py"}]}]})";
   ResolveOptions o;
   o.cache_dir = "-";
   Plan p = resolve_lock(lock, o, t.str("mip.lock"));
@@ -81,21 +80,21 @@ BOOST_AUTO_TEST_CASE(malformed_locks) {
   ResolveOptions o;
   BOOST_CHECK_THROW(resolve_lock("{", o), mpytool::MpyError);
   BOOST_CHECK_THROW(resolve_lock(R"({"v": 1, "packages": 3})", o), mpytool::MpyError);
-  BOOST_CHECK_EXCEPTION(
-      resolve_lock(R"({"v": 1, "packages": [{"name": "x", "files": [{"path": "a",
+  BOOST_CHECK_EXCEPTION(resolve_lock(R"({"v": 1, "packages": [{"name": "x", "files": [{"path": "a",
                    "sha256": "12", "url": "u"}]}]})",
-                   o),
-      mpytool::MpyError, [](const mpytool::MpyError& e) {
-        return std::string(e.what()) == "malformed lock file: package 1: bad sha256 for 'a'";
-      });
+                                     o),
+                        mpytool::MpyError, [](const mpytool::MpyError& e) {
+                          return std::string(e.what()) ==
+                                 "malformed lock file: package 1: bad sha256 for 'a'";
+                        });
 }
 
 BOOST_AUTO_TEST_CASE(requirements_lists) {
   const auto r = read_requirements(
       "# tools\naioble@0.5.0\n\n  github:org/repo  # the driver\r\nhttps://h/x.py#frag\n");
-  BOOST_TEST(r == (std::vector<std::string>{"aioble@0.5.0", "github:org/repo",
-                                            "https://h/x.py#frag"}),
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      r == (std::vector<std::string>{"aioble@0.5.0", "github:org/repo", "https://h/x.py#frag"}),
+      boost::test_tools::per_element());
   BOOST_TEST(!is_lock("aioble\n"));
   BOOST_TEST(!is_lock("{\"v\": 1}"));
 }

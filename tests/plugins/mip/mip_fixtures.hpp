@@ -83,8 +83,7 @@ struct Index {
     }
     j += "], \"deps\": [";
     for (std::size_t i = 0; i < deps.size(); ++i) {
-      j += (i ? ", " : "") + std::string("[\"") + deps[i].first + "\", \"" + deps[i].second +
-           "\"]";
+      j += (i ? ", " : "") + std::string("[\"") + deps[i].first + "\", \"" + deps[i].second + "\"]";
     }
     j += "]}";
     raw(mpy, name, version, j);
@@ -204,8 +203,9 @@ class DirServer {
         }
       }
       if (code != 200) body = "error";
-      const std::string resp = "HTTP/1.1 " + std::to_string(code) + " X\r\nContent-Length: " +
-                               std::to_string(body.size()) + "\r\n\r\n" + body;
+      const std::string resp = "HTTP/1.1 " + std::to_string(code) +
+                               " X\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+                               body;
       if (::send(c, resp.data(), resp.size(), MSG_NOSIGNAL) != static_cast<long>(resp.size())) {
         return close(c);
       }

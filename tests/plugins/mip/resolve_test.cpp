@@ -52,8 +52,7 @@ BOOST_AUTO_TEST_CASE(deps_come_first_once_each) {
   ix.package("6", "right", "2.0", {{"right.mpy", "r"}}, {{"core", "latest"}});
   ix.package("6", "app", "3.0", {{"app/__init__.mpy", "a"}}, {{"left", ""}, {"right", ""}});
   const Plan p = resolve({"app"}, local({t.str()}));
-  BOOST_TEST(names(p) == (std::vector<std::string>{"core@1.0", "left@1.0", "right@2.0",
-                                                  "app@3.0"}),
+  BOOST_TEST(names(p) == (std::vector<std::string>{"core@1.0", "left@1.0", "right@2.0", "app@3.0"}),
              boost::test_tools::per_element());
   const Package& app = p.packages.back();
   BOOST_TEST(app.requested);
@@ -89,10 +88,9 @@ BOOST_AUTO_TEST_CASE(two_explicit_versions_conflict) {
   ix.package("6", "foo", "2.0", {{"foo.py", "2"}});
   ix.package("6", "a", "1", {{"a.py", "a"}}, {{"foo", "1.0"}});
   ix.package("6", "b", "1", {{"b.py", "b"}}, {{"foo", "2.0"}});
-  BOOST_CHECK_EXCEPTION(
-      resolve({"a", "b"}, local({t.str()})), mpytool::UsageError,
-      says<mpytool::UsageError>(
-          "version conflict: foo 1.0 (needed by a) and foo 2.0 (needed by b)"));
+  BOOST_CHECK_EXCEPTION(resolve({"a", "b"}, local({t.str()})), mpytool::UsageError,
+                        says<mpytool::UsageError>(
+                            "version conflict: foo 1.0 (needed by a) and foo 2.0 (needed by b)"));
   BOOST_CHECK_EXCEPTION(
       resolve({"foo@2.0", "a"}, local({t.str()})), mpytool::UsageError,
       says<mpytool::UsageError>(
@@ -136,9 +134,9 @@ BOOST_AUTO_TEST_CASE(an_unknown_package_names_every_index) {
                         says<mpytool::MpyError>("package not found: 'nope' (searched " + a.str() +
                                                 ", " + b.str() + ")"));
   ia.package("6", "x", "1", {{"x.py", "x"}});
-  BOOST_CHECK_EXCEPTION(resolve({"x@9"}, local({a.str()})), mpytool::MpyError,
-                        says<mpytool::MpyError>("package not found: 'x@9' (searched " + a.str() +
-                                                ")"));
+  BOOST_CHECK_EXCEPTION(
+      resolve({"x@9"}, local({a.str()})), mpytool::MpyError,
+      says<mpytool::MpyError>("package not found: 'x@9' (searched " + a.str() + ")"));
 }
 
 BOOST_AUTO_TEST_CASE(no_files_for_this_mpy_suggests_no_mpy) {
@@ -242,9 +240,9 @@ BOOST_AUTO_TEST_CASE(http_errors_are_worded) {
   BOOST_CHECK_EXCEPTION(resolve({"down"}, o), mpytool::MpyError,
                         says<mpytool::MpyError>("error 503 requesting " +
                                                 server.url("/index/package/6/down/latest.json")));
-  BOOST_CHECK_EXCEPTION(resolve({server.url("/nothing/")}, o), mpytool::MpyError,
-                        says<mpytool::MpyError>("package not found: " +
-                                                server.url("/nothing/package.json")));
+  BOOST_CHECK_EXCEPTION(
+      resolve({server.url("/nothing/")}, o), mpytool::MpyError,
+      says<mpytool::MpyError>("package not found: " + server.url("/nothing/package.json")));
   server.stop();
   BOOST_CHECK_THROW(resolve({"ok"}, o), mpytool::ConnError);
 }
