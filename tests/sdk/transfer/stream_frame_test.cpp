@@ -7,6 +7,7 @@
 #include <boost/test/unit_test.hpp>
 #include <string>
 
+#include "mpytool/base/error.hpp"
 #include "mpytool/transfer/deflate.hpp"
 #include "mpytool/transfer/frame.hpp"
 
