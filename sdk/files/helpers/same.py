@@ -1,6 +1,7 @@
 # _mt_same(q) -> '1' (unchanged) or '0' (missing, not a file, other size or content) per file.
 # q: UTF-8 'path\0size\0sha\0...' where sha is the first 16 hex digits of the host's SHA-256;
-# only files of the expected size are hashed. One round trip for a whole batch (cp).
+# only files of the expected size are hashed (a negative size: any size). One round trip for a
+# whole batch (cp, sync, mip).
 def _mt_same(q):
     import os
     from hashlib import sha256
@@ -13,7 +14,8 @@ def _mt_same(q):
         p = q[i]
         try:
             s = os.stat(p)
-            k = s[0] & 0xF000 == 0x8000 and s[6] == int(q[i + 1])
+            z = int(q[i + 1])
+            k = s[0] & 0xF000 == 0x8000 and (z < 0 or s[6] == z)
             if k:
                 h = sha256()
                 with open(p, 'rb') as f:

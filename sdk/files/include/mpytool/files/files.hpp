@@ -142,8 +142,8 @@ class MPYTOOL_FILES_API Files {
   /// One file of an unchanged() query.
   struct Expected {
     std::string path;
-    std::int64_t size = 0;
-    std::string sha256;  ///< the local content's raw SHA-256 digest
+    std::int64_t size = 0;  ///< the expected size; negative: not known (the file is hashed)
+    std::string sha256;     ///< the local content's raw SHA-256 digest
   };
   /// For each file, true if the board holds a regular file of that size whose SHA-256 matches
   /// (the board compares the first 64 bits; only same-size files are hashed). One round trip

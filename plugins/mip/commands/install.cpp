@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+// `mip install [SPEC...] [-r FILE] [--target DIR] [--index URL|DIR]... [--no-mpy] [-n] [--json]`:
+// everything is resolved, downloaded and hash-checked on the host first; then, whole or not at
+// all: the board's facts and manifest (one round trip), the unchanged files (one round trip),
+// free space checked, the rest uploaded in one streaming session into {target}/.mip-staging/,
+// and one program moves them into place, removes what old versions had, writes the manifest and
+// removes the staging dir.
+#include <fmt/format.h>
+
+#include <set>
+
+#include "command_support.hpp"
+#include "commands.hpp"
+#include "mpytool/base/error.hpp"
+#include "mpytool/base/json.hpp"
+#include "mpytool/base/output.hpp"
+#include "mpytool/files/files.hpp"
+#include "mpytool/files/hash.hpp"
+#include "mpytool/mip/board.hpp"
+#include "mpytool/mip/fetch.hpp"
+#include "mpytool/mip/manifest.hpp"
+#include "mpytool/transfer/options.hpp"
+
+namespace mpytool::mip {
+namespace {
+
+/// One file of the plan and what happens to it.
+struct Item {
+  const Package* package;
+  const FileRef* file;
+  bool exists = false;  ///< already on the board with this content
+};
+
+std::string header(const Package& p, const BoardFacts& facts) {
+  switch (p.kind) {
+    case Source::kIndex:
+      return fmt::format("Installing {} ({}) from {} to {}", p.name, p.version, p.index,
+                         facts.target);
+    case Source::kPackageJson:
+      return fmt::format("Installing {} to {}", p.source, facts.target);
+    case Source::kFile:
+      break;
+  }
+  return fmt::format("Downloading {} to {}", p.source, facts.target);
+}
+
+/// Throws \p e again with "nothing was installed: " before its message, as the same class.
+[[noreturn]] void rethrow_nothing_installed(const MpyError& e) {
+  const std::string msg = fmt::format("nothing was installed: {}", e.what());
+  if (dynamic_cast<const Interrupted*>(&e)) throw;
+  if (const auto* d = dynamic_cast<const DeviceError*>(&e))
+    throw DeviceError(msg, d->errno_value());
+  if (dynamic_cast<const Timeout*>(&e)) throw Timeout(msg, e.hint());
+  if (dynamic_cast<const ConnError*>(&e)) throw ConnError(msg, e.hint());
+  if (dynamic_cast<const UsageError*>(&e)) throw UsageError(msg, e.hint());
+  if (e.exit_code() == ExitCode::kDevice) throw DeviceError(msg);
+  throw MpyError(msg, e.hint());
+}
+
+std::string parent_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos || slash == 0 ? std::string("/") : path.substr(0, slash);
+}
+
+}  // namespace
+
+int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words) {
+  const bool json = args.flag("json");
+  const bool dry = args.flag("dry-run");
+  Output& out = ctx.out();
+  auto say = [&](const std::string& line) {
+    if (!json) out.data(line + "\n");
+  };
+
+  Mpy& mpy = ctx.mpy();
+  const BoardFacts facts = board_facts(mpy, args.value("target"), args.flag("no-mpy"));
+  require_own_filesystem(facts);
+  for (const std::string& w : words) say("Install " + w);
+
+  ResolveOptions options = resolve_options(ctx, args, facts.mpy);
+  Plan plan = plan_from_args(args, words, options);
+  fetch_files(plan, options);
+  print_notes(ctx, plan);
+
+  // What the board already has (one round trip).
+  std::vector<Item> items;
+  std::vector<files::Files::Expected> expected;
+  for (const Package& p : plan.packages) {
+    for (const FileRef& f : p.files) {
+      items.push_back({&p, &f});
+      expected.push_back(
+          {facts.path(f.path), static_cast<std::int64_t>(f.data.size()), files::sha256(f.data)});
+    }
+  }
+  files::Files board_files(mpy);
+  const auto same = board_files.unchanged(expected);
+  for (std::size_t i = 0; same && i < items.size(); ++i) items[i].exists = (*same)[i];
+
+  std::vector<InstalledPackage> installed;
+  for (const Package& p : plan.packages) installed.push_back(installed_from(p));
+  const Merge merged = merge(facts.manifest, installed);
+  const bool write_manifest = !facts.manifest_text || merged.manifest != facts.manifest;
+  const std::string manifest_json = merged.manifest.to_json();
+
+  std::vector<const Item*> uploads;
+  std::int64_t bytes = 0;
+  for (const Package& p : plan.packages) {
+    say(header(p, facts));
+    for (const Item& it : items) {
+      if (it.package != &p) continue;
+      say(fmt::format("{}: {}", it.exists ? "Exists" : "Installing", facts.path(it.file->path)));
+      if (!it.exists) {
+        uploads.push_back(&it);
+        bytes += static_cast<std::int64_t>(it.file->data.size());
+      }
+    }
+  }
+  for (const std::string& r : merged.replaced) out.verbose(1, "Replacing " + r);
+  for (const std::string& s : merged.stale) say("Removing: " + facts.path(s));
+
+  // Free space, before anything is written: the staged files, their dirs (a block each, in the
+  // staging dir and, at worst, new in the target) and the new manifest sit next to the old
+  // files until the move.
+  std::vector<std::int64_t> sizes;
+  std::set<std::string> dirs{""};
+  for (const Item* it : uploads) {
+    const std::string& p = it->file->path;
+    sizes.push_back(static_cast<std::int64_t>(it->file->data.size()));
+    for (auto slash = p.find('/'); slash != std::string::npos; slash = p.find('/', slash + 1)) {
+      dirs.insert(p.substr(0, slash));
+    }
+  }
+  if (write_manifest) sizes.push_back(static_cast<std::int64_t>(manifest_json.size()));
+  const std::int64_t block = facts.block.value_or(4096);
+  const std::int64_t need =
+      sizes.empty()
+          ? 0
+          : space_needed(sizes, block) +
+                (uploads.empty() ? 0 : block * (2 * static_cast<std::int64_t>(dirs.size())));
+  if (facts.free && need > *facts.free) {
+    throw DeviceError(
+        fmt::format("nothing was installed: not enough space in {}: {} bytes needed, {} free",
+                    facts.target, need, *facts.free),
+        28);
+  }
+
+  const bool changes = !uploads.empty() || !merged.stale.empty() || write_manifest;
+  if (!dry && changes) {
+    if (!uploads.empty()) {
+      try {
+        board_files.options() = use_transfer_options(ctx);
+        std::set<std::string> staged_dirs;
+        std::vector<files::UploadItem> batch;
+        for (const Item* it : uploads) {
+          const std::string staged = facts.staging() + "/" + it->file->path;
+          staged_dirs.insert(parent_of(staged));
+          batch.push_back({it->file->data, staged, std::nullopt});
+        }
+        board_files.mkdirs({staged_dirs.begin(), staged_dirs.end()});
+        board_files.put_many(batch);
+      } catch (const MpyError& e) {
+        if (!dynamic_cast<const Interrupted*>(&e)) {
+          try {
+            board_files.remove_many({facts.staging()});
+          } catch (const MpyError& cleanup) {
+            out.verbose(1, fmt::format("could not remove {}: {}", facts.staging(), cleanup.what()));
+          }
+        }
+        rethrow_nothing_installed(e);
+      }
+    }
+    std::vector<std::string> moves;
+    for (const Item* it : uploads) moves.push_back(it->file->path);
+    try {
+      finish_on_board(mpy, facts, moves, merged.stale,
+                      write_manifest ? std::optional<std::string>(manifest_json) : std::nullopt,
+                      !uploads.empty());
+    } catch (const MpyError& e) {
+      if (!uploads.empty() && !dynamic_cast<const Interrupted*>(&e)) {
+        try {
+          board_files.remove_many({facts.staging()});
+        } catch (const MpyError&) {
+        }
+      }
+      throw MpyError(fmt::format("install into {} failed while moving files into place: {}",
+                                 facts.target, e.what()));
+    }
+  }
+  if (!changes) ctx.note_outcome("unchanged");
+
+  if (json) {
+    std::string j = "{";
+    j += fmt::format(R"("target": {}, "mpy": {}, "dry_run": {}, "packages": [)",
+                     json_quote(facts.target), json_quote(plan.mpy.empty() ? facts.mpy : plan.mpy),
+                     dry ? "true" : "false");
+    bool first = true;
+    for (const Package& p : plan.packages) {
+      j += first ? "" : ", ";
+      first = false;
+      j += fmt::format(
+          R"({{"name": {}, "version": {}, "source": {}, "index": {}, "requested": {}, )"
+          R"("deps": [)",
+          json_quote(p.name), json_quote(p.version), json_quote(p.source),
+          p.index.empty() ? "null" : json_quote(p.index), p.requested ? "true" : "false");
+      for (std::size_t i = 0; i < p.deps.size(); ++i) j += (i ? ", " : "") + json_quote(p.deps[i]);
+      j += R"(], "files": [)";
+      bool ff = true;
+      for (const Item& it : items) {
+        if (it.package != &p) continue;
+        j += ff ? "" : ", ";
+        ff = false;
+        j += fmt::format(R"({{"path": {}, "sha256": "{}", "size": {}, "action": "{}"}})",
+                         json_quote(facts.path(it.file->path)), it.file->sha256,
+                         it.file->data.size(), it.exists ? "exists" : "install");
+      }
+      j += "]}";
+    }
+    j += R"(], "removed": [)";
+    for (std::size_t i = 0; i < merged.stale.size(); ++i) {
+      j += (i ? ", " : "") + json_quote(facts.path(merged.stale[i]));
+    }
+    j += fmt::format(R"(], "uploaded_bytes": {}, "manifest_written": {}, "changed": {}}})",
+                     dry ? 0 : bytes, !dry && write_manifest ? "true" : "false",
+                     changes ? "true" : "false");
+    out.data(j + "\n");
+  } else if (dry) {
+    say(changes ? "Dry run: nothing was changed" : "Dry run: nothing to do");
+  } else {
+    say("Done");
+  }
+  return 0;
+}
+
+}  // namespace mpytool::mip

@@ -1,0 +1,51 @@
+# _mt_mipf(t, n) -> (mpy, target, free, block, vfs, manifest): what mip needs of the board, in one
+# round trip. t: the target dir, or None for the first sys.path entry that ends in '/lib' and is
+# not under /rom (target None: there is none); relative to the CWD when not absolute. n: True
+# for --no-mpy. mpy: sys.implementation._mpy & 0xff, 'py' when 0 or n. free, block: bytes free
+# and the block size of the target's filesystem (its nearest existing dir), None when unknown.
+# vfs: the type name of what is mounted at the target's mount point when it is not a
+# filesystem of the board's own (a Python-level VFS: a host's mount), else None. manifest: the
+# text of target/.mip.json, None when it is missing.
+def _mt_mipf(t, n):
+    import os, sys
+    m = 0 if n else getattr(sys.implementation, '_mpy', 0) & 0xFF
+    m = str(m) if m else 'py'
+    if t is None:
+        for p in sys.path:
+            if p.endswith('/lib') and not p.startswith('/rom'):
+                t = p
+                break
+        else:
+            return (m, None, None, None, None, None)
+    if t[:1] != '/':
+        t = os.getcwd().rstrip('/') + '/' + t
+    t = t.rstrip('/') or '/'
+    f = b = v = j = None
+    d = t
+    while True:
+        try:
+            s = os.statvfs(d)
+            f, b = s[0] * s[4], s[0]
+            break
+        except OSError:
+            if d == '/':
+                break
+            d = d[:d.rfind('/')] or '/'
+    try:
+        import vfs
+        l = vfs.mount()
+    except Exception:
+        l = ()
+    k = ''
+    for o, p in l:
+        if (t == p or t.startswith(p.rstrip('/') + '/')) and len(p) >= len(k):
+            k = p
+            v = type(o).__name__
+    if v and v[:3] == 'Vfs':
+        v = None
+    try:
+        with open(t.rstrip('/') + '/.mip.json') as x:
+            j = x.read()
+    except OSError:
+        pass
+    return (m, t, f, b, v, j)

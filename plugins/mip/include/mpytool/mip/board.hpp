@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// The board side of mip: what the board is (bytecode version, the target dir, free space,
+/// whether the target is on a host's mount, the manifest) in one round trip, and the last step
+/// of an install or uninstall (move staged files into place, remove files, write the manifest
+/// atomically, remove the staging dir) in one small program.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mpytool/mip/export.hpp"
+#include "mpytool/mip/manifest.hpp"
+
+namespace mpytool {
+class Mpy;
+}
+
+namespace mpytool::mip {
+
+/// What board_facts() found.
+struct MPYTOOL_MIP_API BoardFacts {
+  std::string mpy;     ///< "6" (sys.implementation._mpy & 0xff) or "py" (none, or --no-mpy)
+  std::string target;  ///< absolute, without a trailing '/' ("/" for the root)
+  std::optional<std::int64_t> free;   ///< bytes free on the target's filesystem
+  std::optional<std::int64_t> block;  ///< its block size
+  /// The type name of the VFS the target is on when that is not a filesystem of the board's own
+  /// (a Python-level VFS: mpytool's or mpremote's mount); "" otherwise.
+  std::string mount_vfs;
+  std::optional<std::string> manifest_text;  ///< target/.mip.json, nullopt when missing
+  Manifest manifest;                         ///< parsed manifest_text (empty when missing)
+
+  /// target/.mip.json.
+  std::string manifest_path() const;
+  /// target/\p relative.
+  std::string path(const std::string& relative) const;
+  /// target/.mip-staging.
+  std::string staging() const;
+};
+
+/// One round trip: the facts of the board for \p target (nullopt: the first sys.path entry that
+/// ends in "/lib" and does not start with "/rom"). \p no_mpy: mpy is "py". Throws UsageError
+/// "unable to find lib dir in sys.path, use --target to override" when there is no target, and
+/// MpyError "malformed manifest ..." for a manifest that cannot be read.
+MPYTOOL_MIP_API BoardFacts board_facts(Mpy& mpy, const std::optional<std::string>& target,
+                                       bool no_mpy = false);
+
+/// Throws UsageError "target /remote/lib is inside a mount: mip installs onto the board's own
+/// filesystem" when facts.mount_vfs is set.
+MPYTOOL_MIP_API void require_own_filesystem(const BoardFacts& facts);
+
+/// Bytes \p sizes take on a filesystem with blocks of \p block bytes (each file rounded up to
+/// whole blocks, at least one).
+MPYTOOL_MIP_API std::int64_t space_needed(const std::vector<std::int64_t>& sizes,
+                                          std::int64_t block);
+
+/// One program on the board: moves staging/P to target/P for each P of \p moves (parents
+/// created), removes target/P for each P of \p removes (and dirs left empty), writes
+/// \p manifest_json as the manifest (temp + rename; nullopt: leaves it) and removes the staging
+/// dir when \p staged. Paths relative to the target.
+MPYTOOL_MIP_API void finish_on_board(Mpy& mpy, const BoardFacts& facts,
+                                     const std::vector<std::string>& moves,
+                                     const std::vector<std::string>& removes,
+                                     const std::optional<std::string>& manifest_json, bool staged);
+
+}  // namespace mpytool::mip

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+#include "mpytool/mip/board.hpp"
+
+#include <fmt/format.h>
+
+#include "mpytool/base/error.hpp"
+#include "mpytool/board/mpy.hpp"
+#include "mpytool/repl/py_value.hpp"
+
+namespace mpytool::mip {
+namespace {
+
+std::string repr_opt(const std::optional<std::string>& s) {
+  return s ? repr_str(*s) : std::string("None");
+}
+
+std::string repr_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (const auto& s : items) {
+    if (out.size() > 1) out += ',';
+    out += repr_str(s);
+  }
+  return out + "]";
+}
+
+std::optional<std::int64_t> opt_int(const PyValue& v) {
+  if (v.is_none()) return std::nullopt;
+  return v.as_int();
+}
+
+/// Runs \p call with helper \p name sent in the same program when it is not on the board yet.
+std::string run_with(Mpy& mpy, std::string_view name, const std::string& call, double timeout) {
+  const std::string helper = mpy.take_helper(name);
+  try {
+    return mpy.comm().exec(helper + call, timeout);
+  } catch (...) {
+    if (!helper.empty()) mpy.forget_helper(name);
+    throw;
+  }
+}
+
+}  // namespace
+
+std::string BoardFacts::manifest_path() const { return path(".mip.json"); }
+
+std::string BoardFacts::path(const std::string& relative) const {
+  return target == "/" ? "/" + relative : target + "/" + relative;
+}
+
+std::string BoardFacts::staging() const { return path(".mip-staging"); }
+
+BoardFacts board_facts(Mpy& mpy, const std::optional<std::string>& target, bool no_mpy) {
+  const std::string call =
+      fmt::format("print(repr(_mt_mipf({}, {})))", repr_opt(target), no_mpy ? "True" : "False");
+  const PyValue v = parse_literal(run_with(mpy, "mip_facts", call, 10.0));
+  if (!v.is_sequence() || v.size() != 6) throw MpyError("mip: unexpected answer from the board");
+  BoardFacts f;
+  f.mpy = v[0].as_str();
+  if (v[1].is_none()) {
+    throw UsageError("unable to find lib dir in sys.path, use --target to override");
+  }
+  f.target = v[1].as_str();
+  f.free = opt_int(v[2]);
+  f.block = opt_int(v[3]);
+  if (!v[4].is_none()) f.mount_vfs = v[4].as_str();
+  if (!v[5].is_none()) {
+    f.manifest_text = v[5].as_str();
+    f.manifest = Manifest::parse(*f.manifest_text, f.manifest_path());
+  }
+  return f;
+}
+
+void require_own_filesystem(const BoardFacts& facts) {
+  if (facts.mount_vfs.empty()) return;
+  throw UsageError(fmt::format(
+      "target {} is inside a mount: mip installs onto the board's own filesystem", facts.target));
+}
+
+std::int64_t space_needed(const std::vector<std::int64_t>& sizes, std::int64_t block) {
+  if (block <= 0) block = 1;
+  std::int64_t total = 0;
+  for (std::int64_t s : sizes) total += std::max<std::int64_t>(1, (s + block - 1) / block) * block;
+  return total;
+}
+
+void finish_on_board(Mpy& mpy, const BoardFacts& facts, const std::vector<std::string>& moves,
+                     const std::vector<std::string>& removes,
+                     const std::optional<std::string>& manifest_json, bool staged) {
+  mpy.load_helper("mip_move");
+  const std::string call =
+      fmt::format("_mt_mipm({}, {}, {}, {}, {})", repr_str(facts.target),
+                  staged ? repr_str(facts.staging()) : std::string("None"), repr_list(moves),
+                  repr_list(removes), repr_opt(manifest_json));
+  mpy.comm().exec(call, 10.0 + 0.2 * static_cast<double>(moves.size() + removes.size()));
+}
+
+}  // namespace mpytool::mip
