@@ -128,6 +128,11 @@ Plan resolve_lock(const std::string& lock_text, const ResolveOptions& options,
       r.url = base.empty() ? url : join_location(base, url);
       p.files.push_back(std::move(r));
     }
+    // A single .py/.mpy URL package records its file's URL as its source.
+    if (p.index.empty() && p.files.size() == 1 && p.files[0].url == p.source &&
+        !p.source.ends_with(".json")) {
+      p.kind = Source::kFile;
+    }
     if (p.requested) plan.requested.push_back(p.name);
     plan.packages.push_back(std::move(p));
   }

@@ -85,7 +85,7 @@ BOOST_AUTO_TEST_CASE(a_prefix_collision_takes_a_longer_name) {
   Package pkg;
   pkg.name = "x";
   pkg.version = "1";
-  pkg.files.push_back({"x.py", "u", "", h, "x", true});
+  pkg.files.push_back({"x.py", "u", "", "x", h, true});
   p.packages.push_back(pkg);
   write_index(p, out.str());
   BOOST_TEST(mip_test::slurp(out.path / "file" / h.substr(0, 2) / h.substr(0, 9)) == "x");

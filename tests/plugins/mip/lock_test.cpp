@@ -76,6 +76,23 @@ BOOST_AUTO_TEST_CASE(a_lock_checks_the_full_hash) {
   });
 }
 
+BOOST_AUTO_TEST_CASE(kinds_come_back_from_the_lock) {
+  const std::string sha = sha256_hex("x");
+  const std::string lock =
+      R"({"v": 1, "packages": [
+      {"name": "f", "source": "http://h/f.py", "index": null, "files": [
+        {"path": "f.py", "sha256": ")" +
+      sha + R"(", "url": "http://h/f.py"}]},
+      {"name": "j", "source": "http://h/j/package.json", "index": null, "files": []},
+      {"name": "i", "source": "http://i/package/6/i/latest.json", "index": "http://i",
+       "files": []}]})";
+  const Plan p = resolve_lock(lock, ResolveOptions{});
+  BOOST_TEST((p.packages[0].kind == Source::kFile));
+  BOOST_TEST((p.packages[1].kind == Source::kPackageJson));
+  BOOST_TEST((p.packages[2].kind == Source::kIndex));
+  BOOST_TEST(p.packages[2].index == "http://i");
+}
+
 BOOST_AUTO_TEST_CASE(malformed_locks) {
   ResolveOptions o;
   BOOST_CHECK_THROW(resolve_lock("{", o), mpytool::MpyError);

@@ -26,8 +26,8 @@ struct FileRef {
   /// What the content must hash to: the index's short sha256 prefix (lower-case hex, 4..64
   /// chars), the full 64 hex (lock files), or "" for a `urls` entry (nothing to check).
   std::string hash;
-  std::string sha256;    ///< the full lower-case hex sha256 of data; set by fetch_files()
   std::string data;      ///< the content; set by fetch_files()
+  std::string sha256;    ///< the full lower-case hex sha256 of data; set by fetch_files()
   bool fetched = false;  ///< true once data holds the content
 };
 
@@ -48,12 +48,12 @@ struct Package {
   std::string version;
   /// The package JSON's URL or host path (kIndex, kPackageJson), the file's URL (kFile).
   std::string source;
-  std::string index;  ///< the index it came from (kIndex), else ""
-  Source kind = Source::kIndex;
+  std::string index;              ///< the index it came from (kIndex), else ""
   bool requested = false;         ///< asked for on the command line / requirements (not only a dep)
-  std::string spec;               ///< the command-line spec that asked for it ("" for a dep only)
   std::vector<std::string> deps;  ///< names of the plan's packages it depends on
   std::vector<FileRef> files;
+  Source kind = Source::kIndex;  ///< how it was found
+  std::string spec;              ///< the command-line spec that asked for it ("" for a dep only)
 };
 
 /// A resolved install: every package of the tree, each once.
