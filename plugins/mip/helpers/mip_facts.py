@@ -2,7 +2,7 @@
 # round trip. t: the target dir, or None for the first sys.path entry that ends in '/lib' and is
 # not under /rom (target None: there is none); relative to the CWD when not absolute. n: True
 # for --no-mpy. mpy: sys.implementation._mpy & 0xff, 'py' when 0 or n. free, block: bytes free
-# and the block size of the target's filesystem (its nearest existing dir), None when unknown.
+# and the block size of the target's filesystem (asked at its mount point), None when unknown.
 # vfs: the type name of what is mounted at the target's mount point when it is not a
 # filesystem of the board's own (a Python-level VFS: a host's mount), else None. manifest: the
 # text of target/.mip.json, None when it is missing.
@@ -20,29 +20,22 @@ def _mt_mipf(t, n):
     if t[:1] != '/':
         t = os.getcwd().rstrip('/') + '/' + t
     t = t.rstrip('/') or '/'
-    f = b = v = j = None
-    d = t
-    while True:
-        try:
-            s = os.statvfs(d)
-            f, b = s[0] * s[4], s[0]
-            break
-        except OSError:
-            if d == '/':
-                break
-            d = d[:d.rfind('/')] or '/'
+    v = j = None
+    k = '/'
     try:
         import vfs
-        l = vfs.mount()
+        for o, p in vfs.mount():
+            if (t == p or t.startswith(p.rstrip('/') + '/')) and len(p) >= len(k):
+                k, v = p, type(o).__name__
     except Exception:
-        l = ()
-    k = ''
-    for o, p in l:
-        if (t == p or t.startswith(p.rstrip('/') + '/')) and len(p) >= len(k):
-            k = p
-            v = type(o).__name__
+        pass
     if v and v[:3] == 'Vfs':
         v = None
+    try:
+        s = os.statvfs(k)
+        f, b = s[0] * s[4], s[0]
+    except OSError:
+        f = b = None
     try:
         with open(t.rstrip('/') + '/.mip.json') as x:
             j = x.read()

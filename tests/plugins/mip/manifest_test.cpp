@@ -78,7 +78,13 @@ BOOST_AUTO_TEST_CASE(installed_from_a_fetched_package) {
   p.version = "1.0";
   p.source = "/tmp/foo/package.json";
   p.requested = true;
-  p.files.push_back({"foo.py", "/tmp/foo/foo.py", "", hex('1'), "x=1\n", true});
+  FileRef f;
+  f.path = "foo.py";
+  f.url = "/tmp/foo/foo.py";
+  f.data = "x=1\n";
+  f.sha256 = hex('1');
+  f.fetched = true;
+  p.files.push_back(f);
   const InstalledPackage ip = installed_from(p);
   BOOST_TEST(ip.files.at("foo.py") == hex('1'));
   BOOST_TEST(ip.urls.at("foo.py") == "/tmp/foo/foo.py");
