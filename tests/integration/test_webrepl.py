@@ -412,3 +412,17 @@ def test_ctrl_c_stops_a_program_over_webrepl(wb):
     assert b"KeyboardInterrupt" in out + err
     r = ok(mt(wb, "exec", "print('alive')"))
     assert r.stdout.split() == [b"alive"]
+
+
+def test_the_password_prompt_does_not_echo(wb):
+    saved = os.environ.pop("MPYTOOL_PASSWORD", None)
+    try:
+        t = Terminal(*wb.conn_args("webrepl"), "exec", "print('PROMPTED', 6 * 7)")
+    finally:
+        if saved is not None:
+            os.environ["MPYTOOL_PASSWORD"] = saved
+    t.expect(b"WebREPL password for ws://%s: " % wb.webrepl.encode())
+    t.type(PASSWORD.encode() + b"\n")
+    seen = t.expect(b"PROMPTED 42")
+    assert PASSWORD.encode() not in seen
+    assert t.close() == 0
