@@ -159,10 +159,12 @@ function webreplMessage(m) {
     if (m.type === 'webrepl-up') {
       try {
         webreplPort = await webrepl.listen(webreplPort, m);
+        log(`webrepl: listening on 127.0.0.1:${webreplPort}`);
       } catch (e) {
         log(`webrepl: cannot listen on 127.0.0.1:${webreplPort}: ${e.message}`);
       }
     } else if (m.type === 'webrepl-down') {
+      if (webrepl.listening) log(`webrepl: endpoint closed (${m.soft ? 'soft' : 'hard'} reset)`);
       webrepl.down(m.soft);
     } else if (m.type === 'webrepl-write-fail') {
       res = webrepl.writeFailed() ? 1 : 0;

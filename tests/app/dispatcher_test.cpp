@@ -308,7 +308,8 @@ BOOST_AUTO_TEST_CASE(global_options_parse) {
     mpytool::cli::parse_global_options({"--transfer", "fast", "ls"}, plugin);
     BOOST_FAIL("no error");
   } catch (const mpytool::UsageError& e) {
-    BOOST_TEST(std::string(e.what()) == "invalid value 'fast' for --transfer (auto, stream, text)");
+    BOOST_TEST(std::string(e.what()) ==
+               "invalid value 'fast' for --transfer (auto, stream, text, webrepl)");
   }
 }
 

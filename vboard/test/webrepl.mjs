@@ -233,14 +233,23 @@ function waHeader(type, name, size = 0) {
 
 const WB0 = Buffer.from('WB\0\0', 'latin1');
 
+/**
+ * True once the endpoint serves: a request without upgrade headers gets the HTML page. (A bare
+ * connect is not enough: right after a reset it may land in the backlog of the listener that is
+ * about to close.)
+ */
 async function waitListening(port, ms = 10000) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    const ok = await new Promise((r) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); r(true); });
-      s.on('error', () => r(false));
+    const page = await new Promise((r) => {
+      let got = '';
+      const s = net.connect(port, '127.0.0.1', () => s.write('GET / HTTP/1.0\r\n\r\n'));
+      s.on('data', (d) => { got += d; });
+      s.on('close', () => r(got));
+      s.on('error', () => {});
+      setTimeout(() => s.destroy(), 1000);
     });
-    if (ok) return true;
+    if (page.startsWith('HTTP/1.0 200 OK')) return true;
     await sleep(50);
   }
   return false;
