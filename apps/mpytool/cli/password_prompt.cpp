@@ -27,13 +27,14 @@ std::optional<std::string> ask(const std::string& url) {
   termios quiet = saved;
   quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
   quiet.c_lflag |= ICANON;
+  // Echo goes off before the prompt shows: what is typed once it is there is never echoed.
+  ::tcsetattr(fd, TCSAFLUSH, &quiet);
   const std::string prompt = fmt::format("WebREPL password for {}: ", url);
   (void)!::write(fd, prompt.data(), prompt.size());
-  ::tcsetattr(fd, TCSAFLUSH, &quiet);
   std::string line;
   char c = 0;
   while (::read(fd, &c, 1) == 1 && c != '\n' && c != '\r') line += c;
-  ::tcsetattr(fd, TCSAFLUSH, &saved);
+  ::tcsetattr(fd, TCSADRAIN, &saved);
   (void)!::write(fd, "\n", 1);
   ::close(fd);
   return line;
