@@ -44,9 +44,11 @@ std::string header(const Package& p, const BoardFacts& facts) {
   return fmt::format("Downloading {} to {}", p.source, facts.target);
 }
 
-/// Throws \p e again with "nothing was installed: " before its message, as the same class.
-[[noreturn]] void rethrow_nothing_installed(const MpyError& e) {
-  const std::string msg = fmt::format("nothing was installed: {}", e.what());
+/// Throws \p e again with "nothing was installed: " before its message (\p after: "; nothing was
+/// installed" after it), as the same class.
+[[noreturn]] void rethrow_nothing_installed(const MpyError& e, bool after = false) {
+  const std::string msg = after ? fmt::format("{}; nothing was installed", e.what())
+                                : fmt::format("nothing was installed: {}", e.what());
   if (dynamic_cast<const Interrupted*>(&e)) throw;
   if (const auto* d = dynamic_cast<const DeviceError*>(&e))
     throw DeviceError(msg, d->errno_value());
@@ -78,8 +80,13 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
   for (const std::string& w : words) say("Install " + w);
 
   ResolveOptions options = resolve_options(ctx, args, facts.mpy);
-  Plan plan = plan_from_args(args, words, options);
-  fetch_files(plan, options);
+  Plan plan;
+  try {
+    plan = plan_from_args(args, words, options);
+    fetch_files(plan, options);
+  } catch (const MpyError& e) {
+    rethrow_nothing_installed(e, true);
+  }
   print_notes(ctx, plan);
 
   // What the board already has (one round trip).
@@ -102,14 +109,17 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
   const bool write_manifest = !facts.manifest_text || merged.manifest != facts.manifest;
   const std::string manifest_json = merged.manifest.to_json();
 
-  std::vector<const Item*> uploads;
+  std::vector<const Item*> uploads;  // each path once: packages may share a file
+  std::set<std::string> upload_paths;
   std::int64_t bytes = 0;
   for (const Package& p : plan.packages) {
     say(header(p, facts));
     for (const Item& it : items) {
       if (it.package != &p) continue;
-      say(fmt::format("{}: {}", it.exists ? "Exists" : "Installing", facts.path(it.file->path)));
-      if (!it.exists) {
+      // A file another package of this install shares is uploaded (and named) once.
+      const bool upload = !it.exists && upload_paths.insert(it.file->path).second;
+      say(fmt::format("{}: {}", upload ? "Installing" : "Exists", facts.path(it.file->path)));
+      if (upload) {
         uploads.push_back(&it);
         bytes += static_cast<std::int64_t>(it.file->data.size());
       }
@@ -171,10 +181,12 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
     }
     std::vector<std::string> moves;
     for (const Item* it : uploads) moves.push_back(it->file->path);
+    MoveResult moved;
     try {
-      finish_on_board(mpy, facts, moves, merged.stale,
-                      write_manifest ? std::optional<std::string>(manifest_json) : std::nullopt,
-                      !uploads.empty());
+      moved =
+          finish_on_board(mpy, facts, moves, merged.stale,
+                          write_manifest ? std::optional<std::string>(manifest_json) : std::nullopt,
+                          !uploads.empty());
     } catch (const MpyError& e) {
       if (!uploads.empty() && !dynamic_cast<const Interrupted*>(&e)) {
         try {
@@ -184,6 +196,12 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
       }
       throw MpyError(fmt::format("install into {} failed while moving files into place: {}",
                                  facts.target, e.what()));
+    }
+    if (!moved.ok()) {
+      throw DeviceError(fmt::format(
+          "install into {} failed while moving files into place: {}; {} of {} files were moved, "
+          "the manifest was not updated",
+          facts.target, moved.error, moved.moved, moved.total));
     }
   }
   if (!changes) ctx.note_outcome("unchanged");

@@ -83,15 +83,27 @@ std::int64_t space_needed(const std::vector<std::int64_t>& sizes, std::int64_t b
   return total;
 }
 
-void finish_on_board(Mpy& mpy, const BoardFacts& facts, const std::vector<std::string>& moves,
-                     const std::vector<std::string>& removes,
-                     const std::optional<std::string>& manifest_json, bool staged) {
+MoveResult finish_on_board(Mpy& mpy, const BoardFacts& facts, const std::vector<std::string>& moves,
+                           const std::vector<std::string>& removes,
+                           const std::optional<std::string>& manifest_json, bool staged) {
   mpy.load_helper("mip_move");
   const std::string call =
-      fmt::format("_mt_mipm({}, {}, {}, {}, {})", repr_str(facts.target),
+      fmt::format("print(repr(_mt_mipm({}, {}, {}, {}, {})))", repr_str(facts.target),
                   staged ? repr_str(facts.staging()) : std::string("None"), repr_list(moves),
                   repr_list(removes), repr_opt(manifest_json));
-  mpy.comm().exec(call, 10.0 + 0.2 * static_cast<double>(moves.size() + removes.size()));
+  const PyValue v = parse_literal(
+      mpy.comm().exec(call, 10.0 + 0.2 * static_cast<double>(moves.size() + removes.size())));
+  MoveResult r;
+  r.total = moves.size();
+  if (v.is_none()) {
+    r.moved = moves.size();
+    return r;
+  }
+  if (!v.is_sequence() || v.size() != 3) throw MpyError("mip: unexpected answer from the board");
+  r.moved = static_cast<std::size_t>(v[0].as_int());
+  r.error = v[2].as_str();
+  if (r.error.empty()) r.error = "unknown error";
+  return r;
 }
 
 }  // namespace mpytool::mip

@@ -56,13 +56,24 @@ MPYTOOL_MIP_API void require_own_filesystem(const BoardFacts& facts);
 MPYTOOL_MIP_API std::int64_t space_needed(const std::vector<std::int64_t>& sizes,
                                           std::int64_t block);
 
+/// What finish_on_board() did.
+struct MoveResult {
+  std::size_t moved = 0;  ///< files moved into place
+  std::size_t total = 0;  ///< files to move
+  std::string error;      ///< why the moves stopped ("" when all went well)
+  bool ok() const { return error.empty(); }
+};
+
 /// One program on the board: moves staging/P to target/P for each P of \p moves (parents
 /// created), removes target/P for each P of \p removes (and dirs left empty), writes
 /// \p manifest_json as the manifest (temp + rename; nullopt: leaves it) and removes the staging
 /// dir when \p staged. Paths relative to the target.
-MPYTOOL_MIP_API void finish_on_board(Mpy& mpy, const BoardFacts& facts,
-                                     const std::vector<std::string>& moves,
-                                     const std::vector<std::string>& removes,
-                                     const std::optional<std::string>& manifest_json, bool staged);
+/// A failure while moving comes back in the result (not thrown): what was moved is left, the
+/// manifest is not updated, the staging dir is removed. A broken link throws.
+MPYTOOL_MIP_API MoveResult finish_on_board(Mpy& mpy, const BoardFacts& facts,
+                                           const std::vector<std::string>& moves,
+                                           const std::vector<std::string>& removes,
+                                           const std::optional<std::string>& manifest_json,
+                                           bool staged);
 
 }  // namespace mpytool::mip
