@@ -59,6 +59,14 @@ std::string header(const Package& p, const BoardFacts& facts) {
   throw MpyError(msg, e.hint());
 }
 
+/// The sha256 the manifest records for \p path ("" when no package records it).
+std::string recorded_hash(const BoardFacts& facts, const std::string& path) {
+  for (const auto& [name, p] : facts.manifest.packages) {
+    if (auto it = p.files.find(path); it != p.files.end()) return it->second;
+  }
+  return "";
+}
+
 std::string parent_of(const std::string& path) {
   const auto slash = path.rfind('/');
   return slash == std::string::npos || slash == 0 ? std::string("/") : path.substr(0, slash);
@@ -90,18 +98,30 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
   print_notes(ctx, plan);
 
   // What the board already has (one round trip).
+  // The facts program has hashed the files the manifest records: a file the plan wants with the
+  // hash the manifest records and the board still has is there already. Only the others are
+  // asked about (one more round trip, none on a re-install).
   std::vector<Item> items;
   std::vector<files::Files::Expected> expected;
+  std::vector<std::size_t> asked;
   for (const Package& p : plan.packages) {
     for (const FileRef& f : p.files) {
       items.push_back({&p, &f});
-      expected.push_back(
-          {facts.path(f.path), static_cast<std::int64_t>(f.data.size()), files::sha256(f.data)});
+      const std::string sha = files::sha256(f.data);
+      if (facts.intact && facts.intact->count(f.path) != 0 &&
+          recorded_hash(facts, f.path) == f.sha256) {
+        items.back().exists = true;
+        continue;
+      }
+      asked.push_back(items.size() - 1);
+      expected.push_back({facts.path(f.path), static_cast<std::int64_t>(f.data.size()), sha});
     }
   }
   files::Files board_files(mpy);
-  const auto same = board_files.unchanged(expected);
-  for (std::size_t i = 0; same && i < items.size(); ++i) items[i].exists = (*same)[i];
+  if (!expected.empty()) {
+    const auto same = board_files.unchanged(expected);
+    for (std::size_t k = 0; same && k < asked.size(); ++k) items[asked[k]].exists = (*same)[k];
+  }
 
   std::vector<InstalledPackage> installed;
   for (const Package& p : plan.packages) installed.push_back(installed_from(p));

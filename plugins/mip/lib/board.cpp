@@ -53,7 +53,7 @@ BoardFacts board_facts(Mpy& mpy, const std::optional<std::string>& target, bool 
   const std::string call =
       fmt::format("print(repr(_mt_mipf({}, {})))", repr_opt(target), no_mpy ? "True" : "False");
   const PyValue v = parse_literal(run_with(mpy, "mip_facts", call, 10.0));
-  if (!v.is_sequence() || v.size() != 6) throw MpyError("mip: unexpected answer from the board");
+  if (!v.is_sequence() || v.size() < 6) throw MpyError("mip: unexpected answer from the board");
   BoardFacts f;
   f.mpy = v[0].as_str();
   if (v[1].is_none()) {
@@ -66,6 +66,10 @@ BoardFacts board_facts(Mpy& mpy, const std::optional<std::string>& target, bool 
   if (!v[5].is_none()) {
     f.manifest_text = v[5].as_str();
     f.manifest = Manifest::parse(*f.manifest_text, f.manifest_path());
+  }
+  if (v.size() > 6 && v[6].is_sequence()) {
+    f.intact.emplace();
+    for (std::size_t i = 0; i < v[6].size(); ++i) f.intact->insert(v[6][i].as_str());
   }
   return f;
 }

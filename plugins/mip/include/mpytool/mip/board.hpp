@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct MPYTOOL_MIP_API BoardFacts {
   std::string mount_vfs;
   std::optional<std::string> manifest_text;  ///< target/.mip.json, nullopt when missing
   Manifest manifest;                         ///< parsed manifest_text (empty when missing)
+  /// The manifest's paths whose file on the board has the recorded sha256 (checked by the
+  /// same program); nullopt when the board could not tell (no manifest, no hashlib).
+  std::optional<std::set<std::string>> intact;
 
   /// target/.mip.json.
   std::string manifest_path() const;
