@@ -63,6 +63,12 @@ Plan plan_from_args(const ParsedArgs& args, const std::vector<std::string>& word
 
 void print_notes(CommandContext& ctx, const Plan& plan) {
   for (const auto& n : plan.notes) ctx.out().verbose(2, n);
+  if (plan.unreachable.empty()) return;
+  std::string hosts;
+  for (const auto& h : plan.unreachable) hosts += (hosts.empty() ? "" : ", ") + h;
+  ctx.out().verbose(0, fmt::format("mpytool: warning: cannot reach {}: using cached copies of {} "
+                                   "file{}",
+                                   hosts, plan.cached, plan.cached == 1 ? "" : "s"));
 }
 
 }  // namespace mpytool::mip

@@ -376,8 +376,8 @@ def facts(b, call, chain=()):
 
 
 def test_facts_helper_on_the_board(board, tmp_path):
-    mpy, target, free, block, vfs, text = facts(board, "_mt_mipf(None, False)")
-    assert (mpy, target, block, vfs, text) == ("6", "/lib", 4096, None, None)
+    mpy, target, free, block, vfs, text, intact = facts(board, "_mt_mipf(None, False)")
+    assert (mpy, target, block, vfs, text, intact) == ("6", "/lib", 4096, None, None, None)
     assert 0 < free <= 2 * 1024 * 1024
     assert facts(board, "_mt_mipf(None, True)")[0] == "py"
     # A relative target is the CWD's; a trailing slash goes; a missing dir is measured at the
@@ -385,6 +385,13 @@ def test_facts_helper_on_the_board(board, tmp_path):
     assert facts(board, "_mt_mipf('x/y/', False)")[1:4] == ("/x/y", free, 4096)
     board_exec(board, "open('/lib/.mip.json','w').write('{}')")
     assert facts(board, "_mt_mipf('/lib', False)")[5] == "{}"
+    # The manifest's files are hashed on the board: only those with the recorded hash are intact.
+    good = hashlib.sha256(b"good").hexdigest()
+    manifest = json.dumps({"v": 1, "packages": {"p": {"version": "1", "files": {
+        "a.py": good, "b.py": good, "gone.py": good}}}})
+    board_exec(board, "open('/lib/a.py','w').write('good'); open('/lib/b.py','w').write('bad');"
+               "open('/lib/.mip.json','w').write(%r)" % manifest)
+    assert facts(board, "_mt_mipf('/lib', False)")[5:] == (manifest, ["a.py"])
     (tmp_path / "host").mkdir()
     got = facts(board, "_mt_mipf('/remote/lib', False)", chain=("mount", str(tmp_path / "host"), "--"))
     assert got[1] == "/remote/lib" and got[4] == "_mv_R"

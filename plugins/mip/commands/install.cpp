@@ -44,9 +44,11 @@ std::string header(const Package& p, const BoardFacts& facts) {
   return fmt::format("Downloading {} to {}", p.source, facts.target);
 }
 
-/// Throws \p e again with "nothing was installed: " before its message, as the same class.
-[[noreturn]] void rethrow_nothing_installed(const MpyError& e) {
-  const std::string msg = fmt::format("nothing was installed: {}", e.what());
+/// Throws \p e again with "nothing was installed: " before its message (\p after: "; nothing was
+/// installed" after it), as the same class.
+[[noreturn]] void rethrow_nothing_installed(const MpyError& e, bool after = false) {
+  const std::string msg = after ? fmt::format("{}; nothing was installed", e.what())
+                                : fmt::format("nothing was installed: {}", e.what());
   if (dynamic_cast<const Interrupted*>(&e)) throw;
   if (const auto* d = dynamic_cast<const DeviceError*>(&e))
     throw DeviceError(msg, d->errno_value());
@@ -55,6 +57,14 @@ std::string header(const Package& p, const BoardFacts& facts) {
   if (dynamic_cast<const UsageError*>(&e)) throw UsageError(msg, e.hint());
   if (e.exit_code() == ExitCode::kDevice) throw DeviceError(msg);
   throw MpyError(msg, e.hint());
+}
+
+/// The sha256 the manifest records for \p path ("" when no package records it).
+std::string recorded_hash(const BoardFacts& facts, const std::string& path) {
+  for (const auto& [name, p] : facts.manifest.packages) {
+    if (auto it = p.files.find(path); it != p.files.end()) return it->second;
+  }
+  return "";
 }
 
 std::string parent_of(const std::string& path) {
@@ -78,23 +88,40 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
   for (const std::string& w : words) say("Install " + w);
 
   ResolveOptions options = resolve_options(ctx, args, facts.mpy);
-  Plan plan = plan_from_args(args, words, options);
-  fetch_files(plan, options);
+  Plan plan;
+  try {
+    plan = plan_from_args(args, words, options);
+    fetch_files(plan, options);
+  } catch (const MpyError& e) {
+    rethrow_nothing_installed(e, true);
+  }
   print_notes(ctx, plan);
 
   // What the board already has (one round trip).
+  // The facts program has hashed the files the manifest records: a file the plan wants with the
+  // hash the manifest records and the board still has is there already. Only the others are
+  // asked about (one more round trip, none on a re-install).
   std::vector<Item> items;
   std::vector<files::Files::Expected> expected;
+  std::vector<std::size_t> asked;
   for (const Package& p : plan.packages) {
     for (const FileRef& f : p.files) {
       items.push_back({&p, &f});
-      expected.push_back(
-          {facts.path(f.path), static_cast<std::int64_t>(f.data.size()), files::sha256(f.data)});
+      const std::string sha = files::sha256(f.data);
+      if (facts.intact && facts.intact->count(f.path) != 0 &&
+          recorded_hash(facts, f.path) == f.sha256) {
+        items.back().exists = true;
+        continue;
+      }
+      asked.push_back(items.size() - 1);
+      expected.push_back({facts.path(f.path), static_cast<std::int64_t>(f.data.size()), sha});
     }
   }
   files::Files board_files(mpy);
-  const auto same = board_files.unchanged(expected);
-  for (std::size_t i = 0; same && i < items.size(); ++i) items[i].exists = (*same)[i];
+  if (!expected.empty()) {
+    const auto same = board_files.unchanged(expected);
+    for (std::size_t k = 0; same && k < asked.size(); ++k) items[asked[k]].exists = (*same)[k];
+  }
 
   std::vector<InstalledPackage> installed;
   for (const Package& p : plan.packages) installed.push_back(installed_from(p));
@@ -102,14 +129,17 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
   const bool write_manifest = !facts.manifest_text || merged.manifest != facts.manifest;
   const std::string manifest_json = merged.manifest.to_json();
 
-  std::vector<const Item*> uploads;
+  std::vector<const Item*> uploads;  // each path once: packages may share a file
+  std::set<std::string> upload_paths;
   std::int64_t bytes = 0;
   for (const Package& p : plan.packages) {
     say(header(p, facts));
     for (const Item& it : items) {
       if (it.package != &p) continue;
-      say(fmt::format("{}: {}", it.exists ? "Exists" : "Installing", facts.path(it.file->path)));
-      if (!it.exists) {
+      // A file another package of this install shares is uploaded (and named) once.
+      const bool upload = !it.exists && upload_paths.insert(it.file->path).second;
+      say(fmt::format("{}: {}", upload ? "Installing" : "Exists", facts.path(it.file->path)));
+      if (upload) {
         uploads.push_back(&it);
         bytes += static_cast<std::int64_t>(it.file->data.size());
       }
@@ -171,10 +201,12 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
     }
     std::vector<std::string> moves;
     for (const Item* it : uploads) moves.push_back(it->file->path);
+    MoveResult moved;
     try {
-      finish_on_board(mpy, facts, moves, merged.stale,
-                      write_manifest ? std::optional<std::string>(manifest_json) : std::nullopt,
-                      !uploads.empty());
+      moved =
+          finish_on_board(mpy, facts, moves, merged.stale,
+                          write_manifest ? std::optional<std::string>(manifest_json) : std::nullopt,
+                          !uploads.empty());
     } catch (const MpyError& e) {
       if (!uploads.empty() && !dynamic_cast<const Interrupted*>(&e)) {
         try {
@@ -184,6 +216,12 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
       }
       throw MpyError(fmt::format("install into {} failed while moving files into place: {}",
                                  facts.target, e.what()));
+    }
+    if (!moved.ok()) {
+      throw DeviceError(fmt::format(
+          "install into {} failed while moving files into place: {}; {} of {} files were moved, "
+          "the manifest was not updated",
+          facts.target, moved.error, moved.moved, moved.total));
     }
   }
   if (!changes) ctx.note_outcome("unchanged");

@@ -3,7 +3,9 @@
 # manifest stays), moves each staged file s/P of f to t/P (parents created), removes t/P for
 # each P of r (and the dirs that leaves empty, up to t), renames the new manifest into place,
 # then removes the staging dir s with what is left in it (s None: nothing staged). A rename onto
-# an existing file that fails (FAT) removes that file first.
+# an existing file that fails (FAT) removes that file first. Returns None, or on a failure
+# (n, len(f), why): n files were moved, the new manifest was not put in place (its temp is
+# removed, so is the staging dir).
 # needs: mkdir rmdir
 def _mt_mipm(t, s, f, r, j):
     import os
@@ -17,13 +19,27 @@ def _mt_mipm(t, s, f, r, j):
 
     t = t.rstrip('/')
     m = t + '/.mip.json'
-    if j is not None:
-        with open(m + '.tmp', 'w') as x:
-            x.write(j)
-    for p in f:
-        d = t + '/' + p
-        _mt_mkdir(d[:d.rfind('/')])
-        mv(s + '/' + p, d)
+    n = 0
+    try:
+        if j is not None:
+            with open(m + '.tmp', 'w') as x:
+                x.write(j)
+        for p in f:
+            d = t + '/' + p
+            _mt_mkdir(d[:d.rfind('/')])
+            mv(s + '/' + p, d)
+            n += 1
+    except Exception as e:
+        try:
+            os.remove(m + '.tmp')
+        except OSError:
+            pass
+        if s:
+            try:
+                _mt_rmdir(s)
+            except OSError:
+                pass
+        return (n, len(f), '%s: %s' % (type(e).__name__, e))
     for p in r:
         d = t + '/' + p
         try:
@@ -44,3 +60,4 @@ def _mt_mipm(t, s, f, r, j):
             _mt_rmdir(s)
         except OSError:
             pass
+    return None

@@ -53,7 +53,7 @@ BoardFacts board_facts(Mpy& mpy, const std::optional<std::string>& target, bool 
   const std::string call =
       fmt::format("print(repr(_mt_mipf({}, {})))", repr_opt(target), no_mpy ? "True" : "False");
   const PyValue v = parse_literal(run_with(mpy, "mip_facts", call, 10.0));
-  if (!v.is_sequence() || v.size() != 6) throw MpyError("mip: unexpected answer from the board");
+  if (!v.is_sequence() || v.size() < 6) throw MpyError("mip: unexpected answer from the board");
   BoardFacts f;
   f.mpy = v[0].as_str();
   if (v[1].is_none()) {
@@ -66,6 +66,10 @@ BoardFacts board_facts(Mpy& mpy, const std::optional<std::string>& target, bool 
   if (!v[5].is_none()) {
     f.manifest_text = v[5].as_str();
     f.manifest = Manifest::parse(*f.manifest_text, f.manifest_path());
+  }
+  if (v.size() > 6 && v[6].is_sequence()) {
+    f.intact.emplace();
+    for (std::size_t i = 0; i < v[6].size(); ++i) f.intact->insert(v[6][i].as_str());
   }
   return f;
 }
@@ -83,15 +87,27 @@ std::int64_t space_needed(const std::vector<std::int64_t>& sizes, std::int64_t b
   return total;
 }
 
-void finish_on_board(Mpy& mpy, const BoardFacts& facts, const std::vector<std::string>& moves,
-                     const std::vector<std::string>& removes,
-                     const std::optional<std::string>& manifest_json, bool staged) {
+MoveResult finish_on_board(Mpy& mpy, const BoardFacts& facts, const std::vector<std::string>& moves,
+                           const std::vector<std::string>& removes,
+                           const std::optional<std::string>& manifest_json, bool staged) {
   mpy.load_helper("mip_move");
   const std::string call =
-      fmt::format("_mt_mipm({}, {}, {}, {}, {})", repr_str(facts.target),
+      fmt::format("print(repr(_mt_mipm({}, {}, {}, {}, {})))", repr_str(facts.target),
                   staged ? repr_str(facts.staging()) : std::string("None"), repr_list(moves),
                   repr_list(removes), repr_opt(manifest_json));
-  mpy.comm().exec(call, 10.0 + 0.2 * static_cast<double>(moves.size() + removes.size()));
+  const PyValue v = parse_literal(
+      mpy.comm().exec(call, 10.0 + 0.2 * static_cast<double>(moves.size() + removes.size())));
+  MoveResult r;
+  r.total = moves.size();
+  if (v.is_none()) {
+    r.moved = moves.size();
+    return r;
+  }
+  if (!v.is_sequence() || v.size() != 3) throw MpyError("mip: unexpected answer from the board");
+  r.moved = static_cast<std::size_t>(v[0].as_int());
+  r.error = v[2].as_str();
+  if (r.error.empty()) r.error = "unknown error";
+  return r;
 }
 
 }  // namespace mpytool::mip

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "mpytool/base/error.hpp"
@@ -58,6 +59,7 @@ void fetch_files(Plan& plan, const ResolveOptions& options) {
       if (auto data = cache.file(w.hash)) {
         w.data = std::move(*data);
         w.have = true;
+        ++plan.cached;
         continue;
       }
     }
@@ -96,9 +98,15 @@ void fetch_files(Plan& plan, const ResolveOptions& options) {
       w.data = std::move(*data);
       w.have = true;
       ++from_cache;
+      const std::string host = host_of(w.url);
+      if (std::find(plan.unreachable.begin(), plan.unreachable.end(), host) ==
+          plan.unreachable.end()) {
+        plan.unreachable.push_back(host);
+      }
     }
   }
   if (net_error) std::rethrow_exception(net_error);
+  plan.cached += from_cache;
   if (from_cache > 0) {
     plan.notes.push_back(fmt::format("the network failed: {} file{} taken from the cache",
                                      from_cache, from_cache == 1 ? "" : "s"));

@@ -84,6 +84,7 @@ class Resolver {
   std::map<std::string, Fetched> memo_;
   std::map<std::string, std::pair<std::string, std::string>> pins_;  // name: version, who
   std::vector<std::string> notes_;
+  std::vector<std::string> unreachable_;  // hosts whose JSONs came from the cache
 
   std::map<std::string, Claim> claims_;
   std::vector<std::string> claim_order_;
@@ -137,6 +138,9 @@ class Resolver {
           } catch (const ConnError& e) {
             if (auto text = cache_.stale(loc)) {
               note(fmt::format("network failed ({}): using the cached copy of {}", e.what(), loc));
+              const std::string host = host_of(loc);
+              if (std::find(unreachable_.begin(), unreachable_.end(), host) == unreachable_.end())
+                unreachable_.push_back(host);
               f = Fetched{200, std::move(*text), nullptr};
             }
           } catch (...) {
@@ -438,6 +442,7 @@ class Resolver {
       plan.packages.push_back(std::move(p));
     }
     plan.notes = notes_;
+    plan.unreachable = unreachable_;
     return plan;
   }
 };

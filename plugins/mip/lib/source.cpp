@@ -82,6 +82,20 @@ std::vector<Fetched> Reader::read_all(const std::vector<std::string>& locations,
       f.body = r->body;
     } else {
       f.error = std::get<std::exception_ptr>(results[k]);
+      // "cannot read from HOST: why" names the host only: name the URL that was cut short.
+      try {
+        std::rethrow_exception(f.error);
+      } catch (const ConnError& e) {
+        const std::string_view what = e.what();
+        const auto colon = what.find(": ");
+        if (what.starts_with("cannot read from ") && colon != std::string_view::npos) {
+          std::string why(what.substr(colon + 2));
+          if (why == "partial message") why += " (the server closed the connection)";
+          f.error = std::make_exception_ptr(
+              ConnError(fmt::format("cannot read {}: {}", locations[where[k]], why), e.hint()));
+        }
+      } catch (...) {
+      }
     }
   }
   return out;

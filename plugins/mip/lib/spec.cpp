@@ -71,6 +71,14 @@ bool is_http_url(std::string_view s) {
   return starts_with_nocase(s, "http://") || starts_with_nocase(s, "https://");
 }
 
+std::string host_of(std::string_view url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::string(url);
+  const auto start = scheme + 3;
+  const auto end = url.find_first_of("/?#", start);
+  return std::string(url.substr(start, end == std::string_view::npos ? url.npos : end - start));
+}
+
 bool is_url_spec(std::string_view s) {
   return is_http_url(s) || starts_with_nocase(s, "github:") || starts_with_nocase(s, "gitlab:") ||
          starts_with_nocase(s, "codeberg:");

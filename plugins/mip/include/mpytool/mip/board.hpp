@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct MPYTOOL_MIP_API BoardFacts {
   std::string mount_vfs;
   std::optional<std::string> manifest_text;  ///< target/.mip.json, nullopt when missing
   Manifest manifest;                         ///< parsed manifest_text (empty when missing)
+  /// The manifest's paths whose file on the board has the recorded sha256 (checked by the
+  /// same program); nullopt when the board could not tell (no manifest, no hashlib).
+  std::optional<std::set<std::string>> intact;
 
   /// target/.mip.json.
   std::string manifest_path() const;
@@ -56,13 +60,24 @@ MPYTOOL_MIP_API void require_own_filesystem(const BoardFacts& facts);
 MPYTOOL_MIP_API std::int64_t space_needed(const std::vector<std::int64_t>& sizes,
                                           std::int64_t block);
 
+/// What finish_on_board() did.
+struct MoveResult {
+  std::size_t moved = 0;  ///< files moved into place
+  std::size_t total = 0;  ///< files to move
+  std::string error;      ///< why the moves stopped ("" when all went well)
+  bool ok() const { return error.empty(); }
+};
+
 /// One program on the board: moves staging/P to target/P for each P of \p moves (parents
 /// created), removes target/P for each P of \p removes (and dirs left empty), writes
 /// \p manifest_json as the manifest (temp + rename; nullopt: leaves it) and removes the staging
 /// dir when \p staged. Paths relative to the target.
-MPYTOOL_MIP_API void finish_on_board(Mpy& mpy, const BoardFacts& facts,
-                                     const std::vector<std::string>& moves,
-                                     const std::vector<std::string>& removes,
-                                     const std::optional<std::string>& manifest_json, bool staged);
+/// A failure while moving comes back in the result (not thrown): what was moved is left, the
+/// manifest is not updated, the staging dir is removed. A broken link throws.
+MPYTOOL_MIP_API MoveResult finish_on_board(Mpy& mpy, const BoardFacts& facts,
+                                           const std::vector<std::string>& moves,
+                                           const std::vector<std::string>& removes,
+                                           const std::optional<std::string>& manifest_json,
+                                           bool staged);
 
 }  // namespace mpytool::mip

@@ -66,6 +66,10 @@ struct Plan {
   std::vector<std::string> notes;
   /// The packages as asked for, in order (one per spec): their names in \ref packages.
   std::vector<std::string> requested;
+  /// Hosts that could not be reached: what they would have served came from the host cache.
+  std::vector<std::string> unreachable;
+  /// How many files (and package JSONs) came from the host cache instead of the network.
+  std::size_t cached = 0;
 
   /// The package named \p name, or nullptr.
   MPYTOOL_MIP_API const Package* find(const std::string& name) const;

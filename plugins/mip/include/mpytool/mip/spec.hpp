@@ -39,6 +39,9 @@ MPYTOOL_MIP_API std::string rewrite_url(std::string_view url, std::string_view b
 /// True for an http:// or https:// URL (case-insensitive scheme).
 MPYTOOL_MIP_API bool is_http_url(std::string_view s);
 
+/// The host[:port] of a URL ("http://h:8000/x" -> "h:8000"); \p url itself when it has no "://".
+MPYTOOL_MIP_API std::string host_of(std::string_view url);
+
 /// True for a spec or dep that is a URL: http(s)://, github:, gitlab:, codeberg:.
 MPYTOOL_MIP_API bool is_url_spec(std::string_view s);
 
