@@ -311,12 +311,26 @@ void MpyComm::exec(std::string_view code, Seconds timeout, const OutputCallback&
              [&](std::string_view w) { return plain_exec(w, timeout, &out); });
 }
 
-Bytes MpyComm::plain_exec(std::string_view code, Seconds timeout, const OutputCallback* out) {
-  ++exchanges_;
+// On a link that drops what overflows the board's stdin (Conn::drops_input()) the code goes
+// through raw-paste's windows, whose end ack then stands for the raw REPL's "OK".
+void MpyComm::submit(std::string_view code, Seconds timeout) {
+  if (conn_.drops_input() && raw_paste_ != false && !guard_.noisy()) {
+    try {
+      paste_code(code, timeout);
+      return conn_.unread("OK");
+    } catch (const MpyError&) {
+      if (raw_paste_ != false) throw;  // anything but "raw-paste not supported"
+    }
+  }
   enter_raw_repl();
   conn_.flush();
   conn_.write(code);
   conn_.write(std::string_view(&kCtrlD, 1));
+}
+
+Bytes MpyComm::plain_exec(std::string_view code, Seconds timeout, const OutputCallback* out) {
+  ++exchanges_;
+  submit(code, timeout);
   if (guard_.tolerant() && out == nullptr && !submit_only(timeout))
     return read_answer(code, timeout);
   try {
@@ -430,7 +444,7 @@ Bytes MpyComm::read_answer(std::string_view code, Seconds timeout) {
   const double ok_wait = 1.0 + static_cast<double>(code.size()) / 960.0;  // 9600 baud at least
   const auto start = Clock::now();
   auto last = start;
-  Bytes buf;
+  Bytes buf = conn_.flush();  // submit()'s "OK" after a raw-paste
   for (;;) {
     Bytes more = conn_.read(0.05);
     if (!more.empty()) {
@@ -496,10 +510,7 @@ void MpyComm::start_program(std::string_view code, Seconds timeout) {
 
 void MpyComm::start_plain(std::string_view code, Seconds timeout) {
   ++exchanges_;
-  enter_raw_repl();
-  conn_.flush();
-  conn_.write(code);
-  conn_.write(std::string_view(&kCtrlD, 1));
+  submit(code, timeout);
   try {
     conn_.read_until("OK", timeout);
   } catch (const Timeout&) {
@@ -555,6 +566,11 @@ Bytes MpyComm::paste(std::string_view code, Seconds timeout, const OutputCallbac
   // A link that damages bytes: the raw REPL's framing recovers from that, raw-paste's
   // window bytes would not.
   if (guard_.tolerant() && guard_.noisy()) return plain_exec(code, timeout, out);
+  paste_code(code, timeout);
+  return after_submit(code, timeout, out);
+}
+
+void MpyComm::paste_code(std::string_view code, Seconds timeout) {
   const auto unsupported = [] { return MpyError("Raw-paste mode not supported by device"); };
   if (raw_paste_ == false) throw unsupported();
   enter_raw_repl();
@@ -675,7 +691,6 @@ Bytes MpyComm::paste(std::string_view code, Seconds timeout, const OutputCallbac
     repl_mode_.reset();
     throw;
   }
-  return after_submit(code, timeout, out);
 }
 
 Bytes MpyComm::try_raw_paste(std::string_view code, Seconds timeout, const OutputCallback* out) {

@@ -127,6 +127,9 @@ class MPYTOOL_CORE_API Conn {
   /// Re-opens the link after a board reset (USB re-enumeration), waiting up to \p timeout
   /// seconds. Throws ConnError "Could not reconnect to P within Ns" or when not supported.
   virtual void reconnect(double timeout = 10);
+  /// True when the board drops what overflows its stdin buffer (WebREPL): programs then go
+  /// through raw-paste, whose windows the board grants as it reads.
+  virtual bool drops_input() const { return false; }
 
   /// Installs \p handler for output starting with \p escape (nullptr removes it). The handler
   /// must outlive its registration.

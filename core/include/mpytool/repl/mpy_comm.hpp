@@ -139,6 +139,8 @@ class MPYTOOL_CORE_API MpyComm {
   Bytes finish_exec(std::string_view code, Seconds timeout, const OutputCallback* out);
   void start_plain(std::string_view code, Seconds timeout);
   Bytes paste(std::string_view code, Seconds timeout, const OutputCallback* out);
+  void paste_code(std::string_view code, Seconds timeout);
+  void submit(std::string_view code, Seconds timeout);
   /// Reads an answer to guarded code on a link that may damage bytes (throws
   /// CodeGuard::AnswerDamaged).
   Bytes read_answer(std::string_view code, Seconds timeout);

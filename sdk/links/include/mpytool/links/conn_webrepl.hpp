@@ -61,6 +61,8 @@ class MPYTOOL_LINKS_API ConnWebrepl : public Conn, public BinaryChannel {
   std::string description() const override;
   /// "WebREPL".
   std::string type_name() const override { return "WebREPL"; }
+  /// The board's dupterm drops what overflows its stdin ring (256-512 bytes).
+  bool drops_input() const override { return true; }
   /// Connects and logs in again until it works or \p timeout seconds pass. Throws ConnError
   /// "Could not reconnect to ws://h:p within Ns: ...".
   void reconnect(double timeout = 10) override;
