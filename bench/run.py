@@ -180,8 +180,8 @@ class Board:
         if not line.startswith(b"READY"):
             self.stop()
             raise BenchError("virtual board did not start (%r); its log: %s" % (line, log_path))
-        fields = dict(f.split("=", 1) for f in line.decode().split()[1:])
-        self.tcp = fields["tcp"]
+        self.fields = dict(f.split("=", 1) for f in line.decode().split()[1:])
+        self.tcp = self.fields["tcp"]
 
     def stop(self):
         if self.proc.poll() is None:

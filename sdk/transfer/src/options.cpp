@@ -24,8 +24,8 @@ std::vector<OptionSpec> transfer_global_options() {
        0,
        K::kValue,
        "MODE",
-       "transfer path: auto (probe), stream (binary agent), text, webrepl (files through the "
-       "WebREPL's own file protocol, ws:// links)",
+       "transfer path: auto (probe), stream (binary agent), text, webrepl (the board's WebREPL "
+       "file protocol, on ws:// links)",
        {},
        {"auto", "stream", "text", "webrepl"}},
   };
