@@ -45,3 +45,43 @@ def test_info_helpers(make_board):
     b = make_board("--platform", "rp2")
     out = board_eval(b, "", "(len(_mt_uid()), [m[0] for m in _mt_macs()], _mt_fs()[0][0])")
     assert out.startswith("(") and "'WiFi'" in out and out.endswith("'/')")
+
+
+def sent_definitions(stderr):
+    """The guard's and the helpers' definitions a -dd wire trace shows going to the board."""
+    text = stderr.decode(errors="replace")
+    return text.count("_mt_s=b'def _mt_g"), text.count("_mt_H.add(")
+
+
+def test_a_later_run_reuses_what_the_board_kept(make_board):
+    """The board keeps the guard and the helpers in its RAM after a run (its registry _mt_H holds
+    their sources' CRC-32s): the next run on the same REPL state sends none of them again; after a
+    soft reset (RAM new) everything goes again and still works."""
+    b = make_board()
+    link = b.conn_args("tcp")
+    r = run(*link, "exec", "open('/src.txt', 'w').write('x' * 3000)")
+    assert r.returncode == 0, r.stderr
+    cmd = (*link, "-dd", "cp", ":/src.txt", ":/copy.txt", "+", "ls", ":/")
+    first = run(*cmd)
+    assert first.returncode == 0, first.stderr
+    guard, helpers = sent_definitions(first.stderr)
+    assert guard == 1 and helpers >= 1
+    again = run(*cmd)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == first.stdout
+    assert sent_definitions(again.stderr) == (0, 0)
+    # A helper the board holds under another source (another version of the tool) is sent.
+    r = run(*link, "exec", "_mt_H.clear()\n_mt_H.add(1)")
+    assert r.returncode == 0, r.stderr
+    third = run(*cmd)
+    assert third.returncode == 0 and third.stdout == first.stdout
+    guard, helpers = sent_definitions(third.stderr)
+    assert guard == 1 and helpers >= 1
+    # A soft reset clears the RAM and the registry with it.
+    r = run(*link, "reset")
+    assert r.returncode == 0, r.stderr
+    fourth = run(*cmd)
+    assert fourth.returncode == 0, fourth.stderr
+    assert fourth.stdout == first.stdout
+    guard, helpers = sent_definitions(fourth.stderr)
+    assert guard == 1 and helpers >= 1

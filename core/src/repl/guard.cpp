@@ -9,6 +9,7 @@
 
 #include "mpytool/base/digest.hpp"
 #include "mpytool/base/log.hpp"
+#include "mpytool/repl/py_value.hpp"
 
 namespace mpytool {
 
@@ -121,12 +122,53 @@ void CodeGuard::define() {
   if (defined_) return;
   // The guard checks itself before it is defined: a damaged definition would guard nothing.
   const std::string_view src = detail::helper_source("guard");
+  const std::uint32_t crc = crc32_of(src);
+  if (!asked_) {
+    asked_ = true;
+    ask_kept();
+    defined_ = kept_.count(crc) != 0;
+    if (defined_) return;
+  }
+  // A new guard starts a new registry.
+  kept_.clear();
   const std::string def = fmt::format(
       "_mt_s={}\nif __import__('ubinascii').crc32(_mt_s)=={}:exec(_mt_s)\n"
-      "else:raise OSError(0,'mpytool guard')\ndel _mt_s\n",
-      bytes_literal(src), crc32_of(src));
+      "else:raise OSError(0,'mpytool guard')\ndel _mt_s\n_mt_H={{{}}}\n",
+      bytes_literal(src), crc, crc);
   send_until_intact(def, "the guard's definition");
   defined_ = true;
+}
+
+void CodeGuard::ask_kept() {
+  Bytes answer;
+  try {
+    const Tolerant scope(tolerant_);
+    answer = plain_("print(repr(globals().get('_mt_H')))", kSendTimeout);
+  } catch (const CmdError&) {
+    return;
+  } catch (const AnswerDamaged&) {
+    return;
+  }
+  // A damaged answer cannot name a helper with its exact CRC-32: at worst one is sent again.
+  try {
+    const PyValue v = parse_literal(answer);
+    if (v.type() != PyValue::Type::kSet) return;
+    for (const PyValue& crc : v.items()) {
+      if (crc.is_int()) kept_.insert(static_cast<std::uint32_t>(crc.as_int()));
+    }
+  } catch (const MpyError&) {
+    kept_.clear();
+  }
+}
+
+bool CodeGuard::kept(std::uint32_t crc) {
+  if (!enabled_) return false;
+  define();
+  return kept_.count(crc) != 0;
+}
+
+std::string CodeGuard::keep(std::uint32_t crc) const {
+  return enabled_ ? fmt::format("_mt_H.add({})\n", crc) : std::string();
 }
 
 // Sends \p wire, which is safe to run twice (the guard's definition, a kept piece), until it

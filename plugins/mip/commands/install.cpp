@@ -7,6 +7,7 @@
 // removes the staging dir.
 #include <fmt/format.h>
 
+#include <future>
 #include <set>
 
 #include "command_support.hpp"
@@ -88,12 +89,22 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
   for (const std::string& w : words) say("Install " + w);
 
   ResolveOptions options = resolve_options(ctx, args, facts.mpy);
+  files::Files board_files(mpy, use_transfer_options(ctx));
   Plan plan;
-  try {
-    plan = plan_from_args(args, words, options);
-    fetch_files(plan, options);
-  } catch (const MpyError& e) {
-    rethrow_nothing_installed(e, true);
+  {
+    // The host resolves and downloads while the board takes, in one program, the helpers an
+    // install onto a target without a manifest (a first install) will need: the network and
+    // the link work at the same time.
+    std::future<void> fetched = std::async(std::launch::async, [&] {
+      plan = plan_from_args(args, words, options);
+      fetch_files(plan, options);
+    });
+    if (!dry && !facts.manifest_text) board_files.preload_upload({"mip_move"});
+    try {
+      fetched.get();
+    } catch (const MpyError& e) {
+      rethrow_nothing_installed(e, true);
+    }
   }
   print_notes(ctx, plan);
 
@@ -117,7 +128,6 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
       expected.push_back({facts.path(f.path), static_cast<std::int64_t>(f.data.size()), sha});
     }
   }
-  files::Files board_files(mpy);
   if (!expected.empty()) {
     const auto same = board_files.unchanged(expected);
     for (std::size_t k = 0; same && k < asked.size(); ++k) items[asked[k]].exists = (*same)[k];
@@ -178,7 +188,6 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
   if (!dry && changes) {
     if (!uploads.empty()) {
       try {
-        board_files.options() = use_transfer_options(ctx);
         std::set<std::string> staged_dirs;
         std::vector<files::UploadItem> batch;
         for (const Item* it : uploads) {
@@ -223,6 +232,7 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
           "the manifest was not updated",
           facts.target, moved.error, moved.moved, moved.total));
     }
+    if (write_manifest) remember_manifest(manifest_json);
   }
   if (!changes) ctx.note_outcome("unchanged");
 

@@ -26,11 +26,13 @@ int run_uninstall(CommandContext& ctx, const ParsedArgs& args, const Words& word
   std::vector<std::string> paths;
   for (const std::string& f : r.files) paths.push_back(facts.path(f));
   if (!dry) {
-    const MoveResult done = finish_on_board(mpy, facts, {}, r.files, r.manifest.to_json(), false);
+    const std::string manifest_json = r.manifest.to_json();
+    const MoveResult done = finish_on_board(mpy, facts, {}, r.files, manifest_json, false);
     if (!done.ok()) {
       throw DeviceError(fmt::format("cannot write the manifest in {}: {}; nothing was removed",
                                     facts.target, done.error));
     }
+    remember_manifest(manifest_json);
   }
 
   std::string text;

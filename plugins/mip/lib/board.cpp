@@ -5,6 +5,7 @@
 
 #include "mpytool/base/error.hpp"
 #include "mpytool/board/mpy.hpp"
+#include "mpytool/mip/cache.hpp"
 #include "mpytool/repl/py_value.hpp"
 
 namespace mpytool::mip {
@@ -53,7 +54,7 @@ BoardFacts board_facts(Mpy& mpy, const std::optional<std::string>& target, bool 
   const std::string call =
       fmt::format("print(repr(_mt_mipf({}, {})))", repr_opt(target), no_mpy ? "True" : "False");
   const PyValue v = parse_literal(run_with(mpy, "mip_facts", call, 10.0));
-  if (!v.is_sequence() || v.size() < 6) throw MpyError("mip: unexpected answer from the board");
+  if (!v.is_sequence() || v.size() != 8) throw MpyError("mip: unexpected answer from the board");
   BoardFacts f;
   f.mpy = v[0].as_str();
   if (v[1].is_none()) {
@@ -63,16 +64,36 @@ BoardFacts board_facts(Mpy& mpy, const std::optional<std::string>& target, bool 
   f.free = opt_int(v[2]);
   f.block = opt_int(v[3]);
   if (!v[4].is_none()) f.mount_vfs = v[4].as_str();
-  if (!v[5].is_none()) {
-    f.manifest_text = v[5].as_str();
-    f.manifest = Manifest::parse(*f.manifest_text, f.manifest_path());
+  if (!v[7].is_none()) {
+    f.manifest_text = v[7].as_str();
+  } else if (!v[5].is_none()) {
+    // The text of a manifest this host wrote or read before is in the cache, by its hash.
+    const Cache cache;
+    f.manifest_text = cache.file(v[5].as_str());
+    if (!f.manifest_text) {
+      f.manifest_text = mpy.comm().exec_eval(fmt::format("open({}).read()", repr_str(f.manifest_path()))).as_str();
+      remember_manifest(*f.manifest_text);
+    }
   }
-  if (v.size() > 6 && v[6].is_sequence()) {
+  if (f.manifest_text) f.manifest = Manifest::parse(*f.manifest_text, f.manifest_path());
+  if (v[6].is_str()) {
+    // One digit per recorded path, in sorted order (a path two packages share counts once).
+    std::set<std::string> paths;
+    for (const auto& [name, p] : f.manifest.packages) {
+      for (const auto& [path, sha] : p.files) paths.insert(path);
+    }
+    const std::string& bits = v[6].as_str();
+    if (bits.size() != paths.size()) throw MpyError("mip: unexpected answer from the board");
     f.intact.emplace();
-    for (std::size_t i = 0; i < v[6].size(); ++i) f.intact->insert(v[6][i].as_str());
+    std::size_t i = 0;
+    for (const std::string& path : paths) {
+      if (bits[i++] == '1') f.intact->insert(path);
+    }
   }
   return f;
 }
+
+void remember_manifest(const std::string& text) { Cache().put_file(text); }
 
 void require_own_filesystem(const BoardFacts& facts) {
   if (facts.mount_vfs.empty()) return;

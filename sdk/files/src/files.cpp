@@ -177,7 +177,7 @@ std::unique_ptr<Session> Files::open_session() {
   start.path = options_.path;
   start.prepare = [this] {
     mpy_.register_helper("fs_agent", std::string(detail::helper_source("agent")));
-    mpy_.load_helper("fs_agent");
+    mpy_.load_helpers({"stream", "fs_agent"});
     SessionOptions o;
     o.window = window();
     o.chunk = chunk_size();
@@ -188,6 +188,20 @@ std::unique_ptr<Session> Files::open_session() {
   start.stats = &stats_;
   start.known = &stream_ok_;
   return open_stream_session(mpy_, std::move(start));
+}
+
+void Files::preload_upload(const std::vector<std::string_view>& extra) {
+  std::vector<std::string_view> names{"same", "mkdir"};
+  mpy_.register_helper("same", std::string(detail::helper_source("same")));
+  const bool stream = options_.path != TransferPath::kText &&
+                      options_.path != TransferPath::kWebrepl &&
+                      stream_probe_result(mpy_) != false;
+  if (stream) {
+    mpy_.register_helper("fs_agent", std::string(detail::helper_source("agent")));
+    names.insert(names.end(), {"stream", "fs_agent"});
+  }
+  names.insert(names.end(), extra.begin(), extra.end());
+  mpy_.load_helpers(names);
 }
 
 std::string Files::get(std::string_view path, const ProgressFn& progress) {

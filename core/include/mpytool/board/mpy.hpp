@@ -88,8 +88,12 @@ class MPYTOOL_CORE_API Mpy {
   /// Sends the helper \p name once per session, after the helpers it needs: one registered
   /// with register_helper(), else one of the catalogue (board/helpers.hpp: the helpers the
   /// loaded libraries ship). Large ones travel deflated when the board has `deflate`. Throws
-  /// MpyError for an unknown helper.
-  void load_helper(std::string_view name);
+  /// MpyError for an unknown helper. A helper the board still holds from an earlier run of the
+  /// tool (the same source: CodeGuard::kept()) is not sent again.
+  void load_helper(std::string_view name) { load_helpers({name}); }
+  /// load_helper() for several helpers in ONE program (one round trip, one deflate stream):
+  /// for a command that knows what it will need.
+  void load_helpers(const std::vector<std::string_view>& names);
 
   /// For sending a small helper together with its first use in one program: returns the
   /// helper's source to put before the call and counts it as loaded, or "" if it is loaded
@@ -206,8 +210,9 @@ class MPYTOOL_CORE_API Mpy {
 };
 
 /// A Python expression that evaluates, on a board with `deflate`, to \p data as bytes: deflated
-/// on the host (1 KiB window) and carried as base64, about half the size of text such as code
-/// or path lists. Raises ImportError on a board without `deflate`.
-MPYTOOL_CORE_API std::string inflate_expression(std::string_view data);
+/// on the host (a window of 2^\p window_bits bytes: 1 KiB, which any board can afford, unless
+/// asked) and carried as base64, about half the size of text such as code or path lists.
+/// Raises ImportError on a board without `deflate`.
+MPYTOOL_CORE_API std::string inflate_expression(std::string_view data, int window_bits = 10);
 
 }  // namespace mpytool

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,7 +61,20 @@ class MPYTOOL_CORE_API CodeGuard {
   /// pieces, and raw-paste is not used.
   bool noisy() const noexcept { return piece_ < kPieceClean; }
   /// The board's RAM is new (reset, soft reboot): the guard is defined again before next use.
-  void forget() noexcept { defined_ = false; }
+  void forget() noexcept {
+    defined_ = false;
+    kept_.clear();
+  }
+
+  /// True when the board holds the helper whose source has CRC-32 \p crc from an earlier run
+  /// of the tool in this REPL state. The board's registry `_mt_H` (a set of those CRC-32s) is
+  /// asked once per connection, before the guard is first needed: a board that still holds the
+  /// guard and helpers from an earlier run gets none of them again. False while the guard is
+  /// off.
+  bool kept(std::uint32_t crc);
+  /// The line appended to a helper's definition (source CRC-32 \p crc) that records it in the
+  /// board's registry ("" while the guard is off).
+  std::string keep(std::uint32_t crc) const;
 
   /// Runs \p send with the code to put on the wire: \p code itself when the guard is off or
   /// for \p submit_only code (nobody reads whether it ran), else guarded, sent again while it
@@ -98,6 +112,8 @@ class MPYTOOL_CORE_API CodeGuard {
 
  private:
   void define();
+  /// Reads the board's registry of kept helpers into kept_ (empty when it has none).
+  void ask_kept();
   Bytes send_guarded(std::string_view code, bool check, const Send& send);
   Bytes checked_answer(Bytes out);
   /// The guard's kept copy of the last answer, checked (nullopt: none to be had).
@@ -111,6 +127,8 @@ class MPYTOOL_CORE_API CodeGuard {
   PlainExec plain_;
   bool enabled_ = true;
   bool defined_ = false;
+  bool asked_ = false;  ///< the board's registry was asked for
+  std::set<std::uint32_t> kept_;
   std::int64_t bytes_ = 0;
   std::int64_t resends_ = 0;
   std::size_t piece_ = kPieceClean;

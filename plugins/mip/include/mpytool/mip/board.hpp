@@ -44,12 +44,17 @@ struct MPYTOOL_MIP_API BoardFacts {
   std::string staging() const;
 };
 
-/// One round trip: the facts of the board for \p target (nullopt: the first sys.path entry that
+/// One round trip (two when the host has not seen the board's manifest): the facts of the
+/// board for \p target (nullopt: the first sys.path entry that
 /// ends in "/lib" and does not start with "/rom"). \p no_mpy: mpy is "py". Throws UsageError
 /// "unable to find lib dir in sys.path, use --target to override" when there is no target, and
 /// MpyError "malformed manifest ..." for a manifest that cannot be read.
 MPYTOOL_MIP_API BoardFacts board_facts(Mpy& mpy, const std::optional<std::string>& target,
                                        bool no_mpy = false);
+
+/// Keeps the text of a manifest written to (or read from) a board in the host cache, where
+/// board_facts() finds it by the hash the board answers instead of the text.
+MPYTOOL_MIP_API void remember_manifest(const std::string& text);
 
 /// Throws UsageError "target /remote/lib is inside a mount: mip installs onto the board's own
 /// filesystem" when facts.mount_vfs is set.

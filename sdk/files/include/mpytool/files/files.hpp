@@ -152,6 +152,12 @@ class MPYTOOL_FILES_API Files {
   /// fileinfo()'s traffic. nullopt if the board cannot hash: treat every file as changed.
   std::optional<std::vector<bool>> unchanged(const std::vector<Expected>& files);
 
+  /// Sends, in one program, the helpers that unchanged(), mkdirs() and an upload with
+  /// put_many() will need (the streaming agent unless the transfer path is text or WebREPL's),
+  /// with \p extra helpers of the caller's: for a command that knows it will upload, ahead of
+  /// time (one round trip and one deflate stream instead of one per helper).
+  void preload_upload(const std::vector<std::string_view>& extra = {});
+
   /// Downloads a file. Throws FileNotFound.
   std::string get(std::string_view path, const ProgressFn& progress = {});
   /// Uploads \p data to \p path (atomically: temporary name, verify, rename).
