@@ -13,6 +13,7 @@ and after each refused or failed install ("nothing was installed" must be true).
 import hashlib
 import json
 import os
+import pathlib
 import re
 import sys
 import time
@@ -581,6 +582,10 @@ def test_list_intact_and_changed(make_board, tree, env):
     assert pkgs["shared-a"]["missing"] == ["shared_a.py"], pkgs
     text = out(ok(mip(board, "list", env=env)))
     assert "util.mpy" in text and "shared_a.py" in text, text
+    # The board answers its manifest's hash; a host that never saw that manifest (another cache)
+    # reads its text from the board and tells the same.
+    elsewhere = dict(env, XDG_CACHE_HOME=str(pathlib.Path(env["XDG_CACHE_HOME"]) / "other"))
+    assert entries(json_out(ok(mip(board, "list", "--json", env=elsewhere)))) == pkgs
 
 
 def test_uninstall_keeps_shared_dependencies(make_board, tree, env):
