@@ -71,7 +71,10 @@ BoardFacts board_facts(Mpy& mpy, const std::optional<std::string>& target, bool 
     const Cache cache;
     f.manifest_text = cache.file(v[5].as_str());
     if (!f.manifest_text) {
-      f.manifest_text = mpy.comm().exec_eval(fmt::format("open({}).read()", repr_str(f.manifest_path()))).as_str();
+      f.manifest_text =
+          mpy.comm()
+              .exec_eval(fmt::format("repr(open({}).read())", repr_str(f.manifest_path())))
+              .as_str();
       remember_manifest(*f.manifest_text);
     }
   }
