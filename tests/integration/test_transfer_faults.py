@@ -146,6 +146,31 @@ def test_link_cut_mid_upload_keeps_the_old_file(make_board, tmp_path):
     assert board_sha(b, "/data.bin") == hashlib.sha256(new).hexdigest()
 
 
+def test_link_cut_mid_batch_keeps_every_old_file(make_board, tmp_path):
+    # Small files go as one batch (one deflate stream): a cut in its data renames none of them.
+    b = make_board("--platform", "esp32", "--no-deflate-compress")
+    names = ["m%02d.py" % i for i in range(16)]
+    src = tmp_path / "pkg"
+    src.mkdir()
+    for i, name in enumerate(names):
+        write(src / name, text(3000, 100 + i))
+    old = {name: (src / name).read_bytes() for name in names}
+    # What the whole copy sends, to cut the next one (the same sizes) inside the batch's data.
+    whole = CuttingProxy(b.tcp, 1 << 30)
+    r = run("-a", whole.address, "cp", str(src), ":/", timeout=60)
+    assert r.returncode == 0, r.stderr
+    for i, name in enumerate(names):
+        write(src / name, text(3000, 200 + i))
+
+    proxy = CuttingProxy(b.tcp, whole.sent - 4000)
+    r = run("-a", proxy.address, "cp", str(src), ":/", timeout=60)
+    assert proxy.cut.is_set()
+    assert r.returncode == 3, (r.returncode, r.stderr)
+    assert not any(n.endswith(".mpytmp") for n in board_ls(b, "/pkg"))
+    for name in names:
+        assert board_sha(b, "/pkg/" + name) == hashlib.sha256(old[name]).hexdigest(), name
+
+
 def start_upload(b, args):
     env = dict(os.environ, NO_COLOR="1")
     return subprocess.Popen([MPYTOOL, *b.conn_args("pty"), "cp", *args],

@@ -5,6 +5,7 @@
 #include <spdlog/fmt/fmt.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <deque>
 
 #include "incoming.hpp"
@@ -17,6 +18,7 @@
 #include "mpytool/transfer/deflate.hpp"
 #include "mpytool/transfer/frame.hpp"
 #include "mpytool/transfer/session.hpp"
+#include "upload_batch.hpp"
 
 namespace mpytool::files {
 
@@ -28,9 +30,10 @@ std::string_view helper_source(std::string_view name);
 
 namespace op {
 // The files library's operations of the transfer agent (helpers/agent.py).
-constexpr char kOpen = 'O';  ///< host: start an upload "mode\0size\0path"
-constexpr char kGet = 'G';   ///< host: start a download "mode\0path"
-constexpr char kSize = 'S';  ///< board: download size
+constexpr char kOpen = 'O';    ///< host: start an upload "mode\0size\0path[\0size\0path...]"
+constexpr char kGet = 'G';     ///< host: start a download "mode\0path"
+constexpr char kSize = 'S';    ///< board: download size
+constexpr char kFailed = 'I';  ///< board: index in the batch of the file whose writing failed
 }  // namespace op
 
 void TransferObserver::on_start(std::size_t, std::int64_t) {}
@@ -284,25 +287,32 @@ std::vector<std::string> Files::get_many(const std::vector<std::string>& remotes
 
 // Uploads: every file is O, D..., E; the board answers K (or X) per file while the host goes
 // on with the next one, so there is no round trip per file. Credit keeps the board's stdin
-// buffer from overflowing while it inflates and writes.
+// buffer from overflowing while it inflates and writes. Runs of small compressible files go as
+// one batch: one O listing them all, one deflate stream of their contents one after the other
+// (what one file says, the next can refer to), one E with the SHA-256 of all of them, and a K
+// per file once the board has checked them all and renamed each.
 std::vector<FileResult> Files::put_stream(Session& s, const std::vector<UploadItem>& items,
                                           TransferObserver* obs) {
   const Features& feat = s.features();
   const int wbits = window_bits_for(feat.mem_free);
+  // Pieces fill a frame after the 4-byte raw-size prefix.
+  const std::size_t piece = s.max_payload() - 4;
   std::vector<FileResult> results(items.size());
   std::deque<std::size_t> waiting;  // files sent, verdict pending
-  std::size_t done = 0;
+  std::size_t failed_at = 0;        // I: the batch's file whose writing failed
 
   auto handle = [&](const Frame& f) {
     if (waiting.empty()) throw MpyError("transfer agent: unexpected answer");
-    const std::size_t idx = waiting.front();
     if (f.type == frame::kOk) {
+      const std::size_t idx = waiting.front();
       waiting.pop_front();
-      ++done;
       obs->on_done(idx, results[idx], nullptr);
+    } else if (f.type == op::kFailed) {
+      failed_at = static_cast<std::size_t>(std::strtoul(f.payload.c_str(), nullptr, 10));
     } else if (f.type == frame::kError) {
       s.finish_after_error();
-      throw_board_error("write", items[idx].remote, f.payload);
+      throw_board_error("write", items[waiting[std::min(failed_at, waiting.size() - 1)]].remote,
+                        f.payload);
     } else {
       throw MpyError("transfer agent: unexpected frame");
     }
@@ -310,38 +320,77 @@ std::vector<FileResult> Files::put_stream(Session& s, const std::vector<UploadIt
   auto drain = [&] {
     while (auto f = s.poll_frame()) handle(*f);
   };
+  auto want = [&](const UploadItem& it) { return it.compress ? it.compress : options_.compress; };
 
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    const UploadItem& it = items[i];
-    FileResult& r = results[i];
-    const std::int64_t total = static_cast<std::int64_t>(it.data.size());
-    r.size = total;
-    obs->on_start(i, total);
-    const std::optional<bool> want = it.compress ? it.compress : options_.compress;
-    // Pieces fill a frame after the 4-byte raw-size prefix.
-    const std::optional<std::vector<DeflateSegment>> segs = segments_if_worth(
-        it.data, s.max_payload() - 4, wbits, feat.inflate ? want : false, kMinCompress);
-    const bool compressed = segs.has_value();
-    require_utf8(it.remote);
-    std::string open_payload(1, compressed ? 'z' : 'r');
-    open_payload += '\0';
-    open_payload += std::to_string(total);
-    open_payload += '\0';
-    open_payload += it.remote;
-    if (open_payload.size() > s.max_payload()) {
-      throw UsageError(fmt::format("path too long for the board: ':{}'", it.remote));
+  // Sends items [first, last) as one stream of \p data (their contents one after the other),
+  // deflated in \p segs or raw.
+  auto send = [&](std::size_t first, std::size_t last, std::string_view data,
+                  const std::optional<std::vector<DeflateSegment>>& segs) {
+    for (std::size_t i = first; i < last; ++i) require_utf8(items[i].remote);
+    const std::string open = open_payload(items, first, last, segs.has_value());
+    if (open.size() > s.max_payload()) {
+      throw UsageError(fmt::format("path too long for the board: ':{}'", items[first].remote));
     }
-    waiting.push_back(i);
-    s.send_frame(op::kOpen, open_payload);
+    for (std::size_t i = first; i < last; ++i) {
+      results[i].size = static_cast<std::int64_t>(items[i].data.size());
+      if (segs) results[i].encodings.insert("compressed");
+      waiting.push_back(i);
+    }
+    s.send_frame(op::kOpen, open);
     const std::int64_t before = stats_.bytes_out;
-    if (compressed) r.encodings.insert("compressed");
-    s.send_data(it.data, segs ? &*segs : nullptr, [&](std::size_t sent) {
-      obs->on_progress(i, static_cast<std::int64_t>(sent), total);
+    // Progress per file: the one whose bytes the stream carries now, and where it starts.
+    std::size_t at = first;
+    std::size_t base = 0;
+    obs->on_start(at, results[at].size);
+    auto advance = [&](std::size_t sent) {
+      for (;;) {
+        const std::size_t size = items[at].data.size();
+        obs->on_progress(at, static_cast<std::int64_t>(std::min(sent - base, size)),
+                         static_cast<std::int64_t>(size));
+        if (sent < base + size || at + 1 == last) return;
+        base += size;
+        ++at;
+        obs->on_start(at, results[at].size);
+      }
+    };
+    s.send_data(data, segs ? &*segs : nullptr, [&](std::size_t sent) {
+      advance(sent);
       drain();
     });
-    s.send_frame(frame::kEnd, feat.sha256 ? sha256(it.data) : std::string());
-    r.wire_bytes = stats_.bytes_out - before;
+    advance(data.size());
+    s.send_frame(frame::kEnd, feat.sha256 ? sha256(data) : std::string());
+    // The stream's bytes, shared out by content size.
+    const std::int64_t wire = stats_.bytes_out - before;
+    const auto raw = static_cast<std::int64_t>(std::max<std::size_t>(data.size(), 1));
+    std::int64_t given = 0;
+    for (std::size_t i = first; i < last; ++i) {
+      results[i].wire_bytes = i + 1 == last ? wire - given : wire * results[i].size / raw;
+      given += results[i].wire_bytes;
+    }
     drain();
+  };
+  auto send_one = [&](std::size_t i) {
+    const std::string& data = items[i].data;
+    send(
+        i, i + 1, data,
+        segments_if_worth(data, piece, wbits, feat.inflate ? want(items[i]) : false, kMinCompress));
+  };
+  for (std::size_t i = 0; i < items.size();) {
+    const std::size_t last =
+        feat.inflate ? batch_end(items, i, s.max_payload(), options_.compress) : i;
+    if (last - i < 2) {
+      send_one(i++);
+      continue;
+    }
+    std::string data;
+    for (std::size_t k = i; k < last; ++k) data += items[k].data;
+    auto segs = segments_if_worth(data, piece, wbits, std::nullopt);
+    if (segs) {
+      send(i, last, data, segs);
+      i = last;
+    } else {
+      while (i < last) send_one(i++);  // they do not compress together: one by one
+    }
   }
   // Quit only once every verdict is in: a verdict damaged on the way comes again only while
   // the agent runs (the host's sync asks for it), and the agent leaves as soon as it reads Q.

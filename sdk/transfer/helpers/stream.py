@@ -49,7 +49,7 @@ def _mt_ag(w, n, c, zb, o):
     # bytes read, limit granted, frames taken, answers sent, last answer, credits sent
     st = [0, 0, 0, 0, (0, b''), 1]
     sb = bytearray(1)
-    cur = [None, None]
+    cur = [None, []]
     # Host bytes read ahead while the board streams (sx), which rd() takes first; the poll of
     # stdin; when it was last looked at (ticks_ms); Ctrl-C bytes in a row at the end of them.
     pk = [b'', None, 0, 0]
@@ -145,17 +145,17 @@ def _mt_ag(w, n, c, zb, o):
 
     def drop():
         f, cur[0] = cur[0], None
-        q, cur[1] = cur[1], None
+        q, cur[1] = cur[1], []
         try:
             if f:
                 f.close()
         except Exception:
             pass
-        try:
-            if q:
-                __import__('os').remove(q)
-        except Exception:
-            pass
+        for p in q:
+            try:
+                __import__('os').remove(p)
+            except Exception:
+                pass
 
     def fail(e):
         # Report, clean up and ignore the rest of the batch until the host aborts.

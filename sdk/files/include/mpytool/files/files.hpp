@@ -3,9 +3,9 @@
 /// The board's files (the Python mpytool's `Mpy` file methods): listing, stat, directories,
 /// renames, hashes, and uploads/downloads that go as fast as the link allows. Transfers stream
 /// through a small agent on the board (framed, CRC-checked, flow-controlled by credits the board
-/// grants, one deflate stream per compressible file) and fall back to a text path (base64 through
-/// exec) on boards or links that cannot carry it. Every upload lands under a temporary name,
-/// is verified on the board (size and SHA-256) and only then renamed over the target.
+/// grants, one deflate stream per compressible file or batch of small files) and fall back to a
+/// text path (base64 through exec) on boards or links that cannot carry it. Every upload lands
+/// under a temporary name, is verified on the board (size and SHA-256) and only then renamed.
 #pragma once
 
 #include <cstdint>
@@ -165,8 +165,9 @@ class MPYTOOL_FILES_API Files {
   FileResult put(std::string_view data, std::string_view path, const ProgressFn& progress = {},
                  std::optional<bool> compress = std::nullopt);
 
-  /// Uploads many files in one agent session (no round trip per file). Stops at the first
-  /// failure and throws; files completed before it stay, the failing one is left untouched.
+  /// Uploads many files in one agent session (no round trip per file; runs of small files share
+  /// one deflate stream). Stops at the first failure and throws; files completed before it
+  /// stay, the failing one and those after it are left untouched.
   std::vector<FileResult> put_many(const std::vector<UploadItem>& items,
                                    TransferObserver* observer = nullptr);
   /// Downloads many files in one agent session; the contents arrive through

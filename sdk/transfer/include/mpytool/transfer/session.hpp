@@ -12,7 +12,8 @@
 ///    pieces of at most `chunk` bytes; returns E's payload (the sender's SHA-256, may be empty);
 ///  - `sx(get, z)` sends what `get()` returns (a buffer; empty at the end) as D frames,
 ///    deflated with z, and returns the SHA-256 of the raw data (b'' without hashlib);
-///  - `cur` = [object to close(), path to remove] when the operation fails or the agent ends;
+///  - `cur` = [object to close(), list of paths to remove] when the operation fails or the
+///    agent ends;
 ///  - `ob`/`om`: the chunk buffer and its memoryview; `fl`: the feature flags of the hello.
 /// A handler answers with K or X frames of its own; an exception becomes an X frame and the
 /// agent then waits for A or Q.
