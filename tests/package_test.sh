@@ -35,14 +35,14 @@ dev_contents=$(dpkg-deb -c "$dev_deb")
 grep -q " ./usr/include/mpytool/" <<<"$dev_contents" || fail "mpytool-dev lacks the headers"
 # The core, the SDK libraries and the plugins' libraries: the shared objects in mpytool, their
 # link names and headers in mpytool-dev.
-for lib in core transfer flash esp32 esp-rom mpy-cross boards links uf2 http files fs mount flash-esp32 flash-rp2 ota firmware mip; do
+for lib in core process transfer flash esp32 esp-rom mpy-cross boards links uf2 http files fs mount flash-esp32 flash-rp2 ota firmware mip; do
   grep -q "/usr/lib/[a-z0-9_-]*/\?libmpytool-$lib\.so\.1" <<<"$contents" ||
     fail "mpytool lacks libmpytool-$lib.so.1"
   grep -q "/usr/lib/[a-z0-9_-]*/\?libmpytool-$lib\.so " <<<"$dev_contents" ||
     grep -q "/usr/lib/[a-z0-9_-]*/\?libmpytool-$lib\.so -> " <<<"$dev_contents" ||
     fail "mpytool-dev lacks the link name libmpytool-$lib.so"
 done
-for dir in base link repl board profile plugin transfer flash esp32 esp_rom mpy_cross boards links uf2 http files firmware mip; do
+for dir in base link repl board profile plugin process transfer flash esp32 esp_rom mpy_cross boards links uf2 http files firmware mip; do
   grep -q " ./usr/include/mpytool/$dir/" <<<"$dev_contents" ||
     fail "mpytool-dev lacks include/mpytool/$dir/"
 done

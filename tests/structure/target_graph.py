@@ -70,7 +70,7 @@ def picture(kinds, edges):
 
 
 CORE_LAYERS = ["base", "link", "repl", "board", "profile", "plugin"]
-CORE_MAX_LINES = 7520  # the minimal core: what grows past this belongs in an SDK library
+CORE_MAX_LINES = 7500  # the minimal core: what grows past this belongs in an SDK library
 
 
 def core_lines(src):

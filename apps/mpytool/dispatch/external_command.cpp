@@ -18,7 +18,7 @@
 #include <system_error>
 
 #include "mpytool/base/error.hpp"
-#include "mpytool/base/process.hpp"
+#include "mpytool/process/process.hpp"
 
 extern char** environ;
 

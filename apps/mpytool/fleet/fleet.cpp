@@ -26,12 +26,12 @@
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/json.hpp"
 #include "mpytool/base/output.hpp"
-#include "mpytool/base/process.hpp"
 #include "mpytool/boards/inventory.hpp"
+#include "mpytool/boards/port_selector.hpp"
 #include "mpytool/boards/probe.hpp"
 #include "mpytool/link/conn.hpp"
-#include "mpytool/boards/port_selector.hpp"
 #include "mpytool/plugin/context.hpp"
+#include "mpytool/process/process.hpp"
 
 namespace mpytool::cli {
 namespace {

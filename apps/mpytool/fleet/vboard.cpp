@@ -16,7 +16,7 @@
 #include "dispatch/signals.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/log.hpp"
-#include "mpytool/base/process.hpp"
+#include "mpytool/process/process.hpp"
 
 extern char** environ;
 

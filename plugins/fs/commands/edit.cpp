@@ -16,7 +16,7 @@
 #include "command_support.hpp"
 #include "commands.hpp"
 #include "mpytool/base/error.hpp"
-#include "mpytool/base/process.hpp"
+#include "mpytool/process/process.hpp"
 
 extern char** environ;
 

@@ -22,8 +22,8 @@
 #include "command_support.hpp"
 #include "commands.hpp"
 #include "mpytool/base/error.hpp"
-#include "mpytool/base/process.hpp"
 #include "mpytool/fs/local_tree.hpp"
+#include "mpytool/process/process.hpp"
 
 extern char** environ;
 

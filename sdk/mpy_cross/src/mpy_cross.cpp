@@ -8,8 +8,8 @@
 #include <system_error>
 
 #include "mpytool/base/log.hpp"
-#include "mpytool/base/process.hpp"
 #include "mpytool/board/mpy.hpp"
+#include "mpytool/process/process.hpp"
 
 namespace mpytool {
 namespace {

@@ -13,7 +13,7 @@
 #include <sstream>
 #include <thread>
 
-#include "mpytool/base/process.hpp"
+#include "mpytool/process/process.hpp"
 
 namespace mpytool::uf2 {
 

@@ -19,8 +19,8 @@
 #include <utility>
 #include <vector>
 
-#include "mpytool/base/process.hpp"
 #include "mpytool/mpy_cross/export.hpp"
+#include "mpytool/process/process.hpp"
 
 namespace mpytool {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "mpytool/base/process.hpp"
+#include "mpytool/process/process.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>

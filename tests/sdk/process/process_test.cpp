@@ -2,7 +2,7 @@
 // The one PATH lookup: empty entries are the current directory (as execvp), an unset PATH is
 // the system default, names with a '/' are taken as they are; and the spawner runs a child
 // with the descriptors it was given.
-#include "mpytool/base/process.hpp"
+#include "mpytool/process/process.hpp"
 
 #include <signal.h>
 #include <sys/wait.h>
