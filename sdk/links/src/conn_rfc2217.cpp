@@ -4,9 +4,6 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -25,6 +22,7 @@
 
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/log.hpp"
+#include "mpytool/link/connector.hpp"
 #include "telnet.hpp"
 
 namespace mpytool::links {
@@ -232,51 +230,15 @@ void ConnRfc2217::Impl::close() {
 }
 
 void ConnRfc2217::Impl::connect() {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (const int rc =
-          ::getaddrinfo(url.host.c_str(), std::to_string(url.port).c_str(), &hints, &found);
-      rc != 0) {
-    std::string why = rc == EAI_SYSTEM ? reason(errno) : ::gai_strerror(rc);
-    if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
-    throw AttemptError{why, {}};
+  boost::asio::io_context io;
+  try {
+    fd = connect_tcp(io, url.host, url.port, kConnectTimeout).release();
+  } catch (const TcpConnectError& e) {
+    throw AttemptError{e.reason, {}};
   }
-  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard(found, ::freeaddrinfo);
-  const auto deadline = after(kConnectTimeout);
-  AttemptError last{"no address", {}};
-  for (addrinfo* ai = found; ai; ai = ai->ai_next) {
-    const int s =
-        ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-    if (s < 0) {
-      last.why = reason(errno);
-      continue;
-    }
-    int err = 0;
-    if (::connect(s, ai->ai_addr, ai->ai_addrlen) < 0) {
-      err = errno;
-      if (err == EINPROGRESS) {
-        pollfd pfd{s, POLLOUT, 0};
-        const int ready = ::poll(&pfd, 1, poll_ms(seconds_left(deadline)));
-        if (ready == 0) {
-          err = ETIMEDOUT;
-        } else {
-          socklen_t len = sizeof err;
-          if (ready < 0 || ::getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
-        }
-      }
-    }
-    if (err == 0) {
-      int one = 1;
-      ::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      fd = s;
-      return;
-    }
-    ::close(s);
-    last.why = err == ETIMEDOUT ? "timed out connecting" : reason(err);
-  }
-  throw last;
+  // Non-blocking as the reads and writes here expect; not inherited by child processes.
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
 void ConnRfc2217::Impl::send_raw(std::string_view bytes) {

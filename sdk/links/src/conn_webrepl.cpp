@@ -3,24 +3,22 @@
 #include "mpytool/links/conn_webrepl.hpp"
 
 #include <fmt/format.h>
-#include <openssl/x509_vfy.h>
 
 #include <algorithm>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ssl.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <cctype>
 #include <chrono>
 #include <deque>
-#include <fstream>
 #include <optional>
 #include <thread>
 
 #include "frame_tap.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/log.hpp"
+#include "mpytool/link/connector.hpp"
 
 namespace mpytool::links {
 
@@ -50,22 +48,6 @@ std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-/// An error text in our style: lower-case start, without OpenSSL's " (SSL routines)" suffix.
-std::string reason(const error_code& ec) {
-  std::string text = ec.message();
-  if (const auto paren = text.rfind(" ("); paren != std::string::npos && text.back() == ')') {
-    if (ec.category() == asio::error::get_ssl_category()) text.erase(paren);
-  }
-  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-  return text;
-}
-
-bool is_ip_literal(const std::string& host) {
-  error_code ec;
-  asio::ip::make_address(host, ec);
-  return !ec;
 }
 
 /// The board took the connection while another client had its one WebREPL slot (101, EOF).
@@ -101,8 +83,7 @@ struct ConnWebrepl::Impl {
 
   asio::io_context io;
   std::optional<tcp::socket> socket;
-  std::optional<asio::ssl::context> ssl_context;
-  std::optional<asio::ssl::stream<tcp::socket&>> ssl;
+  std::optional<TlsSession> ssl;
   detail::RawTransport transport;
   std::optional<websocket::stream<detail::FrameTap>> ws;
 
@@ -113,16 +94,10 @@ struct ConnWebrepl::Impl {
   bool logging_in = false;
   int relogins = 0;
 
-  std::string address() const {
-    return host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port)
-                                               : fmt::format("{}:{}", host, port);
-  }
+  std::string address() const { return host_port(host, port); }
   std::string base() const { return fmt::format("{}://{}", secure ? "wss" : "ws", address()); }
 
   void parse(const std::string& text);
-  bool run_for(bool& done);
-  void connect();
-  void tls_handshake();
   void ws_handshake();
   void login();
   void open_session();
@@ -155,75 +130,9 @@ void ConnWebrepl::Impl::parse(const std::string& text) {
   }
 }
 
-bool ConnWebrepl::Impl::run_for(bool& done) {
-  io.restart();
-  io.run_for(std::chrono::milliseconds(static_cast<long>(options.timeout * 1000)));
-  if (done) return true;
-  error_code ignored;
-  socket->close(ignored);
-  io.restart();
-  io.run();
-  return false;
-}
-
-void ConnWebrepl::Impl::connect() {
-  socket.emplace(io);
-  error_code ec;
-  tcp::resolver resolver(io);
-  const auto endpoints = resolver.resolve(host, std::to_string(port), ec);
-  if (ec) throw ConnError(fmt::format("Cannot connect to {}: {}", address(), reason(ec)));
-  bool done = false;
-  asio::async_connect(*socket, endpoints, [&](const error_code& result, const tcp::endpoint&) {
-    ec = result;
-    done = true;
-  });
-  if (!run_for(done)) throw ConnError("Timeout connecting to " + address());
-  if (ec) throw ConnError(fmt::format("Cannot connect to {}: {}", address(), reason(ec)));
-  socket->set_option(tcp::no_delay(true), ec);
-}
-
-void ConnWebrepl::Impl::tls_handshake() {
-  const TlsOptions& tls = options.tls;
-  ssl_context.emplace(asio::ssl::context::tls_client);
-  SSL_CTX_set_min_proto_version(ssl_context->native_handle(), TLS1_2_VERSION);
-  error_code ec;
-  ssl_context->set_default_verify_paths(ec);
-  if (!tls.ca_file.empty()) {
-    if (!std::ifstream(tls.ca_file) || (ssl_context->load_verify_file(tls.ca_file, ec), ec)) {
-      throw ConnError(fmt::format("SSL error: cannot load CA file '{}'", tls.ca_file));
-    }
-  }
-  ssl_context->set_verify_mode(tls.verify ? asio::ssl::verify_peer : asio::ssl::verify_none);
-  ssl.emplace(*socket, *ssl_context);
-  SSL* native = ssl->native_handle();
-  const bool ip = is_ip_literal(host);
-  if (!ip) SSL_set_tlsext_host_name(native, host.c_str());
-  if (tls.verify && tls.check_hostname) {
-    X509_VERIFY_PARAM* param = SSL_get0_param(native);
-    if (ip) {
-      X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
-    } else {
-      X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-      X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
-    }
-  }
-  bool done = false;
-  ssl->async_handshake(asio::ssl::stream_base::client, [&](const error_code& result) {
-    ec = result;
-    done = true;
-  });
-  if (!run_for(done)) throw ConnError("SSL error: handshake timed out");
-  if (!ec) return;
-  std::string why = reason(ec);
-  if (const long verify = SSL_get_verify_result(native); verify != X509_V_OK) {
-    why += std::string(": ") + X509_verify_cert_error_string(verify);
-  }
-  throw ConnError("SSL error: " + why);
-}
-
 void ConnWebrepl::Impl::ws_handshake() {
   transport.socket = &*socket;
-  transport.ssl = ssl ? &*ssl : nullptr;
+  transport.ssl = ssl ? &ssl->stream : nullptr;
   transport.read_timeout = options.timeout;
   error_code ignored;
   socket->non_blocking(true, ignored);
@@ -253,7 +162,8 @@ void ConnWebrepl::Impl::ws_handshake() {
     throw ConnError(fmt::format("{} is not a WebREPL endpoint (HTTP {} to the WebSocket upgrade)",
                                 address(), response.result_int()));
   }
-  throw ConnError(fmt::format("WebSocket handshake with {} failed: {}", address(), reason(ec)));
+  throw ConnError(
+      fmt::format("WebSocket handshake with {} failed: {}", address(), error_reason(ec)));
 }
 
 void ConnWebrepl::Impl::login() {
@@ -307,8 +217,8 @@ void ConnWebrepl::Impl::open_session() {
   drop();
   text.clear();
   binary.clear();
-  connect();
-  if (secure) tls_handshake();
+  socket.emplace(connect_tcp(io, host, port, options.timeout));
+  if (secure) ssl.emplace(io, *socket, host, options.tls, options.timeout);
   ws_handshake();
   login();
 }
@@ -317,7 +227,6 @@ void ConnWebrepl::Impl::drop() noexcept {
   error_code ignored;
   ws.reset();
   ssl.reset();
-  ssl_context.reset();
   if (socket) socket->close(ignored);
   socket.reset();
 }
@@ -358,7 +267,7 @@ void ConnWebrepl::Impl::fail(const error_code& ec) {
         address(), oversize));
   }
   if (closed_by_peer(ec)) throw ConnLost("Connection closed");
-  throw ConnLost("Connection lost: " + reason(ec));
+  throw ConnLost("Connection lost: " + error_reason(ec));
 }
 
 bool ConnWebrepl::Impl::relogin_after_reset(const error_code& ec) {
