@@ -142,7 +142,6 @@ def main():
     ap.add_argument("--link", choices=("a", "b", "both"), default="both")
     ap.add_argument("--mpremote", default=os.environ.get("MPYTOOL_BENCH_MPREMOTE"),
                     help="directory holding the mpremote package (default: import mpremote)")
-    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     opts = ap.parse_args()
     mpytool = common.check_setup(opts)
     mpr_env = mpremote_env(opts.mpremote)

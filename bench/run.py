@@ -400,8 +400,8 @@ def print_table(key, name, desc, rows, fileset, notes):
 
 
 def bench_args(description, gen=True):
-    """The argument parser of a benchmark with the options they share: --build and (with gen)
-    --gen."""
+    """The argument parser of a benchmark with the options they share: --build, --gen (with
+    gen) and --keep."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"),
                     help="build directory holding bin/mpytool (default: %(default)s)")
@@ -409,6 +409,7 @@ def bench_args(description, gen=True):
         ap.add_argument("--gen", default=os.environ.get("MPYTOOL_BENCH_GEN", DEFAULT_GEN),
                         help="file set generator gen_files.py (default: $MPYTOOL_BENCH_GEN or "
                              "../shared/bench/gen_files.py next to the repository)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     return ap
 
 
@@ -433,20 +434,18 @@ def main():
     ap = bench_args("mpytool transfer benchmark (prints figures)")
     ap.add_argument("--link", choices=("a", "b", "both"), default="both",
                     help="which link(s) to run (default: both)")
-    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("--trace", action="store_true",
                     help="write a timeline of the traffic per scenario (trace-*.txt) into the "
                          "temporary directory and keep it")
     opts = ap.parse_args()
     opts.keep = opts.keep or opts.trace
     mpytool = check_setup(opts)
-    gen = opts.gen
 
     work = tempfile.mkdtemp(prefix="mpytool-bench-")
     status = 0
     try:
         src = os.path.join(work, "files")
-        subprocess.run([sys.executable, gen, src], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, opts.gen, src], check=True, stdout=subprocess.DEVNULL)
         count, raw, comp = 0, 0, 0
         for root, _, files in os.walk(src):
             for f in files:

@@ -96,18 +96,16 @@ def bench_path(mpytool, kind, transfer, src, work, trace):
 
 def main():
     ap = common.bench_args("mpytool WebREPL benchmark (prints figures)")
-    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("--trace", action="store_true",
                     help="run every copy with -dd and keep its wire trace (trace-*.txt) in the "
                          "temporary directory (slower: the figures are not comparable)")
     opts = ap.parse_args()
     opts.keep = opts.keep or opts.trace
     mpytool = common.check_setup(opts)
-    gen = opts.gen
 
     def body(work):
         src = os.path.join(work, "files")
-        subprocess.run([sys.executable, gen, src], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, opts.gen, src], check=True, stdout=subprocess.DEVNULL)
         count, raw = 0, 0
         for root, _, files in os.walk(src):
             for f in files:
