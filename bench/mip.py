@@ -25,18 +25,14 @@ pyserial and platformdirs) or MPYTOOL_BENCH_MPREMOTE. Without it the mpremote ro
 It prints figures, it is not a test (exit status 1 only when the setup is broken or an install
 gave wrong files).
 """
-import argparse
 import hashlib
 import os
 import subprocess
 import sys
-import select
-import signal
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import run as common  # noqa: E402  (Proxy, Board, BenchError, constants)
+import run as common  # noqa: E402  (Board, timed, bench_args, BenchError, constants)
 
 ROOT = common.ROOT
 sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
@@ -79,53 +75,19 @@ def mpremote_env(directory):
 
 
 def timed(cmd, env, what):
-    start = time.monotonic()
-    try:
-        proc = subprocess.run(cmd, capture_output=True, env=env, stdin=subprocess.DEVNULL,
-                              timeout=common.RUN_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise common.BenchError("%s did not finish in %d s" % (what, common.RUN_TIMEOUT))
-    seconds = time.monotonic() - start
-    if proc.returncode != 0:
-        raise common.BenchError("%s failed (exit %d):\n%s%s" % (
-            what, proc.returncode, proc.stdout.decode(errors="replace"),
-            proc.stderr.decode(errors="replace")))
-    return seconds, proc.stdout.decode(errors="replace").replace("\r\n", "\n")
+    """Runs cmd; returns (seconds, its stdout with \\n line ends). A failure or a timeout is a
+    BenchError."""
+    proc, seconds = common.timed(cmd, what, env)
+    out = proc.stdout.decode(errors="replace")
+    common.check_exit(proc, what, out + proc.stderr.decode(errors="replace"))
+    return seconds, out.replace("\r\n", "\n")
 
 
-class PtyBoard:
-    """A fresh virtual esp32 board on a pseudo-terminal (both tools reach it the same way: a
-    serial device); stopped by its own PID only."""
-
-    def __init__(self, key, work, label):
-        self.log = open(os.path.join(work, "vboard-%s-%s.log" % (key, label)), "wb")
-        self.proc = subprocess.Popen(
-            ["node", common.VBOARD, "--platform", "esp32", "--no-deflate-compress",
-             *LINKS[key][2]], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.log)
-        line = b""
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.proc.stdout], [], [], 0.5)
-            if ready:
-                line = self.proc.stdout.readline()
-                if line.startswith(b"READY") or not line:
-                    break
-            elif self.proc.poll() is not None:
-                break
-        if not line.startswith(b"READY"):
-            self.close()
-            raise common.BenchError("virtual board did not start (%r)" % line)
-        self.pty = dict(f.split("=", 1) for f in line.decode().split()[1:])["pty"]
-
-    def close(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
+def pty_board(key, work, label):
+    """A fresh virtual board with link `key`'s options on a pseudo-terminal (both tools reach it
+    the same way: a serial device)."""
+    return common.Board(LINKS[key][2], os.path.join(work, "vboard-%s-%s.log" % (key, label)),
+                        pty=True)
 
 
 def check_files(mpytool, board, want, what):
@@ -146,7 +108,7 @@ def bench_link(key, mpytool, url, env, mpr_env, want, work):
     rows = {}
     install = ["mip", "install", "--index", url, PACKAGE]
     menv = dict(env, XDG_CACHE_HOME=os.path.join(work, "cache-" + key))
-    board = PtyBoard(key, work, "mpytool")
+    board = pty_board(key, work, "mpytool")
     try:
         cmd = [mpytool, "-p", board.pty, *extra, *install]
         rows["install"] = timed(cmd, menv, "mpytool mip install")
@@ -155,37 +117,33 @@ def bench_link(key, mpytool, url, env, mpr_env, want, work):
         if "Installing:" in rows["re-install"][1]:
             raise common.BenchError("re-install uploaded files:\n" + rows["re-install"][1])
     finally:
-        board.close()
-    board = PtyBoard(key, work, "warm")
+        board.stop()
+    board = pty_board(key, work, "warm")
     try:
         cmd = [mpytool, "-p", board.pty, *extra, *install]
         rows["install warm"] = timed(cmd, menv, "mpytool mip install (warm cache)")
         check_files(mpytool, board, want, "mpytool install (warm cache)")
     finally:
-        board.close()
+        board.stop()
     if mpr_env is not None:
-        board = PtyBoard(key, work, "mpremote")
+        board = pty_board(key, work, "mpremote")
         try:
             cmd = [PYTHON, "-m", "mpremote", "connect", board.pty, *install]
             rows["mpremote"] = timed(cmd, mpr_env, "mpremote mip install")
             check_files(mpytool, board, want, "mpremote install")
             rows["mpremote again"] = timed(cmd, mpr_env, "mpremote mip install (again)")
         finally:
-            board.close()
+            board.stop()
     return rows
 
 
 def main():
-    ap = argparse.ArgumentParser(description="mpytool mip benchmark (prints figures)")
-    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap = common.bench_args("mpytool mip benchmark (prints figures)", gen=False)
     ap.add_argument("--link", choices=("a", "b", "both"), default="both")
     ap.add_argument("--mpremote", default=os.environ.get("MPYTOOL_BENCH_MPREMOTE"),
                     help="directory holding the mpremote package (default: import mpremote)")
-    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     opts = ap.parse_args()
-    mpytool = os.path.join(opts.build, "bin", "mpytool")
-    if not os.access(mpytool, os.X_OK):
-        sys.exit("bench: %s not found: build first or pass --build DIR" % mpytool)
+    mpytool = common.check_setup(opts)
     mpr_env = mpremote_env(opts.mpremote)
 
     def body(work):

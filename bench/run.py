@@ -160,12 +160,15 @@ class Proxy:
 
 
 class Board:
-    """A fresh virtual board process; stopped by its own PID only."""
+    """A fresh virtual board process (esp32, no on-board compression, like real firmware):
+    `fields` holds its READY line's addresses, `tcp` its TCP link and, with pty=True, `pty` its
+    pseudo-terminal. Stopped by its own PID only."""
 
-    def __init__(self, options, log_path):
+    def __init__(self, options, log_path, pty=False):
         self.log = open(log_path, "wb")
         self.proc = subprocess.Popen(
-            ["node", VBOARD, "--platform", "esp32", "--no-deflate-compress", "--no-pty", *options],
+            ["node", VBOARD, "--platform", "esp32", "--no-deflate-compress",
+             *([] if pty else ["--no-pty"]), *options],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.log)
         line = b""
         deadline = time.monotonic() + 30
@@ -182,6 +185,7 @@ class Board:
             raise BenchError("virtual board did not start (%r); its log: %s" % (line, log_path))
         self.fields = dict(f.split("=", 1) for f in line.decode().split()[1:])
         self.tcp = self.fields["tcp"]
+        self.pty = self.fields.get("pty")
 
     def stop(self):
         if self.proc.poll() is None:
@@ -197,23 +201,37 @@ class Board:
 # --- scenarios ----------------------------------------------------------------------------------
 
 
+def timed(cmd, what, env=None):
+    """Runs cmd (stdin closed, output captured); returns (proc, seconds of wall time). A run
+    longer than RUN_TIMEOUT s is a BenchError naming `what`."""
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=RUN_TIMEOUT, env=env,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise BenchError("%s did not finish in %d s" % (what, RUN_TIMEOUT))
+    return proc, time.monotonic() - start
+
+
+def check_exit(proc, what, detail=None):
+    """A non-zero exit of proc is a BenchError naming `what`, with `detail` (default: its
+    stderr)."""
+    if proc.returncode != 0:
+        if detail is None:
+            detail = proc.stderr.decode(errors="replace").strip()
+        raise BenchError("%s failed (exit %d):\n%s" % (what, proc.returncode, detail))
+
+
 def run_process(mpytool, proxy, args):
     """Runs `mpytool -a PROXY args`; returns (proc, seconds, traffic deltas of the proxy's
     snapshot: to_board, to_host, turns, execs). A failure or a timeout is a BenchError."""
     before = proxy.snapshot()
-    env = dict(os.environ, NO_COLOR="1")
-    start = time.monotonic()
-    try:
-        proc = subprocess.run([mpytool, "-a", proxy.address, *args], capture_output=True,
-                              timeout=RUN_TIMEOUT, env=env, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise BenchError("mpytool %s did not finish in %d s" % (" ".join(args)[:200], RUN_TIMEOUT))
-    seconds = time.monotonic() - start
+    what = "mpytool " + " ".join(args)[:200]
+    proc, seconds = timed([mpytool, "-a", proxy.address, *args], what,
+                          dict(os.environ, NO_COLOR="1"))
     proxy.wait_idle()
     after = proxy.snapshot()
-    if proc.returncode != 0:
-        raise BenchError("mpytool %s failed (exit %d):\n%s" % (
-            " ".join(args)[:200], proc.returncode, proc.stderr.decode(errors="replace").strip()))
+    check_exit(proc, what)
     return proc, seconds, tuple(a - b for a, b in zip(after, before))
 
 
@@ -381,38 +399,53 @@ def print_table(key, name, desc, rows, fileset, notes):
         print("  note: " + note)
 
 
-def main():
-    ap = argparse.ArgumentParser(description="mpytool transfer benchmark (prints figures)")
+def bench_args(description, gen=True):
+    """The argument parser of a benchmark with the options they share: --build, --gen (with
+    gen) and --keep."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"),
                     help="build directory holding bin/mpytool (default: %(default)s)")
-    ap.add_argument("--gen", default=os.environ.get("MPYTOOL_BENCH_GEN", DEFAULT_GEN),
-                    help="file set generator gen_files.py (default: $MPYTOOL_BENCH_GEN or "
-                         "../shared/bench/gen_files.py next to the repository)")
-    ap.add_argument("--link", choices=("a", "b", "both"), default="both",
-                    help="which link(s) to run (default: both)")
+    if gen:
+        ap.add_argument("--gen", default=os.environ.get("MPYTOOL_BENCH_GEN", DEFAULT_GEN),
+                        help="file set generator gen_files.py (default: $MPYTOOL_BENCH_GEN or "
+                             "../shared/bench/gen_files.py next to the repository)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    ap.add_argument("--trace", action="store_true",
-                    help="write a timeline of the traffic per scenario (trace-*.txt) into the "
-                         "temporary directory and keep it")
-    opts = ap.parse_args()
-    opts.keep = opts.keep or opts.trace
+    return ap
 
+
+def check_setup(opts):
+    """Exits with a message when the file set generator (opts.gen, when the benchmark has
+    one), mpytool or the virtual board is missing; returns mpytool's path."""
     mpytool = os.path.join(opts.build, "bin", "mpytool")
-    gen = os.path.abspath(opts.gen)
-    if not os.path.isfile(gen):
-        sys.exit("bench: file set generator not found: %s\n"
-                 "  (pass --gen FILE or set MPYTOOL_BENCH_GEN to gen_files.py)" % gen)
+    if getattr(opts, "gen", None) is not None:
+        opts.gen = os.path.abspath(opts.gen)
+        if not os.path.isfile(opts.gen):
+            sys.exit("bench: file set generator not found: %s\n"
+                     "  (pass --gen FILE or set MPYTOOL_BENCH_GEN to gen_files.py)" % opts.gen)
     if not os.access(mpytool, os.X_OK):
         sys.exit("bench: %s not found: build first (cmake --build %s) or pass --build DIR"
                  % (mpytool, opts.build))
     if not os.path.isdir(os.path.join(ROOT, "vboard", "node_modules")):
         sys.exit("bench: the virtual board is not installed: run (cd vboard && npm ci)")
+    return mpytool
+
+
+def main():
+    ap = bench_args("mpytool transfer benchmark (prints figures)")
+    ap.add_argument("--link", choices=("a", "b", "both"), default="both",
+                    help="which link(s) to run (default: both)")
+    ap.add_argument("--trace", action="store_true",
+                    help="write a timeline of the traffic per scenario (trace-*.txt) into the "
+                         "temporary directory and keep it")
+    opts = ap.parse_args()
+    opts.keep = opts.keep or opts.trace
+    mpytool = check_setup(opts)
 
     work = tempfile.mkdtemp(prefix="mpytool-bench-")
     status = 0
     try:
         src = os.path.join(work, "files")
-        subprocess.run([sys.executable, gen, src], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, opts.gen, src], check=True, stdout=subprocess.DEVNULL)
         count, raw, comp = 0, 0, 0
         for root, _, files in os.walk(src):
             for f in files:

@@ -21,18 +21,15 @@ raw size (1 KB = 1000 B) over those seconds.
 It prints figures, it is not a test (exit status 1 only when the setup is broken or a copy gave
 wrong files).
 """
-import argparse
 import json
 import os
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import run as common  # noqa: E402  (Board, BenchError, compare_trees, in_workdir, fmt_int)
+import run as common  # noqa: E402  (Board, timed, bench_args, compare_trees, in_workdir, ...)
 
-ROOT = common.ROOT
 PASSWORD = "bench42"  # 4-9 characters, as webrepl_setup allows
 PATHS = ("stream", "webrepl")
 
@@ -44,21 +41,12 @@ def run_cp(mpytool, link, transfer, args, trace_path=None):
     if trace_path:
         cmd.append("-dd")
     cmd += ["cp", "--json", *args]
-    start = time.monotonic()
-    try:
-        proc = subprocess.run(cmd, capture_output=True, env=env, stdin=subprocess.DEVNULL,
-                              timeout=common.RUN_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise common.BenchError("%s did not finish in %d s" % (" ".join(cmd[1:])[:200],
-                                                               common.RUN_TIMEOUT))
-    seconds = time.monotonic() - start
+    what = " ".join(cmd[1:])[:200]
+    proc, seconds = common.timed(cmd, what, env)
     if trace_path:
         with open(trace_path, "wb") as f:
             f.write(proc.stderr)
-    if proc.returncode != 0:
-        raise common.BenchError("%s failed (exit %d):\n%s" % (
-            " ".join(cmd[1:])[:200], proc.returncode,
-            proc.stderr.decode(errors="replace").strip()[-2000:]))
+    common.check_exit(proc, what, proc.stderr.decode(errors="replace").strip()[-2000:])
     try:
         summary = json.loads(proc.stdout.decode().strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -107,31 +95,17 @@ def bench_path(mpytool, kind, transfer, src, work, trace):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="mpytool WebREPL benchmark (prints figures)")
-    ap.add_argument("--build", default=os.path.join(ROOT, "build"),
-                    help="build directory holding bin/mpytool (default: %(default)s)")
-    ap.add_argument("--gen", default=os.environ.get("MPYTOOL_BENCH_GEN", common.DEFAULT_GEN),
-                    help="file set generator gen_files.py (default: $MPYTOOL_BENCH_GEN or "
-                         "../shared/bench/gen_files.py next to the repository)")
-    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap = common.bench_args("mpytool WebREPL benchmark (prints figures)")
     ap.add_argument("--trace", action="store_true",
                     help="run every copy with -dd and keep its wire trace (trace-*.txt) in the "
                          "temporary directory (slower: the figures are not comparable)")
     opts = ap.parse_args()
     opts.keep = opts.keep or opts.trace
-    mpytool = os.path.join(opts.build, "bin", "mpytool")
-    gen = os.path.abspath(opts.gen)
-    if not os.path.isfile(gen):
-        sys.exit("bench: file set generator not found: %s\n"
-                 "  (pass --gen FILE or set MPYTOOL_BENCH_GEN to gen_files.py)" % gen)
-    if not os.access(mpytool, os.X_OK):
-        sys.exit("bench: %s not found: build first or pass --build DIR" % mpytool)
-    if not os.path.isdir(os.path.join(ROOT, "vboard", "node_modules")):
-        sys.exit("bench: the virtual board is not installed: run (cd vboard && npm ci)")
+    mpytool = common.check_setup(opts)
 
     def body(work):
         src = os.path.join(work, "files")
-        subprocess.run([sys.executable, gen, src], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, opts.gen, src], check=True, stdout=subprocess.DEVNULL)
         count, raw = 0, 0
         for root, _, files in os.walk(src):
             for f in files:

@@ -6,12 +6,11 @@ import hashlib
 import json
 import pathlib
 import random
-import socket
-import threading
 
 import pytest
 
 from conftest import Board, run
+from cutting_proxy import CuttingProxy
 
 
 def sha(data):
@@ -282,50 +281,6 @@ def test_a_failure_mid_upload_leaves_the_target_as_it_was(board, tmp_path):
     assert board_ls(board, "/lib/.mip-staging") is None
     ok(mip(board, "install", str(new)))
     assert board_cat(board, "/lib/zzz.py") == b"Z\n"
-
-
-class CuttingProxy:
-    """Forwards TCP both ways and cuts the link once the host has sent `limit` bytes."""
-
-    def __init__(self, target, limit):
-        host, port = target.rsplit(":", 1)
-        self.target, self.limit, self.sent = (host, int(port)), limit, 0
-        self.cut = threading.Event()
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(1)
-        self.address = "127.0.0.1:%d" % self.listener.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        client, _ = self.listener.accept()
-        board = socket.create_connection(self.target)
-
-        def pump(src, dst, count):
-            try:
-                while not self.cut.is_set():
-                    data = src.recv(4096)
-                    if not data:
-                        break
-                    if count:
-                        data = data[:self.limit - self.sent]
-                        self.sent += len(data)
-                    dst.sendall(data)
-                    if count and self.sent >= self.limit:
-                        break
-            except OSError:
-                pass
-            self.cut.set()
-            for s in (client, board):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                s.close()
-
-        threading.Thread(target=pump, args=(board, client, False), daemon=True).start()
-        pump(client, board, True)
-        self.listener.close()
 
 
 def test_a_link_cut_mid_upload_installs_nothing(board, tmp_path):

@@ -136,12 +136,8 @@ std::vector<std::string> Files::get_text(const std::vector<std::string>& remotes
   for (std::size_t i = 0; i < remotes.size(); ++i) {
     const std::string& path = remotes[i];
     const std::string lit = repr_str(path);
-    const PyValue st = mpy_.comm().exec_eval(fmt::format("_mt_stat({})", lit));
-    if (st.is_none()) throw FileNotFound(path);
-    if (st.as_int() < 0)
-      throw DeviceError(fmt::format("cannot read ':{}': Is a directory (errno 21)", path), 21);
     FileResult r;
-    r.size = st.as_int();
+    r.size = size_to_get(path);
     r.encodings.insert("base64");
     obs->on_start(i, r.size);
     // Each piece is checked and passed on as it comes; the content is held only when needed.
@@ -167,19 +163,32 @@ std::vector<std::string> Files::get_text(const std::vector<std::string>& remotes
     } catch (const CmdError& e) {
       rethrow_as("read", path, e);
     }
-    if (in.got() != r.size) {
-      throw MpyError(fmt::format("download of ':{}' incomplete", path));
-    }
-    if (can_hash) {
-      const PyValue h = mpy_.comm().exec_eval(fmt::format("_mt_hash({})", lit), 30);
-      if (h.is_bytes() && h.as_bytes() != base64_encode(in.digest())) {
-        throw MpyError(fmt::format("download of ':{}' failed verification", path));
-      }
-    }
-    obs->on_done(i, r, in.content());
-    if (keep) out.push_back(in.take_content());
+    finish_get(i, path, r, in, can_hash, obs, keep, out);
   }
   return out;
+}
+
+std::int64_t Files::size_to_get(const std::string& path) {
+  const PyValue st = mpy_.comm().exec_eval(fmt::format("_mt_stat({})", repr_str(path)));
+  if (st.is_none()) throw FileNotFound(path);
+  if (st.as_int() < 0) {
+    throw DeviceError(fmt::format("cannot read ':{}': Is a directory (errno 21)", path), 21);
+  }
+  return st.as_int();
+}
+
+void Files::finish_get(std::size_t i, const std::string& path, const FileResult& r, Incoming& in,
+                       bool hashed, TransferObserver* obs, bool keep,
+                       std::vector<std::string>& out) {
+  if (in.got() != r.size) throw MpyError(fmt::format("download of ':{}' incomplete", path));
+  if (hashed) {
+    const PyValue h = mpy_.comm().exec_eval(fmt::format("_mt_hash({})", repr_str(path)), 30);
+    if (h.is_bytes() && h.as_bytes() != base64_encode(in.digest())) {
+      throw MpyError(fmt::format("download of ':{}' failed verification", path));
+    }
+  }
+  obs->on_done(i, r, in.content());
+  if (keep) out.push_back(in.take_content());
 }
 
 }  // namespace mpytool::files

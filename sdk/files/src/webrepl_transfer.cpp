@@ -152,15 +152,9 @@ std::vector<std::string> Files::get_webrepl(const std::vector<std::string>& remo
   std::vector<std::string> out;
   for (std::size_t i = 0; i < remotes.size(); ++i) {
     const std::string& path = remotes[i];
-    const std::string lit = repr_str(path);
     // The board's failed open would end the whole session: look first.
-    const PyValue st = mpy_.comm().exec_eval(fmt::format("_mt_stat({})", lit));
-    if (st.is_none()) throw FileNotFound(path);
-    if (st.as_int() < 0) {
-      throw DeviceError(fmt::format("cannot read ':{}': Is a directory (errno 21)", path), 21);
-    }
     FileResult r;
-    r.size = st.as_int();
+    r.size = size_to_get(path);
     obs->on_start(i, r.size);
     Incoming in(*obs, i, path, r.size, keep);
     const std::string data = wa.get(path, [&](std::uint64_t done, std::uint64_t) {
@@ -169,15 +163,7 @@ std::vector<std::string> Files::get_webrepl(const std::vector<std::string>& remo
     r.wire_bytes = static_cast<std::int64_t>(data.size());
     stats_.bytes_in += r.wire_bytes;
     in.take(data);
-    if (in.got() != r.size) throw MpyError(fmt::format("download of ':{}' incomplete", path));
-    if (hashing) {
-      const PyValue h = mpy_.comm().exec_eval(fmt::format("_mt_hash({})", lit), 30);
-      if (h.is_bytes() && h.as_bytes() != base64_encode(in.digest())) {
-        throw MpyError(fmt::format("download of ':{}' failed verification", path));
-      }
-    }
-    obs->on_done(i, r, in.content());
-    if (keep) out.push_back(in.take_content());
+    finish_get(i, path, r, in, hashing, obs, keep, out);
   }
   return out;
 }

@@ -15,19 +15,8 @@
 using namespace mpytool::mip;
 using mip_test::DirServer;
 using mip_test::Index;
+using mip_test::says;
 using mip_test::TempDir;
-
-namespace {
-
-template <class E>
-std::function<bool(const E&)> says(const std::string& text) {
-  return [text](const E& e) {
-    BOOST_TEST_MESSAGE(e.what());
-    return std::string(e.what()) == text;
-  };
-}
-
-}  // namespace
 
 BOOST_AUTO_TEST_SUITE(fetch_test)
 

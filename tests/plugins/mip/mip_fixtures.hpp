@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -23,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "loopback.hpp"
 #include "mpytool/mip/cache.hpp"
 
 namespace mip_test {
@@ -40,6 +42,15 @@ inline void spit(const fs::path& p, const std::string& data) {
   fs::create_directories(p.parent_path());
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   out << data;
+}
+
+// A predicate for BOOST_CHECK_EXCEPTION: the error's message is \p text exactly.
+template <class E>
+std::function<bool(const E&)> says(const std::string& text) {
+  return [text](const E& e) {
+    BOOST_TEST_MESSAGE(e.what());
+    return std::string(e.what()) == text;
+  };
 }
 
 // A fresh directory, removed at the end.
@@ -110,17 +121,7 @@ struct Env {
 class DirServer {
  public:
   explicit DirServer(fs::path root) : root_(std::move(root)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    BOOST_REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    BOOST_REQUIRE(::listen(fd_, 64) == 0);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    fd_ = mpytool::testing::listen_loopback(port_, 64);
     acceptor_ = std::thread([this] { accept_loop(); });
   }
   ~DirServer() { stop(); }
@@ -220,7 +221,7 @@ class DirServer {
 
   fs::path root_;
   int fd_ = -1;
-  int port_ = 0;
+  unsigned short port_ = 0;
   std::atomic<bool> stopped_{false};
   std::atomic<int> requests_{0};
   std::thread acceptor_;

@@ -13,6 +13,7 @@
 using namespace mpytool::mip;
 using mip_test::DirServer;
 using mip_test::Index;
+using mip_test::says;
 using mip_test::TempDir;
 
 namespace {
@@ -30,14 +31,6 @@ std::vector<std::string> names(const Plan& p) {
   std::vector<std::string> out;
   for (const auto& pkg : p.packages) out.push_back(pkg.name + "@" + pkg.version);
   return out;
-}
-
-template <class E>
-std::function<bool(const E&)> says(const std::string& text) {
-  return [text](const E& e) {
-    BOOST_TEST_MESSAGE(e.what());
-    return std::string(e.what()) == text;
-  };
 }
 
 }  // namespace

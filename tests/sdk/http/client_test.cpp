@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "loopback.hpp"
 #include "mpytool/base/error.hpp"
 
 namespace fs = std::filesystem;
@@ -69,21 +70,6 @@ bool read_head(const Io& io, std::string& pending, std::string& head) {
   }
 }
 
-int listen_local(int& port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  BOOST_REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  BOOST_REQUIRE(::listen(fd, 64) == 0);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  port = ntohs(a.sin_port);
-  return fd;
-}
-
 int connect_local(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -103,7 +89,7 @@ class Server {
   using OnConnection = std::function<void(const Io&)>;
   explicit Server(OnConnection on_connection, SSL_CTX* tls = nullptr)
       : on_connection_(std::move(on_connection)), tls_(tls) {
-    listen_fd_ = listen_local(port_);
+    listen_fd_ = mpytool::testing::listen_loopback(port_, 64);
     acceptor_ = std::thread([this] { accept_loop(); });
   }
   ~Server() {
@@ -161,7 +147,8 @@ class Server {
 
   OnConnection on_connection_;
   SSL_CTX* tls_;
-  int listen_fd_ = -1, port_ = 0;
+  int listen_fd_ = -1;
+  unsigned short port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<int> accepted_{0}, concurrent_{0}, max_concurrent_{0};
   std::mutex mutex_;
@@ -445,8 +432,8 @@ BOOST_AUTO_TEST_CASE(get_all_uses_at_most_parallel_connections) {
 
 BOOST_AUTO_TEST_CASE(get_all_keeps_each_error_apart) {
   Fixture f;
-  int dead_port = 0;
-  ::close(listen_local(dead_port));
+  unsigned short dead_port = 0;
+  ::close(mpytool::testing::listen_loopback(dead_port));
   Client c(quick());
   auto dead = "http://127.0.0.1:" + std::to_string(dead_port) + "/x";
   auto results = c.get_all({f.server->url("/hello"), dead, f.server->url("/n/2")}, 2);

@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "loopback.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/link/reset_sequence.hpp"
 #include "mpytool/links/link_url.hpp"
@@ -85,17 +86,7 @@ class FakeServer {
   using Config = ServerConfig;
 
   explicit FakeServer(Config config = Config()) : config_(std::move(config)) {
-    listen_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    ::setsockopt(listen_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    BOOST_REQUIRE(::bind(listen_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    BOOST_REQUIRE(::listen(listen_, 4) == 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    listen_ = mpytool::testing::listen_loopback(port_);
     thread_ = std::thread([this] { run(); });
   }
   ~FakeServer() {

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "loopback.hpp"
 #include "mpytool/base/error.hpp"
 
 namespace links = mpytool::links;
@@ -59,17 +60,7 @@ struct BoardConfig {
 class Board {
  public:
   explicit Board(BoardConfig config = {}) : config_(std::move(config)) {
-    listen_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    ::setsockopt(listen_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    BOOST_REQUIRE(::bind(listen_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    BOOST_REQUIRE(::listen(listen_, 4) == 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    listen_ = mpytool::testing::listen_loopback(port_);
     thread_ = std::thread([this] { run(); });
   }
   ~Board() {
@@ -356,14 +347,8 @@ BOOST_AUTO_TEST_CASE(errors) {
 
 BOOST_AUTO_TEST_CASE(a_web_page_is_not_webrepl) {
   // A server that answers the upgrade with its page (webrepl not started: an HTTP server).
-  int listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  BOOST_REQUIRE(::bind(listen_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  ::listen(listen_fd, 1);
-  socklen_t len = sizeof addr;
-  ::getsockname(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  unsigned short port = 0;
+  const int listen_fd = mpytool::testing::listen_loopback(port, 1);
   std::thread server([&] {
     const int fd = ::accept(listen_fd, nullptr, nullptr);
     char buf[2048];
@@ -372,7 +357,7 @@ BOOST_AUTO_TEST_CASE(a_web_page_is_not_webrepl) {
     (void)!::send(fd, page.data(), page.size(), MSG_NOSIGNAL);
     ::close(fd);
   });
-  const std::string url = "ws://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  const std::string url = "ws://127.0.0.1:" + std::to_string(port);
   const std::string e =
       error_of<mpytool::ConnError>([&] { ConnWebrepl(url, with_password("secret")); });
   server.join();

@@ -29,6 +29,8 @@ class Mpy;
 
 namespace mpytool::files {
 
+class Incoming;
+
 using stream::Session;
 
 /// One `ls` entry: a directory has no size.
@@ -209,6 +211,14 @@ class MPYTOOL_FILES_API Files {
   /// \p chunk: bytes per read (0: chunk_size()).
   std::vector<std::string> get_text(const std::vector<std::string>& remotes, TransferObserver* obs,
                                     bool keep, int chunk = 0);
+  /// The size of the board's file \p path before a text or WebREPL download: FileNotFound
+  /// when there is none, DeviceError (errno 21) for a directory (text_transfer.cpp).
+  std::int64_t size_to_get(const std::string& path);
+  /// The end of file \p i (\p path) of a text or WebREPL download: all of it came, the board's
+  /// _mt_hash of it matches what came (when \p hashed), then on_done() and, with \p keep, the
+  /// content into \p out (text_transfer.cpp).
+  void finish_get(std::size_t i, const std::string& path, const FileResult& r, Incoming& in,
+                  bool hashed, TransferObserver* obs, bool keep, std::vector<std::string>& out);
   /// --transfer webrepl: the WebREPL's own WA/WB protocol (webrepl_transfer.cpp).
   std::vector<FileResult> put_webrepl(const std::vector<UploadItem>& items, TransferObserver* obs);
   std::vector<std::string> get_webrepl(const std::vector<std::string>& remotes,
