@@ -26,7 +26,7 @@ int run_uninstall(CommandContext& ctx, const ParsedArgs& args, const Words& word
   std::vector<std::string> paths;
   for (const std::string& f : r.files) paths.push_back(facts.path(f));
   if (!dry) {
-    const MoveResult done = finish_on_board(mpy, facts, {}, r.files, r.manifest.to_json(), false);
+    const MoveResult done = finish_on_board(mpy, facts, {}, r.files, r.manifest.to_json(), nullptr);
     if (!done.ok()) {
       throw DeviceError(fmt::format("cannot write the manifest in {}: {}; nothing was removed",
                                     facts.target, done.error));
