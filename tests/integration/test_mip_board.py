@@ -351,6 +351,30 @@ def test_a_failed_move_puts_back_what_it_had_moved(board, tmp_path):
     assert board_ls(board, "/lib/.mip-staging") is None
 
 
+# Firmware built without the deflate module (MICROPY_PY_DEFLATE off): importing it fails.
+NO_DEFLATE = """import builtins
+_mt_i = builtins.__import__
+def _mt_no_deflate(n, *a):
+    if n == 'deflate':
+        raise ImportError("no module named 'deflate'")
+    return _mt_i(n, *a)
+builtins.__import__ = _mt_no_deflate
+"""
+
+
+def test_install_on_a_board_without_deflate(board, tmp_path):
+    """The move program (helper, paths and manifest) travels deflated; without deflate it goes
+    again as it is, and the install is the same."""
+    ok(mip(board, "install", str(make_pkg(tmp_path / "pkg"))))
+    new = make_pkg(tmp_path / "pkg", version="2.0", files={"foo.py": b"X = 2\n", "bar.py": b"B\n"})
+    out = ok(run(*board.conn_args("tcp"), "exec", NO_DEFLATE, "--", "mip", "install", str(new)))
+    assert "Removing: /lib/foo/util.py" in out.splitlines()
+    assert board_cat(board, "/lib/foo.py") == b"X = 2\n"
+    assert board_cat(board, "/lib/bar.py") == b"B\n"
+    assert sorted(board_ls(board, "/lib")) == [".mip.json", "bar.py", "foo.py"]
+    assert sorted(manifest(board)["packages"]["pkg"]["files"]) == ["bar.py", "foo.py"]
+
+
 class CuttingProxy:
     """Forwards TCP both ways and cuts the link once the host has sent `limit` bytes."""
 
