@@ -64,10 +64,15 @@ def _mt_mipm(t, s, n, a, c):
                 u.pop()
         except OSError:
             return (sum(x[2] for x in u), w, False)
-        for d in [m + '.tmp', s] + c[::-1]:
+        for d in [m + '.tmp', s]:
             try:
                 rm(d)
             except (OSError, TypeError):
+                pass
+        for d in c[::-1]:
+            try:
+                os.rmdir(d)
+            except OSError:
                 pass
         return (0, w, True)
     for p in a[n:]:
