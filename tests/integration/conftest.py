@@ -75,6 +75,44 @@ def run(*args, timeout=60, input=None, env=None):
                           input=input, env=full_env)
 
 
+# Every file and directory on a board: "F path sha256" / "D path" lines.
+BOARD_SNAPSHOT = """
+import os, hashlib, binascii
+def _w(d):
+    for e in os.ilistdir(d):
+        p = d.rstrip('/') + '/' + e[0]
+        if e[1] == 0x4000:
+            print('D', p)
+            _w(p)
+        else:
+            h = hashlib.sha256()
+            f = open(p, 'rb')
+            while True:
+                b = f.read(512)
+                if not b:
+                    break
+                h.update(b)
+            f.close()
+            print('F', p, binascii.hexlify(h.digest()).decode())
+_w('/')
+del _w
+"""
+
+
+def board_snapshot(board, link="pty"):
+    """{path: sha256 or 'dir'} of everything on the board's filesystem, read on the board."""
+    r = run(*board.conn_args(link), "exec", BOARD_SNAPSHOT, timeout=60)
+    assert r.returncode == 0, r.stderr
+    snap = {}
+    for line in r.stdout.decode().splitlines():
+        parts = line.split()
+        if parts and parts[0] == "F":
+            snap[parts[1]] = parts[2]
+        elif parts and parts[0] == "D":
+            snap[parts[1]] = "dir"
+    return snap
+
+
 @pytest.fixture(scope="module")
 def board():
     """A generic virtual board shared by the tests of one module."""

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from conftest import run
+from conftest import board_snapshot, run
 from mip_servers import IndexServer, TestCA
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
@@ -29,30 +29,6 @@ import mip_index  # noqa: E402
 GENERIC = 1
 USAGE = 2
 CONN = 3
-
-# Every file and directory on the board: "F path sha256" / "D path" lines.
-SNAPSHOT = """
-import os, hashlib, binascii
-def _w(d):
-    for e in os.ilistdir(d):
-        p = d.rstrip('/') + '/' + e[0]
-        if e[1] == 0x4000:
-            print('D', p)
-            _w(p)
-        else:
-            h = hashlib.sha256()
-            f = open(p, 'rb')
-            while True:
-                b = f.read(512)
-                if not b:
-                    break
-                h.update(b)
-            f.close()
-            print('F', p, binascii.hexlify(h.digest()).decode())
-_w('/')
-del _w
-"""
-
 
 def sha(data):
     return hashlib.sha256(data).hexdigest()
@@ -116,16 +92,7 @@ def fails(r, code, *words):
 
 def snapshot(board):
     """{path: sha256 or 'dir'} of everything on the board."""
-    r = run("-p", board.pty, "exec", SNAPSHOT, timeout=60)
-    assert r.returncode == 0, err(r)
-    snap = {}
-    for line in out(r).splitlines():
-        parts = line.split()
-        if parts and parts[0] == "F":
-            snap[parts[1]] = parts[2]
-        elif parts and parts[0] == "D":
-            snap[parts[1]] = "dir"
-    return snap
+    return board_snapshot(board)
 
 
 def board_files(board, target="/lib"):

@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from conftest import Board, run
+from conftest import Board, board_snapshot, run
 from cutting_proxy import CuttingProxy
 
 
@@ -269,9 +269,9 @@ def test_a_failure_mid_upload_leaves_the_target_as_it_was(board, tmp_path):
     before = board_cat(board, "/lib/.mip.json")
     new = make_pkg(tmp_path / "pkg", version="2.0",
                    files={"foo.py": b"X = 2\n", "foo/util.py": b"U = 2\n", "zzz.py": b"Z\n"})
-    # A directory where the last staged file must go: its upload fails on the board, after the
-    # others were staged.
-    board_exec(board, "import os\nos.mkdir('/lib/.mip-staging')\nos.mkdir('/lib/.mip-staging/zzz.py')")
+    # A directory where the last staged file must go (the files wait as staging/0, /1, /2): its
+    # upload fails on the board, after the others were staged.
+    board_exec(board, "import os\nos.mkdir('/lib/.mip-staging')\nos.mkdir('/lib/.mip-staging/2')")
     r = mip(board, "install", str(new))
     assert r.returncode != 0
     assert b"nothing was installed: " in r.stderr
@@ -281,6 +281,97 @@ def test_a_failure_mid_upload_leaves_the_target_as_it_was(board, tmp_path):
     assert board_ls(board, "/lib/.mip-staging") is None
     ok(mip(board, "install", str(new)))
     assert board_cat(board, "/lib/zzz.py") == b"Z\n"
+
+
+def fill(b, free_blocks):
+    """Writes /filler so that statvfs reports exactly free_blocks 4 KiB blocks free."""
+    code = ("import os\ns = os.statvfs('/')\nn = s[0] * s[3] - %d\nf = open('/filler', 'wb')\n"
+            "while n > 0:\n    k = min(n, 4096)\n    f.write(bytes(k))\n    n -= k\n"
+            "f.close()\nprint(os.statvfs('/')[3])\n" % (free_blocks * 4096))
+    assert board_exec(b, code).split() == [str(free_blocks)]
+
+
+def one_error_line(r):
+    """The one error line on stderr (other lines are progress, such as "Replacing ...")."""
+    lines = [ln for ln in r.stderr.decode().splitlines() if ln.startswith("mpytool: error:")]
+    assert len(lines) == 1, r.stderr
+    return lines[0]
+
+
+def test_a_board_that_fills_up_mid_upload_keeps_what_it_had(tmp_path):
+    """statvfs says there is room, the filesystem runs out in the middle of the upload (as
+    littlefs does: a write needs blocks of its own that the free count does not show). The
+    install fails and the board's filesystem is exactly as before, staging dir gone."""
+    b = Board("--fs-size", str(256 * 1024), "--fs-hidden-blocks", "6")
+    try:
+        ok(mip(b, "install", str(make_pkg(tmp_path / "pkg"))))
+        rnd = random.Random(5)  # incompressible: 3 blocks each on the board
+        files = {"foo.py": b"X = 2\n", "foo/util.py": b"U = 2\n"}
+        files.update({"big%d.bin" % i: rnd.randbytes(9000) for i in range(4)})
+        new = make_pkg(tmp_path / "pkg", version="2.0", files=files)
+        # 18 blocks reported free: more than the install needs by the host's count (the staging
+        # dir, 2 + 4 x 3 blocks of files, the manifest, a dir), 12 that can really be written:
+        # the fourth big file does not fit.
+        fill(b, 18)
+        before = board_snapshot(b, "tcp")
+        r = mip(b, "install", str(new))
+        assert r.returncode == 4, (r.returncode, r.stdout, r.stderr)
+        line = one_error_line(r)
+        assert "nothing was installed: " in line and "(errno 28)" in line, line
+        assert board_snapshot(b, "tcp") == before
+        # With the room it needs, the same install goes through.
+        board_exec(b, "import os\nos.remove('/filler')")
+        ok(mip(b, "install", str(new)))
+        assert board_cat(b, "/lib/big3.bin") == files["big3.bin"]
+        assert board_ls(b, "/lib/.mip-staging") is None
+    finally:
+        b.stop()
+
+
+def test_a_failed_move_puts_back_what_it_had_moved(board, tmp_path):
+    ok(mip(board, "install", str(make_pkg(tmp_path / "pkg"))))
+    # Version 2 replaces both files and adds new/x.py and zzz.py; a directory of the user's
+    # where zzz.py must go makes the last move fail, after the others were moved.
+    board_exec(board, "import os\nos.mkdir('/lib/zzz.py')\nopen('/lib/zzz.py/keep','w').write('k')")
+    before = board_snapshot(board, "tcp")
+    new = make_pkg(tmp_path / "pkg", version="2.0", files={
+        "foo.py": b"X = 2\n", "foo/util.py": b"U = 2\n", "new/x.py": b"N\n", "zzz.py": b"Z\n"})
+    r = mip(board, "install", str(new))
+    assert r.returncode == 4, (r.returncode, r.stdout, r.stderr)
+    assert one_error_line(r).endswith(
+        "nothing was installed: moving the files into /lib failed: OSError: [Errno 21] EISDIR")
+    assert board_snapshot(board, "tcp") == before
+    # Without the directory in the way the same install goes through.
+    board_exec(board, "import os\nos.remove('/lib/zzz.py/keep')\nos.rmdir('/lib/zzz.py')")
+    ok(mip(board, "install", str(new)))
+    assert board_cat(board, "/lib/zzz.py") == b"Z\n"
+    assert board_cat(board, "/lib/foo/util.py") == b"U = 2\n"
+    assert manifest(board)["packages"]["pkg"]["version"] == "2.0"
+    assert board_ls(board, "/lib/.mip-staging") is None
+
+
+# Firmware built without the deflate module (MICROPY_PY_DEFLATE off): importing it fails.
+NO_DEFLATE = """import builtins
+_mt_i = builtins.__import__
+def _mt_no_deflate(n, *a):
+    if n == 'deflate':
+        raise ImportError("no module named 'deflate'")
+    return _mt_i(n, *a)
+builtins.__import__ = _mt_no_deflate
+"""
+
+
+def test_install_on_a_board_without_deflate(board, tmp_path):
+    """The move program (helper, paths and manifest) travels deflated; without deflate it goes
+    again as it is, and the install is the same."""
+    ok(mip(board, "install", str(make_pkg(tmp_path / "pkg"))))
+    new = make_pkg(tmp_path / "pkg", version="2.0", files={"foo.py": b"X = 2\n", "bar.py": b"B\n"})
+    out = ok(run(*board.conn_args("tcp"), "exec", NO_DEFLATE, "--", "mip", "install", str(new)))
+    assert "Removing: /lib/foo/util.py" in out.splitlines()
+    assert board_cat(board, "/lib/foo.py") == b"X = 2\n"
+    assert board_cat(board, "/lib/bar.py") == b"B\n"
+    assert sorted(board_ls(board, "/lib")) == [".mip.json", "bar.py", "foo.py"]
+    assert sorted(manifest(board)["packages"]["pkg"]["files"]) == ["bar.py", "foo.py"]
 
 
 def test_a_link_cut_mid_upload_installs_nothing(board, tmp_path):

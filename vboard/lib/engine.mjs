@@ -135,6 +135,8 @@ export class Engine {
   #patchFs(FS) {
     const opts = this.opts;
     const totalBlocks = Math.floor(opts.fsSize / BS);
+    // Writes run out this many blocks before statvfs says so (--fs-hidden-blocks).
+    const usableBlocks = Math.max(0, totalBlocks - opts.fsHiddenBlocks);
     const onBoard = (stream) => (stream.path || '').startsWith(BOARD_ROOT + '/');
     const origWrite = FS.write.bind(FS);
     const delayCell = new Int32Array(new SharedArrayBuffer(4));
@@ -144,7 +146,7 @@ export class Engine {
         const pos = (stream.flags & 1024) ? node.usedBytes : (position ?? stream.position);
         const oldBlocks = Math.ceil((node.usedBytes || 0) / BS);
         const newBlocks = Math.ceil(Math.max(node.usedBytes || 0, pos + length) / BS);
-        if (newBlocks > oldBlocks && usedBlocks(FS, BOARD_ROOT, BS) + newBlocks - oldBlocks > totalBlocks) {
+        if (newBlocks > oldBlocks && usedBlocks(FS, BOARD_ROOT, BS) + newBlocks - oldBlocks > usableBlocks) {
           throw new FS.ErrnoError(51); // ENOSPC (translated to 28 for the board)
         }
         if (opts.flashDelayMs > 0) Atomics.wait(delayCell, 0, 0, opts.flashDelayMs);
@@ -175,7 +177,7 @@ export class Engine {
     FS.mkdir = (p, mode) => {
       checkName(p);
       const abs = absPath(p);
-      if (abs.startsWith(BOARD_ROOT + '/') && usedBlocks(FS, BOARD_ROOT, BS) + 1 > totalBlocks) {
+      if (abs.startsWith(BOARD_ROOT + '/') && usedBlocks(FS, BOARD_ROOT, BS) + 1 > usableBlocks) {
         throw new FS.ErrnoError(51);
       }
       return origMkdir(p, mode);

@@ -19,6 +19,8 @@ export const USAGE = `usage: vboard.mjs [options]
                                  the board blocks, like a UART's (default 1024)
   --heap BYTES                   heap size reported by gc (default per platform)
   --fs-size BYTES                filesystem capacity (default 2 MiB; rp2 1.4 MiB; esp32 960 KiB)
+  --fs-hidden-blocks N           writes fail with ENOSPC while statvfs still reports N blocks
+                                 free (littlefs' own blocks: copy-on-write, metadata) (default 0)
   --flash-delay-ms N             delay per file write() (default 0)
   --no-deflate-compress          deflate.DeflateIO cannot compress (like esp32/rp2 firmware)
   --uid HEX                      machine.unique_id() (default: random per board process)
@@ -68,7 +70,7 @@ RP2 board with its BOOTSEL drive (machine.bootloader() presents a UF2 drive dire
 export function parseOptions(argv) {
   const o = {
     platform: 'generic', link: 'usb', rxBuffer: 0, rawPaste: 'yes', rawPasteWindow: 128,
-    baud: 0, latency: 0, txBuffer: 1024, heap: 0, fsSize: 0, flashDelayMs: 0, noDeflateCompress: false,
+    baud: 0, latency: 0, txBuffer: 1024, heap: 0, fsSize: 0, fsHiddenBlocks: 0, flashDelayMs: 0, noDeflateCompress: false,
     uid: '', bootloaderMs: 0, tcpPort: 0, ptyLink: '', noPty: false, stateDir: '',
     noisePpm: 0, noiseSeed: 1, noiseAfter: 0, cutAfter: 0, cutMs: 3000, resetAfter: 0,
     faultsArmedByHook: false, webrepl: -1, webreplPassword: '',
@@ -91,7 +93,7 @@ export function parseOptions(argv) {
     '--platform': ['platform', String], '--link': ['link', String], '--rx-buffer': ['rxBuffer', num],
     '--raw-paste': ['rawPaste', String], '--raw-paste-window': ['rawPasteWindow', num],
     '--baud': ['baud', num], '--latency': ['latency', num], '--tx-buffer': ['txBuffer', num], '--heap': ['heap', num],
-    '--fs-size': ['fsSize', num], '--flash-delay-ms': ['flashDelayMs', num], '--uid': ['uid', String],
+    '--fs-size': ['fsSize', num], '--fs-hidden-blocks': ['fsHiddenBlocks', num], '--flash-delay-ms': ['flashDelayMs', num], '--uid': ['uid', String],
     '--bootloader-ms': ['bootloaderMs', num], '--tcp-port': ['tcpPort', num],
     '--pty-link': ['ptyLink', String], '--state-dir': ['stateDir', String],
     '--webrepl': ['webrepl', num], '--webrepl-password': ['webreplPassword', String],

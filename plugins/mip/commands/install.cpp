@@ -4,7 +4,7 @@
 // all: the board's facts and manifest (one round trip), the unchanged files (one round trip),
 // free space checked, the rest uploaded in one streaming session into {target}/.mip-staging/,
 // and one program moves them into place, removes what old versions had, writes the manifest and
-// removes the staging dir.
+// removes the staging dir, or puts back what it had moved when a move fails.
 #include <fmt/format.h>
 
 #include <future>
@@ -68,11 +68,6 @@ std::string recorded_hash(const BoardFacts& facts, const std::string& path) {
   return "";
 }
 
-std::string parent_of(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos || slash == 0 ? std::string("/") : path.substr(0, slash);
-}
-
 }  // namespace
 
 int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words) {
@@ -99,7 +94,7 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
       plan = plan_from_args(args, words, options);
       fetch_files(plan, options);
     });
-    if (!dry && !facts.manifest_text) board_files.preload_upload({"mip_move"});
+    if (!dry && !facts.manifest_text) board_files.preload_upload({"mip_stage"});
     try {
       fetched.get();
     } catch (const MpyError& e) {
@@ -158,9 +153,9 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
   for (const std::string& r : merged.replaced) out.verbose(1, "Replacing " + r);
   for (const std::string& s : merged.stale) say("Removing: " + facts.path(s));
 
-  // Free space, before anything is written: the staged files, their dirs (a block each, in the
-  // staging dir and, at worst, new in the target) and the new manifest sit next to the old
-  // files until the move.
+  // Free space, before anything is written: the staged files, the staging dir and their dirs
+  // in the target (a block each, at worst all new) and the new manifest sit next to the old
+  // files until the move (a file a move replaces is renamed, not copied).
   std::vector<std::int64_t> sizes;
   std::set<std::string> dirs{""};
   for (const Item* it : uploads) {
@@ -176,7 +171,7 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
       sizes.empty()
           ? 0
           : space_needed(sizes, block) +
-                (uploads.empty() ? 0 : block * (2 * static_cast<std::int64_t>(dirs.size())));
+                (uploads.empty() ? 0 : block * (1 + static_cast<std::int64_t>(dirs.size())));
   if (facts.free && need > *facts.free) {
     throw DeviceError(
         fmt::format("nothing was installed: not enough space in {}: {} bytes needed, {} free",
@@ -186,23 +181,25 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
 
   const bool changes = !uploads.empty() || !merged.stale.empty() || write_manifest;
   if (!dry && changes) {
+    // The files go to staging/0, staging/1, ... in one streaming session; a failure removes
+    // what the staging made (the free-space figure above can be optimistic: littlefs needs
+    // blocks of its own for a write).
+    std::optional<Staging> staging;
     if (!uploads.empty()) {
       try {
-        std::set<std::string> staged_dirs;
+        staging = make_staging(mpy, facts);
         std::vector<files::UploadItem> batch;
-        for (const Item* it : uploads) {
-          const std::string staged = facts.staging() + "/" + it->file->path;
-          staged_dirs.insert(parent_of(staged));
-          batch.push_back({it->file->data, staged, std::nullopt});
+        for (std::size_t i = 0; i < uploads.size(); ++i) {
+          batch.push_back({uploads[i]->file->data, staging->file(i), std::nullopt});
         }
-        board_files.mkdirs({staged_dirs.begin(), staged_dirs.end()});
         board_files.put_many(batch);
       } catch (const MpyError& e) {
-        if (!dynamic_cast<const Interrupted*>(&e)) {
+        if (staging && !dynamic_cast<const Interrupted*>(&e)) {
+          const std::string& made = staging->created.empty() ? staging->dir : staging->created[0];
           try {
-            board_files.remove_many({facts.staging()});
+            board_files.remove_many({made});
           } catch (const MpyError& cleanup) {
-            out.verbose(1, fmt::format("could not remove {}: {}", facts.staging(), cleanup.what()));
+            out.verbose(1, fmt::format("could not remove {}: {}", made, cleanup.what()));
           }
         }
         rethrow_nothing_installed(e);
@@ -215,22 +212,22 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
       moved =
           finish_on_board(mpy, facts, moves, merged.stale,
                           write_manifest ? std::optional<std::string>(manifest_json) : std::nullopt,
-                          !uploads.empty());
+                          staging ? &*staging : nullptr);
     } catch (const MpyError& e) {
-      if (!uploads.empty() && !dynamic_cast<const Interrupted*>(&e)) {
-        try {
-          board_files.remove_many({facts.staging()});
-        } catch (const MpyError&) {
-        }
-      }
+      // The staging dir may hold the files the moves replaced: it stays.
       throw MpyError(fmt::format("install into {} failed while moving files into place: {}",
                                  facts.target, e.what()));
     }
+    if (!moved.ok() && moved.restored) {
+      throw DeviceError(fmt::format("nothing was installed: moving the files into {} failed: {}",
+                                    facts.target, moved.error));
+    }
     if (!moved.ok()) {
       throw DeviceError(fmt::format(
-          "install into {} failed while moving files into place: {}; {} of {} files were moved, "
-          "the manifest was not updated",
-          facts.target, moved.error, moved.moved, moved.total));
+          "install into {} failed while moving files into place: {}; {} of {} files were moved "
+          "and could not be put back, the manifest was not updated, the files they replaced are "
+          "in {}",
+          facts.target, moved.error, moved.moved, moved.total, facts.staging()));
     }
     if (write_manifest) remember_manifest(manifest_json);
   }

@@ -27,7 +27,7 @@ int run_uninstall(CommandContext& ctx, const ParsedArgs& args, const Words& word
   for (const std::string& f : r.files) paths.push_back(facts.path(f));
   if (!dry) {
     const std::string manifest_json = r.manifest.to_json();
-    const MoveResult done = finish_on_board(mpy, facts, {}, r.files, manifest_json, false);
+    const MoveResult done = finish_on_board(mpy, facts, {}, r.files, manifest_json, nullptr);
     if (!done.ok()) {
       throw DeviceError(fmt::format("cannot write the manifest in {}: {}; nothing was removed",
                                     facts.target, done.error));

@@ -1,13 +1,14 @@
-# _mt_mipm(t, s, f, r, j): the last step of a mip install or uninstall, in one program. Writes
-# j to t/.mip.json.tmp first (so a full filesystem fails before anything moved; j None: the
-# manifest stays), moves each staged file s/P of f to t/P (parents created), removes t/P for
-# each P of r (and the dirs that leaves empty, up to t), renames the new manifest into place,
-# then removes the staging dir s with what is left in it (s None: nothing staged). A rename onto
-# an existing file that fails (FAT) removes that file first. Returns None, or on a failure
-# (n, len(f), why): n files were moved, the new manifest was not put in place (its temp is
-# removed, so is the staging dir).
-# needs: mkdir rmdir
-def _mt_mipm(t, s, f, r, j):
+# The last step of a mip install or uninstall, whole or nothing.
+# _mt_mipm(t, s, n, a, c) -> None or (moved, why, restored). a: b'\0'-joined n paths P_i (the
+# staged file s/<i> goes to t/P_i), the paths to remove, then the new manifest ('': it stays).
+# s: the staging dir (None: nothing staged); c: the dirs _mt_mipd(s) created. Writes the manifest
+# to t/.mip.json.tmp (a full filesystem fails here, before anything moved), moves the staged
+# files into place (a file one replaces is kept as s/b<i>; a dir there is an error), renames the
+# manifest into place, removes the paths (and the dirs that leaves empty, up to t), then s. A
+# failure puts back what was there (restored: it worked) and removes s and c (not when the
+# restore failed: s holds the old files). A rename onto a file that fails (FAT) removes it first.
+# Calls _mt_mipd (mip_stage.py), which must be on the board when n > 0.
+def _mt_mipm(t, s, n, a, c):
     import os
 
     def mv(a, b):
@@ -17,30 +18,64 @@ def _mt_mipm(t, s, f, r, j):
             os.remove(b)
             os.rename(a, b)
 
+    def rm(p):
+        try:
+            for e in os.ilistdir(p):
+                rm(p + '/' + e[0])
+            os.rmdir(p)
+        except OSError:
+            os.remove(p)
+
+    a = a.decode().split('\0')
     t = t.rstrip('/')
     m = t + '/.mip.json'
-    n = 0
+    j = a.pop()
+    u = []
     try:
-        if j is not None:
+        if j:
             with open(m + '.tmp', 'w') as x:
                 x.write(j)
-        for p in f:
-            d = t + '/' + p
-            _mt_mkdir(d[:d.rfind('/')])
-            mv(s + '/' + p, d)
-            n += 1
-    except Exception as e:
-        try:
-            os.remove(m + '.tmp')
-        except OSError:
-            pass
-        if s:
+        for i in range(n):
+            d = t + '/' + a[i]
+            c += _mt_mipd(d[:d.rfind('/')])
+            k = s + '/b%d' % i
             try:
-                _mt_rmdir(s)
+                y = os.stat(d)[0]
+            except OSError:
+                y = 0
+            if y & 0x4000:
+                raise OSError(21)
+            if y:
+                mv(d, k)
+            u.append([d, y and k, 0])
+            os.rename(s + '/%d' % i, d)
+            u[-1][2] = 1
+        if j:
+            mv(m + '.tmp', m)
+    except Exception as e:
+        w = '%s: %s' % (type(e).__name__, e)
+        try:
+            while u:
+                d, k, x = u[-1]
+                if x:
+                    os.remove(d)
+                if k:
+                    os.rename(k, d)
+                u.pop()
+        except OSError:
+            return (sum(x[2] for x in u), w, False)
+        for d in [m + '.tmp', s]:
+            try:
+                rm(d)
+            except (OSError, TypeError):
+                pass
+        for d in c[::-1]:
+            try:
+                os.rmdir(d)
             except OSError:
                 pass
-        return (n, len(f), '%s: %s' % (type(e).__name__, e))
-    for p in r:
+        return (0, w, True)
+    for p in a[n:]:
         d = t + '/' + p
         try:
             os.remove(d)
@@ -53,11 +88,8 @@ def _mt_mipm(t, s, f, r, j):
             except OSError:
                 break
             d = d[:d.rfind('/')]
-    if j is not None:
-        mv(m + '.tmp', m)
     if s:
         try:
-            _mt_rmdir(s)
+            rm(s)
         except OSError:
             pass
-    return None

@@ -111,16 +111,48 @@ std::int64_t space_needed(const std::vector<std::int64_t>& sizes, std::int64_t b
   return total;
 }
 
+namespace detail {
+std::string_view helper_source(std::string_view name);
+}
+
+std::string Staging::file(std::size_t index) const { return fmt::format("{}/{}", dir, index); }
+
+Staging make_staging(Mpy& mpy, const BoardFacts& facts) {
+  Staging s{facts.staging(), {}};
+  const PyValue v = parse_literal(
+      run_with(mpy, "mip_stage", fmt::format("print(repr(_mt_mipd({})))", repr_str(s.dir)), 10.0));
+  for (std::size_t i = 0; v.is_sequence() && i < v.size(); ++i) s.created.push_back(v[i].as_str());
+  return s;
+}
+
 MoveResult finish_on_board(Mpy& mpy, const BoardFacts& facts, const std::vector<std::string>& moves,
                            const std::vector<std::string>& removes,
-                           const std::optional<std::string>& manifest_json, bool staged) {
-  mpy.load_helper("mip_move");
-  const std::string call =
-      fmt::format("print(repr(_mt_mipm({}, {}, {}, {}, {})))", repr_str(facts.target),
-                  staged ? repr_str(facts.staging()) : std::string("None"), repr_list(moves),
-                  repr_list(removes), repr_opt(manifest_json));
-  const PyValue v = parse_literal(
-      mpy.comm().exec(call, 10.0 + 0.2 * static_cast<double>(moves.size() + removes.size())));
+                           const std::optional<std::string>& manifest_json,
+                           const Staging* staging) {
+  // The paths and the manifest in one '\0'-joined string, the helper and its call in one
+  // program: both deflated on a board with `deflate` (the manifest's hashes and URLs are most
+  // of it), sent as they are on one without.
+  std::string args;
+  for (const auto& p : moves) args += p + '\0';
+  for (const auto& p : removes) args += p + '\0';
+  args += manifest_json.value_or("");
+  const std::string head = fmt::format(
+      "{}\nprint(repr(_mt_mipm({}, {}, {}, ", detail::helper_source("mip_move"),
+      repr_str(facts.target), staging ? repr_str(staging->dir) : std::string("None"), moves.size());
+  const std::string tail =
+      fmt::format(", {})))\ndel _mt_mipm\n",
+                  repr_list(staging ? staging->created : std::vector<std::string>{}));
+  const std::string plain = head + repr_bytes(args) + tail;
+  const double timeout = 10.0 + 0.2 * static_cast<double>(moves.size() + removes.size());
+  std::string answer;
+  try {
+    answer = run_with(mpy, "mip_stage", "exec(" + inflate_expression(plain) + ")\n", timeout);
+  } catch (const CmdError& e) {
+    // No deflate on this board (nothing ran): the plain program.
+    if (e.exception_line().find("ImportError") == std::string::npos) throw;
+  }
+  if (answer.empty()) answer = run_with(mpy, "mip_stage", plain, timeout);
+  const PyValue v = parse_literal(answer);
   MoveResult r;
   r.total = moves.size();
   if (v.is_none()) {
@@ -129,8 +161,9 @@ MoveResult finish_on_board(Mpy& mpy, const BoardFacts& facts, const std::vector<
   }
   if (!v.is_sequence() || v.size() != 3) throw MpyError("mip: unexpected answer from the board");
   r.moved = static_cast<std::size_t>(v[0].as_int());
-  r.error = v[2].as_str();
+  r.error = v[1].as_str();
   if (r.error.empty()) r.error = "unknown error";
+  r.restored = v[2].as_bool();
   return r;
 }
 

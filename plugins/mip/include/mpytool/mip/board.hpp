@@ -3,7 +3,7 @@
 /// The board side of mip: what the board is (bytecode version, the target dir, free space,
 /// whether the target is on a host's mount, the manifest) in one round trip, and the last step
 /// of an install or uninstall (move staged files into place, remove files, write the manifest
-/// atomically, remove the staging dir) in one small program.
+/// atomically, remove the staging dir, or put everything back) in one small program.
 #pragma once
 
 #include <cstdint>
@@ -65,24 +65,42 @@ MPYTOOL_MIP_API void require_own_filesystem(const BoardFacts& facts);
 MPYTOOL_MIP_API std::int64_t space_needed(const std::vector<std::int64_t>& sizes,
                                           std::int64_t block);
 
+/// The staging dir of an install: target/.mip-staging, where the uploaded files wait as
+/// staging/0, staging/1, ... (flat: the dir is the only one to create).
+struct MPYTOOL_MIP_API Staging {
+  std::string dir;                   ///< target/.mip-staging
+  std::vector<std::string> created;  ///< the dirs make_staging() created, outermost first
+  /// Where the \p index-th file to move is uploaded: dir/<index>.
+  std::string file(std::size_t index) const;
+};
+
+/// One small program before an upload: creates the staging dir (and the target and its parents
+/// when missing).
+MPYTOOL_MIP_API Staging make_staging(Mpy& mpy, const BoardFacts& facts);
+
 /// What finish_on_board() did.
 struct MoveResult {
-  std::size_t moved = 0;  ///< files moved into place
+  std::size_t moved = 0;  ///< files left moved into place (0 when restored)
   std::size_t total = 0;  ///< files to move
   std::string error;      ///< why the moves stopped ("" when all went well)
+  bool restored = false;  ///< after an error: the target is as it was before
   bool ok() const { return error.empty(); }
 };
 
-/// One program on the board: moves staging/P to target/P for each P of \p moves (parents
-/// created), removes target/P for each P of \p removes (and dirs left empty), writes
-/// \p manifest_json as the manifest (temp + rename; nullopt: leaves it) and removes the staging
-/// dir when \p staged. Paths relative to the target.
-/// A failure while moving comes back in the result (not thrown): what was moved is left, the
-/// manifest is not updated, the staging dir is removed. A broken link throws.
+/// One program on the board (the helper travels with it, with the arguments, deflated when
+/// the board can inflate): moves staging->file(i) to target/P for the i-th P of \p moves
+/// (parents created), writes \p manifest_json as the manifest (temp + rename; nullopt: leaves
+/// it), removes target/P for each P of \p removes (and dirs left empty) and the staging dir.
+/// Paths relative to the target; \p staging nullptr when nothing was staged.
+/// Whole or nothing: a file a move replaces is kept in the staging dir until the end, and a
+/// failure while moving puts back what was there (restored), removes the staging dir and the
+/// dirs make_staging() created, and comes back in the result (not thrown). When even that fails,
+/// what was moved stays, the manifest is not updated and the replaced files stay in the staging
+/// dir. A broken link throws.
 MPYTOOL_MIP_API MoveResult finish_on_board(Mpy& mpy, const BoardFacts& facts,
                                            const std::vector<std::string>& moves,
                                            const std::vector<std::string>& removes,
                                            const std::optional<std::string>& manifest_json,
-                                           bool staged);
+                                           const Staging* staging);
 
 }  // namespace mpytool::mip
