@@ -422,9 +422,10 @@ def facts(b, call, chain=()):
 
 
 def test_facts_helper_on_the_board(board, tmp_path):
-    mpy, target, free, block, vfs, digest, intact, text = facts(board, "_mt_mipf(None, False)")
-    assert (mpy, target, block, vfs, digest, intact, text) == (
-        "6", "/lib", 4096, None, None, None, None)
+    mpy, target, free, block, vfs, digest, intact, text, filled = facts(
+        board, "_mt_mipf(None, False)")
+    assert (mpy, target, block, vfs, digest, intact, text, filled) == (
+        "6", "/lib", 4096, None, None, None, None, False)
     assert 0 < free <= 2 * 1024 * 1024
     assert facts(board, "_mt_mipf(None, True)")[0] == "py"
     # A relative target is the CWD's; a trailing slash goes; a missing dir is measured at the
@@ -433,7 +434,7 @@ def test_facts_helper_on_the_board(board, tmp_path):
     # A manifest the board cannot read as one comes back as its text (the host reports it).
     board_exec(board, "open('/lib/.mip.json','w').write('{}')")
     assert facts(board, "_mt_mipf('/lib', False)")[5:] == (
-        hashlib.sha256(b"{}").hexdigest(), None, "{}")
+        hashlib.sha256(b"{}").hexdigest(), None, "{}", True)
     # The manifest's files are hashed on the board: only those with the recorded hash are intact
     # ('1' per file in sorted path order); the manifest itself travels as its sha256 only.
     good = hashlib.sha256(b"good").hexdigest()
@@ -442,7 +443,7 @@ def test_facts_helper_on_the_board(board, tmp_path):
     board_exec(board, "open('/lib/a.py','w').write('good'); open('/lib/b.py','w').write('bad');"
                "open('/lib/.mip.json','w').write(%r)" % manifest)
     assert facts(board, "_mt_mipf('/lib', False)")[5:] == (
-        hashlib.sha256(manifest.encode()).hexdigest(), "100", None)
+        hashlib.sha256(manifest.encode()).hexdigest(), "100", None, True)
     (tmp_path / "host").mkdir()
     got = facts(board, "_mt_mipf('/remote/lib', False)", chain=("mount", str(tmp_path / "host"), "--"))
     assert got[1] == "/remote/lib" and got[4] == "_mv_R"

@@ -284,8 +284,8 @@ void Mpy::reset_by(const ResetSequence* seq, bool bootloader) {
       conn_.hard_reset();
     }
   } catch (const ConnError& e) {
-    throw MpyError(fmt::format("{} reset failed: {}", bootloader ? "Bootloader" : "Hardware",
-                               e.what()));
+    throw MpyError(
+        fmt::format("{} reset failed: {}", bootloader ? "Bootloader" : "Hardware", e.what()));
   }
   reset_state();
   if (!bootloader) notify_board_reset();

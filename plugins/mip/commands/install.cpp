@@ -94,7 +94,9 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
       plan = plan_from_args(args, words, options);
       fetch_files(plan, options);
     });
-    if (!dry && !facts.manifest_text) board_files.preload_upload({"mip_stage"});
+    if (!dry && !facts.manifest_text) {
+      board_files.preload_upload({"mip_stage", "mip_move"}, !facts.empty_target);
+    }
     try {
       fetched.get();
     } catch (const MpyError& e) {
@@ -123,7 +125,8 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
       expected.push_back({facts.path(f.path), static_cast<std::int64_t>(f.data.size()), sha});
     }
   }
-  if (!expected.empty()) {
+  // Nothing can be there already in a target that holds nothing (a first install).
+  if (!expected.empty() && !facts.empty_target) {
     const auto same = board_files.unchanged(expected);
     for (std::size_t k = 0; same && k < asked.size(); ++k) items[asked[k]].exists = (*same)[k];
   }
@@ -192,6 +195,10 @@ int run_install(CommandContext& ctx, const ParsedArgs& args, const Words& words)
         for (std::size_t i = 0; i < uploads.size(); ++i) {
           batch.push_back({uploads[i]->file->data, staging->file(i), std::nullopt});
         }
+        // The manifest goes with the files (deflated in their stream, not in the move's text).
+        staging->manifest = write_manifest;
+        if (write_manifest)
+          batch.push_back({manifest_json, staging->manifest_file(), std::nullopt});
         board_files.put_many(batch);
       } catch (const MpyError& e) {
         if (staging && !dynamic_cast<const Interrupted*>(&e)) {

@@ -1,4 +1,4 @@
-# _mt_mipf(t, n) -> (mpy, target, free, block, vfs, h, u, j): what mip needs of the board, in one
+# _mt_mipf(t, n) -> (mpy, target, free, block, vfs, h, u, j, e): what mip needs of the board, in one
 # round trip. t: the target dir, or None for the first sys.path entry that ends in '/lib' and is
 # not under /rom (target None: there is none); relative to the CWD when not absolute. n: True
 # for --no-mpy. mpy: sys.implementation._mpy & 0xff, 'py' when 0 or n. free, block: bytes free
@@ -10,6 +10,7 @@
 # manifest records, in sorted path order, '1' when the board's file has the recorded sha256
 # (so a re-install needs no other round trip), else '0'; None when unknown (no manifest, no
 # hashlib, a malformed manifest). j: the manifest's text when it cannot be hashed, else None.
+# e: False when the target holds nothing (missing or empty: no file can be there already).
 def _mt_mipf(t, n):
     import os, sys
     m = 0 if n else getattr(sys.implementation, '_mpy', 0) & 0xFF
@@ -20,7 +21,7 @@ def _mt_mipf(t, n):
                 t = p
                 break
         else:
-            return (m, None, None, None, None, None, None, None)
+            return (m, None, None, None, None, None, None, None, False)
     if t[:1] != '/':
         t = os.getcwd().rstrip('/') + '/' + t
     t = t.rstrip('/') or '/'
@@ -41,6 +42,10 @@ def _mt_mipf(t, n):
     except OSError:
         f = b = None
     d = t.rstrip('/') + '/'
+    try:
+        e = len(os.listdir(t)) > 0
+    except OSError:
+        e = False
     try:
         with open(d + '.mip.json') as x:
             j = x.read()
@@ -66,4 +71,4 @@ def _mt_mipf(t, n):
         j = None
     except Exception:
         u = None
-    return (m, t, f, b, v, h, u, j)
+    return (m, t, f, b, v, h, u, j, e)

@@ -1,6 +1,7 @@
 # The last step of a mip install or uninstall, whole or nothing.
 # _mt_mipm(t, s, n, a, c) -> None or (moved, why, restored). a: b'\0'-joined n paths P_i (the
-# staged file s/<i> goes to t/P_i), the paths to remove, then the new manifest ('': it stays).
+# staged file s/<i> goes to t/P_i), the paths to remove, then the new manifest ('': it stays;
+# '*': it is staged as s/m).
 # s: the staging dir (None: nothing staged); c: the dirs _mt_mipd(s) created. Writes the manifest
 # to t/.mip.json.tmp (a full filesystem fails here, before anything moved), moves the staged
 # files into place (a file one replaces is kept as s/b<i>; a dir there is an error), renames the
@@ -32,7 +33,9 @@ def _mt_mipm(t, s, n, a, c):
     j = a.pop()
     u = []
     try:
-        if j:
+        if j == '*':
+            os.rename(s + '/m', m + '.tmp')
+        elif j:
             with open(m + '.tmp', 'w') as x:
                 x.write(j)
         for i in range(n):

@@ -54,7 +54,7 @@ BoardFacts board_facts(Mpy& mpy, const std::optional<std::string>& target, bool 
   const std::string call =
       fmt::format("print(repr(_mt_mipf({}, {})))", repr_opt(target), no_mpy ? "True" : "False");
   const PyValue v = parse_literal(run_with(mpy, "mip_facts", call, 10.0));
-  if (!v.is_sequence() || v.size() != 8) throw MpyError("mip: unexpected answer from the board");
+  if (!v.is_sequence() || v.size() != 9) throw MpyError("mip: unexpected answer from the board");
   BoardFacts f;
   f.mpy = v[0].as_str();
   if (v[1].is_none()) {
@@ -64,6 +64,7 @@ BoardFacts board_facts(Mpy& mpy, const std::optional<std::string>& target, bool 
   f.free = opt_int(v[2]);
   f.block = opt_int(v[3]);
   if (!v[4].is_none()) f.mount_vfs = v[4].as_str();
+  f.empty_target = !v[8].as_bool();
   if (!v[7].is_none()) {
     f.manifest_text = v[7].as_str();
   } else if (!v[5].is_none()) {
@@ -111,11 +112,9 @@ std::int64_t space_needed(const std::vector<std::int64_t>& sizes, std::int64_t b
   return total;
 }
 
-namespace detail {
-std::string_view helper_source(std::string_view name);
-}
-
 std::string Staging::file(std::size_t index) const { return fmt::format("{}/{}", dir, index); }
+
+std::string Staging::manifest_file() const { return dir + "/m"; }
 
 Staging make_staging(Mpy& mpy, const BoardFacts& facts) {
   Staging s{facts.staging(), {}};
@@ -129,29 +128,33 @@ MoveResult finish_on_board(Mpy& mpy, const BoardFacts& facts, const std::vector<
                            const std::vector<std::string>& removes,
                            const std::optional<std::string>& manifest_json,
                            const Staging* staging) {
-  // The paths and the manifest in one '\0'-joined string, the helper and its call in one
-  // program: both deflated on a board with `deflate` (the manifest's hashes and URLs are most
-  // of it), sent as they are on one without.
+  // The paths and the manifest (unless staged) in one '\0'-joined string: deflated on a board
+  // with `deflate` when long (the manifest's hashes and URLs are most of it), as it is on one
+  // without.
   std::string args;
   for (const auto& p : moves) args += p + '\0';
   for (const auto& p : removes) args += p + '\0';
-  args += manifest_json.value_or("");
-  const std::string head = fmt::format(
-      "{}\nprint(repr(_mt_mipm({}, {}, {}, ", detail::helper_source("mip_move"),
-      repr_str(facts.target), staging ? repr_str(staging->dir) : std::string("None"), moves.size());
+  // '*': the manifest is staged (staging/m).
+  args += staging && staging->manifest ? std::string("*") : manifest_json.value_or("");
+  // The helpers: there already after an install's preload (or an earlier run), else one program.
+  mpy.load_helpers({"mip_stage", "mip_move"});
+  const std::string head =
+      fmt::format("print(repr(_mt_mipm({}, {}, {}, ", repr_str(facts.target),
+                  staging ? repr_str(staging->dir) : std::string("None"), moves.size());
   const std::string tail =
-      fmt::format(", {})))\ndel _mt_mipm\n",
-                  repr_list(staging ? staging->created : std::vector<std::string>{}));
+      fmt::format(", {})))\n", repr_list(staging ? staging->created : std::vector<std::string>{}));
   const std::string plain = head + repr_bytes(args) + tail;
   const double timeout = 10.0 + 0.2 * static_cast<double>(moves.size() + removes.size());
   std::string answer;
-  try {
-    answer = run_with(mpy, "mip_stage", "exec(" + inflate_expression(plain) + ")\n", timeout);
-  } catch (const CmdError& e) {
-    // No deflate on this board (nothing ran): the plain program.
-    if (e.exception_line().find("ImportError") == std::string::npos) throw;
+  if (plain.size() > 256) {
+    try {
+      answer = mpy.comm().exec("exec(" + inflate_expression(plain) + ")\n", timeout);
+    } catch (const CmdError& e) {
+      // No deflate on this board (nothing ran): the plain program.
+      if (e.exception_line().find("ImportError") == std::string::npos) throw;
+    }
   }
-  if (answer.empty()) answer = run_with(mpy, "mip_stage", plain, timeout);
+  if (answer.empty()) answer = mpy.comm().exec(plain, timeout);
   const PyValue v = parse_literal(answer);
   MoveResult r;
   r.total = moves.size();

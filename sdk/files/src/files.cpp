@@ -193,12 +193,14 @@ std::unique_ptr<Session> Files::open_session() {
   return open_stream_session(mpy_, std::move(start));
 }
 
-void Files::preload_upload(const std::vector<std::string_view>& extra) {
-  std::vector<std::string_view> names{"same", "mkdir"};
-  mpy_.register_helper("same", std::string(detail::helper_source("same")));
+void Files::preload_upload(const std::vector<std::string_view>& extra, bool check_unchanged) {
+  std::vector<std::string_view> names;
+  if (check_unchanged) {
+    mpy_.register_helper("same", std::string(detail::helper_source("same")));
+    names.push_back("same");
+  }
   const bool stream = options_.path != TransferPath::kText &&
-                      options_.path != TransferPath::kWebrepl &&
-                      stream_probe_result(mpy_) != false;
+                      options_.path != TransferPath::kWebrepl && stream_probe_result(mpy_) != false;
   if (stream) {
     mpy_.register_helper("fs_agent", std::string(detail::helper_source("agent")));
     names.insert(names.end(), {"stream", "fs_agent"});

@@ -31,7 +31,8 @@ struct MPYTOOL_MIP_API BoardFacts {
   /// (a Python-level VFS: mpytool's or mpremote's mount); "" otherwise.
   std::string mount_vfs;
   std::optional<std::string> manifest_text;  ///< target/.mip.json, nullopt when missing
-  Manifest manifest;                         ///< parsed manifest_text (empty when missing)
+  bool empty_target = false;  ///< the target dir is missing or empty: no file is there yet
+  Manifest manifest;          ///< parsed manifest_text (empty when missing)
   /// The manifest's paths whose file on the board has the recorded sha256 (checked by the
   /// same program); nullopt when the board could not tell (no manifest, no hashlib).
   std::optional<std::set<std::string>> intact;
@@ -70,8 +71,14 @@ MPYTOOL_MIP_API std::int64_t space_needed(const std::vector<std::int64_t>& sizes
 struct MPYTOOL_MIP_API Staging {
   std::string dir;                   ///< target/.mip-staging
   std::vector<std::string> created;  ///< the dirs make_staging() created, outermost first
+  /// True when the new manifest was uploaded with the files, as manifest_file(): the move
+  /// renames it into place instead of getting its text in its arguments (it travels in the
+  /// upload's deflate stream, without base64).
+  bool manifest = false;
   /// Where the \p index-th file to move is uploaded: dir/<index>.
   std::string file(std::size_t index) const;
+  /// Where the new manifest is uploaded: dir/m.
+  std::string manifest_file() const;
 };
 
 /// One small program before an upload: creates the staging dir (and the target and its parents

@@ -154,11 +154,11 @@ class MPYTOOL_FILES_API Files {
   /// fileinfo()'s traffic. nullopt if the board cannot hash: treat every file as changed.
   std::optional<std::vector<bool>> unchanged(const std::vector<Expected>& files);
 
-  /// Sends, in one program, the helpers that unchanged(), mkdirs() and an upload with
-  /// put_many() will need (the streaming agent unless the transfer path is text or WebREPL's),
-  /// with \p extra helpers of the caller's: for a command that knows it will upload, ahead of
-  /// time (one round trip and one deflate stream instead of one per helper).
-  void preload_upload(const std::vector<std::string_view>& extra = {});
+  /// Sends, in one program, the helpers that an upload with put_many() (the streaming agent
+  /// unless the transfer path is text or WebREPL's) and, with \p check_unchanged, unchanged()
+  /// will need, with \p extra helpers of the caller's: for a command that knows it will
+  /// upload, ahead of time (one round trip and one deflate stream instead of one per helper).
+  void preload_upload(const std::vector<std::string_view>& extra = {}, bool check_unchanged = true);
 
   /// Downloads a file. Throws FileNotFound.
   std::string get(std::string_view path, const ProgressFn& progress = {});
