@@ -107,6 +107,12 @@ def test_link_cut_mid_batch_keeps_every_old_file(make_board, tmp_path):
     src.mkdir()
     for i, name in enumerate(names):
         write(src / name, text(3000, 100 + i))
+    # A first copy leaves the guard and the helpers on the board (its registry): the copies
+    # below send only the files' frames, the same amount each.
+    r = run(*b.conn_args("tcp"), "cp", str(src), ":/", timeout=60)
+    assert r.returncode == 0, r.stderr
+    for i, name in enumerate(names):
+        write(src / name, text(3000, 300 + i))
     old = {name: (src / name).read_bytes() for name in names}
     # What the whole copy sends, to cut the next one (the same sizes) inside the batch's data.
     whole = CuttingProxy(b.tcp, 1 << 30)

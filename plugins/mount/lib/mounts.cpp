@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <system_error>
 
+#include "mpytool/base/digest.hpp"
 #include "mpytool/base/error.hpp"
 #include "mpytool/base/log.hpp"
 #include "mpytool/mount/compressor.hpp"
@@ -283,7 +284,11 @@ void Mounts::unmount(std::string_view mount_point) {
       "  os.chdir('/')\nprint(repr(os.getcwd()))\n",
       board_path_arg(mp), board_path_arg(mp + "/"), board_path_arg(d.cwd_before.value_or("/")));
   if (last) {
-    code += "[globals().pop(k) for k in [k for k in globals() if k.startswith('_mv_')]]\n";
+    // The agent leaves the board's RAM: its entry leaves the board's registry of helpers too.
+    code += fmt::format(
+        "[globals().pop(k) for k in [k for k in globals() if k.startswith('_mv_')]]\n"
+        "globals().get('_mt_H',set()).discard({})\n",
+        crc32_of(detail::helper_source(kAgent)));
   } else {
     code += "del _mv_d,_mv_k,_mv_m,_mv_f\n";
   }
