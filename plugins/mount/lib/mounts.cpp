@@ -144,8 +144,12 @@ struct Mounts::Impl final : OutputObserver {
     installed = false;
   }
 
+  // The agent keeps state in the board's globals (its mounts, caches, buffered writes) that a
+  // later run must not find: it is never left in the board's registry of kept helpers (core's
+  // CodeGuard::kept()), so every run sends it afresh.
   std::string mount_call(const Entry& e) const {
-    return fmt::format("_mv_mount({},{},{},{},{})\n", board_path_arg(e.mp), e.mid, kChunk,
+    return fmt::format("globals().get('_mt_H',set()).discard({})\n_mv_mount({},{},{},{},{})\n",
+                       crc32_of(detail::helper_source(kAgent)), board_path_arg(e.mp), e.mid, kChunk,
                        e.server->options().mpy_cross ? 0 : 1, kWindowBits);
   }
 
@@ -284,11 +288,7 @@ void Mounts::unmount(std::string_view mount_point) {
       "  os.chdir('/')\nprint(repr(os.getcwd()))\n",
       board_path_arg(mp), board_path_arg(mp + "/"), board_path_arg(d.cwd_before.value_or("/")));
   if (last) {
-    // The agent leaves the board's RAM: its entry leaves the board's registry of helpers too.
-    code += fmt::format(
-        "[globals().pop(k) for k in [k for k in globals() if k.startswith('_mv_')]]\n"
-        "globals().get('_mt_H',set()).discard({})\n",
-        crc32_of(detail::helper_source(kAgent)));
+    code += "[globals().pop(k) for k in [k for k in globals() if k.startswith('_mv_')]]\n";
   } else {
     code += "del _mv_d,_mv_k,_mv_m,_mv_f\n";
   }
